@@ -1,0 +1,35 @@
+/* tradewar: summary statistics of one outcome element over the samples.
+ *
+ * Deterministic: the input is the column in sample order and every reduction
+ * runs in that order, so the result depends only on the data, never on the
+ * decomposition that produced it. Only entries with mask[s] != 0 (converged
+ * samples) count; non-finite values among them are counted separately and
+ * excluded too.
+ */
+#ifndef TRADEWAR_STATS_H
+#define TRADEWAR_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TW_STATS_NQUANT 9
+#define TW_STATS_NBINS 40
+
+/* 0.01 0.05 0.1 0.25 0.5 0.75 0.9 0.95 0.99 */
+extern const double tw_stats_quantile_levels[TW_STATS_NQUANT];
+
+typedef struct tw_summary {
+    uint64_t count;    /* values used (masked in and finite) */
+    uint64_t nonfinite; /* masked in but NaN/inf: excluded */
+    double mean, std, sem, min, max; /* NaN when count == 0; std uses n-1 */
+    double quantiles[TW_STATS_NQUANT]; /* Hyndman–Fan type 7 (numpy default) */
+    uint64_t hist_counts[TW_STATS_NBINS];
+    double hist_edges[TW_STATS_NBINS + 1]; /* equal width from min to max */
+} tw_summary;
+
+/* x: n values with stride `stride` (x[s*stride]); mask may be NULL (all in).
+ * scratch: at least n doubles (sorted copy). */
+void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t *mask,
+                        double *scratch, tw_summary *out);
+
+#endif

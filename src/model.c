@@ -1,0 +1,19 @@
+#include "tradewar/model.h"
+#include <string.h>
+
+size_t tw_outcome_size(const tw_model_schema *s, size_t k)
+{
+    size_t n = 1;
+    const tw_outcome_info *o = &s->outcomes[k];
+    for (int d = 0; d < o->ndims; d++)
+        n *= s->dims[o->dims[d]].size;
+    return n;
+}
+
+size_t tw_outcome_row_size(const tw_model_schema *s)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < s->n_outcomes; k++)
+        n += tw_outcome_size(s, k);
+    return n;
+}

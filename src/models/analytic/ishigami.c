@@ -1,0 +1,1 @@
+typedef int tw_placeholder_ishigami_;

@@ -1,0 +1,54 @@
+/* tradewar model, layer 3: the Caliendo–Parro equilibrium in changes
+ * (MODEL.md section 2, including the critical-input CES nest).
+ *
+ * twm_solve() is pure and allocation-free: all work arrays live in a
+ * per-thread twm_solver_ws allocated once by twm_solver_ws_alloc(). The
+ * result points into the workspace and stays valid until the next solve
+ * with that workspace.
+ */
+#ifndef TRADEWAR_TWM_SOLVER_H
+#define TRADEWAR_TWM_SOLVER_H
+
+#include <stddef.h>
+
+#include "twm_data.h"
+
+/* A counterfactual: new tariffs, iceberg-cost and technology changes. */
+typedef struct twm_shock {
+    const double *tau_new; /* [N*N*J] tau' (used for kappahat, revenue and eq. 4) */
+    const double *dhat;    /* [N*N*J] > 0 */
+    const double *That;    /* [N*J]   > 0 */
+    const double *theta;   /* [J] elasticities for this solve (NULL: data->theta) */
+    double eps_crm;        /* CES elasticity of the critical-input nest; 1 = Cobb–Douglas */
+} twm_shock;
+
+typedef struct twm_solver_opts {
+    double tol;    /* max |ED| at convergence, default 1e-10 */
+    long max_iter; /* outer iterations, default 5000 */
+} twm_solver_opts;
+
+typedef struct twm_result {
+    int converged;
+    int iterations;
+    double residual;     /* final max |ED| */
+    const double *what;  /* [N] wage changes */
+    const double *Phat;  /* [N*J] sector price changes */
+    const double *P;     /* [N] consumer price index change prod_j Phat^alpha */
+    const double *pi_new;/* [N*N*J] */
+    const double *X_new; /* [N*J] */
+    const double *Y_new; /* [N*J] */
+    const double *I_new; /* [N] */
+    const double *R_new; /* [N] */
+} twm_result;
+
+typedef struct twm_solver_ws twm_solver_ws;
+
+twm_solver_ws *twm_solver_ws_alloc(const twm_data *d); /* NULL on OOM */
+void twm_solver_ws_free(twm_solver_ws *ws);
+
+/* Solve. Returns TW_OK whether or not it converged (see res->converged);
+ * TW_ENUMERIC only for a non-finite state. */
+int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *opts,
+              twm_solver_ws *ws, twm_result *res, tw_error *err);
+
+#endif
