@@ -1,0 +1,62 @@
+/* tradewar: the run configuration (DESIGN.md, "Config").
+ *
+ * The engine's keys are declared once in a schema table (config.c, Redis
+ * static_configs style); a model declares the extra top-level keys it reads
+ * (tw_model_type.config_keys) and validates them itself in create(), with the
+ * helpers below. Unknown keys, wrong types, missing required fields and
+ * impossible values are TW_ECONFIG errors naming file:line and the key.
+ */
+#ifndef TRADEWAR_CONFIG_H
+#define TRADEWAR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tradewar/design.h"
+#include "tradewar/dist.h"
+#include "tradewar/error.h"
+#include "tradewar/model.h"
+#include "tradewar/yaml.h"
+
+typedef struct tw_config {
+    char *path;       /* the config file as given */
+    char *dir;        /* its directory (relative paths start here) */
+    tw_yaml *doc;     /* owned */
+    char *model;      /* model name */
+    char *data_dir;   /* `data:` resolved, or NULL */
+    uint64_t samples;
+    uint64_t seed;
+    tw_design_kind design;
+    char *output;     /* `output:` resolved against the config dir, or NULL */
+    uint64_t block_size; /* samples per block (`block_size:`, default 256) */
+    double tol;       /* solver.tol (default 1e-10) */
+    long max_iter;    /* solver.max_iter (default 5000) */
+    char sha256[65];  /* of the config text, hex */
+} tw_config;
+
+/* Parse and validate the engine's part of a config file. The model's part is
+ * validated by tw_config_apply_model(). */
+int tw_config_load(const char *path, tw_config **out, tw_error *err);
+void tw_config_free(tw_config *cfg);
+
+/* Check the top-level keys against the engine's and the model's, then apply
+ * the `parameters:` (distributions overriding the model's defaults; an unknown
+ * parameter name is an error listing the valid ones) and `correlation:`
+ * sections to the model's parameter space. */
+int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_params *params,
+                          tw_error *err);
+
+/* Parse a distribution node ({dist: triangular, min: .., mode: .., max: ..}
+ * or a bare number meaning constant). `path` is the key path for messages.
+ * Used by the engine for `parameters:` and by models for their own sections
+ * (e.g. a partner's compliance). */
+int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err);
+
+/* Resolve a path relative to the config's directory (malloc'ed). */
+char *tw_config_resolve(const tw_config *cfg, const char *relpath);
+char *tw_path_join(const char *dir, const char *rel);
+
+/* SHA-256 of a buffer as 64 hex chars + NUL. */
+void tw_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif
