@@ -27,7 +27,15 @@ int tw_error_prefix(tw_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old);
+    /* Explicit copies instead of "%s%s": the result is meant to be cut at
+     * the buffer size, and gcc's -Wformat-truncation would flag that. */
+    size_t lp = strnlen(prefix, sizeof prefix - 1);
+    size_t lo = strnlen(old, sizeof old - 1);
+    if (lp + lo > sizeof err->msg - 1)
+        lo = sizeof err->msg - 1 - lp;
+    memcpy(err->msg, prefix, lp);
+    memcpy(err->msg + lp, old, lo);
+    err->msg[lp + lo] = '\0';
     return err->code;
 }
 
