@@ -14,7 +14,7 @@ endif()
 find_package(GSL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
-pkg_check_modules(CYAML IMPORTED_TARGET libcyaml)
+pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
 
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h)
 if(NOT RANDOM123_INCLUDE_DIR)

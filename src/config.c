@@ -1,2 +1,517 @@
-/* placeholder: being written */
-typedef int tw_placeholder_config_;
+/* The run configuration: the engine's keys declared once in a table,
+ * distributions, correlation groups. */
+#include "tradewar/config.h"
+
+#include <fnmatch.h>
+#include <libgen.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tradewar/params.h"
+
+/* ---- the engine's keys (one table: name, kind, bounds, where it goes) ---- */
+
+typedef enum { K_STRING, K_PATH, K_UINT, K_DESIGN, K_SOLVER, K_SECTION } key_kind;
+
+typedef struct key_spec {
+    const char *name;
+    key_kind kind;
+    int required;
+    double min, max; /* K_UINT bounds */
+    size_t offset;   /* into tw_config, (size_t)-1 for sections handled elsewhere */
+    const char *help;
+} key_spec;
+
+#define OFF(f) offsetof(tw_config, f)
+#define NONE ((size_t)-1)
+
+static const key_spec engine_keys[] = {
+    {"model", K_STRING, 1, 0, 0, OFF(model), "model name"},
+    {"data", K_PATH, 0, 0, 0, OFF(data_dir), "dataset folder, relative to the config"},
+    {"samples", K_UINT, 0, 1, 1e12, OFF(samples), "number of samples"},
+    {"seed", K_UINT, 0, 0, 18446744073709551615.0, OFF(seed), "random seed"},
+    {"design", K_DESIGN, 0, 0, 0, OFF(design), "mc | lhs | sobol"},
+    {"output", K_PATH, 0, 0, 0, OFF(output), "HDF5 result file, relative to the config"},
+    {"block_size", K_UINT, 0, 1, 1 << 20, OFF(block_size), "samples per block"},
+    {"solver", K_SOLVER, 0, 0, 0, NONE, "{tol, max_iter}"},
+    {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
+    {"correlation", K_SECTION, 0, 0, 0, NONE, "Gaussian copula groups"},
+};
+#define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
+
+static const char *const solver_keys[] = {"tol", "max_iter", NULL};
+
+void tw_sha256_hex(const void *data, size_t len, char out[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    out[64] = '\0';
+}
+
+char *tw_path_join(const char *dir, const char *rel)
+{
+    if (!rel)
+        return NULL;
+    if (rel[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
+        return strdup(rel);
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}
+
+char *tw_config_resolve(const tw_config *cfg, const char *relpath)
+{
+    return tw_path_join(cfg->dir, relpath);
+}
+
+void tw_config_free(tw_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->dir);
+    tw_yaml_free(cfg->doc);
+    free(cfg->model);
+    free(cfg->data_dir);
+    free(cfg->output);
+    free(cfg);
+}
+
+static int parse_engine_key(tw_config *cfg, const key_spec *k, tw_ynode v, tw_error *err)
+{
+    char where[600];
+    tw_ynode_where(v, k->name, where, sizeof where);
+    switch (k->kind) {
+    case K_STRING:
+    case K_PATH: {
+        const char *s;
+        int rc = tw_ynode_string(v, k->name, &s, err);
+        if (rc)
+            return rc;
+        char **dst = (char **)((char *)cfg + k->offset);
+        *dst = k->kind == K_PATH ? tw_config_resolve(cfg, s) : strdup(s);
+        return *dst ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    case K_UINT: {
+        const char *s = tw_ynode_scalar(v);
+        double d;
+        int rc = tw_ynode_double(v, k->name, &d, err);
+        if (rc)
+            return rc;
+        if (d != floor(d) || d < k->min || d > k->max)
+            return tw_error_set(err, TW_ECONFIG, "%s: must be an integer in [%.0f, %.0f], got '%s'",
+                                where, k->min, k->max, s);
+        uint64_t u;
+        if (strspn(s, "0123456789") == strlen(s))
+            u = strtoull(s, NULL, 10); /* exact for seeds beyond 2^53 */
+        else
+            u = (uint64_t)d;
+        *(uint64_t *)((char *)cfg + k->offset) = u;
+        return TW_OK;
+    }
+    case K_DESIGN: {
+        const char *s;
+        int rc = tw_ynode_string(v, k->name, &s, err);
+        if (rc)
+            return rc;
+        int d = tw_design_kind_from_name(s);
+        if (d < 0)
+            return tw_error_set(err, TW_ECONFIG, "%s: unknown design '%s' (valid: mc, lhs, sobol)",
+                                where, s);
+        cfg->design = (tw_design_kind)d;
+        return TW_OK;
+    }
+    case K_SOLVER: {
+        int rc = tw_ynode_check_keys(v, "solver", solver_keys, err);
+        if (rc)
+            return rc;
+        tw_ynode t = tw_ynode_get(v, "tol");
+        if (tw_ynode_ok(t)) {
+            if ((rc = tw_ynode_double(t, "solver.tol", &cfg->tol, err)))
+                return rc;
+            if (!(cfg->tol > 0 && cfg->tol < 1)) {
+                tw_ynode_where(t, "solver.tol", where, sizeof where);
+                return tw_error_set(err, TW_ECONFIG, "%s: must be in (0, 1), got %g", where,
+                                    cfg->tol);
+            }
+        }
+        tw_ynode m = tw_ynode_get(v, "max_iter");
+        if (tw_ynode_ok(m)) {
+            int64_t it;
+            if ((rc = tw_ynode_int64(m, "solver.max_iter", &it, err)))
+                return rc;
+            if (it < 1 || it > 100000000) {
+                tw_ynode_where(m, "solver.max_iter", where, sizeof where);
+                return tw_error_set(err, TW_ECONFIG, "%s: must be in [1, 1e8], got %lld", where,
+                                    (long long)it);
+            }
+            cfg->max_iter = (long)it;
+        }
+        return TW_OK;
+    }
+    case K_SECTION:
+        return TW_OK; /* applied by tw_config_apply_model() */
+    }
+    return TW_OK;
+}
+
+int tw_config_load(const char *path, tw_config **out, tw_error *err)
+{
+    *out = NULL;
+    tw_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    cfg->samples = 1000;
+    cfg->seed = 1;
+    cfg->design = TW_DESIGN_LHS;
+    cfg->block_size = 256;
+    cfg->tol = 1e-10;
+    cfg->max_iter = 5000;
+    cfg->path = strdup(path);
+    char *tmp = strdup(path);
+    cfg->dir = tmp ? strdup(dirname(tmp)) : NULL;
+    free(tmp);
+    if (!cfg->path || !cfg->dir) {
+        tw_config_free(cfg);
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    int rc = tw_yaml_load_file(path, &cfg->doc, err);
+    if (rc)
+        goto fail;
+    size_t len;
+    const char *text = tw_yaml_text(cfg->doc, &len);
+    tw_sha256_hex(text, len, cfg->sha256);
+
+    tw_ynode root = tw_yaml_root(cfg->doc);
+    if ((rc = tw_ynode_require_map(root, "(top level)", err)))
+        goto fail;
+    for (size_t i = 0; i < N_ENGINE_KEYS; i++) {
+        const key_spec *k = &engine_keys[i];
+        tw_ynode v = tw_ynode_get(root, k->name);
+        if (!tw_ynode_ok(v)) {
+            if (k->required) {
+                rc = tw_error_set(err, TW_ECONFIG, "%s: required key '%s' is missing (%s)", path,
+                                  k->name, k->help);
+                goto fail;
+            }
+            continue;
+        }
+        if ((rc = parse_engine_key(cfg, k, v, err)))
+            goto fail;
+    }
+    *out = cfg;
+    return TW_OK;
+fail:
+    tw_config_free(cfg);
+    return rc;
+}
+
+/* ---- distributions ---- */
+
+int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err)
+{
+    char where[600];
+    tw_ynode_where(node, path, where, sizeof where);
+    memset(out, 0, sizeof *out);
+    if (tw_ynode_type(node) == TW_Y_SCALAR) {
+        double v;
+        int rc = tw_ynode_double(node, path, &v, err);
+        if (rc)
+            return tw_error_set(err, TW_ECONFIG,
+                                "%s: expected a number (a constant) or a mapping {dist: ..., ...}, "
+                                "got '%s'",
+                                where, tw_ynode_scalar(node));
+        return tw_dist_init(out, TW_DIST_CONSTANT, &v, NULL, NULL, 0, err);
+    }
+    if (tw_ynode_type(node) != TW_Y_MAPPING)
+        return tw_error_set(err, TW_ECONFIG, "%s: expected a distribution {dist: ..., ...}%s",
+                            where, tw_ynode_ok(node) ? "" : " (missing)");
+    tw_ynode dn = tw_ynode_get(node, "dist");
+    const char *dname;
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s.dist", path);
+    if (!tw_ynode_ok(dn))
+        return tw_error_set(err, TW_ECONFIG, "%s: missing 'dist' (one of constant, uniform, "
+                            "triangular, pert, normal, truncnormal, lognormal, beta, bernoulli, "
+                            "discrete)", where);
+    int rc = tw_ynode_string(dn, sub, &dname, err);
+    if (rc)
+        return rc;
+    int kind = tw_dist_kind_from_name(dname);
+    if (kind < 0) {
+        tw_ynode_where(dn, sub, where, sizeof where);
+        return tw_error_set(err, TW_ECONFIG, "%s: unknown distribution '%s' (valid: constant, "
+                            "uniform, triangular, pert, normal, truncnormal, lognormal, beta, "
+                            "bernoulli, discrete)", where, dname);
+    }
+    /* allowed keys: dist + required + optional parameter names */
+    const char *allowed[16];
+    size_t na = 0;
+    allowed[na++] = "dist";
+    const char *const *req = tw_dist_param_names((tw_dist_kind)kind);
+    const char *const *opt = tw_dist_param_optional((tw_dist_kind)kind);
+    for (const char *const *p = req; p && *p && na < 14; p++)
+        allowed[na++] = *p;
+    for (const char *const *p = opt; p && *p && na < 14; p++)
+        allowed[na++] = *p;
+    if (kind == TW_DIST_DISCRETE && na < 14) {
+        allowed[na++] = "values";
+        allowed[na++] = "weights";
+    }
+    allowed[na] = NULL;
+    if ((rc = tw_ynode_check_keys(node, path, allowed, err)))
+        return rc;
+
+    if (kind == TW_DIST_DISCRETE) {
+        double *vals = NULL, *wts = NULL;
+        size_t nv = 0, nw = 0;
+        snprintf(sub, sizeof sub, "%s.values", path);
+        rc = tw_ynode_double_seq(tw_ynode_get(node, "values"), sub, &vals, &nv, err);
+        if (!rc) {
+            snprintf(sub, sizeof sub, "%s.weights", path);
+            rc = tw_ynode_double_seq(tw_ynode_get(node, "weights"), sub, &wts, &nw, err);
+        }
+        if (!rc && (nv == 0 || nv != nw))
+            rc = tw_error_set(err, TW_ECONFIG, "%s: 'values' and 'weights' must be non-empty "
+                              "lists of the same length (got %zu and %zu)", where, nv, nw);
+        if (!rc) {
+            rc = tw_dist_init(out, TW_DIST_DISCRETE, NULL, vals, wts, nv, err);
+            if (rc)
+                tw_error_prefix(err, "%s: ", where);
+        }
+        free(vals);
+        free(wts);
+        return rc;
+    }
+
+    double p[TW_DIST_MAX_PARAMS] = {0};
+    size_t np = 0;
+    for (const char *const *q = req; q && *q; q++, np++) {
+        snprintf(sub, sizeof sub, "%s.%s", path, *q);
+        tw_ynode v = tw_ynode_get(node, *q);
+        if (!tw_ynode_ok(v))
+            return tw_error_set(err, TW_ECONFIG, "%s: distribution '%s' needs '%s'", where, dname,
+                                *q);
+        if ((rc = tw_ynode_double(v, sub, &p[np], err)))
+            return rc;
+    }
+    for (const char *const *q = opt; q && *q; q++, np++) {
+        snprintf(sub, sizeof sub, "%s.%s", path, *q);
+        tw_ynode v = tw_ynode_get(node, *q);
+        if (tw_ynode_ok(v)) {
+            if ((rc = tw_ynode_double(v, sub, &p[np], err)))
+                return rc;
+        } else {
+            p[np] = tw_dist_default_param((tw_dist_kind)kind, *q);
+        }
+    }
+    rc = tw_dist_init(out, (tw_dist_kind)kind, p, NULL, NULL, 0, err);
+    if (rc)
+        tw_error_prefix(err, "%s: ", where);
+    return rc;
+}
+
+/* ---- model sections: top-level keys, parameters, correlation ---- */
+
+static int check_top_keys(const tw_config *cfg, const tw_model_type *type, tw_error *err)
+{
+    const char *allowed[64];
+    size_t n = 0;
+    for (size_t i = 0; i < N_ENGINE_KEYS; i++)
+        allowed[n++] = engine_keys[i].name;
+    for (const char *const *k = type->config_keys; k && *k && n < 63; k++)
+        allowed[n++] = *k;
+    allowed[n] = NULL;
+    return tw_ynode_check_keys(tw_yaml_root(cfg->doc), "", allowed, err);
+}
+
+static int unknown_param(tw_ynode kn, const char *name, const tw_params *ps, tw_error *err)
+{
+    char where[600], list[600] = "";
+    size_t used = 0, np = tw_params_count(ps);
+    tw_ynode_where(kn, name, where, sizeof where);
+    for (size_t i = 0; i < np && used < sizeof list - 64; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                 tw_params_get(ps, i)->name);
+    return tw_error_set(err, TW_ECONFIG, "%s: unknown parameter '%s' (this model's parameters: %s)",
+                        where, name, list);
+}
+
+static int apply_parameters(tw_ynode sec, tw_params *ps, tw_error *err)
+{
+    int rc = tw_ynode_require_map(sec, "parameters", err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < tw_ynode_size(sec); i++) {
+        tw_ynode kn = tw_ynode_key_at(sec, i);
+        const char *name = tw_ynode_scalar(kn);
+        char path[512];
+        snprintf(path, sizeof path, "parameters.%s", name ? name : "?");
+        for (size_t j = 0; j < i; j++) {
+            const char *o = tw_ynode_scalar(tw_ynode_key_at(sec, j));
+            if (name && o && strcmp(o, name) == 0) {
+                char where[600];
+                tw_ynode_where(kn, path, where, sizeof where);
+                return tw_error_set(err, TW_ECONFIG, "%s: duplicate parameter", where);
+            }
+        }
+        long idx = name ? tw_params_find(ps, name) : -1;
+        if (idx < 0)
+            return unknown_param(kn, name ? name : "?", ps, err);
+        tw_dist d;
+        if ((rc = tw_config_parse_dist(tw_ynode_value_at(sec, i), path, &d, err)))
+            return rc;
+        rc = tw_params_set_dist(ps, (size_t)idx, &d, err);
+        tw_dist_free(&d);
+        if (rc)
+            return rc;
+    }
+    return TW_OK;
+}
+
+static const char *const group_keys[] = {"params", "rho", "matrix", NULL};
+
+static int apply_group(tw_ynode g, const char *path, tw_params *ps, tw_error *err)
+{
+    char where[600], sub[512];
+    int rc = tw_ynode_check_keys(g, path, group_keys, err);
+    if (rc)
+        return rc;
+    tw_ynode_where(g, path, where, sizeof where);
+    tw_ynode pl = tw_ynode_get(g, "params");
+    snprintf(sub, sizeof sub, "%s.params", path);
+    if (tw_ynode_type(pl) != TW_Y_SEQUENCE || tw_ynode_size(pl) == 0) {
+        tw_ynode_where(tw_ynode_ok(pl) ? pl : g, sub, where, sizeof where);
+        return tw_error_set(err, TW_ECONFIG, "%s: expected a non-empty list of parameter names "
+                            "or patterns", where);
+    }
+    size_t np = tw_params_count(ps);
+    size_t *idx = malloc((np ? np : 1) * sizeof *idx);
+    if (!idx)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    size_t k = 0;
+    /* Expand names and fnmatch patterns in the model's parameter order, so the
+     * group (and its design dimensions) does not depend on how it was written. */
+    for (size_t i = 0; i < tw_ynode_size(pl); i++) {
+        tw_ynode it = tw_ynode_item(pl, i);
+        const char *pat = tw_ynode_scalar(it);
+        size_t hits = 0;
+        for (size_t p = 0; pat && p < np; p++) {
+            if (fnmatch(pat, tw_params_get(ps, p)->name, 0) != 0)
+                continue;
+            hits++;
+            size_t q;
+            for (q = 0; q < k && idx[q] != p; q++)
+                ;
+            if (q == k)
+                idx[k++] = p;
+        }
+        if (!hits) {
+            free(idx);
+            snprintf(sub, sizeof sub, "%s.params[%zu]", path, i);
+            return unknown_param(it, pat ? pat : "?", ps, err);
+        }
+    }
+    /* sort indices ascending */
+    for (size_t a = 1; a < k; a++)
+        for (size_t b = a; b > 0 && idx[b - 1] > idx[b]; b--) {
+            size_t t = idx[b];
+            idx[b] = idx[b - 1];
+            idx[b - 1] = t;
+        }
+    double *corr = calloc(k * k, sizeof *corr);
+    if (!corr) {
+        free(idx);
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    tw_ynode rho = tw_ynode_get(g, "rho"), mat = tw_ynode_get(g, "matrix");
+    if (tw_ynode_ok(rho) == tw_ynode_ok(mat)) {
+        rc = tw_error_set(err, TW_ECONFIG, "%s: give exactly one of 'rho' (equicorrelation) or "
+                          "'matrix'", where);
+        goto done;
+    }
+    if (tw_ynode_ok(rho)) {
+        double r;
+        snprintf(sub, sizeof sub, "%s.rho", path);
+        if ((rc = tw_ynode_double(rho, sub, &r, err)))
+            goto done;
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++)
+                corr[a * k + b] = a == b ? 1.0 : r;
+        tw_ynode_where(rho, sub, where, sizeof where);
+    } else {
+        snprintf(sub, sizeof sub, "%s.matrix", path);
+        tw_ynode_where(mat, sub, where, sizeof where);
+        if (tw_ynode_type(mat) != TW_Y_SEQUENCE || tw_ynode_size(mat) != k) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: expected a %zu x %zu matrix (list of %zu rows; "
+                              "the group has %zu parameters)", where, k, k, k, k);
+            goto done;
+        }
+        for (size_t a = 0; a < k; a++) {
+            double *row = NULL;
+            size_t nr = 0;
+            char rsub[560];
+            snprintf(rsub, sizeof rsub, "%s[%zu]", sub, a);
+            if ((rc = tw_ynode_double_seq(tw_ynode_item(mat, a), rsub, &row, &nr, err)))
+                goto done;
+            if (nr != k) {
+                free(row);
+                rc = tw_error_set(err, TW_ECONFIG, "%s: row %zu has %zu entries, expected %zu",
+                                  where, a, nr, k);
+                goto done;
+            }
+            memcpy(corr + a * k, row, k * sizeof *row);
+            free(row);
+        }
+    }
+    rc = tw_params_add_group(ps, idx, k, corr, err);
+    if (rc)
+        tw_error_prefix(err, "%s: ", where);
+done:
+    free(idx);
+    free(corr);
+    return rc;
+}
+
+static int apply_correlation(tw_ynode sec, tw_params *ps, tw_error *err)
+{
+    char where[600];
+    tw_ynode_where(sec, "correlation", where, sizeof where);
+    if (tw_ynode_type(sec) != TW_Y_SEQUENCE)
+        return tw_error_set(err, TW_ECONFIG, "%s: expected a list of groups, e.g. "
+                            "[{params: [a, b], rho: 0.5}]", where);
+    for (size_t i = 0; i < tw_ynode_size(sec); i++) {
+        char path[64];
+        snprintf(path, sizeof path, "correlation[%zu]", i);
+        int rc = apply_group(tw_ynode_item(sec, i), path, ps, err);
+        if (rc)
+            return rc;
+    }
+    return TW_OK;
+}
+
+int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_params *params,
+                          tw_error *err)
+{
+    int rc = check_top_keys(cfg, type, err);
+    if (rc)
+        return rc;
+    tw_ynode root = tw_yaml_root(cfg->doc);
+    tw_ynode p = tw_ynode_get(root, "parameters");
+    if (tw_ynode_ok(p) && (rc = apply_parameters(p, params, err)))
+        return rc;
+    tw_ynode c = tw_ynode_get(root, "correlation");
+    if (tw_ynode_ok(c) && (rc = apply_correlation(c, params, err)))
+        return rc;
+    return TW_OK;
+}
