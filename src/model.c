@@ -17,3 +17,24 @@ size_t tw_outcome_row_size(const tw_model_schema *s)
         n += tw_outcome_size(s, k);
     return n;
 }
+
+extern const tw_model_type tw_model_ishigami;
+extern const tw_model_type tw_model_sobol_g;
+extern const tw_model_type tw_model_tradewar;
+
+static const tw_model_type *const registry[] = {
+    &tw_model_tradewar,
+    &tw_model_ishigami,
+    &tw_model_sobol_g,
+    NULL,
+};
+
+const tw_model_type *const *tw_model_list(void) { return registry; }
+
+const tw_model_type *tw_model_find(const char *name)
+{
+    for (const tw_model_type *const *m = registry; *m; m++)
+        if (strcmp((*m)->name, name) == 0)
+            return *m;
+    return NULL;
+}
