@@ -1,0 +1,1010 @@
+/* tradewar model, layer 1: load, check and derive the baseline dataset
+ * (MODEL.md section 2, DESIGN.md "Data").
+ *
+ * CSV dialect accepted (everything else is rejected with file:line):
+ *  - UTF-8 with or without a byte-order mark; LF or CRLF line ends; a final
+ *    newline or none; empty lines are skipped;
+ *  - fields separated by commas; a field may be quoted ("a, b"; "" is a
+ *    literal quote); a quoted field may not span lines; text after a closing
+ *    quote, or a quote inside an unquoted field, is an error;
+ *  - spaces and tabs around unquoted fields are ignored;
+ *  - the first non-empty line is the header and must match exactly.
+ *
+ * Decisions documented here (MODEL.md leaves them open):
+ *  - Rows missing from trade.csv, tariffs.csv and io.csv are 0.
+ *  - A tariff on domestic sales (importer == exporter) must be 0.
+ *  - An importer with zero expenditure X[n,j] = 0 in a sector is accepted:
+ *    its shares pi[n,.,j] are then all 0 except pi[n,n,j] = 1 by convention,
+ *    so that the price index Phat[n,j] is defined (it follows the home unit
+ *    cost). Nothing flows through that cell: alpha[n,j] must be 0 and the
+ *    intermediate demand for j in n is 0 (else alpha[n,j] < 0 is reported),
+ *    so X'[n,j] = 0 in every counterfactual and the convention changes no
+ *    outcome.
+ *  - A region with zero gross output, zero value added or non-positive
+ *    income is rejected (excess labour demand is relative to VA[n]).
+ *  - Final-demand shares alpha in [-1e-9, 0) are clipped to 0 (not
+ *    renormalised); below -1e-9 the dataset is rejected.
+ */
+#include "twm_data.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWM_ALPHA_TOL 1e-9
+#define TWM_IO_SUM_TOL 1e-9
+#define CSV_MAX_FIELDS 16
+
+/* ------------------------------------------------------------------ */
+/* A small CSV reader: the whole file in memory, fields unquoted in place. */
+
+typedef struct csv_file {
+    const char *path;
+    char *buf;   /* NUL-terminated file contents */
+    char *pos;   /* next unread character */
+    long line;   /* line number of the record last returned */
+    long next_line;
+    char *field[CSV_MAX_FIELDS];
+    int nfield;
+} csv_file;
+
+static void csv_close(csv_file *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+}
+
+static int csv_open(csv_file *c, const char *path, tw_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->path = path;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tw_error_set(err, TW_EDATA, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        return tw_error_set(err, TW_EDATA, "%s: read error", path);
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len) {
+        free(buf);
+        return tw_error_set(err, TW_EDATA, "%s: contains a NUL byte (not a text CSV file)", path);
+    }
+    c->buf = buf;
+    c->pos = buf;
+    if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+        (unsigned char)buf[2] == 0xBF)
+        c->pos += 3;
+    c->next_line = 1;
+    return TW_OK;
+}
+
+static char *trim(char *s, char **end)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = *end;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *end = e;
+    return s;
+}
+
+/* Next non-empty record. Returns 1 with fields set, 0 at end of file, or
+ * a negative value after setting err. */
+static int csv_next(csv_file *c, tw_error *err)
+{
+    for (;;) {
+        char *p = c->pos;
+        if (*p == '\0')
+            return 0;
+        c->line = c->next_line;
+        /* find the end of this physical line (quotes may not span lines) */
+        char *eol = p;
+        while (*eol && *eol != '\n')
+            eol++;
+        char *next = *eol ? eol + 1 : eol;
+        char *lend = eol;
+        if (lend > p && lend[-1] == '\r')
+            lend--;
+        c->next_line++;
+        c->pos = next;
+        *lend = '\0';
+        /* empty (or blank) line: skip */
+        char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '\0')
+            continue;
+        for (char *r = p; r < lend; r++)
+            if (*r == '\r')
+                return -tw_error_set(err, TW_EDATA, "%s:%ld: stray carriage return inside a line",
+                                     c->path, c->line);
+        c->nfield = 0;
+        char *s = p;
+        for (;;) {
+            if (c->nfield == CSV_MAX_FIELDS)
+                return -tw_error_set(err, TW_EDATA, "%s:%ld: too many fields (more than %d)",
+                                     c->path, c->line, CSV_MAX_FIELDS);
+            while (*s == ' ' || *s == '\t')
+                s++;
+            char *out, *fend;
+            if (*s == '"') {
+                char *r = s + 1;
+                char *w = s;
+                out = s;
+                for (;;) {
+                    if (*r == '\0')
+                        return -tw_error_set(err, TW_EDATA,
+                                             "%s:%ld: field %d: unterminated quoted field "
+                                             "(a quoted field may not span lines)",
+                                             c->path, c->line, c->nfield + 1);
+                    if (*r == '"') {
+                        if (r[1] == '"') {
+                            *w++ = '"';
+                            r += 2;
+                            continue;
+                        }
+                        r++;
+                        break;
+                    }
+                    *w++ = *r++;
+                }
+                fend = w;
+                while (*r == ' ' || *r == '\t')
+                    r++;
+                if (*r != ',' && *r != '\0')
+                    return -tw_error_set(err, TW_EDATA,
+                                         "%s:%ld: field %d: unexpected text after closing quote",
+                                         c->path, c->line, c->nfield + 1);
+                *fend = '\0';
+                c->field[c->nfield++] = out;
+                if (*r == '\0')
+                    break;
+                s = r + 1;
+            } else {
+                char *r = s;
+                while (*r && *r != ',') {
+                    if (*r == '"')
+                        return -tw_error_set(err, TW_EDATA,
+                                             "%s:%ld: field %d: quote inside an unquoted field",
+                                             c->path, c->line, c->nfield + 1);
+                    r++;
+                }
+                char *e = r;
+                out = trim(s, &e);
+                int last = (*r == '\0');
+                *e = '\0';
+                c->field[c->nfield++] = out;
+                if (last)
+                    break;
+                s = r + 1;
+            }
+        }
+        return 1;
+    }
+}
+
+/* Read and check the header line. */
+static int csv_header(csv_file *c, const char *const *cols, int ncols, tw_error *err)
+{
+    int r = csv_next(c, err);
+    if (r < 0)
+        return -r;
+    char want[256];
+    size_t off = 0;
+    for (int k = 0; k < ncols; k++)
+        off += (size_t)snprintf(want + off, sizeof want - off, "%s%s", k ? "," : "", cols[k]);
+    if (r == 0)
+        return tw_error_set(err, TW_EDATA, "%s: empty file, expected header '%s'", c->path, want);
+    int ok = (c->nfield == ncols);
+    for (int k = 0; ok && k < ncols; k++)
+        if (strcmp(c->field[k], cols[k]) != 0)
+            ok = 0;
+    if (!ok) {
+        char got[256];
+        size_t go = 0;
+        for (int k = 0; k < c->nfield && go < sizeof got - 1; k++)
+            go += (size_t)snprintf(got + go, sizeof got - go, "%s%.60s", k ? "," : "", c->field[k]);
+        return tw_error_set(err, TW_EDATA, "%s:%ld: wrong header: expected '%s', got '%s'", c->path,
+                            c->line, want, got);
+    }
+    return TW_OK;
+}
+
+static int csv_nfields(const csv_file *c, int n, tw_error *err)
+{
+    if (c->nfield != n)
+        return tw_error_set(err, TW_EDATA, "%s:%ld: expected %d fields, got %d", c->path, c->line, n,
+                            c->nfield);
+    return TW_OK;
+}
+
+/* A finite number, the whole field. */
+static int csv_number(const csv_file *c, int k, const char *col, double *out, tw_error *err)
+{
+    const char *s = c->field[k];
+    if (*s == '\0')
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': empty value", c->path, c->line, col);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': not a number: '%.64s'", c->path,
+                            c->line, col, s);
+    if (!isfinite(v))
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value is not finite: '%.64s'",
+                            c->path, c->line, col, s);
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value out of range: '%.64s'",
+                            c->path, c->line, col, s);
+    *out = v;
+    return TW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Code lookup: a sorted index, binary search. */
+
+/* A code and its position; sorted by code for binary search. */
+typedef struct code_ref {
+    const char *code;
+    size_t pos;
+} code_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const code_ref *x = a, *y = b;
+    return strcmp(x->code, y->code);
+}
+
+static int find_code(const code_ref *refs, size_t n, const char *code)
+{
+    code_ref key = {code, 0};
+    const code_ref *r = bsearch(&key, refs, n, sizeof *refs, cmp_ref);
+    return r ? (int)r->pos : -1;
+}
+
+/* ------------------------------------------------------------------ */
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+void twm_data_free(twm_data *d)
+{
+    if (!d)
+        return;
+    for (size_t n = 0; n < d->N; n++) {
+        if (d->region_code)
+            free(d->region_code[n]);
+        if (d->region_name)
+            free(d->region_name[n]);
+    }
+    for (size_t j = 0; j < d->J; j++) {
+        if (d->sector_code)
+            free(d->sector_code[j]);
+        if (d->sector_name)
+            free(d->sector_name[j]);
+    }
+    free(d->region_code);
+    free(d->region_name);
+    free(d->sector_code);
+    free(d->sector_name);
+    free(d->theta);
+    free(d->industrial);
+    free(d->critical);
+    free(d->Z);
+    free(d->tau);
+    free(d->gamma_io);
+    free(d->gamma_va);
+    free(d->Y);
+    free(d->VA);
+    free(d->X);
+    free(d->pi);
+    free(d->R);
+    free(d->D);
+    free(d->I);
+    free(d->alpha);
+    free(d);
+}
+
+int twm_region_index(const twm_data *d, const char *code)
+{
+    for (size_t n = 0; n < d->N; n++)
+        if (strcmp(d->region_code[n], code) == 0)
+            return (int)n;
+    return -1;
+}
+
+int twm_sector_index(const twm_data *d, const char *code)
+{
+    for (size_t j = 0; j < d->J; j++)
+        if (strcmp(d->sector_code[j], code) == 0)
+            return (int)j;
+    return -1;
+}
+
+/* Allocate the dimension-dependent arrays (not the code/name lists). */
+static int alloc_arrays(twm_data *d)
+{
+    size_t N = d->N, J = d->J;
+    d->theta = calloc(J, sizeof *d->theta);
+    d->industrial = calloc(J, 1);
+    d->critical = calloc(J, 1);
+    d->Z = calloc(N * N * J, sizeof(double));
+    d->tau = calloc(N * N * J, sizeof(double));
+    d->gamma_io = calloc(N * J * J, sizeof(double));
+    d->gamma_va = calloc(N * J, sizeof(double));
+    if (!d->theta || !d->industrial || !d->critical || !d->Z || !d->tau || !d->gamma_io ||
+        !d->gamma_va)
+        return TW_ENOMEM;
+    return TW_OK;
+}
+
+static int alloc_derived(twm_data *d)
+{
+    size_t N = d->N, J = d->J;
+    if (!d->Y)
+        d->Y = calloc(N * J, sizeof(double));
+    if (!d->VA)
+        d->VA = calloc(N, sizeof(double));
+    if (!d->X)
+        d->X = calloc(N * J, sizeof(double));
+    if (!d->pi)
+        d->pi = calloc(N * N * J, sizeof(double));
+    if (!d->R)
+        d->R = calloc(N, sizeof(double));
+    if (!d->D)
+        d->D = calloc(N, sizeof(double));
+    if (!d->I)
+        d->I = calloc(N, sizeof(double));
+    if (!d->alpha)
+        d->alpha = calloc(N * J, sizeof(double));
+    if (!d->Y || !d->VA || !d->X || !d->pi || !d->R || !d->D || !d->I || !d->alpha)
+        return TW_ENOMEM;
+    return TW_OK;
+}
+
+int twm_data_derive(twm_data *d, tw_error *err)
+{
+    if (!d || d->N == 0 || d->J == 0)
+        return tw_error_set(err, TW_EDATA, "dataset has no regions or no sectors");
+    if (alloc_derived(d) != TW_OK)
+        return tw_error_set(err, TW_ENOMEM, "out of memory deriving the baseline");
+    size_t N = d->N, J = d->J;
+    const double *Z = d->Z, *tau = d->tau, *g = d->gamma_io;
+
+    /* value-added shares from the input shares */
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < J; k++)
+                s += g[(n * J + k) * J + j];
+            if (s > 1.0 + TWM_IO_SUM_TOL)
+                return tw_error_set(err, TW_EDATA,
+                                    "region %s, sector %s: input shares sum to %.12g > 1 "
+                                    "(negative value-added share)",
+                                    d->region_code[n], d->sector_code[j], s);
+            d->gamma_va[n * J + j] = s >= 1.0 ? 0.0 : 1.0 - s;
+        }
+
+    /* gross output, expenditure, revenue */
+    memset(d->Y, 0, N * J * sizeof(double));
+    memset(d->X, 0, N * J * sizeof(double));
+    for (size_t n = 0; n < N; n++) {
+        double R = 0.0, imp = 0.0;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++) {
+                size_t x = TWM_NIJ(N, J, n, i, j);
+                d->Y[i * J + j] += Z[x];
+                d->X[n * J + j] += Z[x] * (1.0 + tau[x]);
+                R += tau[x] * Z[x];
+                imp += Z[x];
+            }
+        d->R[n] = R;
+        d->D[n] = imp; /* minus gross output below */
+    }
+    for (size_t n = 0; n < N; n++) {
+        double y = 0.0, va = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            y += d->Y[n * J + j];
+            va += d->gamma_va[n * J + j] * d->Y[n * J + j];
+        }
+        if (!(y > 0.0))
+            return tw_error_set(err, TW_EDATA, "region %s: zero gross output in total",
+                                d->region_code[n]);
+        if (!(va > 0.0))
+            return tw_error_set(err, TW_EDATA, "region %s: zero value added in total",
+                                d->region_code[n]);
+        d->VA[n] = va;
+        d->D[n] -= y;
+        d->I[n] = va + d->R[n] + d->D[n];
+        if (!(d->I[n] > 0.0))
+            return tw_error_set(err, TW_EDATA,
+                                "region %s: income VA + R + D = %.6g is not positive",
+                                d->region_code[n], d->I[n]);
+    }
+    /* shares */
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++) {
+            double X = d->X[n * J + j];
+            for (size_t i = 0; i < N; i++) {
+                size_t x = TWM_NIJ(N, J, n, i, j);
+                d->pi[x] = X > 0.0 ? Z[x] * (1.0 + tau[x]) / X : (i == n ? 1.0 : 0.0);
+            }
+        }
+    /* final-demand shares */
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++) {
+            double inter = 0.0;
+            for (size_t k = 0; k < J; k++)
+                inter += g[(n * J + j) * J + k] * d->Y[n * J + k];
+            double a = (d->X[n * J + j] - inter) / d->I[n];
+            if (!isfinite(a))
+                return tw_error_set(err, TW_ENUMERIC, "region %s, sector %s: final-demand share is not finite",
+                                    d->region_code[n], d->sector_code[j]);
+            if (a < -TWM_ALPHA_TOL)
+                return tw_error_set(err, TW_EDATA,
+                                    "region %s, sector %s: negative final-demand share alpha = %.6g "
+                                    "(intermediate demand %.6g exceeds expenditure %.6g): "
+                                    "inconsistent data",
+                                    d->region_code[n], d->sector_code[j], a, inter,
+                                    d->X[n * J + j]);
+            d->alpha[n * J + j] = a < 0.0 ? 0.0 : a;
+        }
+    return TW_OK;
+}
+
+/* Checks shared by the loader and twm_data_from_arrays on sector facts. */
+static int check_sectors(const twm_data *d, tw_error *err)
+{
+    int ncrit = 0;
+    for (size_t j = 0; j < d->J; j++) {
+        if (!(isfinite(d->theta[j]) && d->theta[j] > 0.0))
+            return tw_error_set(err, TW_EDATA, "sector %s: theta = %g must be > 0",
+                                d->sector_code[j], d->theta[j]);
+        if (d->industrial[j] > 1 || d->critical[j] > 1)
+            return tw_error_set(err, TW_EDATA, "sector %s: industrial/critical must be 0 or 1",
+                                d->sector_code[j]);
+        ncrit += d->critical[j];
+    }
+    if (ncrit > 1)
+        return tw_error_set(err, TW_EDATA,
+                            "%d sectors are marked critical; the critical-input nest supports "
+                            "one critical (CRM) sector",
+                            ncrit);
+    return TW_OK;
+}
+
+static void set_crm(twm_data *d)
+{
+    d->crm = -1;
+    for (size_t j = 0; j < d->J; j++)
+        if (d->critical[j])
+            d->crm = (int)j;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loader */
+
+static int join_path(char *buf, size_t cap, const char *dir, const char *file, tw_error *err)
+{
+    int w = snprintf(buf, cap, "%s/%s", dir, file);
+    if (w < 0 || (size_t)w >= cap)
+        return tw_error_set(err, TW_EDATA, "%s: path too long", dir);
+    return TW_OK;
+}
+
+/* Read a code,name list (regions.csv) or sectors.csv; count rows first. */
+static int count_records(const char *path, long *count, tw_error *err)
+{
+    csv_file c;
+    int rc = csv_open(&c, path, err);
+    if (rc)
+        return rc;
+    long n = 0;
+    int r;
+    while ((r = csv_next(&c, err)) > 0)
+        n++;
+    csv_close(&c);
+    if (r < 0)
+        return -r;
+    *count = n > 0 ? n - 1 : 0; /* minus the header */
+    return TW_OK;
+}
+
+static int read_regions(twm_data *d, const char *path, tw_error *err)
+{
+    long cnt;
+    int rc = count_records(path, &cnt, err);
+    if (rc)
+        return rc;
+    csv_file c;
+    if ((rc = csv_open(&c, path, err)))
+        return rc;
+    static const char *const cols[] = {"code", "name"};
+    if ((rc = csv_header(&c, cols, 2, err)))
+        goto done;
+    if (cnt == 0) {
+        rc = tw_error_set(err, TW_EDATA, "%s: no regions", path);
+        goto done;
+    }
+    d->region_code = calloc((size_t)cnt, sizeof(char *));
+    d->region_name = calloc((size_t)cnt, sizeof(char *));
+    if (!d->region_code || !d->region_name) {
+        rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    int r;
+    while ((r = csv_next(&c, err)) > 0) {
+        if ((rc = csv_nfields(&c, 2, err)))
+            goto done;
+        if (c.field[0][0] == '\0') {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
+            goto done;
+        }
+        for (size_t n = 0; n < d->N; n++)
+            if (strcmp(d->region_code[n], c.field[0]) == 0) {
+                rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate region code '%s'", path, c.line,
+                                  c.field[0]);
+                goto done;
+            }
+        d->region_code[d->N] = xstrdup(c.field[0]);
+        d->region_name[d->N] = xstrdup(c.field[1]);
+        d->N++;
+        if (!d->region_code[d->N - 1] || !d->region_name[d->N - 1]) {
+            rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+    }
+    if (r < 0)
+        rc = -r;
+done:
+    csv_close(&c);
+    return rc;
+}
+
+static int parse_flag(const csv_file *c, int k, const char *col, uint8_t *out, tw_error *err)
+{
+    const char *s = c->field[k];
+    if (strcmp(s, "0") == 0)
+        *out = 0;
+    else if (strcmp(s, "1") == 0)
+        *out = 1;
+    else
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': must be 0 or 1, got '%.32s'",
+                            c->path, c->line, col, s);
+    return TW_OK;
+}
+
+static int read_sectors(twm_data *d, const char *path, tw_error *err)
+{
+    long cnt;
+    int rc = count_records(path, &cnt, err);
+    if (rc)
+        return rc;
+    csv_file c;
+    if ((rc = csv_open(&c, path, err)))
+        return rc;
+    static const char *const cols[] = {"code", "name", "theta", "industrial", "critical"};
+    if ((rc = csv_header(&c, cols, 5, err)))
+        goto done;
+    if (cnt == 0) {
+        rc = tw_error_set(err, TW_EDATA, "%s: no sectors", path);
+        goto done;
+    }
+    size_t cap = (size_t)cnt;
+    d->sector_code = calloc(cap, sizeof(char *));
+    d->sector_name = calloc(cap, sizeof(char *));
+    double *theta = calloc(cap, sizeof(double));
+    uint8_t *ind = calloc(cap, 1), *crit = calloc(cap, 1);
+    if (!d->sector_code || !d->sector_name || !theta || !ind || !crit) {
+        free(theta);
+        free(ind);
+        free(crit);
+        rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    int r;
+    long first_crit_line = 0;
+    while ((r = csv_next(&c, err)) > 0) {
+        size_t j = d->J;
+        if ((rc = csv_nfields(&c, 5, err)))
+            break;
+        if (c.field[0][0] == '\0') {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
+            break;
+        }
+        for (size_t k = 0; k < j; k++)
+            if (strcmp(d->sector_code[k], c.field[0]) == 0) {
+                rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate sector code '%s'", path,
+                                  c.line, c.field[0]);
+                break;
+            }
+        if (rc)
+            break;
+        if ((rc = csv_number(&c, 2, "theta", &theta[j], err)))
+            break;
+        if (!(theta[j] > 0.0)) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'theta': must be > 0, got %g", path,
+                              c.line, theta[j]);
+            break;
+        }
+        if ((rc = parse_flag(&c, 3, "industrial", &ind[j], err)) ||
+            (rc = parse_flag(&c, 4, "critical", &crit[j], err)))
+            break;
+        if (crit[j]) {
+            if (first_crit_line) {
+                rc = tw_error_set(err, TW_EDATA,
+                                  "%s:%ld: column 'critical': a second critical sector '%s' (the "
+                                  "first is on line %ld); the critical-input nest supports one "
+                                  "critical (CRM) sector",
+                                  path, c.line, c.field[0], first_crit_line);
+                break;
+            }
+            first_crit_line = c.line;
+        }
+        d->sector_code[j] = xstrdup(c.field[0]);
+        d->sector_name[j] = xstrdup(c.field[1]);
+        d->J++;
+        if (!d->sector_code[j] || !d->sector_name[j]) {
+            rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+    }
+    if (!rc && r < 0)
+        rc = -r;
+    if (!rc && d->N > 0) {
+        if (alloc_arrays(d) != TW_OK)
+            rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+        else {
+            memcpy(d->theta, theta, d->J * sizeof(double));
+            memcpy(d->industrial, ind, d->J);
+            memcpy(d->critical, crit, d->J);
+            set_crm(d);
+        }
+    }
+    free(theta);
+    free(ind);
+    free(crit);
+done:
+    csv_close(&c);
+    return rc;
+}
+
+typedef struct lookup {
+    code_ref *reg, *sec;
+    size_t N, J;
+} lookup;
+
+static int lookup_init(lookup *lk, const twm_data *d)
+{
+    lk->N = d->N;
+    lk->J = d->J;
+    lk->reg = malloc(d->N * sizeof *lk->reg);
+    lk->sec = malloc(d->J * sizeof *lk->sec);
+    if (!lk->reg || !lk->sec) {
+        free(lk->reg);
+        free(lk->sec);
+        return TW_ENOMEM;
+    }
+    for (size_t n = 0; n < d->N; n++)
+        lk->reg[n] = (code_ref){d->region_code[n], n};
+    for (size_t j = 0; j < d->J; j++)
+        lk->sec[j] = (code_ref){d->sector_code[j], j};
+    qsort(lk->reg, d->N, sizeof *lk->reg, cmp_ref);
+    qsort(lk->sec, d->J, sizeof *lk->sec, cmp_ref);
+    return TW_OK;
+}
+
+static void lookup_free(lookup *lk)
+{
+    free(lk->reg);
+    free(lk->sec);
+}
+
+static int lookup_code(const csv_file *c, const code_ref *refs, size_t n, int k, const char *col,
+                       const char *what, int *out, tw_error *err)
+{
+    int x = find_code(refs, n, c->field[k]);
+    if (x < 0)
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': unknown %s code '%.64s'", c->path,
+                            c->line, col, what, c->field[k]);
+    *out = x;
+    return TW_OK;
+}
+
+/* Generic reader for importer,exporter,sector,<value> files. */
+static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *path,
+                               const char *value_col, double min_value, int strict_positive,
+                               int zero_domestic, double *out, tw_error *err)
+{
+    size_t N = d->N, J = d->J;
+    uint8_t *seen = calloc(N * N * J, 1);
+    if (!seen)
+        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+    csv_file c;
+    int rc = csv_open(&c, path, err);
+    if (rc) {
+        free(seen);
+        return rc;
+    }
+    const char *cols[] = {"importer", "exporter", "sector", value_col};
+    if ((rc = csv_header(&c, cols, 4, err)))
+        goto done;
+    int r;
+    while ((r = csv_next(&c, err)) > 0) {
+        int n, i, j;
+        double v;
+        if ((rc = csv_nfields(&c, 4, err)) ||
+            (rc = lookup_code(&c, lk->reg, N, 0, "importer", "region", &n, err)) ||
+            (rc = lookup_code(&c, lk->reg, N, 1, "exporter", "region", &i, err)) ||
+            (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
+            (rc = csv_number(&c, 3, value_col, &v, err)))
+            goto done;
+        size_t x = TWM_NIJ(N, J, n, i, j);
+        if (seen[x]) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate row for (%s, %s, %s)", path, c.line,
+                              d->region_code[n], d->region_code[i], d->sector_code[j]);
+            goto done;
+        }
+        seen[x] = 1;
+        if (strict_positive ? !(v > min_value) : !(v >= min_value)) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value %.17g must be %s %g",
+                              path, c.line, value_col, v, strict_positive ? ">" : ">=", min_value);
+            goto done;
+        }
+        if (zero_domestic && n == i && v != 0.0) {
+            rc = tw_error_set(err, TW_EDATA,
+                              "%s:%ld: column '%s': a tariff on domestic sales (importer = exporter "
+                              "= %s) must be 0, got %.17g",
+                              path, c.line, value_col, d->region_code[n], v);
+            goto done;
+        }
+        out[x] = v;
+    }
+    if (r < 0)
+        rc = -r;
+done:
+    csv_close(&c);
+    free(seen);
+    return rc;
+}
+
+static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *err)
+{
+    size_t N = d->N, J = d->J;
+    uint8_t *seen = calloc(N * J * J, 1);
+    if (!seen)
+        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+    csv_file c;
+    int rc = csv_open(&c, path, err);
+    if (rc) {
+        free(seen);
+        return rc;
+    }
+    static const char *const cols[] = {"region", "input_sector", "sector", "share"};
+    long *line_of = NULL;
+    if ((rc = csv_header(&c, cols, 4, err)))
+        goto done;
+    line_of = calloc(N * J, sizeof(long)); /* last line seen per (region, sector) column */
+    if (!line_of) {
+        rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    int r;
+    while ((r = csv_next(&c, err)) > 0) {
+        int n, k, j;
+        double v;
+        if ((rc = csv_nfields(&c, 4, err)) ||
+            (rc = lookup_code(&c, lk->reg, N, 0, "region", "region", &n, err)) ||
+            (rc = lookup_code(&c, lk->sec, J, 1, "input_sector", "sector", &k, err)) ||
+            (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
+            (rc = csv_number(&c, 3, "share", &v, err)))
+            goto done;
+        size_t x = ((size_t)n * J + (size_t)k) * J + (size_t)j;
+        if (seen[x]) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate row for (%s, %s, %s)", path, c.line,
+                              d->region_code[n], d->sector_code[k], d->sector_code[j]);
+            goto done;
+        }
+        seen[x] = 1;
+        if (v < 0.0 || v > 1.0) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'share': %.17g outside [0, 1]", path,
+                              c.line, v);
+            goto done;
+        }
+        d->gamma_io[x] = v;
+        line_of[(size_t)n * J + (size_t)j] = c.line;
+    }
+    if (r < 0) {
+        rc = -r;
+        goto done;
+    }
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < J; k++)
+                s += d->gamma_io[(n * J + k) * J + j];
+            if (s > 1.0 + TWM_IO_SUM_TOL) {
+                rc = tw_error_set(err, TW_EDATA,
+                                  "%s:%ld: region %s, sector %s: input shares sum to %.12g > 1 "
+                                  "(the value-added share would be negative)",
+                                  path, line_of[n * J + j], d->region_code[n], d->sector_code[j], s);
+                goto done;
+            }
+        }
+done:
+    free(line_of);
+    csv_close(&c);
+    free(seen);
+    return rc;
+}
+
+int twm_data_load(const char *dir, twm_data **out, tw_error *err)
+{
+    *out = NULL;
+    char path[4096];
+    twm_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    d->crm = -1;
+    lookup lk = {0};
+    int have_lk = 0;
+    int rc;
+    if ((rc = join_path(path, sizeof path, dir, "regions.csv", err)) ||
+        (rc = read_regions(d, path, err)))
+        goto fail;
+    if ((rc = join_path(path, sizeof path, dir, "sectors.csv", err)) ||
+        (rc = read_sectors(d, path, err)))
+        goto fail;
+    if ((rc = lookup_init(&lk, d))) {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+        goto fail;
+    }
+    have_lk = 1;
+    if ((rc = join_path(path, sizeof path, dir, "trade.csv", err)) ||
+        (rc = read_bilateral_impl(d, &lk, path, "value", 0.0, 0, 0, d->Z, err)))
+        goto fail;
+    if ((rc = join_path(path, sizeof path, dir, "tariffs.csv", err)) ||
+        (rc = read_bilateral_impl(d, &lk, path, "rate", 0.0, 0, 1, d->tau, err)))
+        goto fail;
+    if ((rc = join_path(path, sizeof path, dir, "io.csv", err)) || (rc = read_io(d, &lk, path, err)))
+        goto fail;
+    if ((rc = check_sectors(d, err)))
+        goto fail;
+    if ((rc = twm_data_derive(d, err))) {
+        tw_error_prefix(err, "%s: ", dir);
+        goto fail;
+    }
+    lookup_free(&lk);
+    *out = d;
+    return TW_OK;
+fail:
+    if (have_lk)
+        lookup_free(&lk);
+    twm_data_free(d);
+    return rc;
+}
+
+int twm_data_read_bilateral(const twm_data *d, const char *path, const char *value_col,
+                            double min_value, int strict_positive, double *out, tw_error *err)
+{
+    lookup lk;
+    if (lookup_init(&lk, d))
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    int zero_dom = strcmp(value_col, "rate") == 0;
+    int rc = read_bilateral_impl(d, &lk, path, value_col, min_value, strict_positive, zero_dom, out,
+                                 err);
+    lookup_free(&lk);
+    return rc;
+}
+
+int twm_data_from_arrays(size_t N, size_t J, const double *Z, const double *tau,
+                         const double *gamma_io, const double *theta, const uint8_t *industrial,
+                         const uint8_t *critical, twm_data **out, tw_error *err)
+{
+    *out = NULL;
+    if (N == 0 || J == 0 || !Z || !theta)
+        return tw_error_set(err, TW_EDATA, "twm_data_from_arrays: need N, J > 0, Z and theta");
+    twm_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    d->N = N;
+    d->J = J;
+    d->crm = -1;
+    int rc = TW_OK;
+    d->region_code = calloc(N, sizeof(char *));
+    d->region_name = calloc(N, sizeof(char *));
+    d->sector_code = calloc(J, sizeof(char *));
+    d->sector_name = calloc(J, sizeof(char *));
+    if (!d->region_code || !d->region_name || !d->sector_code || !d->sector_name ||
+        alloc_arrays(d) != TW_OK)
+        goto oom;
+    for (size_t n = 0; n < N; n++) {
+        char b[32];
+        snprintf(b, sizeof b, "R%zu", n);
+        d->region_code[n] = xstrdup(b);
+        d->region_name[n] = xstrdup(b);
+        if (!d->region_code[n] || !d->region_name[n])
+            goto oom;
+    }
+    for (size_t j = 0; j < J; j++) {
+        char b[32];
+        snprintf(b, sizeof b, "S%zu", j);
+        d->sector_code[j] = xstrdup(b);
+        d->sector_name[j] = xstrdup(b);
+        if (!d->sector_code[j] || !d->sector_name[j])
+            goto oom;
+    }
+    size_t NNJ = N * N * J;
+    for (size_t x = 0; x < NNJ; x++) {
+        if (!(isfinite(Z[x]) && Z[x] >= 0.0)) {
+            rc = tw_error_set(err, TW_EDATA, "Z[%zu] = %g must be finite and >= 0", x, Z[x]);
+            goto fail;
+        }
+        if (tau && !(isfinite(tau[x]) && tau[x] >= 0.0)) {
+            rc = tw_error_set(err, TW_EDATA, "tau[%zu] = %g must be finite and >= 0", x, tau[x]);
+            goto fail;
+        }
+    }
+    memcpy(d->Z, Z, NNJ * sizeof(double));
+    if (tau)
+        memcpy(d->tau, tau, NNJ * sizeof(double));
+    if (gamma_io) {
+        for (size_t x = 0; x < N * J * J; x++)
+            if (!(gamma_io[x] >= 0.0 && gamma_io[x] <= 1.0)) {
+                rc = tw_error_set(err, TW_EDATA, "gamma_io[%zu] = %g outside [0, 1]", x,
+                                  gamma_io[x]);
+                goto fail;
+            }
+        memcpy(d->gamma_io, gamma_io, N * J * J * sizeof(double));
+    }
+    memcpy(d->theta, theta, J * sizeof(double));
+    if (industrial)
+        memcpy(d->industrial, industrial, J);
+    if (critical)
+        memcpy(d->critical, critical, J);
+    set_crm(d);
+    if ((rc = check_sectors(d, err)) || (rc = twm_data_derive(d, err)))
+        goto fail;
+    *out = d;
+    return TW_OK;
+oom:
+    rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+fail:
+    twm_data_free(d);
+    return rc;
+}
