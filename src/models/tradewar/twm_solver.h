@@ -19,7 +19,9 @@ typedef struct twm_shock {
     const double *dhat;    /* [N*N*J] > 0 */
     const double *That;    /* [N*J]   > 0 */
     const double *theta;   /* [J] elasticities for this solve (NULL: data->theta) */
-    double eps_crm;        /* CES elasticity of the critical-input nest; 1 = Cobb–Douglas */
+    double eps_crm;        /* CES elasticity of the critical-input nest; 1 = Cobb–Douglas
+                              (exactly eq. 1); ignored when data->crm < 0. Must be >= 0.
+                              NULL tau_new/dhat/That mean: baseline tau, 1, 1. */
 } twm_shock;
 
 typedef struct twm_solver_opts {
@@ -39,6 +41,9 @@ typedef struct twm_result {
     const double *Y_new; /* [N*J] */
     const double *I_new; /* [N] */
     const double *R_new; /* [N] */
+    /* Added (additive change): work counters of this solve, for benchmarks. */
+    long price_sweeps;   /* sweeps of the price fixed point (eqs. 1-2), all outer iterations */
+    long x_sweeps;       /* sweeps of the expenditure system (eqs. 4-6) */
 } twm_result;
 
 typedef struct twm_solver_ws twm_solver_ws;

@@ -1,0 +1,697 @@
+/* tradewar model, layer 3: the equilibrium in changes (MODEL.md section 2).
+ *
+ * Method. Unknown: log wage changes lw[n] = log what[n] on the numeraire
+ * sum_n what[n] VA[n] = sum_n VA[n]. For given wages:
+ *   1. prices: the fixed point of equations 1-2 in logs, lP = F(lP; lw),
+ *      a contraction (factor <= max input share), warm-started from the
+ *      previous outer iteration and accelerated by Anderson mixing;
+ *   2. shares pi' from the same sweep (eq. 3: pi' = A e / S with
+ *      A = pi That kappahat^-theta, e = chat^-theta, S = sum_i A e), so the
+ *      shares cost no extra exp();
+ *   3. expenditure: the linear system 4-6 for X' by Anderson-accelerated
+ *      fixed-point sweeps X <- gamma' Y'(X) + alpha I'(X), warm-started from
+ *      the previous X'. (A direct LU is O((NJ)^3): 0.9 Mflop at 14x10 and
+ *      0.6 Gflop at 31x40 per outer iteration, while a sweep is O(N^2 J +
+ *      N J^2) and ~10 accelerated sweeps suffice.)
+ *   4. excess labour demand ED[n] (eq. 7, with the nest's new VA shares).
+ * Outer loop: Anderson mixing on the tatonnement map
+ *   G(lw) = normalise(lw + step * ED(lw)),
+ * with a safeguard: when the residual grows tenfold over the best so far,
+ * the history is dropped, the step halved and the best point restored
+ * (plain damped tatonnement is the limit). Inner tolerances follow the outer
+ * residual (inexact early, 1e-3 of the residual, floor 1e-14 in logs).
+ *
+ * Critical-input nest (crm >= 0 and eps != 1): see MODEL.md; computed in
+ * log-sum-exp form. The new shares s' and (1-s')/(1-s) enter eq. 5 and 7.
+ *
+ * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
+ * the previous solve in the workspace, so a solve's result does not depend on
+ * what the thread solved before (DESIGN.md, reproducibility).
+ */
+#include "twm_solver.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AA_MEM_OUTER 6
+#define AA_MEM_INNER 5
+#define PRICE_MAX_SWEEPS 2000
+#define X_MAX_SWEEPS 2000
+#define INNER_TOL_FLOOR 1e-14
+#define INNER_TOL_CAP 1e-6
+#define STEP0 0.5
+
+/* ------------------------------------------------------------------ */
+/* Anderson mixing (type II), fixed-size storage from the workspace.  */
+
+typedef struct aa_state {
+    size_t n;
+    int m;        /* memory */
+    int k;        /* stored columns */
+    int head;     /* next column to overwrite */
+    int have_old; /* f_old/g_old valid */
+    double *dF, *dG; /* [m][n] */
+    double *f_old, *g_old; /* [n] */
+    double *M, *rhs, *gam; /* [m*m], [m], [m] */
+} aa_state;
+
+static size_t aa_doubles(size_t n, int m)
+{
+    return 2 * (size_t)m * n + 2 * n + (size_t)m * (size_t)m + 2 * (size_t)m;
+}
+
+static double *aa_init(aa_state *a, size_t n, int m, double *buf)
+{
+    a->n = n;
+    a->m = m;
+    a->k = a->head = a->have_old = 0;
+    a->dF = buf;
+    buf += (size_t)m * n;
+    a->dG = buf;
+    buf += (size_t)m * n;
+    a->f_old = buf;
+    buf += n;
+    a->g_old = buf;
+    buf += n;
+    a->M = buf;
+    buf += (size_t)m * (size_t)m;
+    a->rhs = buf;
+    buf += m;
+    a->gam = buf;
+    buf += m;
+    return buf;
+}
+
+static void aa_reset(aa_state *a)
+{
+    a->k = a->head = a->have_old = 0;
+}
+
+/* Solve the k x k system M gam = rhs (symmetric positive semidefinite) by
+ * Gaussian elimination with partial pivoting; returns 0 if singular. */
+static int small_solve(double *M, double *rhs, double *gam, int k, int ld)
+{
+    for (int c = 0; c < k; c++) {
+        int p = c;
+        for (int r = c + 1; r < k; r++)
+            if (fabs(M[r * ld + c]) > fabs(M[p * ld + c]))
+                p = r;
+        if (!(fabs(M[p * ld + c]) > 0.0))
+            return 0;
+        if (p != c) {
+            for (int q = 0; q < k; q++) {
+                double t = M[c * ld + q];
+                M[c * ld + q] = M[p * ld + q];
+                M[p * ld + q] = t;
+            }
+            double t = rhs[c];
+            rhs[c] = rhs[p];
+            rhs[p] = t;
+        }
+        for (int r = c + 1; r < k; r++) {
+            double f = M[r * ld + c] / M[c * ld + c];
+            for (int q = c; q < k; q++)
+                M[r * ld + q] -= f * M[c * ld + q];
+            rhs[r] -= f * rhs[c];
+        }
+    }
+    for (int c = k - 1; c >= 0; c--) {
+        double s = rhs[c];
+        for (int q = c + 1; q < k; q++)
+            s -= M[c * ld + q] * gam[q];
+        gam[c] = s / M[c * ld + c];
+    }
+    for (int c = 0; c < k; c++)
+        if (!isfinite(gam[c]))
+            return 0;
+    return 1;
+}
+
+/* One Anderson step: x holds the current iterate, g = G(x). On return x is
+ * the next iterate. w (optional) weights the residual components. */
+static void aa_step(aa_state *a, double *x, const double *g, const double *w)
+{
+    size_t n = a->n;
+    if (a->have_old) {
+        double *df = a->dF + (size_t)a->head * n, *dg = a->dG + (size_t)a->head * n;
+        for (size_t i = 0; i < n; i++) {
+            double f = g[i] - x[i];
+            df[i] = (f - a->f_old[i]) * (w ? w[i] : 1.0);
+            dg[i] = g[i] - a->g_old[i];
+            a->f_old[i] = f;
+            a->g_old[i] = g[i];
+        }
+        a->head = (a->head + 1) % a->m;
+        if (a->k < a->m)
+            a->k++;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            a->f_old[i] = g[i] - x[i];
+            a->g_old[i] = g[i];
+        }
+        a->have_old = 1;
+    }
+    int k = a->k;
+    if (k == 0) {
+        memcpy(x, g, n * sizeof *x);
+        return;
+    }
+    int m = a->m;
+    for (int p = 0; p < k; p++) {
+        const double *fp = a->dF + (size_t)p * n;
+        double r = 0.0;
+        for (size_t i = 0; i < n; i++)
+            r += fp[i] * a->f_old[i] * (w ? w[i] : 1.0);
+        a->rhs[p] = r;
+        for (int q = 0; q <= p; q++) {
+            const double *fq = a->dF + (size_t)q * n;
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                s += fp[i] * fq[i];
+            a->M[p * m + q] = a->M[q * m + p] = s;
+        }
+    }
+    double tr = 0.0;
+    for (int p = 0; p < k; p++)
+        tr += a->M[p * m + p];
+    for (int p = 0; p < k; p++)
+        a->M[p * m + p] += 1e-13 * tr / k + 1e-300;
+    if (!small_solve(a->M, a->rhs, a->gam, k, m)) {
+        aa_reset(a);
+        memcpy(x, g, n * sizeof *x);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double v = g[i];
+        for (int p = 0; p < k; p++)
+            v -= a->gam[p] * a->dG[(size_t)p * n + i];
+        x[i] = v;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+struct twm_solver_ws {
+    size_t N, J;
+    /* per solve */
+    double *A, *inv1t, *trt;  /* [NNJ] */
+    double *theta, *ith;      /* [J] */
+    /* state */
+    double *pinew, *W;        /* [NNJ] */
+    double *lw, *what, *lwg, *lw_best; /* [N] */
+    double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
+    double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
+    double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
+    double *I, *R, *P, *ED;   /* [N] */
+    aa_state aa_out, aa_P, aa_X;
+    double *block;
+};
+
+twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
+{
+    if (!d)
+        return NULL;
+    size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
+    size_t total = 5 * NNJ + 2 * J + 6 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+                   aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
+    twm_solver_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->block = calloc(total, sizeof(double));
+    if (!ws->block) {
+        free(ws);
+        return NULL;
+    }
+    ws->N = N;
+    ws->J = J;
+    double *p = ws->block;
+#define TAKE(ptr, cnt) (ptr = p, p += (cnt))
+    TAKE(ws->A, NNJ);
+    TAKE(ws->inv1t, NNJ);
+    TAKE(ws->trt, NNJ);
+    TAKE(ws->pinew, NNJ);
+    TAKE(ws->W, NNJ);
+    TAKE(ws->theta, J);
+    TAKE(ws->ith, J);
+    TAKE(ws->lw, N);
+    TAKE(ws->what, N);
+    TAKE(ws->lwg, N);
+    TAKE(ws->lw_best, N);
+    TAKE(ws->I, N);
+    TAKE(ws->lP, NJ);
+    TAKE(ws->lPg, NJ);
+    TAKE(ws->Phat, NJ);
+    TAKE(ws->lc, NJ);
+    TAKE(ws->e, NJ);
+    TAKE(ws->S, NJ);
+    TAKE(ws->sp, NJ);
+    TAKE(ws->sc, NJ);
+    TAKE(ws->X, NJ);
+    TAKE(ws->Xg, NJ);
+    TAKE(ws->Y, NJ);
+    TAKE(ws->Yeff, NJ);
+    TAKE(ws->Rw, NJ);
+    TAKE(ws->Xw, NJ);
+    TAKE(ws->R, N);
+    TAKE(ws->P, N);
+    TAKE(ws->ED, N);
+#undef TAKE
+    p = aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
+    p = aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
+    p = aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
+    (void)p;
+    return ws;
+}
+
+void twm_solver_ws_free(twm_solver_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->block);
+    free(ws);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct solve_ctx {
+    const twm_data *d;
+    twm_solver_ws *ws;
+    int nest;     /* CES nest active */
+    int crm;
+    double eps;
+    double omE;   /* 1 - eps */
+    long price_sweeps, x_sweeps;
+} solve_ctx;
+
+/* One price sweep: lc (and nest shares) from lP and lw, e = exp(-theta lc),
+ * S = sum_i A e, out = -log(S)/theta. */
+static void price_sweep(solve_ctx *c, const double *lP, double *out)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    const double *g = d->gamma_io, *gva = d->gamma_va;
+    double *lc = ws->lc, *e = ws->e, *S = ws->S;
+    for (size_t n = 0; n < N; n++) {
+        double lwn = ws->lw[n];
+        double *lcn = lc + n * J;
+        const double *gv = gva + n * J;
+        const double *lPn = lP + n * J;
+        for (size_t j = 0; j < J; j++)
+            lcn[j] = gv[j] * lwn;
+        for (size_t k = 0; k < J; k++) {
+            if (c->nest && (int)k == c->crm)
+                continue;
+            double pk = lPn[k];
+            const double *gk = g + (n * J + k) * J;
+            for (size_t j = 0; j < J; j++)
+                lcn[j] += gk[j] * pk;
+        }
+        if (c->nest) {
+            const double *gc = g + (n * J + (size_t)c->crm) * J;
+            double lpc = lPn[c->crm];
+            double b = c->omE * lpc;
+            for (size_t j = 0; j < J; j++) {
+                double s = gc[j];
+                if (s <= 0.0)
+                    continue;
+                if (s >= 1.0) {
+                    lcn[j] = lpc;
+                    continue;
+                }
+                double a = c->omE * lcn[j] / (1.0 - s); /* (1-eps) log core */
+                double mx = a > b ? a : b;
+                double v = (1.0 - s) * exp(a - mx) + s * exp(b - mx);
+                lcn[j] = (mx + log(v)) / c->omE;
+            }
+        }
+    }
+    for (size_t x = 0; x < N * J; x++)
+        e[x] = exp(-ws->theta[x % J] * lc[x]);
+    for (size_t n = 0; n < N; n++) {
+        double *Sn = S + n * J;
+        for (size_t j = 0; j < J; j++)
+            Sn[j] = 0.0;
+        for (size_t i = 0; i < N; i++) {
+            const double *Ani = ws->A + (n * N + i) * J;
+            const double *ei = e + i * J;
+            for (size_t j = 0; j < J; j++)
+                Sn[j] += Ani[j] * ei[j];
+        }
+        for (size_t j = 0; j < J; j++)
+            out[n * J + j] = -log(Sn[j]) * ws->ith[j];
+    }
+    c->price_sweeps++;
+}
+
+/* Solve the price fixed point for the current lw to tolerance tol (max
+ * change in log prices). The last sweep leaves lc, e, S consistent with the
+ * returned lP up to tol. */
+static void solve_prices(solve_ctx *c, double tol)
+{
+    twm_solver_ws *ws = c->ws;
+    size_t NJ = c->d->N * c->d->J;
+    aa_reset(&ws->aa_P);
+    for (int it = 0; it < PRICE_MAX_SWEEPS; it++) {
+        price_sweep(c, ws->lP, ws->lPg);
+        double dmax = 0.0;
+        for (size_t x = 0; x < NJ; x++) {
+            double dd = fabs(ws->lPg[x] - ws->lP[x]);
+            if (dd > dmax)
+                dmax = dd;
+        }
+        if (!(dmax > tol)) { /* also stops on NaN; caught by the caller */
+            memcpy(ws->lP, ws->lPg, NJ * sizeof(double));
+            return;
+        }
+        aa_step(&ws->aa_P, ws->lP, ws->lPg, NULL);
+    }
+}
+
+/* Shares pi', the nest's new cost shares, and the per-outer-iteration
+ * weights of the expenditure system. */
+static void shares(solve_ctx *c)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    for (size_t x = 0; x < N * J; x++)
+        ws->S[x] = 1.0 / ws->S[x]; /* now 1/S */
+    for (size_t n = 0; n < N; n++) {
+        double *Rw = ws->Rw + n * J;
+        for (size_t j = 0; j < J; j++)
+            Rw[j] = 0.0;
+        const double *iS = ws->S + n * J;
+        for (size_t i = 0; i < N; i++) {
+            size_t o = (n * N + i) * J;
+            const double *A = ws->A + o, *ei = ws->e + i * J, *it = ws->inv1t + o,
+                         *tr = ws->trt + o;
+            double *pn = ws->pinew + o, *W = ws->W + o;
+            for (size_t j = 0; j < J; j++) {
+                double p = A[j] * ei[j] * iS[j];
+                pn[j] = p;
+                W[j] = p * it[j];
+                Rw[j] += p * tr[j];
+            }
+        }
+    }
+    if (c->nest) {
+        const double *gc;
+        for (size_t n = 0; n < N; n++) {
+            gc = d->gamma_io + (n * J + (size_t)c->crm) * J;
+            double lpc = ws->lP[n * J + (size_t)c->crm];
+            for (size_t j = 0; j < J; j++) {
+                double s = gc[j];
+                size_t x = n * J + j;
+                if (s <= 0.0) {
+                    ws->sp[x] = 0.0;
+                    ws->sc[x] = 1.0;
+                } else if (s >= 1.0) {
+                    ws->sp[x] = 1.0;
+                    ws->sc[x] = 1.0;
+                } else {
+                    double sp = s * exp(c->omE * (lpc - ws->lc[x]));
+                    ws->sp[x] = sp;
+                    ws->sc[x] = (1.0 - sp) / (1.0 - s);
+                }
+            }
+        }
+    }
+}
+
+/* Y' and R' from X' (eq. 4, 6). */
+static void output_from_X(solve_ctx *c, const double *X)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    double *Y = ws->Y;
+    memset(Y, 0, N * J * sizeof(double));
+    for (size_t m = 0; m < N; m++) {
+        const double *Xm = X + m * J;
+        double r = 0.0;
+        for (size_t k = 0; k < J; k++)
+            r += ws->Rw[m * J + k] * Xm[k];
+        ws->R[m] = r;
+        for (size_t i = 0; i < N; i++) {
+            const double *W = ws->W + (m * N + i) * J;
+            double *Yi = Y + i * J;
+            for (size_t k = 0; k < J; k++)
+                Yi[k] += W[k] * Xm[k];
+        }
+    }
+}
+
+/* One expenditure sweep: out = gamma' Y'(X) + alpha I'(X) (eq. 5). */
+static void x_sweep(solve_ctx *c, const double *X, double *out)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    output_from_X(c, X);
+    for (size_t n = 0; n < N; n++) {
+        double In = ws->what[n] * d->VA[n] + ws->R[n] + d->D[n];
+        ws->I[n] = In;
+        const double *Yn = ws->Y + n * J;
+        double *Ye = ws->Yeff + n * J;
+        if (c->nest) {
+            const double *sc = ws->sc + n * J;
+            for (size_t k = 0; k < J; k++)
+                Ye[k] = Yn[k] * sc[k];
+        } else {
+            memcpy(Ye, Yn, J * sizeof(double));
+        }
+        for (size_t j = 0; j < J; j++) {
+            const double *gj = d->gamma_io + (n * J + j) * J;
+            double s = 0.0;
+            if (c->nest && (int)j == c->crm) {
+                const double *sp = ws->sp + n * J;
+                for (size_t k = 0; k < J; k++)
+                    s += sp[k] * Yn[k];
+            } else {
+                for (size_t k = 0; k < J; k++)
+                    s += gj[k] * Ye[k];
+            }
+            out[n * J + j] = s + d->alpha[n * J + j] * In;
+        }
+    }
+    c->x_sweeps++;
+}
+
+static void solve_X(solve_ctx *c, double tol)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J, NJ = N * J;
+    aa_reset(&ws->aa_X);
+    for (int it = 0; it < X_MAX_SWEEPS; it++) {
+        x_sweep(c, ws->X, ws->Xg);
+        double dmax = 0.0;
+        for (size_t x = 0; x < NJ; x++) {
+            double dd = fabs(ws->Xg[x] - ws->X[x]) * ws->Xw[x];
+            if (dd > dmax)
+                dmax = dd;
+        }
+        if (!(dmax > tol)) {
+            memcpy(ws->X, ws->Xg, NJ * sizeof(double));
+            return;
+        }
+        aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
+    }
+}
+
+/* Evaluate ED at the current lw (inner solves to tol). Returns max |ED|. */
+static double excess_demand(solve_ctx *c, double tol)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    for (size_t n = 0; n < N; n++)
+        ws->what[n] = exp(ws->lw[n]);
+    solve_prices(c, tol);
+    shares(c);
+    solve_X(c, tol);
+    output_from_X(c, ws->X);
+    double res = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        double lab = 0.0;
+        const double *gv = d->gamma_va + n * J, *Yn = ws->Y + n * J;
+        if (c->nest) {
+            const double *sc = ws->sc + n * J;
+            for (size_t j = 0; j < J; j++)
+                lab += gv[j] * sc[j] * Yn[j];
+        } else {
+            for (size_t j = 0; j < J; j++)
+                lab += gv[j] * Yn[j];
+        }
+        double ed = (lab - ws->what[n] * d->VA[n]) / d->VA[n];
+        ws->ED[n] = ed;
+        double a = fabs(ed);
+        if (!(a <= res)) /* propagates NaN */
+            res = a;
+    }
+    return res;
+}
+
+/* Shift lw so that sum_n exp(lw) VA = sum_n VA. */
+static void normalise(const twm_data *d, double *lw)
+{
+    double s = 0.0, t = 0.0;
+    for (size_t n = 0; n < d->N; n++) {
+        s += exp(lw[n]) * d->VA[n];
+        t += d->VA[n];
+    }
+    double sh = log(s / t);
+    for (size_t n = 0; n < d->N; n++)
+        lw[n] -= sh;
+}
+
+static double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *opts,
+              twm_solver_ws *ws, twm_result *res, tw_error *err)
+{
+    if (!d || !shock || !ws || !res)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: NULL argument");
+    if (ws->N != d->N || ws->J != d->J)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: workspace made for another dataset");
+    size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
+    double tol = opts && opts->tol > 0.0 ? opts->tol : 1e-10;
+    long max_iter = opts && opts->max_iter > 0 ? opts->max_iter : 5000;
+
+    solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm};
+    c.nest = d->crm >= 0 && shock->eps_crm != 1.0;
+    if (c.nest && !(isfinite(shock->eps_crm) && shock->eps_crm >= 0.0))
+        return tw_error_set(err, TW_ENUMERIC, "eps_crm = %g must be finite and >= 0",
+                            shock->eps_crm);
+    c.omE = 1.0 - shock->eps_crm;
+
+    /* per-solve invariants */
+    const double *th = shock->theta ? shock->theta : d->theta;
+    for (size_t j = 0; j < J; j++) {
+        if (!(isfinite(th[j]) && th[j] > 0.0))
+            return tw_error_set(err, TW_ENUMERIC, "theta[%s] = %g must be > 0", d->sector_code[j],
+                                th[j]);
+        ws->theta[j] = th[j];
+        ws->ith[j] = 1.0 / th[j];
+    }
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < J; j++) {
+            double T = shock->That ? shock->That[i * J + j] : 1.0;
+            if (!(isfinite(T) && T > 0.0))
+                return tw_error_set(err, TW_ENUMERIC, "That[%s,%s] = %g must be > 0",
+                                    d->region_code[i], d->sector_code[j], T);
+        }
+    for (size_t n = 0; n < N; n++)
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++) {
+                size_t x = TWM_NIJ(N, J, n, i, j);
+                double tn = shock->tau_new ? shock->tau_new[x] : d->tau[x];
+                double dh = shock->dhat ? shock->dhat[x] : 1.0;
+                if (!(isfinite(tn) && tn > -1.0 && isfinite(dh) && dh > 0.0))
+                    return tw_error_set(err, TW_ENUMERIC,
+                                        "shock (%s, %s, %s): tau' = %g, dhat = %g out of range",
+                                        d->region_code[n], d->region_code[i], d->sector_code[j],
+                                        tn, dh);
+                double it = 1.0 / (1.0 + tn);
+                ws->inv1t[x] = it;
+                ws->trt[x] = tn * it;
+                double p = d->pi[x];
+                if (p > 0.0) {
+                    double T = shock->That ? shock->That[i * J + j] : 1.0;
+                    double lk = log1p(tn) - log1p(d->tau[x]) + log(dh);
+                    ws->A[x] = lk == 0.0 ? p * T : p * T * exp(-ws->theta[j] * lk);
+                } else {
+                    ws->A[x] = 0.0;
+                }
+            }
+    /* convergence weights for X: relative to the cell, floored by the region's income */
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++) {
+            double den = fabs(d->X[n * J + j]) + 1e-9 * fabs(d->I[n]);
+            ws->Xw[n * J + j] = 1.0 / den;
+        }
+
+    /* start */
+    memset(ws->lw, 0, N * sizeof(double));
+    memset(ws->lP, 0, NJ * sizeof(double));
+    memcpy(ws->X, d->X, NJ * sizeof(double));
+    for (size_t x = 0; x < NJ; x++) {
+        ws->sp[x] = 0.0;
+        ws->sc[x] = 1.0;
+    }
+    aa_reset(&ws->aa_out);
+
+    double step = STEP0;
+    double r = INFINITY, best = INFINITY;
+    double tin = INNER_TOL_CAP;
+    long it = 0;
+    int converged = 0;
+    for (;;) {
+        r = excess_demand(&c, tin);
+        if (!isfinite(r))
+            return tw_error_set(err, TW_ENUMERIC,
+                                "non-finite excess labour demand at outer iteration %ld", it);
+        /* converged only when the inner solves were tight enough for r */
+        if (r < tol && tin <= fmax(INNER_TOL_FLOOR, 1e-2 * r)) {
+            converged = 1;
+            break;
+        }
+        if (r < tol) { /* tighten the inner solves and re-evaluate at the same wages */
+            tin = clampd(1e-3 * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+            continue;
+        }
+        if (it >= max_iter)
+            break;
+        if (r < best) {
+            best = r;
+            memcpy(ws->lw_best, ws->lw, N * sizeof(double));
+        } else if (r > 10.0 * best) {
+            /* diverging: restore the best point, halve the step, drop the history */
+            memcpy(ws->lw, ws->lw_best, N * sizeof(double));
+            aa_reset(&ws->aa_out);
+            step *= 0.5;
+            r = excess_demand(&c, tin);
+            if (!isfinite(r))
+                return tw_error_set(err, TW_ENUMERIC,
+                                    "non-finite excess labour demand at outer iteration %ld", it);
+        }
+        tin = clampd(1e-3 * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+        for (size_t n = 0; n < N; n++)
+            ws->lwg[n] = ws->lw[n] + step * ws->ED[n];
+        normalise(d, ws->lwg);
+        aa_step(&ws->aa_out, ws->lw, ws->lwg, NULL);
+        normalise(d, ws->lw);
+        it++;
+    }
+
+    /* outcomes */
+    for (size_t x = 0; x < NJ; x++)
+        ws->Phat[x] = exp(ws->lP[x]);
+    for (size_t n = 0; n < N; n++) {
+        double s = 0.0;
+        for (size_t j = 0; j < J; j++)
+            s += d->alpha[n * J + j] * ws->lP[n * J + j];
+        ws->P[n] = exp(s);
+        ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + d->D[n];
+    }
+    (void)NNJ;
+    res->converged = converged;
+    res->iterations = (int)it;
+    res->residual = r;
+    res->what = ws->what;
+    res->Phat = ws->Phat;
+    res->P = ws->P;
+    res->pi_new = ws->pinew;
+    res->X_new = ws->X;
+    res->Y_new = ws->Y;
+    res->I_new = ws->I;
+    res->R_new = ws->R;
+    res->price_sweeps = c.price_sweeps;
+    res->x_sweeps = c.x_sweeps;
+    return TW_OK;
+}
