@@ -1,0 +1,469 @@
+/* tradewar model, layer 2: scenario mechanisms (MODEL.md section 3).
+ * The reduced forms and every choice MODEL.md leaves open are explained in
+ * docs/MODEL_NOTES.md; the comments here say where each one lives. */
+#include "twm_scenario.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const param_names[] = {
+#define TWM_P_NAME_(k, s) s,
+    TWM_PARAM_MAP(TWM_P_NAME_)
+#undef TWM_P_NAME_
+};
+
+static const char *const mech_names[] = {
+#define TWM_M_NAME_(k, s) s,
+    TWM_MECH_MAP(TWM_M_NAME_)
+#undef TWM_M_NAME_
+};
+
+const char *twm_param_name(int k)
+{
+    return (k >= 0 && k < TWM_P_COUNT) ? param_names[k] : NULL;
+}
+
+const char *twm_mech_name(int k)
+{
+    return (k >= 0 && k < TWM_M_COUNT) ? mech_names[k] : NULL;
+}
+
+struct twm_scenario {
+    const twm_data *d;
+    size_t N, J, P;
+    int us, cn;
+    int mech[TWM_M_COUNT];
+    int *partner_region; /* [P] */
+    int *partner_of;     /* [N] partner index or -1 */
+    double *recip;       /* [P] r_a */
+    double *extra;       /* [P] t_us_a */
+    double *wfdi;        /* [P] */
+    double *route_w;     /* [P*J] partner a's share of US imports of j (baseline) */
+    uint8_t *tariffed;   /* [J] */
+    double *tau_b;       /* [N*N*J] base counterfactual tariffs */
+    double *dhat_b;      /* [N*N*J] base counterfactual trade costs */
+};
+
+static double clamp01(double x)
+{
+    if (!(x > 0.0)) /* also catches NaN */
+        return 0.0;
+    return x > 1.0 ? 1.0 : x;
+}
+
+void twm_scenario_free(twm_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->partner_region);
+    free(sc->partner_of);
+    free(sc->recip);
+    free(sc->extra);
+    free(sc->wfdi);
+    free(sc->route_w);
+    free(sc->tariffed);
+    free(sc->tau_b);
+    free(sc->dhat_b);
+    free(sc);
+}
+
+int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scenario **out,
+                     tw_error *err)
+{
+    *out = NULL;
+    const size_t N = d->N, J = d->J, P = spec->n_partners;
+    const size_t NNJ = N * N * J;
+    if (spec->us < 0 || spec->cn < 0 || (size_t)spec->us >= N || (size_t)spec->cn >= N)
+        return tw_error_set(err, TW_ECONFIG, "regions: US and CN must be regions of the data");
+    if (spec->us == spec->cn)
+        return tw_error_set(err, TW_ECONFIG, "regions: US and CN must differ (both '%s')",
+                            d->region_code[spec->us]);
+
+    twm_scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
+    sc->d = d;
+    sc->N = N;
+    sc->J = J;
+    sc->P = P;
+    sc->us = spec->us;
+    sc->cn = spec->cn;
+    memcpy(sc->mech, spec->mech, sizeof sc->mech);
+    sc->partner_region = calloc(P ? P : 1, sizeof(int));
+    sc->partner_of = malloc(N * sizeof(int));
+    sc->recip = calloc(P ? P : 1, sizeof(double));
+    sc->extra = calloc(P ? P : 1, sizeof(double));
+    sc->wfdi = calloc(P ? P : 1, sizeof(double));
+    sc->route_w = calloc((P ? P : 1) * J, sizeof(double));
+    sc->tariffed = malloc(J);
+    sc->tau_b = malloc(NNJ * sizeof(double));
+    sc->dhat_b = malloc(NNJ * sizeof(double));
+    if (!sc->partner_region || !sc->partner_of || !sc->recip || !sc->extra || !sc->wfdi ||
+        !sc->route_w || !sc->tariffed || !sc->tau_b || !sc->dhat_b) {
+        twm_scenario_free(sc);
+        return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
+    }
+    for (size_t n = 0; n < N; n++)
+        sc->partner_of[n] = -1;
+    for (size_t a = 0; a < P; a++) {
+        const twm_partner_info *pi = &spec->partners[a];
+        int r = pi->region;
+        if (r < 0 || (size_t)r >= N) {
+            twm_scenario_free(sc);
+            return tw_error_set(err, TW_ECONFIG, "partner %zu: not a region of the data", a);
+        }
+        if (r == spec->us || r == spec->cn) {
+            twm_scenario_free(sc);
+            return tw_error_set(err, TW_ECONFIG, "partner '%s' is the US or China region",
+                                d->region_code[r]);
+        }
+        if (sc->partner_of[r] >= 0) {
+            twm_scenario_free(sc);
+            return tw_error_set(err, TW_ECONFIG, "partner '%s' listed twice", d->region_code[r]);
+        }
+        sc->partner_of[r] = (int)a;
+        sc->partner_region[a] = r;
+        sc->recip[a] = pi->reciprocal;
+        sc->extra[a] = pi->extra_duty;
+    }
+
+    /* fdi weights: given ones are used as they are; the others share the rest
+     * of the unit mass in proportion to baseline industrial gross output
+     * (all output if the data mark no sector industrial). */
+    double given = 0.0, ysum = 0.0;
+    int any_ind = 0;
+    for (size_t j = 0; j < J; j++)
+        any_ind |= d->industrial[j] != 0;
+    for (size_t a = 0; a < P; a++) {
+        double w = spec->partners[a].fdi_weight;
+        if (w >= 0.0) {
+            if (w > 1.0) {
+                tw_error_set(err, TW_ECONFIG, "partner '%s': fdi_weight %g outside [0,1]",
+                             d->region_code[spec->partners[a].region], w);
+                twm_scenario_free(sc);
+                return TW_ECONFIG;
+            }
+            given += w;
+            continue;
+        }
+        double y = 0.0;
+        for (size_t j = 0; j < J; j++)
+            if (!any_ind || d->industrial[j])
+                y += d->Y[(size_t)sc->partner_region[a] * J + j];
+        sc->wfdi[a] = y;
+        ysum += y;
+    }
+    if (given > 1.0 + 1e-12) {
+        twm_scenario_free(sc);
+        return tw_error_set(err, TW_ECONFIG, "partners: fdi_weight values sum to %g > 1", given);
+    }
+    for (size_t a = 0; a < P; a++) {
+        double w = spec->partners[a].fdi_weight;
+        if (w >= 0.0)
+            sc->wfdi[a] = w;
+        else
+            sc->wfdi[a] = ysum > 0.0 ? (1.0 - given) * sc->wfdi[a] / ysum : 0.0;
+    }
+
+    /* Route weights: partner a's share of US imports (all origins) in j. */
+    for (size_t j = 0; j < J; j++) {
+        double tot = 0.0;
+        for (size_t i = 0; i < N; i++)
+            if ((int)i != sc->us)
+                tot += d->Z[TWM_NIJ(N, J, sc->us, i, j)];
+        for (size_t a = 0; a < P; a++)
+            sc->route_w[a * J + j] =
+                tot > 0.0 ? d->Z[TWM_NIJ(N, J, sc->us, sc->partner_region[a], j)] / tot : 0.0;
+        sc->tariffed[j] = spec->tariffed ? (spec->tariffed[j] != 0) : 1;
+    }
+    memcpy(sc->tau_b, spec->tau_base ? spec->tau_base : d->tau, NNJ * sizeof(double));
+    if (spec->dhat_base)
+        memcpy(sc->dhat_b, spec->dhat_base, NNJ * sizeof(double));
+    else
+        for (size_t x = 0; x < NNJ; x++)
+            sc->dhat_b[x] = 1.0;
+    *out = sc;
+    return TW_OK;
+}
+
+size_t twm_scenario_n_partners(const twm_scenario *sc) { return sc->P; }
+int twm_scenario_partner_region(const twm_scenario *sc, size_t a) { return sc->partner_region[a]; }
+int twm_scenario_us(const twm_scenario *sc) { return sc->us; }
+int twm_scenario_cn(const twm_scenario *sc) { return sc->cn; }
+double twm_scenario_fdi_weight(const twm_scenario *sc, size_t a) { return sc->wfdi[a]; }
+int twm_scenario_is_partner(const twm_scenario *sc, int n)
+{
+    return n >= 0 && (size_t)n < sc->N && sc->partner_of[n] >= 0;
+}
+size_t twm_scenario_n_params(const twm_scenario *sc) { return TWM_P_COUNT + sc->P; }
+const twm_data *twm_scenario_data(const twm_scenario *sc) { return sc->d; }
+
+void twm_scen_ws_free(twm_scen_ws *w)
+{
+    if (!w)
+        return;
+    free(w->tau_new);
+    free(w->dhat);
+    free(w->That);
+    free(w->theta);
+    free(w->route_share);
+    free(w->direct_share);
+    free(w->relocated);
+    free(w->comp);
+    free(w->scratch);
+    free(w);
+}
+
+twm_scen_ws *twm_scen_ws_alloc(const twm_scenario *sc)
+{
+    twm_scen_ws *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    const size_t N = sc->N, J = sc->J, P = sc->P ? sc->P : 1;
+    w->N = sc->N;
+    w->J = J;
+    w->P = sc->P;
+    w->tau_new = malloc(N * N * J * sizeof(double));
+    w->dhat = malloc(N * N * J * sizeof(double));
+    w->That = malloc(N * J * sizeof(double));
+    w->theta = malloc(J * sizeof(double));
+    w->route_share = calloc(P * J, sizeof(double));
+    w->direct_share = calloc(J, sizeof(double));
+    w->relocated = calloc(P * J, sizeof(double));
+    w->comp = calloc(P, sizeof(double));
+    w->scratch = calloc(P, sizeof(double));
+    if (!w->tau_new || !w->dhat || !w->That || !w->theta || !w->route_share ||
+        !w->direct_share || !w->relocated || !w->comp || !w->scratch) {
+        twm_scen_ws_free(w);
+        return NULL;
+    }
+    w->shock.tau_new = w->tau_new;
+    w->shock.dhat = w->dhat;
+    w->shock.That = w->That;
+    w->shock.theta = w->theta;
+    w->shock.eps_crm = 1.0;
+    return w;
+}
+
+/* Mechanism 5: route choice of US purchases of Chinese-origin goods in
+ * sector j. Writes the route shares and returns kappahat = C'/C and the
+ * effective tariff through *tau_eff. */
+static double reroute_sector(const twm_scenario *sc, size_t j, const twm_scen_ws *w,
+                             double eta, double cap, double phi, double e_ship, double *tau_eff,
+                             double *share_a /* [P] */, double *share_d)
+{
+    const twm_data *d = sc->d;
+    const size_t N = sc->N, J = sc->J, P = sc->P;
+    const size_t us = (size_t)sc->us, cn = (size_t)sc->cn;
+    const double t0d = d->tau[TWM_NIJ(N, J, us, cn, j)];
+    const double t1d = w->tau_new[TWM_NIJ(N, J, us, cn, j)];
+    const double lphi = log1p(phi);
+    /* Terms are computed relative to the direct route's cost so that a large
+     * eta cannot overflow: term_r = w_r open_r (cost_r / cost_direct)^(-eta). */
+    const double l0d = log1p(t0d), l1d = log1p(t1d);
+    double S0 = 1.0, S1 = 1.0, wt0 = t0d, wt1 = 0.0;
+    for (size_t a = 0; a < P; a++) {
+        const double wa = cap * sc->route_w[a * J + j];
+        const size_t ra = (size_t)sc->partner_region[a];
+        if (!(wa > 0.0)) {
+            share_a[a] = 0.0;
+            continue;
+        }
+        const double t0a = d->tau[TWM_NIJ(N, J, us, ra, j)];
+        const double t1a = w->tau_new[TWM_NIJ(N, J, us, ra, j)];
+        const double open = fmax(0.0, 1.0 - e_ship * w->comp[a]);
+        const double b0 = wa * exp(-eta * (log1p(t0a) + lphi - l0d));
+        const double b1 = wa * open * exp(-eta * (log1p(t1a) + lphi - l1d));
+        S0 += b0;
+        S1 += b1;
+        wt0 += b0 * t0a; /* scaled by S0 below */
+        share_a[a] = b1;
+        wt1 += b1 * t1a;
+    }
+    /* baseline route-weighted tariff: (t0d + sum b0 t0a) / S0 */
+    wt0 /= S0;
+    *share_d = 1.0 / S1;
+    wt1 = (t1d + wt1) / S1;
+    for (size_t a = 0; a < P; a++)
+        share_a[a] /= S1;
+    /* Statistics record the baseline route mix at rate tau; the effective
+     * rate moves by the change in the route-weighted tariff (MODEL_NOTES). */
+    *tau_eff = fmax(0.0, t0d + wt1 - wt0);
+    /* C'/C = exp(l1d - l0d) (S1/S0)^(-1/eta) */
+    return exp(l1d - l0d) * pow(S1 / S0, -1.0 / eta);
+}
+
+int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, tw_error *err)
+{
+    const twm_data *d = sc->d;
+    const size_t N = sc->N, J = sc->J, P = sc->P, NNJ = N * N * J;
+    const size_t us = (size_t)sc->us, cn = (size_t)sc->cn;
+    const int *m = sc->mech;
+    const double *comp_in = p + TWM_P_COUNT;
+
+    for (size_t a = 0; a < P; a++)
+        w->comp[a] = clamp01(comp_in[a]);
+
+    /* 10. Elasticities. */
+    const double ts = m[TWM_M_ELASTICITIES] ? p[TWM_P_THETA_SCALE] : 1.0;
+    for (size_t j = 0; j < J; j++) {
+        double th = d->theta[j] * ts;
+        if (m[TWM_M_ELASTICITIES] && (int)j == d->crm)
+            th = p[TWM_P_THETA_CRM];
+        if (!(th > 0.0) || !isfinite(th))
+            return tw_error_set(err, TW_ENUMERIC, "theta of sector '%s' is %g (must be > 0)",
+                                d->sector_code[j], th);
+        w->theta[j] = th;
+    }
+    w->eps_crm = p[TWM_P_EPS_CRM];
+    if (!(w->eps_crm > 0.0) || !isfinite(w->eps_crm))
+        return tw_error_set(err, TW_ENUMERIC, "eps_crm is %g (must be > 0)", w->eps_crm);
+    w->shock.eps_crm = w->eps_crm;
+
+    memcpy(w->tau_new, sc->tau_b, NNJ * sizeof(double));
+    memcpy(w->dhat, sc->dhat_b, NNJ * sizeof(double));
+    for (size_t x = 0; x < N * J; x++)
+        w->That[x] = 1.0;
+    for (size_t j = 0; j < J; j++)
+        w->direct_share[j] = 1.0;
+    memset(w->route_share, 0, (P ? P : 1) * J * sizeof(double));
+    memset(w->relocated, 0, (P ? P : 1) * J * sizeof(double));
+
+    /* 2. Deal. */
+    w->deal = m[TWM_M_DEAL] && p[TWM_P_DEAL] > 0.5;
+
+    /* 1. US–China tariffs (additional duties; the deal levels replace them). */
+    if (m[TWM_M_US_CN_TARIFFS]) {
+        const double tu = w->deal ? p[TWM_P_T_DEAL_US] : p[TWM_P_T_US_CN];
+        const double tc = w->deal ? p[TWM_P_T_DEAL_CN] : p[TWM_P_T_CN_US];
+        for (size_t j = 0; j < J; j++) {
+            if (!sc->tariffed[j])
+                continue;
+            w->tau_new[TWM_NIJ(N, J, us, cn, j)] = fmax(0.0, w->tau_new[TWM_NIJ(N, J, us, cn, j)] + tu);
+            w->tau_new[TWM_NIJ(N, J, cn, us, j)] = fmax(0.0, w->tau_new[TWM_NIJ(N, J, cn, us, j)] + tc);
+        }
+    }
+
+    /* 4. Reciprocal tariffs and the pause. Regions outside the partner set
+     * (other than US and CN) get the floor only. */
+    if (m[TWM_M_PARTNER_TARIFFS]) {
+        const double floor_ = p[TWM_P_T_FLOOR];
+        const int expired = m[TWM_M_PAUSE] && p[TWM_P_PAUSE_EXPIRES] > 0.5;
+        for (size_t n = 0; n < N; n++) {
+            if (n == us || n == cn)
+                continue;
+            const int a = sc->partner_of[n];
+            double add = floor_;
+            if (a >= 0) {
+                add += sc->extra[a];
+                if (expired)
+                    add += (1.0 - w->comp[a]) * fmax(0.0, sc->recip[a] - floor_);
+            }
+            for (size_t j = 0; j < J; j++)
+                if (sc->tariffed[j])
+                    w->tau_new[TWM_NIJ(N, J, us, n, j)] =
+                        fmax(0.0, w->tau_new[TWM_NIJ(N, J, us, n, j)] + add);
+        }
+    }
+
+    /* 9. Retaliation against aligned partners. */
+    if (m[TWM_M_ALLY_RETALIATION]) {
+        const double r = p[TWM_P_R_ALLY];
+        for (size_t a = 0; a < P; a++) {
+            const size_t ra = (size_t)sc->partner_region[a];
+            for (size_t j = 0; j < J; j++)
+                if (sc->tariffed[j])
+                    w->tau_new[TWM_NIJ(N, J, cn, ra, j)] =
+                        fmax(0.0, w->tau_new[TWM_NIJ(N, J, cn, ra, j)] + r * w->comp[a]);
+        }
+    }
+
+    /* 8. Limits on Chinese inputs (industrial sectors). */
+    if (m[TWM_M_INPUT_LIMITS]) {
+        const double ntb = p[TWM_P_NTB];
+        for (size_t a = 0; a < P; a++) {
+            const size_t ra = (size_t)sc->partner_region[a];
+            const double f = 1.0 + ntb * w->comp[a];
+            if (!(f > 0.0))
+                return tw_error_set(err, TW_ENUMERIC, "ntb = %g makes a trade cost <= 0", ntb);
+            for (size_t j = 0; j < J; j++)
+                if (d->industrial[j])
+                    w->dhat[TWM_NIJ(N, J, ra, cn, j)] *= f;
+        }
+    }
+
+    /* 7. Tariff-jumping relocation (industrial sectors), driven by the
+     * statutory US tariff gap between China and the partner. */
+    if (m[TWM_M_RELOCATE] && P > 0) {
+        const double fmax_ = clamp01(p[TWM_P_F_MAX]);
+        const double e_fdi = p[TWM_P_E_FDI];
+        for (size_t j = 0; j < J; j++) {
+            if (!d->industrial[j])
+                continue;
+            const double ycn = d->Y[cn * J + j];
+            const double tcn = w->tau_new[TWM_NIJ(N, J, us, cn, j)];
+            double sum = 0.0;
+            for (size_t a = 0; a < P; a++) {
+                const size_t ra = (size_t)sc->partner_region[a];
+                const double gap = fmax(0.0, tcn - w->tau_new[TWM_NIJ(N, J, us, ra, j)]);
+                double f = fmax_ * sc->wfdi[a] * clamp01(1.0 - e_fdi * w->comp[a]) * gap / (1.0 + gap);
+                if (!(d->Y[ra * J + j] > 0.0) || !(ycn > 0.0))
+                    f = 0.0;
+                w->scratch[a] = f;
+                sum += f;
+            }
+            /* keep some Chinese capacity: That[CN,j] >= 0.01 */
+            const double scale = sum > 0.99 ? 0.99 / sum : 1.0;
+            for (size_t a = 0; a < P; a++) {
+                const size_t ra = (size_t)sc->partner_region[a];
+                const double f = w->scratch[a] * scale;
+                if (f > 0.0)
+                    w->That[ra * J + j] *= 1.0 + f * ycn / d->Y[ra * J + j];
+                w->relocated[a * J + j] = f * ycn;
+            }
+            w->That[cn * J + j] *= 1.0 - sum * scale;
+        }
+    }
+
+    /* 5. Transshipment: replaces the CN->US tariff by the route-weighted
+     * tau'_eff and puts the rest of C'/C into dhat. */
+    if (m[TWM_M_REROUTE]) {
+        const double eta = p[TWM_P_ETA], cap = p[TWM_P_REROUTE_CAPACITY];
+        const double phi = p[TWM_P_PHI], e_ship = p[TWM_P_E_SHIP];
+        if (!(eta > 0.0) || !isfinite(eta))
+            return tw_error_set(err, TW_ENUMERIC, "eta is %g (must be > 0)", eta);
+        if (!(cap >= 0.0) || !(phi > -1.0))
+            return tw_error_set(err, TW_ENUMERIC,
+                                "reroute_capacity (%g) must be >= 0 and phi (%g) > -1", cap, phi);
+        for (size_t j = 0; j < J; j++) {
+            if (!sc->tariffed[j])
+                continue;
+            double teff, sd;
+            const double kap =
+                reroute_sector(sc, j, w, eta, cap, phi, e_ship, &teff, w->scratch, &sd);
+            const size_t x = TWM_NIJ(N, J, us, cn, j);
+            const double t0 = d->tau[x];
+            w->dhat[x] *= kap * (1.0 + t0) / (1.0 + teff);
+            w->tau_new[x] = teff;
+            w->direct_share[j] = sd;
+            for (size_t a = 0; a < P; a++)
+                w->route_share[a * J + j] = w->scratch[a];
+        }
+    }
+
+    /* 6. Rare earths: a supply cut on China's CRM exports, lifted by a deal. */
+    w->re_active = m[TWM_M_RARE_EARTHS] && d->crm >= 0 && p[TWM_P_RE_SUSPENDED] > 0.5 && !w->deal;
+    if (w->re_active) {
+        const size_t c = (size_t)d->crm;
+        const double sig = fmin(clamp01(p[TWM_P_SIGMA_RE]), 0.999);
+        const double th = w->theta[c];
+        w->dhat[TWM_NIJ(N, J, us, cn, c)] *= pow(1.0 - sig, -1.0 / th);
+        const double tgt = clamp01(p[TWM_P_RE_TARGET_ALLIES]);
+        for (size_t a = 0; a < P; a++) {
+            const double s = fmin(sig * w->comp[a] * tgt, 0.999);
+            w->dhat[TWM_NIJ(N, J, (size_t)sc->partner_region[a], cn, c)] *= pow(1.0 - s, -1.0 / th);
+        }
+    }
+    return TW_OK;
+}
