@@ -1,0 +1,128 @@
+"""A report folder for one result file: index.html and index.md.
+
+The folder holds the figures of ``plots.make_plots`` (PNG), ``summary.csv``
+(every outcome element, full precision) and two pages showing the same
+content: run metadata and progress, the parameters and their distributions,
+the headline outcomes, the full summary (HTML: collapsible) and the figures.
+The HTML page is self-contained apart from the PNG files next to it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from typing import List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .loader import ResultFile
+from .plots import PlotFile, headline_targets, make_plots
+from .summary import format_table, formatted_cells, summary_table
+from . import __version__
+
+META_KEYS = ("model", "design", "seed", "n_samples", "block_size", "n_blocks", "finished", "n_converged",
+             "created", "engine_version", "format_version", "mpi_ranks", "omp_threads", "elapsed_seconds",
+             "config_sha256")
+
+
+def metadata_table(rf: ResultFile) -> pd.DataFrame:
+    """Root attributes worth showing, known ones first, as (key, value) rows."""
+    meta = rf.metadata()
+    keys = [k for k in META_KEYS if k in meta] + [k for k in meta if k not in META_KEYS and k != "format"]
+    return pd.DataFrame({"attribute": keys, "value": [str(meta[k]) for k in keys]})
+
+
+def headline_table(full: pd.DataFrame, rf: ResultFile) -> pd.DataFrame:
+    """The headline rows of a summary table, with the main columns."""
+    keys = [(t.name, t.element) for t in headline_targets(rf)]
+    sel = full[[(o, e) in keys for o, e in zip(full["outcome"], full["element"])]]
+    cols = [c for c in ("outcome", "element", "units", "count", "mean", "ci95_low", "ci95_high", "std",
+                        "p5", "p50", "p95") if c in full.columns]
+    return sel[cols].reset_index(drop=True)
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    """An HTML table with the same cell formatting as the text tables."""
+    header, cells, numeric = formatted_cells(df)
+    cls = lambda i: "" if numeric[i] else " class=\"t\""
+    head = "".join("<th%s>%s</th>" % (cls(i), html.escape(c)) for i, c in enumerate(header))
+    rows = ["<tr>%s</tr>" % "".join("<td%s>%s</td>" % (cls(i), html.escape(c)) for i, c in enumerate(r))
+            for r in cells]
+    return "<table>\n<thead><tr>%s</tr></thead>\n<tbody>\n%s\n</tbody>\n</table>" % (head, "\n".join(rows))
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em}
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f0f0f0}
+td.t,th.t{text-align:left}
+figure{margin:1em 0 2em}figcaption{font-size:0.9em;color:#555}img{max-width:100%;border:1px solid #eee}
+.warn{background:#fff3cd;border:1px solid #e0c36c;padding:0.5em}pre{background:#f6f6f6;padding:0.5em;overflow:auto}"""
+
+
+def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = None,
+                 recompute: bool = False) -> List[str]:
+    """Write the report folder; returns the paths of index.html and index.md."""
+    rf.require_samples()
+    os.makedirs(outdir, exist_ok=True)
+    plots: List[PlotFile] = make_plots(rf, outdir, targets=targets, recompute=recompute)
+    full = summary_table(rf, recompute=recompute)
+    with open(os.path.join(outdir, "summary.csv"), "w") as fh:
+        fh.write(format_table(full, "csv"))
+    head = headline_table(full, rf)
+    meta = metadata_table(rf)
+    params = rf.parameters_table()
+    status = rf.status_counts()
+    warning = rf.progress_warning()
+    source = "recomputed from the finished blocks" if (recompute or not rf.finished) else \
+        "read from the file's /summary"
+    name = os.path.basename(rf.path)
+    status_line = ("%d of %d samples done (%d of %d blocks), %d converged; statistics use converged samples "
+                   "only and are %s." % (status["done"], status["samples"], status["blocks_done"],
+                                         status["blocks"], status["converged"], source))
+
+    md = ["# tradewar run report: %s" % name, "",
+          "Model `%s`, %s design, %s samples. Made by tradewar-analyze %s." % (
+              rf.model, rf.attrs.get("design", "?"), rf.n_samples, __version__), ""]
+    if warning:
+        md += ["> **Warning:** %s" % warning, ""]
+    md += ["## Run", "", status_line, "", format_table(meta, "markdown"),
+           "## Parameters", "", format_table(params, "markdown") if len(params) else "(none)", "",
+           "## Headline outcomes", "", "Mean with its 95% confidence interval (mean +- 1.96 sem), standard "
+           "deviation and quantiles.", ""]
+    md += [format_table(head if len(head) else full, "markdown"),
+           "All outcome elements: [summary.csv](summary.csv).", "", "## Figures", ""]
+    for p in plots:
+        md += ["### %s" % p.title, "", "![%s](%s)" % (p.title, p.filename), "", p.caption, ""]
+    cfg = rf.config_text
+    if cfg:
+        md += ["## Config", "", "```yaml", cfg.rstrip(), "```", ""]
+    md_path = os.path.join(outdir, "index.md")
+    with open(md_path, "w") as fh:
+        fh.write("\n".join(md))
+
+    e = html.escape
+    h = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+         "<title>tradewar report: %s</title><style>%s</style></head><body>" % (e(name), CSS),
+         "<h1>tradewar run report: %s</h1>" % e(name),
+         "<p>Model <code>%s</code>, %s design, %s samples. Made by tradewar-analyze %s.</p>" % (
+             e(rf.model), e(str(rf.attrs.get("design", "?"))), rf.n_samples, e(__version__))]
+    if warning:
+        h.append("<p class=\"warn\"><b>Warning:</b> %s</p>" % e(warning))
+    h += ["<h2>Run</h2>", "<p>%s</p>" % e(status_line), _html_table(meta),
+          "<h2>Parameters</h2>", _html_table(params) if len(params) else "<p>(none)</p>",
+          "<h2>Headline outcomes</h2>",
+          "<p>Mean with its 95% confidence interval (mean &plusmn; 1.96 sem), standard deviation and "
+          "quantiles.</p>", _html_table(head if len(head) else full),
+          "<details><summary>All outcome elements (%d rows; also in <a href=\"summary.csv\">summary.csv</a>)"
+          "</summary>" % len(full), _html_table(full), "</details>", "<h2>Figures</h2>"]
+    for p in plots:
+        h.append("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s.</b> %s</figcaption></figure>"
+                 % (e(p.filename), e(p.title), e(p.title), e(p.caption)))
+    if cfg:
+        h += ["<h2>Config</h2>", "<pre>%s</pre>" % e(cfg)]
+    h.append("</body></html>")
+    html_path = os.path.join(outdir, "index.html")
+    with open(html_path, "w") as fh:
+        fh.write("\n".join(h) + "\n")
+    return [html_path, md_path]
