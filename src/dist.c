@@ -2,8 +2,12 @@
  *
  * Every quantile function is a pure function of (d, u): no state, no
  * allocation, so one const tw_dist is shared by all threads. GSL supplies the
- * special functions; GSL's inverse CDFs only call its error handler for
- * arguments outside [0,1], which tw_dist_quantile() never passes.
+ * special functions. GSL reports failures through its global error handler
+ * (default: abort), so the quantiles avoid GSL calls that can fail for valid
+ * input: the normal inverses only fail outside [0,1], which
+ * tw_dist_quantile() never passes, and the beta inverse is our own
+ * (beta_quantile). The program should still call
+ * gsl_set_error_handler_off() once at start-up.
  */
 #include "tradewar/dist.h"
 
@@ -15,6 +19,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_math.h>
+#include <gsl/gsl_sf_gamma.h>
 
 static const char *const kind_names[] = {
 #define TW_DIST_NAME_(k, s) s,
@@ -385,6 +390,61 @@ static double clamp_to(double x, double lo, double hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* Inverse of the regularised incomplete beta function I_x(a, b) = u.
+ *
+ * GSL's gsl_cdf_beta_Pinv is not used: for legitimate shapes such as
+ * beta(0.05, 0.05) near u = 1e-16 it fails to converge and calls the GSL
+ * error handler, whose default aborts the process (and the handler is global
+ * state, not ours to switch off from a hot, threaded path). Instead:
+ * a safeguarded Newton iteration on the CDF in the tail with u <= 1/2
+ * (flipping a, b and 1 - u otherwise, which is exact), started from the
+ * lower-tail power law I_x ~ x^a / (a B(a, b)), inside a bracket that
+ * shrinks every step and falls back to geometric bisection. */
+static double beta_quantile(double u, double a, double b)
+{
+    int flip = u > 0.5;
+    if (flip) {
+        double t = a;
+        a = b;
+        b = t;
+        u = 1.0 - u; /* exact for u in (0.5, 1) */
+    }
+    double lbeta = gsl_sf_lnbeta(a, b);
+    double x = exp((log(u) + log(a) + lbeta) / a);
+    if (!(x > 0.0) || !(x < 1.0))
+        x = 0.5;
+    double lo = 0.0, hi = 1.0;
+    for (int it = 0; it < 200; it++) {
+        double f = gsl_cdf_beta_P(x, a, b) - u;
+        if (f == 0.0)
+            break;
+        if (f < 0.0)
+            lo = x;
+        else
+            hi = x;
+        double logpdf = (a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lbeta;
+        double xn = x - f / exp(logpdf);
+        if (!(xn > lo && xn < hi)) {
+            /* Newton left the bracket: bisect, geometrically while the
+             * bracket spans orders of magnitude (tiny quantiles) */
+            if (lo == 0.0)
+                xn = hi * 1e-3;
+            else if (hi > 4.0 * lo)
+                xn = sqrt(lo * hi);
+            else
+                xn = 0.5 * (lo + hi);
+        }
+        if (fabs(xn - x) <= 4.0 * DBL_EPSILON * xn) {
+            x = xn;
+            break;
+        }
+        x = xn;
+        if (hi - lo <= 2.0 * DBL_EPSILON * hi)
+            break;
+    }
+    return flip ? 1.0 - x : x;
+}
+
 static double truncnormal_quantile(const tw_dist *d, double u)
 {
     double mean = d->p[0], sd = d->p[1];
@@ -428,7 +488,7 @@ double tw_dist_quantile(const tw_dist *d, double u)
         return clamp_to(x, lo, hi);
     }
     case TW_DIST_PERT:
-        return clamp_to(p[0] + (p[2] - p[0]) * gsl_cdf_beta_Pinv(u, d->c[0], d->c[1]), p[0],
+        return clamp_to(p[0] + (p[2] - p[0]) * beta_quantile(u, d->c[0], d->c[1]), p[0],
                         p[2]);
     case TW_DIST_NORMAL:
         return p[0] + p[1] * gsl_cdf_ugaussian_Pinv(u);
@@ -437,7 +497,7 @@ double tw_dist_quantile(const tw_dist *d, double u)
     case TW_DIST_LOGNORMAL:
         return gsl_cdf_lognormal_Pinv(u, p[0], p[1]);
     case TW_DIST_BETA:
-        return clamp_to(p[2] + (p[3] - p[2]) * gsl_cdf_beta_Pinv(u, p[0], p[1]), p[2], p[3]);
+        return clamp_to(p[2] + (p[3] - p[2]) * beta_quantile(u, p[0], p[1]), p[2], p[3]);
     case TW_DIST_BERNOULLI:
         /* values {0, 1} with cumulative weights {1-p, 1} */
         return u <= 1.0 - p[0] ? 0.0 : 1.0;
