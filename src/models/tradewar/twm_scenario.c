@@ -402,11 +402,18 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
             if (!d->industrial[j])
                 continue;
             const double ycn = d->Y[cn * J + j];
-            const double tcn = w->tau_new[TWM_NIJ(N, J, us, cn, j)];
+            /* The gap is the rise of China's tariff disadvantage against
+             * partner a over the baseline: baseline capacity already reflects
+             * baseline tariffs, so no shock means no relocation (MODEL_NOTES). */
+            const size_t xc = TWM_NIJ(N, J, us, cn, j);
+            const double dcn = w->tau_new[xc] - d->tau[xc];
             double sum = 0.0;
             for (size_t a = 0; a < P; a++) {
                 const size_t ra = (size_t)sc->partner_region[a];
-                const double gap = fmax(0.0, tcn - w->tau_new[TWM_NIJ(N, J, us, ra, j)]);
+                const size_t xa = TWM_NIJ(N, J, us, ra, j);
+                double gap = dcn - (w->tau_new[xa] - d->tau[xa]);
+                if (!(gap > 1e-12)) /* rounding of equal rises is no gap */
+                    gap = 0.0;
                 double f = fmax_ * sc->wfdi[a] * clamp01(1.0 - e_fdi * w->comp[a]) * gap / (1.0 + gap);
                 if (!(d->Y[ra * J + j] > 0.0) || !(ycn > 0.0))
                     f = 0.0;

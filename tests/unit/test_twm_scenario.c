@@ -1,0 +1,503 @@
+/* The scenario layer (MODEL.md section 3) without the solver where possible:
+ * what each mechanism writes into (tau', dhat, That), that switched-off
+ * mechanisms are off, the no-shock solution, and the model's config errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+#include "tradewar/config.h"
+#include "tradewar/model.h"
+#include "tradewar/yaml.h"
+#include "twm_testworld.h"
+
+#define NIJ(w, n, i, j) TWM_NIJ((w)->d->N, (w)->d->J, (n), (i), (j))
+
+static int all_on[TWM_M_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+/* Everything on except the partner tariffs (MEX's extra duty is a shock). */
+static int neutral_on[TWM_M_COUNT] = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1};
+
+static void test_layout(void **st)
+{
+    (void)st;
+    /* parameter and mechanism names are part of the config format */
+    assert_string_equal(twm_param_name(TWM_P_T_US_CN), "t_us_cn");
+    assert_string_equal(twm_param_name(TWM_P_THETA_CRM), "theta_crm");
+    assert_null(twm_param_name(TWM_P_COUNT));
+    assert_string_equal(twm_mech_name(TWM_M_REROUTE), "reroute");
+    assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
+    assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
+    assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
+    /* N=6, J=4, P=4: 7 region outcomes, 2 region x sector, 9 scalars, 1 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 7 * 6 + 2 * 24 + 9 + 4);
+}
+
+/* Every mechanism on, neutral parameters: the counterfactual is the baseline. */
+static void test_neutral_is_identity(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(neutral_on[TWM_M_PARTNER_TARIFFS], 0);
+    assert_int_equal(tw_world_open(&w, neutral_on), 0);
+    assert_int_equal(tw_world_apply(&w), 0);
+    const size_t N = w.d->N, J = w.d->J;
+    for (size_t x = 0; x < N * N * J; x++) {
+        assert_double_equal(w.sw->tau_new[x], w.d->tau[x], 1e-14);
+        assert_double_equal(w.sw->dhat[x], 1.0, 1e-14);
+    }
+    for (size_t x = 0; x < N * J; x++)
+        assert_double_equal(w.sw->That[x], 1.0, 0.0);
+    /* baseline route mix is some rerouting already (phi small) */
+    assert_true(w.sw->direct_share[w.ele] < 1.0);
+    tw_world_close(&w);
+}
+
+/* Mechanism 1 and 2: additional duties, replaced by the deal levels. */
+static void test_us_cn_tariffs_and_deal(void **st)
+{
+    (void)st;
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_REROUTE] = 0; /* keep tau' statutory */
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    assert_int_equal(tw_world_apply(&w), 0);
+    for (int j = 0; j < 4; j++) {
+        assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.cn, j)], 0.19 + 1.45, 1e-14);
+        assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.us, j)], 0.18 + 1.25, 1e-14);
+    }
+    w.p[TWM_P_DEAL] = 1.0;
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_int_equal(w.sw->deal, 1);
+    assert_int_equal(w.sw->re_active, 0); /* a deal lifts the suspension */
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.cn, w.ele)], 0.19 + 0.30, 1e-14);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.us, w.ele)], 0.18 + 0.10, 1e-14);
+    /* deal switched off: the sampled deal is ignored */
+    tw_world_close(&w);
+    mech[TWM_M_DEAL] = 0;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_DEAL] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_int_equal(w.sw->deal, 0);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.cn, w.ele)], 0.19 + 1.45, 1e-14);
+    tw_world_close(&w);
+}
+
+/* Mechanism 4: the pause's expiry raises US tariffs on non-aligned partners
+ * only, in proportion to 1 - c_a, towards r_a. */
+static void test_pause(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_COUNT + 0] = 0.0; /* VNM not aligned */
+    w.p[TWM_P_COUNT + 1] = 1.0; /* MEX fully aligned */
+    w.p[TWM_P_COUNT + 2] = 0.5; /* EUR half */
+    assert_int_equal(tw_world_apply(&w), 0);
+    double before[4];
+    const int reg[4] = {w.vnm, w.mex, w.eur, w.row};
+    for (int a = 0; a < 4; a++)
+        before[a] = w.sw->tau_new[NIJ(&w, w.us, reg[a], w.ele)];
+    assert_double_equal(before[0], 0.03 + 0.10, 1e-14);
+    assert_double_equal(before[1], 0.03 + 0.10 + 0.15, 1e-14); /* MEX extra duty */
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.vnm, w.ele)], before[0] + 0.36, 1e-14);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.mex, w.ele)], before[1], 1e-14);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.eur, w.ele)], before[2] + 0.5 * 0.10, 1e-14);
+    /* China's tariff is untouched by the pause */
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.cn, w.agr)] , w.sw->tau_new[NIJ(&w, w.us, w.cn, w.agr)], 0);
+    tw_world_close(&w);
+    /* pause switched off: expiry ignored */
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_PAUSE] = 0;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_COUNT + 0] = 0.0;
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.us, w.vnm, w.ele)], 0.13, 1e-14);
+    tw_world_close(&w);
+}
+
+/* Mechanism 7: capacity leaves China for partners in industrial sectors;
+ * nothing moves without a tariff gap. */
+static void test_relocation_shifters(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    assert_int_equal(tw_world_apply(&w), 0);
+    const size_t J = w.d->J;
+    assert_true(w.sw->That[(size_t)w.cn * J + w.ele] < 1.0);
+    assert_true(w.sw->That[(size_t)w.cn * J + w.veh] < 1.0);
+    assert_double_equal(w.sw->That[(size_t)w.cn * J + w.agr], 1.0, 0.0); /* not industrial */
+    assert_true(w.sw->That[(size_t)w.vnm * J + w.ele] > 1.0);
+    double moved = 0.0, f = 0.0;
+    for (size_t a = 0; a < w.P; a++) {
+        moved += w.sw->relocated[a * J + w.ele];
+        f += w.sw->relocated[a * J + w.ele] / w.d->Y[(size_t)w.cn * J + w.ele];
+    }
+    assert_true(moved > 0.0);
+    assert_double_equal(w.sw->That[(size_t)w.cn * J + w.ele], 1.0 - f, 1e-14);
+    /* capacity-equivalent: That[a] - 1 = moved / Y[a] */
+    assert_double_equal(w.sw->That[(size_t)w.vnm * J + w.ele] - 1.0,
+                        w.sw->relocated[0 * J + w.ele] / w.d->Y[(size_t)w.vnm * J + w.ele], 1e-14);
+    /* higher compliance (screening) moves less */
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.9;
+    assert_int_equal(tw_world_apply(&w), 0);
+    double moved2 = 0.0;
+    for (size_t a = 0; a < w.P; a++)
+        moved2 += w.sw->relocated[a * J + w.ele];
+    assert_true(moved2 < moved);
+    /* no tariff gap (China's rise equals the partners'): nothing moves */
+    w.p[TWM_P_T_US_CN] = 0.10;
+    w.p[TWM_P_PAUSE_EXPIRES] = 0.0;
+    w.p[TWM_P_DEAL] = 0.0;
+    /* MEX has an extra duty, so its gap is negative too */
+    assert_int_equal(tw_world_apply(&w), 0);
+    for (size_t x = 0; x < w.P * J; x++)
+        assert_double_equal(w.sw->relocated[x], 0.0, 0.0);
+    assert_double_equal(w.sw->That[(size_t)w.cn * J + w.ele], 1.0, 0.0);
+    tw_world_close(&w);
+}
+
+/* Mechanisms 8 and 9: input limits and retaliation scale with compliance. */
+static void test_input_limits_and_retaliation(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_NTB] = 0.2;
+    w.p[TWM_P_R_ALLY] = 0.3;
+    w.p[TWM_P_COUNT + 2] = 0.8; /* EUR */
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.0 + 0.2 * 0.8, 1e-14);
+    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.agr)], 1.0, 0.0); /* not industrial */
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.eur, w.agr)], 0.04 + 0.3 * 0.8, 1e-14);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.vnm, w.agr)], 0.04 + 0.3 * 0.5, 1e-14);
+    tw_world_close(&w);
+}
+
+/* Mechanism 6: the CRM supply cut. */
+static void test_rare_earth_dhat(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    w.p[TWM_P_SIGMA_RE] = 0.6;
+    w.p[TWM_P_RE_TARGET_ALLIES] = 0.5;
+    w.p[TWM_P_COUNT + 2] = 1.0; /* EUR fully aligned */
+    w.p[TWM_P_COUNT + 0] = 0.0; /* VNM not */
+    assert_int_equal(tw_world_apply(&w), 0);
+    const double kap_re = pow(0.4, -1.0 / 2.0);
+    /* US: on top of the rerouting index */
+    const size_t x = NIJ(&w, w.us, w.cn, w.crm);
+    const double d0 = w.sw->dhat[x];
+    w.p[TWM_P_RE_SUSPENDED] = 0.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(d0 / w.sw->dhat[x], kap_re, 1e-12);
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.crm)], pow(1.0 - 0.3, -0.5), 1e-12);
+    assert_double_equal(w.sw->dhat[NIJ(&w, w.vnm, w.cn, w.crm)], 1.0, 0.0);
+    tw_world_close(&w);
+}
+
+/* Mechanism 5: route shares, the effective tariff and kappahat. */
+static void test_reroute_index(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    assert_int_equal(tw_world_apply(&w), 0);
+    const size_t J = w.d->J;
+    const size_t x = NIJ(&w, w.us, w.cn, w.ele);
+    const double stat = 0.19 + 1.45;
+    double sum = w.sw->direct_share[w.ele];
+    for (size_t a = 0; a < w.P; a++)
+        sum += w.sw->route_share[a * J + w.ele];
+    assert_double_equal(sum, 1.0, 1e-14);
+    assert_true(w.sw->direct_share[w.ele] < 0.95);
+    /* the effective rate lies below the statutory one, above the partner floor */
+    assert_true(w.sw->tau_new[x] < stat);
+    assert_true(w.sw->tau_new[x] > 0.13);
+    /* kappahat (seen by the solver) is below the statutory tariff factor:
+     * rerouting softens the tariff */
+    const double kap = (1.0 + w.sw->tau_new[x]) / (1.0 + 0.19) * w.sw->dhat[x];
+    assert_true(kap < (1.0 + stat) / 1.19);
+    assert_true(kap > 1.0);
+    /* blocking: higher compliance or e_ship -> fewer routes, higher kappahat */
+    double r0 = 1.0 - w.sw->direct_share[w.ele];
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.9;
+    assert_int_equal(tw_world_apply(&w), 0);
+    double r1 = 1.0 - w.sw->direct_share[w.ele];
+    const double kap1 = (1.0 + w.sw->tau_new[x]) / 1.19 * w.sw->dhat[x];
+    assert_true(r1 < r0);
+    assert_true(kap1 > kap);
+    /* reroute off: CN->US tariff is the statutory one, dhat 1 */
+    tw_world_close(&w);
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_REROUTE] = 0;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_double_equal(w.sw->tau_new[x], stat, 1e-14);
+    assert_double_equal(w.sw->dhat[x], 1.0, 0.0);
+    assert_double_equal(w.sw->direct_share[w.ele], 1.0, 0.0);
+    tw_world_close(&w);
+}
+
+/* Each mechanism switched off: its parameters change nothing. */
+static void test_switches_really_off(void **st)
+{
+    (void)st;
+    static const struct {
+        int mech;
+        int params[4];
+    } cases[] = {
+        {TWM_M_REROUTE, {TWM_P_ETA, TWM_P_REROUTE_CAPACITY, TWM_P_PHI, TWM_P_E_SHIP}},
+        {TWM_M_RELOCATE, {TWM_P_F_MAX, TWM_P_E_FDI, -1, -1}},
+        {TWM_M_INPUT_LIMITS, {TWM_P_NTB, -1, -1, -1}},
+        {TWM_M_RARE_EARTHS, {TWM_P_RE_SUSPENDED, TWM_P_SIGMA_RE, TWM_P_RE_TARGET_ALLIES, -1}},
+        {TWM_M_ALLY_RETALIATION, {TWM_P_R_ALLY, -1, -1, -1}},
+        {TWM_M_PAUSE, {TWM_P_PAUSE_EXPIRES, -1, -1, -1}},
+        {TWM_M_DEAL, {TWM_P_DEAL, TWM_P_T_DEAL_US, TWM_P_T_DEAL_CN, -1}},
+        {TWM_M_PARTNER_TARIFFS, {TWM_P_T_FLOOR, TWM_P_PAUSE_EXPIRES, -1, -1}},
+        {TWM_M_US_CN_TARIFFS, {TWM_P_T_US_CN, TWM_P_T_CN_US, TWM_P_T_DEAL_US, -1}},
+        {TWM_M_ELASTICITIES, {TWM_P_THETA_SCALE, TWM_P_THETA_CRM, -1, -1}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int mech[TWM_M_COUNT];
+        memcpy(mech, all_on, sizeof mech);
+        mech[cases[c].mech] = 0;
+        tw_world w;
+        assert_int_equal(tw_world_open(&w, mech), 0);
+        tw_world_war(&w);
+        w.p[TWM_P_RE_SUSPENDED] = 1.0;
+        w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+        w.p[TWM_P_NTB] = 0.2;
+        w.p[TWM_P_R_ALLY] = 0.2;
+        assert_int_equal(tw_world_apply(&w), 0);
+        const size_t NNJ = w.d->N * w.d->N * w.d->J, NJ = w.d->N * w.d->J;
+        double *t0 = malloc(NNJ * sizeof(double)), *d0 = malloc(NNJ * sizeof(double));
+        double *T0 = malloc(NJ * sizeof(double)), th0[4];
+        memcpy(t0, w.sw->tau_new, NNJ * sizeof(double));
+        memcpy(d0, w.sw->dhat, NNJ * sizeof(double));
+        memcpy(T0, w.sw->That, NJ * sizeof(double));
+        memcpy(th0, w.sw->theta, sizeof th0);
+        for (int q = 0; q < 4; q++) {
+            int k = cases[c].params[q];
+            if (k < 0)
+                continue;
+            /* flip Bernoullis, scale the rest */
+            w.p[k] = (k == TWM_P_DEAL || k == TWM_P_RE_SUSPENDED || k == TWM_P_PAUSE_EXPIRES)
+                         ? 1.0 - w.p[k]
+                         : w.p[k] * 1.7 + 0.05;
+        }
+        if (cases[c].mech == TWM_M_DEAL)
+            w.p[TWM_P_DEAL] = 1.0;
+        assert_int_equal(tw_world_apply(&w), 0);
+        if (cases[c].mech == TWM_M_DEAL)
+            assert_int_equal(w.sw->deal, 0);
+        assert_memory_equal(t0, w.sw->tau_new, NNJ * sizeof(double));
+        assert_memory_equal(d0, w.sw->dhat, NNJ * sizeof(double));
+        assert_memory_equal(T0, w.sw->That, NJ * sizeof(double));
+        assert_memory_equal(th0, w.sw->theta, sizeof th0);
+        free(t0);
+        free(d0);
+        free(T0);
+        tw_world_close(&w);
+    }
+}
+
+/* All mechanisms off and no additional duties: the no-shock solution. */
+static void test_all_off_no_shock(void **st)
+{
+    (void)st;
+    int off[TWM_M_COUNT] = {0};
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, off), 0);
+    tw_world_war(&w); /* whatever the sampled values */
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    assert_int_equal(tw_world_solve(&w), 0);
+    const size_t len = twm_outcome_row_len(w.d->N, w.d->J, w.P);
+    for (int k = 0; k < TWM_O_COUNT; k++) {
+        const double *o = tw_world_o(&w, k);
+        const size_t n = twm_outcome_len(k, w.d->N, w.d->J, w.P);
+        for (size_t q = 0; q < n; q++) {
+            if (k == TWM_O_TARIFF_REVENUE)
+                assert_double_equal(o[q], w.d->R[q], 1e-9 * (1.0 + w.d->R[q]));
+            else if (k == TWM_O_DOMSHARE)
+                assert_double_equal(o[q], w.d->pi[TWM_NIJ(w.d->N, w.d->J, q / w.d->J, q / w.d->J,
+                                                          q % w.d->J)], 1e-9);
+            else {
+                if (fabs(o[q]) > 1e-9)
+                    fprintf(stderr, "outcome %s[%zu] = %g\n", twm_outcome_table[k].name, q, o[q]);
+                assert_double_equal(o[q], 0.0, 1e-9);
+            }
+        }
+    }
+    (void)len;
+    /* and every mechanism on with neutral parameters: the same */
+    tw_world_close(&w);
+    assert_int_equal(tw_world_open(&w, neutral_on), 0);
+    assert_int_equal(tw_world_solve(&w), 0);
+    for (size_t n = 0; n < w.d->N; n++)
+        assert_double_equal(tw_world_o(&w, TWM_O_WELFARE)[n], 0.0, 1e-9);
+    assert_double_equal(*tw_world_o(&w, TWM_O_CN_TOTAL), 0.0, 1e-9);
+    assert_double_equal(*tw_world_o(&w, TWM_O_RELOCATED), 0.0, 0.0);
+    /* the baseline route mix is reported as rerouted value */
+    assert_true(*tw_world_o(&w, TWM_O_REROUTED) > 0.0);
+    tw_world_close(&w);
+}
+
+/* ---- the model's config sections (create() through the engine interface) ---- */
+
+extern const tw_model_type tw_model_tradewar;
+
+static int create_from(const char *yaml, tw_error *err, void **state)
+{
+    tw_yaml *doc = NULL;
+    int rc = tw_yaml_load_string("test.yaml", yaml, strlen(yaml), &doc, err);
+    if (rc)
+        return rc;
+    tw_model_ctx ctx = {doc, tw_yaml_root(doc), TW_WORLD_DIR, TW_WORLD_DIR, 1e-10, 5000};
+    rc = tw_model_tradewar.create(&ctx, state, err);
+    tw_yaml_free(doc);
+    return rc;
+}
+
+static void expect_config_error(const char *yaml, const char *needle)
+{
+    tw_error err;
+    void *state = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = create_from(yaml, &err, &state);
+    if (rc != TW_ECONFIG || !strstr(err.msg, needle))
+        fprintf(stderr, "rc=%d msg=%s (wanted '%s')\n", rc, err.msg, needle);
+    assert_int_equal(rc, TW_ECONFIG);
+    assert_non_null(strstr(err.msg, needle));
+    assert_non_null(strstr(err.msg, "test.yaml:"));
+    assert_null(state);
+}
+
+static void test_config_ok(void **st)
+{
+    (void)st;
+    tw_error err;
+    void *state = NULL;
+    const char *y = "model: tradewar\n"
+                    "regions: {us: USA, cn: CHN, partners: [VNM, MEX, EUR]}\n"
+                    "partners:\n"
+                    "  VNM: {compliance: {dist: beta, a: 2, b: 3}, reciprocal: 0.46}\n"
+                    "  MEX: {extra_duty: 0.25, fdi_weight: 0.3}\n"
+                    "mechanisms: {reroute: true, deal: false}\n"
+                    "sectors: {untariffed: [AGR]}\n"
+                    "counterfactual: {tariffs: cf_tariffs.csv}\n";
+    int rc = create_from(y, &err, &state);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, TW_OK);
+    const tw_model_schema *s = tw_model_tradewar.schema(state);
+    assert_int_equal(tw_params_count(s->params), TWM_P_COUNT + 3);
+    assert_int_equal(tw_params_find(s->params, "compliance_VNM"), TWM_P_COUNT);
+    assert_int_equal(tw_params_find(s->params, "compliance_EUR"), TWM_P_COUNT + 2);
+    assert_int_equal(tw_params_find(s->params, "compliance_ROW"), -1);
+    assert_int_equal(tw_params_get(s->params, TWM_P_COUNT)->dist.kind, TW_DIST_BETA);
+    assert_int_equal(s->n_dims, 3);
+    assert_int_equal(s->dims[2].size, 3);
+    assert_string_equal(s->dims[2].labels[1], "MEX");
+    assert_int_equal(s->n_outcomes, TWM_O_COUNT);
+    /* evaluate at the medians */
+    double x[TWM_P_COUNT + 3];
+    tw_params_medians(s->params, x);
+    void *ws = tw_model_tradewar.workspace_alloc(state);
+    assert_non_null(ws);
+    double *row = calloc(tw_outcome_row_size(s), sizeof(double));
+    tw_eval_status es;
+    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es), TW_OK);
+    assert_int_equal(es.converged, 1);
+    /* China's exports to the US fall a lot under the central war scenario */
+    size_t off = 0;
+    for (size_t k = 0; k < TWM_O_CN_US; k++)
+        off += tw_outcome_size(s, k);
+    assert_true(row[off] < -20.0);
+    free(row);
+    tw_model_tradewar.workspace_free(ws);
+    tw_model_tradewar.destroy(state);
+}
+
+static void test_config_errors(void **st)
+{
+    (void)st;
+    expect_config_error("model: tradewar\npartners:\n  XXX: {reciprocal: 0.3}\n",
+                        "unknown region code 'XXX'");
+    expect_config_error("model: tradewar\nregions: {partners: [VNM]}\npartners:\n"
+                        "  MEX: {reciprocal: 0.3}\n",
+                        "not a partner region 'MEX'");
+    expect_config_error("model: tradewar\nmechanisms: {reroute: true, teleport: false}\n",
+                        "teleport");
+    expect_config_error("model: tradewar\nmechanisms: {reroute: maybe}\n", "mechanisms.reroute");
+    expect_config_error("model: tradewar\npartners:\n  VNM: {compliance: {dist: beta, a: -1, b: 2}}\n",
+                        "partners.VNM.compliance");
+    expect_config_error("model: tradewar\npartners:\n  VNM: {compliance: {dist: normal, mean: 0.5, sd: 0.2}}\n",
+                        "must lie in [0,1]");
+    expect_config_error("model: tradewar\npartners:\n  VNM: {complience: 0.5}\n", "complience");
+    expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: high}\n",
+                        "partners.VNM.reciprocal");
+    expect_config_error("model: tradewar\nregions: {us: USA, cn: USA}\n", "same region");
+    expect_config_error("model: tradewar\nregions: {partners: [VNM, CHN]}\n", "not a partner");
+    expect_config_error("model: tradewar\nregions: {us: XYZ}\n", "unknown region code 'XYZ'");
+    expect_config_error("model: tradewar\nsectors: {untariffed: [SRV]}\n",
+                        "unknown sector code 'SRV'");
+    expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
+}
+
+static void test_counterfactual_missing_file(void **st)
+{
+    (void)st;
+    tw_error err;
+    void *state = NULL;
+    int rc = create_from("model: tradewar\ncounterfactual: {tariffs: nope.csv}\n", &err, &state);
+    assert_int_not_equal(rc, TW_OK);
+    assert_non_null(strstr(err.msg, "counterfactual.tariffs"));
+    assert_null(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_neutral_is_identity),
+        cmocka_unit_test(test_us_cn_tariffs_and_deal),
+        cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_relocation_shifters),
+        cmocka_unit_test(test_input_limits_and_retaliation),
+        cmocka_unit_test(test_rare_earth_dhat),
+        cmocka_unit_test(test_reroute_index),
+        cmocka_unit_test(test_switches_really_off),
+        cmocka_unit_test(test_all_off_no_shock),
+        cmocka_unit_test(test_config_ok),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_counterfactual_missing_file),
+    };
+    return cmocka_run_group_tests_name("twm_scenario", tests, NULL, NULL);
+}
