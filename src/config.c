@@ -34,7 +34,9 @@ static const key_spec engine_keys[] = {
     {"samples", K_UINT, 0, 1, 1e12, OFF(samples), "number of samples"},
     {"seed", K_UINT, 0, 0, 18446744073709551615.0, OFF(seed), "random seed"},
     {"design", K_DESIGN, 0, 0, 0, OFF(design), "mc | lhs | sobol"},
-    {"output", K_PATH, 0, 0, 0, OFF(output), "HDF5 result file, relative to the config"},
+    /* outputs are relative to the working directory, like -o: results belong
+     * where the user runs, not next to a possibly read-only installed config */
+    {"output", K_STRING, 0, 0, 0, OFF(output), "HDF5 result file"},
     {"block_size", K_UINT, 0, 1, 1 << 20, OFF(block_size), "samples per block"},
     {"solver", K_SOLVER, 0, 0, 0, NONE, "{tol, max_iter}"},
     {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
@@ -504,7 +506,7 @@ int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_pa
                           tw_error *err)
 {
     int rc = check_top_keys(cfg, type, err);
-    if (rc)
+    if (rc || !params)
         return rc;
     tw_ynode root = tw_yaml_root(cfg->doc);
     tw_ynode p = tw_ynode_get(root, "parameters");

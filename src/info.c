@@ -1,2 +1,233 @@
-/* placeholder: being written */
-typedef int tw_placeholder_info_;
+/* `tradewar info FILE`: what a result file holds, how far it got, and its
+ * summary table. Serial, read-only. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "h5util.h"
+#include "tradewar/output.h"
+#include "tradewar/stats.h"
+
+typedef struct labels {
+    size_t n, width;
+    char *buf;
+} labels;
+
+/* Labels of dimension d of an /outputs dataset, from its attached scale. */
+static int read_labels(hid_t f, hid_t ds, unsigned d, labels *lb)
+{
+    memset(lb, 0, sizeof *lb);
+    char name[256];
+    if (H5DSget_num_scales(ds, d) < 1)
+        return -1;
+    /* the scale's name is the dimension name; the scale sits in the root */
+    hid_t sc = -1;
+    /* the writer labels every dimension with its scale's name */
+    if (H5DSget_label(ds, d, name, sizeof name) > 0)
+        sc = H5Dopen2(f, name, H5P_DEFAULT);
+    if (sc < 0)
+        return -1;
+    hid_t t = H5Dget_type(sc);
+    hid_t sp = H5Dget_space(sc);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+        lb->width = H5Tget_size(t);
+        lb->n = (size_t)n;
+        lb->buf = calloc(lb->n * lb->width + 1, 1);
+        if (lb->buf)
+            H5Dread(sc, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, lb->buf);
+    }
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(sc);
+    return lb->buf ? 0 : -1;
+}
+
+static const char *label_at(const labels *lb, size_t i, char *tmp, size_t n)
+{
+    if (!lb->buf || i >= lb->n) {
+        snprintf(tmp, n, "%zu", i);
+        return tmp;
+    }
+    snprintf(tmp, n, "%.*s", (int)lb->width, lb->buf + i * lb->width);
+    return tmp;
+}
+
+typedef struct walk {
+    hid_t f;
+    FILE *out;
+    int brief;
+    size_t skipped;
+} walk;
+
+static int read_all(hid_t g, const char *name, double *buf)
+{
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    herr_t st = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    H5Dclose(ds);
+    return st < 0 ? -1 : 0;
+}
+
+static herr_t print_outcome(hid_t gsum, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    walk *w = data;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(gsum, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+        return 0;
+    hid_t g = H5Gopen2(gsum, name, H5P_DEFAULT);
+    hid_t mds = H5Dopen2(g, "mean", H5P_DEFAULT);
+    if (g < 0 || mds < 0) {
+        if (g >= 0)
+            H5Gclose(g);
+        return 0;
+    }
+    hid_t sp = H5Dget_space(mds);
+    hsize_t dims[4] = {1, 1, 1, 1};
+    int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    H5Dclose(mds);
+    if (w->brief && nd >= 2) {
+        w->skipped++;
+        H5Gclose(g);
+        return 0;
+    }
+    size_t elems = 1;
+    for (int d = 0; d < nd; d++)
+        elems *= dims[d];
+    double *mean = malloc(elems * sizeof *mean), *sem = malloc(elems * sizeof *sem);
+    double *std = malloc(elems * sizeof *std);
+    double *q = malloc(elems * TW_STATS_NQUANT * sizeof *q);
+    char units[64] = "";
+    tw_h5_read_attr_str(g, "units", units, sizeof units);
+    labels lb[2] = {{0}, {0}};
+    char path[512];
+    snprintf(path, sizeof path, "outputs/%s", name);
+    hid_t ods = H5Dopen2(w->f, path, H5P_DEFAULT);
+    for (int d = 0; ods >= 0 && d < nd && d < 2; d++)
+        read_labels(w->f, ods, (unsigned)(d + 1), &lb[d]);
+    if (ods >= 0)
+        H5Dclose(ods);
+    if (mean && sem && std && q && !read_all(g, "mean", mean) && !read_all(g, "sem", sem) &&
+        !read_all(g, "std", std) && !read_all(g, "quantiles", q)) {
+        for (size_t e = 0; e < elems; e++) {
+            char full[256], a[64], b[64];
+            if (nd == 0)
+                snprintf(full, sizeof full, "%s", name);
+            else if (nd == 1)
+                snprintf(full, sizeof full, "%s[%s]", name, label_at(&lb[0], e, a, sizeof a));
+            else
+                snprintf(full, sizeof full, "%s[%s,%s]", name,
+                         label_at(&lb[0], e / dims[1], a, sizeof a),
+                         label_at(&lb[1], e % dims[1], b, sizeof b));
+            const double *qe = q + e * TW_STATS_NQUANT;
+            /* levels 0.05, 0.5, 0.95 are entries 1, 4, 7 */
+            fprintf(w->out, "%-40s %12.5g %10.3g %12.5g %12.5g %12.5g %12.5g  %s\n", full, mean[e],
+                    1.959963984540054 * sem[e], std[e], qe[1], qe[4], qe[7], units);
+        }
+    }
+    free(mean);
+    free(sem);
+    free(std);
+    free(q);
+    free(lb[0].buf);
+    free(lb[1].buf);
+    H5Gclose(g);
+    return 0;
+}
+
+int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
+{
+    tw_h5_quiet();
+    if (!tw_output_exists(path))
+        return tw_error_set(err, TW_EUSAGE, "%s: no such file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return tw_error_set(err, TW_EDATA, "%s: not an HDF5 file (or truncated)", path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return tw_error_set(err, TW_EDATA, "%s: cannot open (damaged HDF5 file?)", path);
+    char fmt[64] = "", ver[32] = "", eng[32] = "", model[64] = "", design[16] = "", created[64] = "",
+         sha[80] = "";
+    if (tw_h5_read_attr_str(f, "format", fmt, sizeof fmt) < 0 || strcmp(fmt, TW_FORMAT_NAME)) {
+        H5Fclose(f);
+        return tw_error_set(err, TW_EDATA, "%s: not a tradewar result file (no format=\"%s\")",
+                            path, TW_FORMAT_NAME);
+    }
+    tw_h5_read_attr_str(f, "format_version", ver, sizeof ver);
+    tw_h5_read_attr_str(f, "engine_version", eng, sizeof eng);
+    tw_h5_read_attr_str(f, "model", model, sizeof model);
+    tw_h5_read_attr_str(f, "design", design, sizeof design);
+    tw_h5_read_attr_str(f, "created", created, sizeof created);
+    tw_h5_read_attr_str(f, "config_sha256", sha, sizeof sha);
+    uint64_t seed = 0, n = 0, bs = 0, nb = 0, nconv = 0;
+    int64_t ranks = 0, threads = 0, finished = 0;
+    double elapsed = 0;
+    tw_h5_read_attr_u64(f, "seed", &seed);
+    tw_h5_read_attr_u64(f, "n_samples", &n);
+    tw_h5_read_attr_u64(f, "block_size", &bs);
+    tw_h5_read_attr_u64(f, "n_blocks", &nb);
+    tw_h5_read_attr_u64(f, "n_converged", &nconv);
+    tw_h5_read_attr_i64(f, "mpi_ranks", &ranks);
+    tw_h5_read_attr_i64(f, "omp_threads", &threads);
+    tw_h5_read_attr_i64(f, "finished", &finished);
+    tw_h5_read_attr_f64(f, "elapsed_seconds", &elapsed);
+
+    uint8_t *done = malloc(nb ? nb : 1);
+    uint64_t ndone = 0, sdone = 0;
+    hid_t bd = H5Dopen2(f, "status/block_done", H5P_DEFAULT);
+    if (!done || bd < 0 ||
+        (nb && H5Dread(bd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done) < 0)) {
+        free(done);
+        if (bd >= 0)
+            H5Dclose(bd);
+        H5Fclose(f);
+        return tw_error_set(err, TW_EDATA, "%s: cannot read /status/block_done (damaged file?)",
+                            path);
+    }
+    H5Dclose(bd);
+    for (uint64_t b = 0; b < nb; b++)
+        if (done[b]) {
+            ndone++;
+            sdone += (b + 1) * bs > n ? n - b * bs : bs;
+        }
+    free(done);
+
+    fprintf(out, "file           %s\n", path);
+    fprintf(out, "format         %s %s (engine %s)\n", fmt, ver, eng);
+    fprintf(out, "model          %s, design %s, seed %llu\n", model, design,
+            (unsigned long long)seed);
+    fprintf(out, "samples        %llu in %llu blocks of %llu\n", (unsigned long long)n,
+            (unsigned long long)nb, (unsigned long long)bs);
+    fprintf(out, "created        %s, %lld rank(s) x %lld thread(s)\n", created, (long long)ranks,
+            (long long)threads);
+    fprintf(out, "config_sha256  %s\n", sha);
+    fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)\n",
+            (unsigned long long)ndone, (unsigned long long)nb, (unsigned long long)sdone,
+            (unsigned long long)n, n ? 100.0 * (double)sdone / (double)n : 0.0);
+    if (finished)
+        fprintf(out, "status         finished in %.1f s; %llu of %llu samples converged%s\n",
+                elapsed, (unsigned long long)nconv, (unsigned long long)n,
+                nconv < n ? " (failed samples are excluded from the summary)" : "");
+    else
+        fprintf(out, "status         UNFINISHED: run `tradewar run CONFIG --resume -o %s`\n", path);
+
+    if (finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
+        fprintf(out, "\n%-40s %12s %10s %12s %12s %12s %12s  %s\n", "outcome", "mean", "+-95%CI",
+                "std", "q05", "median", "q95", "units");
+        hid_t gs = H5Gopen2(f, "summary", H5P_DEFAULT);
+        walk w = {f, out, brief, 0};
+        H5Literate(gs, H5_INDEX_NAME, H5_ITER_INC, NULL, print_outcome, &w);
+        H5Gclose(gs);
+        if (w.skipped)
+            fprintf(out, "(%zu outcome(s) by region and sector left out; run `tradewar info %s` "
+                    "for all)\n", w.skipped, path);
+    }
+    H5Fclose(f);
+    return TW_OK;
+}

@@ -1,1 +1,19 @@
-int main(void) { return 0; }
+/* tradewar: parallel Monte Carlo engine for the 2025 US-China trade war. */
+#include <mpi.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    /* Only the master thread of each rank calls MPI or HDF5 (HDF5 here is
+     * not thread-safe); OpenMP threads only evaluate samples. */
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "tradewar: error: MPI_Init_thread failed\n");
+        return 2;
+    }
+    int code = tw_cli_main(MPI_COMM_WORLD, argc, argv);
+    MPI_Finalize();
+    return code;
+}

@@ -1,2 +1,600 @@
-/* placeholder: being written */
-typedef int tw_placeholder_output_;
+/* The HDF5 result file: layout, collective block writes, resume checks. The
+ * summary pass lives in summary.c. */
+#include "tradewar/output.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "h5util.h"
+#include "mpiutil.h"
+#include "tw_version.h"
+
+struct tw_output {
+    MPI_Comm comm;
+    int rank;
+    hid_t file, dxpl;
+    char *path;
+    uint64_t n, bs, nblocks;
+    size_t n_params, n_outcomes, row_size;
+    const tw_model_schema *schema;
+    hid_t *ds_in, *ds_out;
+    hid_t ds_conv, ds_iter, ds_resid, ds_done;
+    /* per-block scratch for the status columns */
+    uint8_t *conv;
+    int32_t *iter;
+    double *resid;
+};
+
+int tw_output_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* ---- layout ---- */
+
+static const char *dim_name(const tw_model_schema *s, int d) { return s->dims[d].name; }
+
+static int write_scales(tw_output *o, tw_error *err)
+{
+    const tw_model_schema *s = o->schema;
+    /* /sample: 0..n-1, written in pieces so no buffer scales with n. */
+    hsize_t dn = o->n;
+    hid_t ds = tw_h5_create(o->file, "sample", H5T_STD_I64LE, 1, &dn, NULL, NULL);
+    if (ds < 0)
+        return tw_error_set(err, TW_EIO, "%s: cannot create /sample", o->path);
+    tw_h5_attr_str(ds, "units", "1");
+    tw_h5_attr_str(ds, "description", "sample index s: parameters depend only on (config, seed, s)");
+    enum { PIECE = 65536 };
+    int64_t *buf = malloc(PIECE * sizeof *buf);
+    int rc = buf ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+    for (uint64_t s0 = 0; !rc && s0 < o->n; s0 += PIECE) {
+        uint64_t cnt = o->n - s0 < PIECE ? o->n - s0 : PIECE;
+        for (uint64_t i = 0; i < cnt; i++)
+            buf[i] = (int64_t)(s0 + i);
+        /* rank 0 writes, the others take part with an empty selection */
+        if (tw_h5_write_rows(ds, o->dxpl, H5T_NATIVE_INT64, o->rank == 0, s0, cnt, 1, buf) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: cannot write /sample", o->path);
+    }
+    free(buf);
+    if (!rc && H5DSset_scale(ds, "sample") < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot make /sample a dimension scale", o->path);
+    H5Dclose(ds);
+    for (size_t d = 0; !rc && d < s->n_dims; d++) {
+        const tw_dimension *dim = &s->dims[d];
+        hid_t ls = tw_h5_write_labels(o->file, dim->name, dim->labels, dim->size, o->dxpl,
+                                      o->rank == 0);
+        if (ls < 0)
+            return tw_error_set(err, TW_EIO, "%s: cannot write /%s", o->path, dim->name);
+        tw_h5_attr_str(ls, "units", "1");
+        tw_h5_attr_str(ls, "description", dim->description ? dim->description : dim->name);
+        if (H5DSset_scale(ls, dim->name) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: cannot make /%s a scale", o->path, dim->name);
+        H5Dclose(ls);
+    }
+    return rc;
+}
+
+static int attach_scales(tw_output *o, hid_t ds, int sample_dim, int ndims, const int *dims)
+{
+    int rc = 0;
+    if (sample_dim) {
+        hid_t sc = H5Dopen2(o->file, "sample", H5P_DEFAULT);
+        rc |= sc < 0 || H5DSattach_scale(ds, sc, 0) < 0 || H5DSset_label(ds, 0, "sample") < 0;
+        if (sc >= 0)
+            H5Dclose(sc);
+    }
+    for (int d = 0; d < ndims; d++) {
+        const char *dn = dim_name(o->schema, dims[d]);
+        hid_t sc = H5Dopen2(o->file, dn, H5P_DEFAULT);
+        /* the label lets readers (info, h5py's dims[i].label) name the axis */
+        rc |= sc < 0 || H5DSattach_scale(ds, sc, (unsigned)(d + sample_dim)) < 0 ||
+              H5DSset_label(ds, (unsigned)(d + sample_dim), dn) < 0;
+        if (sc >= 0)
+            H5Dclose(sc);
+    }
+    return rc ? -1 : 0;
+}
+
+static void outcome_dims(const tw_model_schema *s, const tw_outcome_info *oi, hsize_t *dims)
+{
+    for (int d = 0; d < oi->ndims; d++)
+        dims[d] = s->dims[oi->dims[d]].size;
+}
+
+static int create_datasets(tw_output *o, tw_error *err)
+{
+    const tw_model_schema *s = o->schema;
+    const double nan = NAN;
+    hid_t g_in = H5Gcreate2(o->file, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g_out = H5Gcreate2(o->file, "outputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g_st = H5Gcreate2(o->file, "status", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = TW_OK;
+    if (g_in < 0 || g_out < 0 || g_st < 0) {
+        rc = tw_error_set(err, TW_EIO, "%s: cannot create groups", o->path);
+        goto done;
+    }
+    hsize_t n = o->n, bs = o->bs;
+    for (size_t p = 0; p < o->n_params; p++) {
+        const tw_param *pr = tw_params_get(s->params, p);
+        o->ds_in[p] = tw_h5_create(g_in, pr->name, H5T_IEEE_F64LE, 1, &n, &bs, &nan);
+        if (o->ds_in[p] < 0) {
+            rc = tw_error_set(err, TW_EIO, "%s: cannot create /inputs/%s", o->path, pr->name);
+            goto done;
+        }
+        char desc[256];
+        tw_dist_describe(&pr->dist, desc, sizeof desc);
+        tw_h5_attr_str(o->ds_in[p], "units", pr->units ? pr->units : "1");
+        tw_h5_attr_str(o->ds_in[p], "description", pr->description ? pr->description : pr->name);
+        tw_h5_attr_str(o->ds_in[p], "distribution", desc);
+        attach_scales(o, o->ds_in[p], 1, 0, NULL);
+    }
+    for (size_t k = 0; k < o->n_outcomes; k++) {
+        const tw_outcome_info *oi = &s->outcomes[k];
+        hsize_t dims[1 + TW_MAX_OUTCOME_DIMS], chunk[1 + TW_MAX_OUTCOME_DIMS];
+        dims[0] = n;
+        outcome_dims(s, oi, dims + 1);
+        memcpy(chunk, dims, sizeof dims);
+        chunk[0] = bs;
+        o->ds_out[k] = tw_h5_create(g_out, oi->name, H5T_IEEE_F64LE, 1 + oi->ndims, dims, chunk,
+                                    &nan);
+        if (o->ds_out[k] < 0) {
+            rc = tw_error_set(err, TW_EIO, "%s: cannot create /outputs/%s", o->path, oi->name);
+            goto done;
+        }
+        tw_h5_attr_str(o->ds_out[k], "units", oi->units ? oi->units : "1");
+        tw_h5_attr_str(o->ds_out[k], "description", oi->description ? oi->description : oi->name);
+        if (attach_scales(o, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
+            rc = tw_error_set(err, TW_EIO, "%s: cannot attach scales to /outputs/%s", o->path,
+                              oi->name);
+            goto done;
+        }
+    }
+    const uint8_t zero8 = 0;
+    const int32_t minus1 = -1;
+    o->ds_conv = tw_h5_create(g_st, "converged", H5T_STD_U8LE, 1, &n, &bs, &zero8);
+    o->ds_iter = tw_h5_create(g_st, "iterations", H5T_STD_I32LE, 1, &n, &bs, &minus1);
+    o->ds_resid = tw_h5_create(g_st, "residual", H5T_IEEE_F64LE, 1, &n, &bs, &nan);
+    hsize_t nb = o->nblocks;
+    o->ds_done = tw_h5_create(g_st, "block_done", H5T_STD_U8LE, 1, &nb, NULL, &zero8);
+    if (o->ds_conv < 0 || o->ds_iter < 0 || o->ds_resid < 0 || o->ds_done < 0) {
+        rc = tw_error_set(err, TW_EIO, "%s: cannot create /status", o->path);
+        goto done;
+    }
+    tw_h5_attr_str(o->ds_conv, "units", "1");
+    tw_h5_attr_str(o->ds_conv, "description",
+                   "1 if the model met its tolerance; 0 = failed or not computed yet");
+    tw_h5_attr_str(o->ds_iter, "units", "1");
+    tw_h5_attr_str(o->ds_iter, "description", "solver iterations (-1: not computed yet)");
+    tw_h5_attr_str(o->ds_resid, "units", "1");
+    tw_h5_attr_str(o->ds_resid, "description", "final solver residual (max |excess demand|)");
+    tw_h5_attr_str(o->ds_done, "units", "1");
+    tw_h5_attr_str(o->ds_done, "description",
+                   "1 once all rows of the block are on disk; block b holds samples "
+                   "[b*block_size, (b+1)*block_size)");
+    attach_scales(o, o->ds_conv, 1, 0, NULL);
+    attach_scales(o, o->ds_iter, 1, 0, NULL);
+    attach_scales(o, o->ds_resid, 1, 0, NULL);
+done:
+    if (g_in >= 0)
+        H5Gclose(g_in);
+    if (g_out >= 0)
+        H5Gclose(g_out);
+    if (g_st >= 0)
+        H5Gclose(g_st);
+    return rc;
+}
+
+static int write_baseline(tw_output *o, const double *cp, const double *co,
+                          const tw_eval_status *cs, tw_error *err)
+{
+    const tw_model_schema *s = o->schema;
+    int w = o->rank == 0;
+    hid_t gb = H5Gcreate2(o->file, "baseline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (gb < 0)
+        return tw_error_set(err, TW_EIO, "%s: cannot create /baseline", o->path);
+    int bad = 0;
+    if (s->n_baseline) {
+        hid_t gd = H5Gcreate2(gb, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        for (size_t a = 0; gd >= 0 && a < s->n_baseline; a++) {
+            const tw_array_info *ai = &s->baseline[a];
+            hsize_t dims[TW_MAX_OUTCOME_DIMS];
+            for (int d = 0; d < ai->ndims; d++)
+                dims[d] = s->dims[ai->dims[d]].size;
+            hid_t ds = tw_h5_write_full(gd, ai->name, ai->ndims, dims, ai->data, o->dxpl, w);
+            bad |= ds < 0;
+            if (ds >= 0) {
+                tw_h5_attr_str(ds, "units", ai->units ? ai->units : "1");
+                tw_h5_attr_str(ds, "description", ai->description ? ai->description : ai->name);
+                attach_scales(o, ds, 0, ai->ndims, ai->dims);
+                H5Dclose(ds);
+            }
+        }
+        bad |= gd < 0;
+        if (gd >= 0)
+            H5Gclose(gd);
+    }
+    if (cp && co) {
+        hid_t gc = H5Gcreate2(gb, "central", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t gi = gc >= 0 ? H5Gcreate2(gc, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        hid_t go = gc >= 0 ? H5Gcreate2(gc, "outputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        bad |= gc < 0 || gi < 0 || go < 0;
+        if (gc >= 0) {
+            tw_h5_attr_str(gc, "description", "the deterministic central scenario: every "
+                           "parameter at the median of its distribution");
+            tw_h5_attr_i64(gc, "converged", cs ? cs->converged : 1);
+            tw_h5_attr_i64(gc, "iterations", cs ? cs->iterations : 0);
+            tw_h5_attr_f64(gc, "residual", cs ? cs->residual : 0.0);
+        }
+        for (size_t p = 0; gi >= 0 && p < o->n_params; p++) {
+            const tw_param *pr = tw_params_get(s->params, p);
+            hid_t ds = tw_h5_write_full(gi, pr->name, 0, NULL, &cp[p], o->dxpl, w);
+            bad |= ds < 0;
+            if (ds >= 0) {
+                tw_h5_attr_str(ds, "units", pr->units ? pr->units : "1");
+                tw_h5_attr_str(ds, "description", "median of the parameter's distribution");
+                H5Dclose(ds);
+            }
+        }
+        size_t off = 0;
+        for (size_t k = 0; go >= 0 && k < o->n_outcomes; k++) {
+            const tw_outcome_info *oi = &s->outcomes[k];
+            hsize_t dims[TW_MAX_OUTCOME_DIMS];
+            outcome_dims(s, oi, dims);
+            hid_t ds = tw_h5_write_full(go, oi->name, oi->ndims, dims, co + off, o->dxpl, w);
+            bad |= ds < 0;
+            if (ds >= 0) {
+                tw_h5_attr_str(ds, "units", oi->units ? oi->units : "1");
+                tw_h5_attr_str(ds, "description", oi->description ? oi->description : oi->name);
+                attach_scales(o, ds, 0, oi->ndims, oi->dims);
+                H5Dclose(ds);
+            }
+            off += tw_outcome_size(s, k);
+        }
+        if (gi >= 0)
+            H5Gclose(gi);
+        if (go >= 0)
+            H5Gclose(go);
+        if (gc >= 0)
+            H5Gclose(gc);
+    }
+    H5Gclose(gb);
+    return bad ? tw_error_set(err, TW_EIO, "%s: cannot write /baseline", o->path) : TW_OK;
+}
+
+static void write_root_attrs(tw_output *o, const tw_run_meta *m)
+{
+    char created[64] = "";
+    if (o->rank == 0) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    /* attributes are collective: every rank must write the same value */
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, o->comm);
+    hid_t f = o->file;
+    tw_h5_attr_str(f, "format", TW_FORMAT_NAME);
+    tw_h5_attr_str(f, "format_version", TW_FORMAT_VERSION);
+    tw_h5_attr_str(f, "engine_version", TW_VERSION);
+    tw_h5_attr_str(f, "model", m->model);
+    tw_h5_attr_str(f, "design", m->design);
+    tw_h5_attr_u64(f, "seed", m->seed);
+    tw_h5_attr_u64(f, "n_samples", m->n_samples);
+    tw_h5_attr_u64(f, "block_size", m->block_size);
+    tw_h5_attr_u64(f, "n_blocks", o->nblocks);
+    tw_h5_attr_str(f, "created", created);
+    tw_h5_attr_i64(f, "mpi_ranks", m->mpi_ranks);
+    tw_h5_attr_i64(f, "omp_threads", m->omp_threads);
+    tw_h5_attr_str(f, "config", m->config_text ? m->config_text : "");
+    tw_h5_attr_str(f, "config_sha256", m->config_sha256 ? m->config_sha256 : "");
+    tw_h5_attr_i64(f, "finished", 0);
+    tw_h5_attr_u64(f, "n_converged", 0);
+    tw_h5_attr_f64(f, "elapsed_seconds", 0.0);
+}
+
+static tw_output *output_alloc(MPI_Comm comm, const char *path, const tw_run_meta *meta,
+                               const tw_model_schema *schema)
+{
+    tw_output *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->comm = comm;
+    MPI_Comm_rank(comm, &o->rank);
+    o->file = o->dxpl = -1;
+    o->ds_conv = o->ds_iter = o->ds_resid = o->ds_done = -1;
+    o->path = strdup(path);
+    o->n = meta->n_samples;
+    o->bs = meta->block_size;
+    o->nblocks = tw_n_blocks(o->n, o->bs);
+    o->schema = schema;
+    o->n_params = tw_params_count(schema->params);
+    o->n_outcomes = schema->n_outcomes;
+    o->row_size = tw_outcome_row_size(schema);
+    o->ds_in = malloc((o->n_params + 1) * sizeof *o->ds_in);
+    o->ds_out = malloc((o->n_outcomes + 1) * sizeof *o->ds_out);
+    o->conv = malloc(o->bs * sizeof *o->conv);
+    o->iter = malloc(o->bs * sizeof *o->iter);
+    o->resid = malloc(o->bs * sizeof *o->resid);
+    if (!o->path || !o->ds_in || !o->ds_out || !o->conv || !o->iter || !o->resid) {
+        free(o->path);
+        free(o->ds_in);
+        free(o->ds_out);
+        free(o->conv);
+        free(o->iter);
+        free(o->resid);
+        free(o);
+        return NULL;
+    }
+    for (size_t i = 0; i <= o->n_params; i++)
+        o->ds_in[i] = -1;
+    for (size_t i = 0; i <= o->n_outcomes; i++)
+        o->ds_out[i] = -1;
+    o->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(o->dxpl, H5FD_MPIO_COLLECTIVE);
+    return o;
+}
+
+static void output_free_handles(tw_output *o)
+{
+    for (size_t i = 0; i < o->n_params; i++)
+        if (o->ds_in[i] >= 0)
+            H5Dclose(o->ds_in[i]);
+    for (size_t i = 0; i < o->n_outcomes; i++)
+        if (o->ds_out[i] >= 0)
+            H5Dclose(o->ds_out[i]);
+    hid_t *st[] = {&o->ds_conv, &o->ds_iter, &o->ds_resid, &o->ds_done};
+    for (size_t i = 0; i < 4; i++)
+        if (*st[i] >= 0) {
+            H5Dclose(*st[i]);
+            *st[i] = -1;
+        }
+    if (o->dxpl >= 0)
+        H5Pclose(o->dxpl);
+    o->dxpl = -1;
+    if (o->file >= 0)
+        H5Fclose(o->file);
+    o->file = -1;
+}
+
+static void output_free(tw_output *o)
+{
+    if (!o)
+        return;
+    output_free_handles(o);
+    free(o->path);
+    free(o->ds_in);
+    free(o->ds_out);
+    free(o->conv);
+    free(o->iter);
+    free(o->resid);
+    free(o);
+}
+
+int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
+                     const tw_model_schema *schema, int force, const double *central_params,
+                     const double *central_outcomes, const tw_eval_status *central_status,
+                     tw_output **out, tw_error *err)
+{
+    *out = NULL;
+    tw_h5_quiet();
+    tw_output *o = output_alloc(comm, path, meta, schema);
+    int rc = o ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        output_free(o);
+        return rc;
+    }
+    hid_t fapl = tw_h5_fapl_mpio(comm);
+    o->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (o->file < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot create the result file (%s)", path,
+                          tw_output_exists(path) && !force ? "it exists; use --force or --resume"
+                                                           : "check the directory and permissions");
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        output_free(o);
+        return rc;
+    }
+    write_root_attrs(o, meta);
+    rc = write_scales(o, err);
+    if (!rc)
+        rc = create_datasets(o, err);
+    if (!rc)
+        rc = write_baseline(o, central_params, central_outcomes, central_status, err);
+    if (!rc && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot flush (disk full?)", path);
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        int rank = o->rank;
+        output_free(o);
+        /* a file that failed while being laid out is useless: remove it */
+        if (rank == 0)
+            unlink(path);
+        return rc;
+    }
+    *out = o;
+    return TW_OK;
+}
+
+/* ---- resume ---- */
+
+static int check_attr_str(hid_t f, const char *name, const char *want, const char *path,
+                          tw_error *err)
+{
+    char got[256];
+    if (tw_h5_read_attr_str(f, name, got, sizeof got) < 0)
+        return tw_error_set(err, TW_EDATA, "%s: not a tradewar result file or damaged "
+                            "(attribute '%s' missing)", path, name);
+    if (strcmp(got, want) != 0)
+        return tw_error_set(err, TW_ECONFIG, "%s: cannot resume: %s differs (file: %s, now: %s)",
+                            path, name, got, want);
+    return TW_OK;
+}
+
+static int check_attr_u64(hid_t f, const char *name, uint64_t want, const char *path,
+                          tw_error *err)
+{
+    uint64_t got;
+    if (tw_h5_read_attr_u64(f, name, &got) < 0)
+        return tw_error_set(err, TW_EDATA, "%s: not a tradewar result file or damaged "
+                            "(attribute '%s' missing)", path, name);
+    if (got != want)
+        return tw_error_set(err, TW_ECONFIG,
+                            "%s: cannot resume: %s differs (file: %llu, now: %llu)", path, name,
+                            (unsigned long long)got, (unsigned long long)want);
+    return TW_OK;
+}
+
+static int verify_for_resume(tw_output *o, const tw_run_meta *m, tw_error *err)
+{
+    hid_t f = o->file;
+    int rc;
+    char fmt[64];
+    if (tw_h5_read_attr_str(f, "format", fmt, sizeof fmt) < 0 || strcmp(fmt, TW_FORMAT_NAME))
+        return tw_error_set(err, TW_EDATA, "%s: not a tradewar result file", o->path);
+    if ((rc = check_attr_str(f, "format_version", TW_FORMAT_VERSION, o->path, err)) ||
+        (rc = check_attr_str(f, "model", m->model, o->path, err)) ||
+        (rc = check_attr_str(f, "config_sha256", m->config_sha256, o->path, err)) ||
+        (rc = check_attr_u64(f, "seed", m->seed, o->path, err)) ||
+        (rc = check_attr_str(f, "design", m->design, o->path, err)) ||
+        (rc = check_attr_u64(f, "n_samples", m->n_samples, o->path, err)) ||
+        (rc = check_attr_u64(f, "block_size", m->block_size, o->path, err)))
+        return rc;
+    int64_t fin = 0;
+    tw_h5_read_attr_i64(f, "finished", &fin);
+    if (fin)
+        return tw_error_set(err, TW_EUSAGE, "%s: this run is already finished; nothing to resume",
+                            o->path);
+    return TW_OK;
+}
+
+static int open_datasets(tw_output *o, tw_error *err)
+{
+    const tw_model_schema *s = o->schema;
+    char name[512];
+    for (size_t p = 0; p < o->n_params; p++) {
+        snprintf(name, sizeof name, "inputs/%s", tw_params_get(s->params, p)->name);
+        if ((o->ds_in[p] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
+    }
+    for (size_t k = 0; k < o->n_outcomes; k++) {
+        snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
+        if ((o->ds_out[k] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
+        hsize_t dims[1 + TW_MAX_OUTCOME_DIMS], want[1 + TW_MAX_OUTCOME_DIMS];
+        want[0] = o->n;
+        outcome_dims(s, &s->outcomes[k], want + 1);
+        hid_t sp = H5Dget_space(o->ds_out[k]);
+        int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+        if (nd != 1 + s->outcomes[k].ndims || memcmp(dims, want, (size_t)nd * sizeof *dims))
+            return tw_error_set(err, TW_EDATA, "%s: /%s has another shape than this model's",
+                                o->path, name);
+    }
+    o->ds_conv = H5Dopen2(o->file, "status/converged", H5P_DEFAULT);
+    o->ds_iter = H5Dopen2(o->file, "status/iterations", H5P_DEFAULT);
+    o->ds_resid = H5Dopen2(o->file, "status/residual", H5P_DEFAULT);
+    o->ds_done = H5Dopen2(o->file, "status/block_done", H5P_DEFAULT);
+    if (o->ds_conv < 0 || o->ds_iter < 0 || o->ds_resid < 0 || o->ds_done < 0)
+        return tw_error_set(err, TW_EDATA, "%s: /status is incomplete (damaged file?)", o->path);
+    return TW_OK;
+}
+
+int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
+                          const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
+                          tw_error *err)
+{
+    *out = NULL;
+    tw_h5_quiet();
+    tw_output *o = output_alloc(comm, path, meta, schema);
+    int rc = o ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+    if (!rc && !tw_output_exists(path))
+        rc = tw_error_set(err, TW_EUSAGE, "%s: no such file to resume", path);
+    if (!rc) {
+        /* Probe read-only first, so that a damaged file is never opened for
+         * writing (HDF5 may touch the superblock on a read-write open). */
+        hid_t probe = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (probe < 0)
+            rc = tw_error_set(err, TW_EDATA, "%s: not an HDF5 file, or truncated/damaged", path);
+        else {
+            o->file = probe;
+            rc = verify_for_resume(o, meta, err);
+            if (!rc)
+                rc = open_datasets(o, err);
+            output_free_handles(o);
+            o->dxpl = H5Pcreate(H5P_DATASET_XFER);
+            H5Pset_dxpl_mpio(o->dxpl, H5FD_MPIO_COLLECTIVE);
+        }
+    }
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        output_free(o);
+        return rc;
+    }
+    hid_t fapl = tw_h5_fapl_mpio(comm);
+    o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    rc = o->file < 0 ? tw_error_set(err, TW_EIO, "%s: cannot open for writing", path) : TW_OK;
+    if (!rc)
+        rc = open_datasets(o, err);
+    if (!rc && H5Dread(o->ds_done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, block_done) < 0)
+        rc = tw_error_set(err, TW_EDATA, "%s: cannot read /status/block_done", path);
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        output_free(o);
+        return rc;
+    }
+    /* the decomposition of this session is recorded at the end */
+    *out = o;
+    return TW_OK;
+}
+
+/* ---- blocks ---- */
+
+int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const double *inputs,
+                          const double *outcomes, const tw_eval_status *status, tw_error *err)
+{
+    int mine = block >= 0 && nrows > 0;
+    uint64_t s0 = mine ? (uint64_t)block * o->bs : 0;
+    int bad = 0;
+    for (size_t p = 0; p < o->n_params; p++)
+        bad |= tw_h5_write_cols(o->ds_in[p], o->dxpl, mine, s0, nrows, inputs, o->n_params, p, 1) < 0;
+    size_t off = 0;
+    for (size_t k = 0; k < o->n_outcomes; k++) {
+        size_t sz = tw_outcome_size(o->schema, k);
+        bad |= tw_h5_write_cols(o->ds_out[k], o->dxpl, mine, s0, nrows, outcomes, o->row_size,
+                                off, sz) < 0;
+        off += sz;
+    }
+    for (size_t r = 0; mine && r < nrows; r++) {
+        o->conv[r] = (uint8_t)(status[r].converged != 0);
+        o->iter[r] = status[r].iterations;
+        o->resid[r] = status[r].residual;
+    }
+    bad |= tw_h5_write_rows(o->ds_conv, o->dxpl, H5T_NATIVE_UINT8, mine, s0, nrows, 1, o->conv) < 0;
+    bad |= tw_h5_write_rows(o->ds_iter, o->dxpl, H5T_NATIVE_INT32, mine, s0, nrows, 1, o->iter) < 0;
+    bad |= tw_h5_write_rows(o->ds_resid, o->dxpl, H5T_NATIVE_DOUBLE, mine, s0, nrows, 1, o->resid) < 0;
+    /* the rows must be on disk before the block is declared done */
+    bad |= H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0;
+    const uint8_t one = 1;
+    bad |= tw_h5_write_rows(o->ds_done, o->dxpl, H5T_NATIVE_UINT8, mine, mine ? (uint64_t)block : 0,
+                            1, 1, &one) < 0;
+    bad |= H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0;
+    int rc = bad ? tw_error_set(err, TW_EIO, "%s: writing block %lld failed (disk full or file "
+                                "system error); completed blocks are kept, use --resume",
+                                o->path, (long long)block)
+                 : TW_OK;
+    return tw_mpi_agree(o->comm, rc, err);
+}
+
+int tw_output_close(tw_output *o, tw_error *err)
+{
+    if (!o)
+        return TW_OK;
+    int rc = TW_OK;
+    if (o->file >= 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: final flush failed", o->path);
+    MPI_Comm comm = o->comm;
+    output_free(o);
+    return tw_mpi_agree(comm, rc, err);
+}

@@ -27,7 +27,7 @@ typedef struct tw_config {
     uint64_t samples;
     uint64_t seed;
     tw_design_kind design;
-    char *output;     /* `output:` resolved against the config dir, or NULL */
+    char *output;     /* `output:` as written (relative to the working directory), or NULL */
     uint64_t block_size; /* samples per block (`block_size:`, default 256) */
     double tol;       /* solver.tol (default 1e-10) */
     long max_iter;    /* solver.max_iter (default 5000) */
@@ -42,7 +42,9 @@ void tw_config_free(tw_config *cfg);
 /* Check the top-level keys against the engine's and the model's, then apply
  * the `parameters:` (distributions overriding the model's defaults; an unknown
  * parameter name is an error listing the valid ones) and `correlation:`
- * sections to the model's parameter space. */
+ * sections to the model's parameter space. With params == NULL only the
+ * top-level keys are checked (done before the model is created, so that a
+ * typo is reported as such rather than as a model error). */
 int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_params *params,
                           tw_error *err);
 

@@ -1,0 +1,85 @@
+/* tradewar: the HDF5 result file (DESIGN.md, "HDF5 output"; docs/FORMAT.md).
+ *
+ * All raw HDF5 calls of the engine live here (OpenMC's hdf5_interface idea).
+ * Functions marked COLLECTIVE must be called by every rank of the
+ * communicator with the same arguments where noted; HDF5 here is not
+ * thread-safe, so only one thread per rank may call into this module.
+ *
+ * Crash safety: every dataset is allocated (with NaN/0 fill values) when the
+ * file is created and the metadata flushed, so later writes touch raw data
+ * only. A run killed at any point leaves a readable file whose
+ * /status/block_done says which blocks are complete; a block's flag is
+ * written and flushed only after its rows are on disk.
+ */
+#ifndef TRADEWAR_OUTPUT_H
+#define TRADEWAR_OUTPUT_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tradewar/error.h"
+#include "tradewar/model.h"
+
+#define TW_FORMAT_NAME "tradewar"
+#define TW_FORMAT_VERSION "1.0"
+
+/* What identifies a run: a resume must match all of it. */
+typedef struct tw_run_meta {
+    const char *model;
+    const char *design;
+    uint64_t seed;
+    uint64_t n_samples;
+    uint64_t block_size;
+    const char *config_text;
+    const char *config_sha256;
+    int mpi_ranks;
+    int omp_threads;
+} tw_run_meta;
+
+typedef struct tw_output tw_output;
+
+static inline uint64_t tw_n_blocks(uint64_t n_samples, uint64_t block_size)
+{
+    return (n_samples + block_size - 1) / block_size;
+}
+
+/* COLLECTIVE. Create a new result file laid out for the whole run. Refuses an
+ * existing path unless force (then it is replaced). central_params /
+ * central_outcomes / central_status (may be NULL) are stored under
+ * /baseline/central. */
+int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
+                     const tw_model_schema *schema, int force, const double *central_params,
+                     const double *central_outcomes, const tw_eval_status *central_status,
+                     tw_output **out, tw_error *err);
+
+/* COLLECTIVE. Open an unfinished file for --resume. Verifies format, model,
+ * design, seed, n_samples, block_size and config_sha256 (a mismatch is a
+ * TW_ECONFIG error naming what differs) and the shapes against the schema.
+ * block_done receives n_blocks flags. A finished file is TW_EUSAGE. */
+int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
+                          const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
+                          tw_error *err);
+
+/* COLLECTIVE. Write this rank's block (block < 0: nothing) of nrows rows:
+ * inputs [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then
+ * flush, then set block_done for it and flush again. */
+int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const double *inputs,
+                          const double *outcomes, const tw_eval_status *status, tw_error *err);
+
+/* COLLECTIVE. Close the parallel handle (after the last block). */
+int tw_output_close(tw_output *o, tw_error *err);
+
+/* COLLECTIVE, after tw_output_close(): compute /summary from the file
+ * (columns spread over the ranks, gathered on rank 0) and, on rank 0, write
+ * it together with the final attributes (finished = 1, n_converged,
+ * elapsed_seconds, mpi_ranks, omp_threads). mem_budget bounds the column
+ * buffers per rank in bytes. */
+int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *schema,
+                       const tw_run_meta *meta, double elapsed_seconds, size_t mem_budget,
+                       tw_error *err);
+
+/* Serial: is `path` an existing file? */
+int tw_output_exists(const char *path);
+
+#endif

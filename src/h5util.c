@@ -1,0 +1,271 @@
+#include "h5util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tw_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+hid_t tw_h5_fapl_mpio(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    H5Pset_all_coll_metadata_ops(fapl, 1);
+    H5Pset_coll_metadata_write(fapl, 1);
+    /* 1.10 format features are not needed; the oldest format keeps the
+     * file readable by every h5py/netCDF in use */
+    return fapl;
+}
+
+hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                   const hsize_t *chunk, const void *fill)
+{
+    hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (chunk)
+        H5Pset_chunk(dcpl, rank, chunk);
+    if (fill) {
+        H5Pset_fill_value(dcpl, type, fill);
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+    }
+    /* Allocate every chunk now: after creation only raw data changes, so a
+     * killed run leaves consistent metadata (parallel HDF5 requires early
+     * allocation anyway). */
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return ds;
+}
+
+int tw_h5_write_rows(hid_t ds, hid_t dxpl, hid_t memtype, int mine, uint64_t s0, uint64_t count,
+                     size_t width, const void *buf)
+{
+    (void)width;
+    hid_t fs = H5Dget_space(ds);
+    hsize_t one = count ? count : 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    if (mine && count) {
+        hsize_t start = s0, cnt = count;
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL);
+    } else {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    herr_t st = H5Dwrite(ds, memtype, ms, fs, dxpl, buf);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return st < 0 ? -1 : 0;
+}
+
+int tw_h5_write_cols(hid_t ds, hid_t dxpl, int mine, uint64_t s0, size_t nrows, const double *buf,
+                     size_t stride, size_t col, size_t ncols)
+{
+    hid_t fs = H5Dget_space(ds);
+    hsize_t mdims[2] = {nrows ? nrows : 1, stride ? stride : 1};
+    hid_t ms = H5Screate_simple(2, mdims, NULL);
+    if (mine && nrows) {
+        hsize_t fdims[8];
+        int nd = H5Sget_simple_extent_dims(fs, fdims, NULL);
+        hsize_t fstart[8] = {0}, fcount[8];
+        fstart[0] = s0;
+        fcount[0] = nrows;
+        for (int d = 1; d < nd; d++)
+            fcount[d] = fdims[d];
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, fstart, NULL, fcount, NULL);
+        hsize_t mstart[2] = {0, col}, mcount[2] = {nrows, ncols};
+        H5Sselect_hyperslab(ms, H5S_SELECT_SET, mstart, NULL, mcount, NULL);
+    } else {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    herr_t st = H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, dxpl, buf);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return st < 0 ? -1 : 0;
+}
+
+hid_t tw_h5_write_full_typed(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                             const hsize_t *dims, const void *data, hid_t dxpl, int mine)
+{
+    hid_t ds = tw_h5_create(loc, name, filetype, rank, dims, NULL, NULL);
+    if (ds < 0)
+        return -1;
+    hid_t fs = H5Dget_space(ds);
+    hid_t ms = H5Scopy(fs);
+    if (!mine) {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    herr_t st = H5Dwrite(ds, memtype, ms, fs, dxpl, data);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    if (st < 0) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+hid_t tw_h5_write_full(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                       const double *data, hid_t dxpl, int mine)
+{
+    return tw_h5_write_full_typed(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, data,
+                                  dxpl, mine);
+}
+
+hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,
+                         hid_t dxpl, int mine)
+{
+    size_t w = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(labels[i]) + 1 > w)
+            w = strlen(labels[i]) + 1;
+    char *buf = calloc(n ? n : 1, w);
+    if (!buf)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * w, labels[i], strlen(labels[i]));
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, w);
+    H5Tset_strpad(st, H5T_STR_NULLTERM);
+    hsize_t dn = n;
+    hid_t ds = tw_h5_write_full_typed(loc, name, st, st, 1, &dn, buf, dxpl, mine);
+    H5Tclose(st);
+    free(buf);
+    return ds;
+}
+
+static int attr_write(hid_t obj, const char *name, hid_t type, hid_t space, const void *v)
+{
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t st = H5Awrite(a, type, v);
+    H5Aclose(a);
+    return st < 0 ? -1 : 0;
+}
+
+int tw_h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    size_t len = strlen(value);
+    H5Tset_size(t, len ? len : 1);
+    H5Tset_strpad(t, H5T_STR_NULLPAD);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    int rc = attr_write(obj, name, t, sp, len ? value : " ");
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc;
+}
+
+static int attr_num(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    int rc;
+    if (H5Aexists(obj, name) > 0) {
+        /* overwrite in place: keeps the object header size unchanged */
+        hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+        rc = H5Awrite(a, mtype, v) < 0 ? -1 : 0;
+        H5Aclose(a);
+    } else {
+        hid_t a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+        rc = a < 0 || H5Awrite(a, mtype, v) < 0 ? -1 : 0;
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    H5Sclose(sp);
+    return rc;
+}
+
+int tw_h5_attr_u64(hid_t obj, const char *name, uint64_t value)
+{
+    return attr_num(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
+}
+
+int tw_h5_attr_i64(hid_t obj, const char *name, int64_t value)
+{
+    return attr_num(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
+int tw_h5_attr_f64(hid_t obj, const char *name, double value)
+{
+    return attr_num(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+char *tw_h5_read_attr_strdup(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    hid_t ft = H5Aget_type(a);
+    char *out = NULL;
+    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+        size_t n = H5Tget_size(ft);
+        out = calloc(n + 1, 1);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, n);
+        H5Tset_strpad(mt, H5T_STR_NULLPAD);
+        if (out && H5Aread(a, mt, out) < 0) {
+            free(out);
+            out = NULL;
+        }
+        H5Tclose(mt);
+    } else if (H5Tget_class(ft) == H5T_STRING) {
+        char *v = NULL;
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        if (H5Aread(a, mt, &v) >= 0 && v) {
+            out = strdup(v);
+            H5free_memory(v);
+        }
+        H5Tclose(mt);
+    }
+    H5Tclose(ft);
+    H5Aclose(a);
+    return out;
+}
+
+int tw_h5_read_attr_str(hid_t obj, const char *name, char *buf, size_t size)
+{
+    char *s = tw_h5_read_attr_strdup(obj, name);
+    if (!s)
+        return -1;
+    size_t n = strcmp(s, " ") == 0 ? 0 : strlen(s); /* " " stands for an empty string */
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    free(s);
+    return 0;
+}
+
+static int attr_read_num(hid_t obj, const char *name, hid_t mtype, void *v)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t st = H5Aread(a, mtype, v);
+    H5Aclose(a);
+    return st < 0 ? -1 : 0;
+}
+
+int tw_h5_read_attr_u64(hid_t obj, const char *name, uint64_t *value)
+{
+    return attr_read_num(obj, name, H5T_NATIVE_UINT64, value);
+}
+
+int tw_h5_read_attr_i64(hid_t obj, const char *name, int64_t *value)
+{
+    return attr_read_num(obj, name, H5T_NATIVE_INT64, value);
+}
+
+int tw_h5_read_attr_f64(hid_t obj, const char *name, double *value)
+{
+    return attr_read_num(obj, name, H5T_NATIVE_DOUBLE, value);
+}

@@ -1,0 +1,53 @@
+/* Internal: thin HDF5 helpers shared by output.c, summary.c and info.c.
+ * Not a public header (HDF5 types leak through it).
+ *
+ * The write helpers take a `mine` flag: in parallel every rank must take part
+ * in a collective write, and a rank with nothing to write makes an empty
+ * selection. In serial use pass mine = 1 and dxpl = H5P_DEFAULT. */
+#ifndef TRADEWAR_H5UTIL_H
+#define TRADEWAR_H5UTIL_H
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Silence HDF5's own error stack printing: we report through tw_error. */
+void tw_h5_quiet(void);
+/* File access list for MPI-IO with collective metadata. Caller closes. */
+hid_t tw_h5_fapl_mpio(MPI_Comm comm);
+
+/* Create a dataset; chunk may be NULL (contiguous); fill may be NULL. */
+hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                   const hsize_t *chunk, const void *fill);
+
+/* Write `count` consecutive entries of a 1-D dataset starting at s0 (width = 1). */
+int tw_h5_write_rows(hid_t ds, hid_t dxpl, hid_t memtype, int mine, uint64_t s0, uint64_t count,
+                     size_t width, const void *buf);
+/* Write rows [s0, s0+nrows) of a float64 dataset [n, elem...] from columns
+ * [col, col+ncols) of a row-major buffer with `stride` doubles per row. */
+int tw_h5_write_cols(hid_t ds, hid_t dxpl, int mine, uint64_t s0, size_t nrows, const double *buf,
+                     size_t stride, size_t col, size_t ncols);
+/* Create a float64 dataset of the given shape (rank 0: scalar) and write all
+ * of it (only if mine). Returns the open dataset. */
+hid_t tw_h5_write_full(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                       const double *data, hid_t dxpl, int mine);
+hid_t tw_h5_write_full_typed(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                             const hsize_t *dims, const void *data, hid_t dxpl, int mine);
+/* Fixed-length string labels as a 1-D dataset. */
+hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,
+                         hid_t dxpl, int mine);
+
+/* Attributes (create or overwrite). */
+int tw_h5_attr_str(hid_t obj, const char *name, const char *value);
+int tw_h5_attr_u64(hid_t obj, const char *name, uint64_t value);
+int tw_h5_attr_i64(hid_t obj, const char *name, int64_t value);
+int tw_h5_attr_f64(hid_t obj, const char *name, double value);
+int tw_h5_read_attr_str(hid_t obj, const char *name, char *buf, size_t size);
+/* Like read_attr_str, but malloc's a buffer of the attribute's full size. */
+char *tw_h5_read_attr_strdup(hid_t obj, const char *name);
+int tw_h5_read_attr_u64(hid_t obj, const char *name, uint64_t *value);
+int tw_h5_read_attr_i64(hid_t obj, const char *name, int64_t *value);
+int tw_h5_read_attr_f64(hid_t obj, const char *name, double *value);
+
+#endif
