@@ -88,9 +88,9 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
         out->std = out->sem = NAN;
     }
 
-    /* Histogram before sorting is not needed: bin counts do not depend on
-     * order. Like numpy.histogram: equal-width bins, the last bin closed so
-     * max is counted; a degenerate range (min == max) becomes
+    /* Like numpy.histogram (same edge formula as its linspace, same index
+     * formula and edge correction): equal-width bins, the last one closed so
+     * that max is counted; a degenerate range (min == max) becomes
      * [min - 0.5, max + 0.5] as numpy does. */
     double lo = mn, hi = mx;
     if (lo == hi) {
@@ -101,9 +101,10 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
     for (int b = 0; b < TW_STATS_NBINS; b++)
         out->hist_edges[b] = lo + b * width;
     out->hist_edges[TW_STATS_NBINS] = hi;
+    double norm = TW_STATS_NBINS / (hi - lo);
     for (size_t i = 0; i < m; i++) {
         double v = scratch[i];
-        long b = (long)((v - lo) / (hi - lo) * TW_STATS_NBINS);
+        long b = (long)((v - lo) * norm);
         if (b < 0)
             b = 0;
         if (b > TW_STATS_NBINS - 1)
