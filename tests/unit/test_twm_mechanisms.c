@@ -1,0 +1,348 @@
+/* Each mechanism of MODEL.md section 3 through the full solve: direction and
+ * size of its effect on the outcomes (section 4) in the small test world
+ * tests/data/twm_scen (USA, CHN, VNM, MEX, EUR, ROW x AGR, ELE, VEH, CRM). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+#include "twm_testworld.h"
+
+static int all_on[TWM_M_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+#define O(w, k) tw_world_o((w), (k))
+#define J_(w) ((w)->d->J)
+
+static void solve_ok(tw_world *w)
+{
+    int rc = tw_world_solve(w);
+    if (rc)
+        fprintf(stderr, "solve rc=%d residual=%g\n", rc, w->res.residual);
+    assert_int_equal(rc, 0);
+}
+
+/* Blocking transshipment (compliance, e_ship) lowers rerouted value; with
+ * rerouting off nothing is rerouted; rerouting keeps China's exports to the
+ * US higher (they count as Chinese). */
+static void test_transshipment(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.2;
+    w.p[TWM_P_E_SHIP] = 0.6;
+    solve_ok(&w);
+    const double r_low = *O(&w, TWM_O_REROUTED), cnus_reroute = *O(&w, TWM_O_CN_US);
+    double by = 0.0;
+    for (size_t a = 0; a < w.P; a++) {
+        assert_true(O(&w, TWM_O_REROUTED_BY_PARTNER)[a] >= 0.0);
+        by += O(&w, TWM_O_REROUTED_BY_PARTNER)[a];
+    }
+    assert_double_equal(by, r_low, 1e-9 * r_low);
+    assert_true(r_low > 0.0);
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.8;
+    solve_ok(&w);
+    const double r_high = *O(&w, TWM_O_REROUTED);
+    assert_true(r_high < r_low);
+    w.p[TWM_P_E_SHIP] = 0.95;
+    solve_ok(&w);
+    assert_true(*O(&w, TWM_O_REROUTED) < r_high);
+    /* the rerouted value is the routed part of the CN->US flow */
+    double flow = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        flow += tw_world_z(&w, w.us, w.cn, (int)j);
+    assert_true(*O(&w, TWM_O_REROUTED) < flow);
+    tw_world_close(&w);
+
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_REROUTE] = 0;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.2;
+    solve_ok(&w);
+    assert_double_equal(*O(&w, TWM_O_REROUTED), 0.0, 0.0);
+    assert_true(*O(&w, TWM_O_CN_US) < cnus_reroute);
+    tw_world_close(&w);
+}
+
+/* Tariff revenue with rerouting: the solver's R'[US] uses tau'_eff on the
+ * CN->US flow, which is the route-weighted tariff (moved from its baseline). */
+static void test_tariff_revenue_rerouting(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t N = w.d->N, J = w.d->J, P = w.P;
+    /* baseline route-weighted tariff in ELE (neutral parameters but the same
+     * route weights: the partner tariffs at baseline) */
+    tw_world_neutral(&w);
+    w.p[TWM_P_T_FLOOR] = 0.0;
+    int reg[4] = {w.vnm, w.mex, w.eur, w.row};
+    tw_world_war(&w);
+    for (size_t a = 0; a < P; a++)
+        w.p[TWM_P_COUNT + a] = 0.3;
+    solve_ok(&w);
+    double rev = 0.0;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < J; j++)
+            rev += w.sw->tau_new[TWM_NIJ(N, J, w.us, i, j)] * tw_world_z(&w, w.us, (int)i, (int)j);
+    assert_double_equal(O(&w, TWM_O_TARIFF_REVENUE)[w.us], rev, 1e-8 * rev);
+    /* tau'_eff = tau + (route-weighted tau' now) - (route-weighted tau at baseline) */
+    const size_t x = TWM_NIJ(N, J, w.us, w.cn, w.ele);
+    double wt1 = w.sw->direct_share[w.ele] * (0.19 + 1.45);
+    for (size_t a = 0; a < P; a++)
+        wt1 += w.sw->route_share[a * J + w.ele] * w.sw->tau_new[TWM_NIJ(N, J, w.us, reg[a], w.ele)];
+    const double teff = w.sw->tau_new[x];
+    /* baseline mix: same parameters at baseline tariffs and no blocking */
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_PARTNER_TARIFFS] = 0;
+    mech[TWM_M_US_CN_TARIFFS] = 0;
+    tw_world w0;
+    assert_int_equal(tw_world_open(&w0, mech), 0);
+    memcpy(w0.p, w.p, sizeof w.p);
+    for (size_t a = 0; a < P; a++)
+        w0.p[TWM_P_COUNT + a] = 0.0;
+    assert_int_equal(tw_world_apply(&w0), 0);
+    double wt0 = w0.sw->direct_share[w.ele] * 0.19;
+    for (size_t a = 0; a < P; a++)
+        wt0 += w0.sw->route_share[a * J + w.ele] * w.d->tau[TWM_NIJ(N, J, w.us, reg[a], w.ele)];
+    assert_double_equal(w0.sw->tau_new[x], 0.19, 1e-14);
+    assert_double_equal(teff, 0.19 + wt1 - wt0, 1e-12);
+    /* revenue on Chinese goods is below what the statutory rate would raise */
+    assert_true(teff < 0.19 + 1.45);
+    tw_world_close(&w0);
+    tw_world_close(&w);
+}
+
+/* A rare-earth suspension raises the US CRM price and cuts US electronics and
+ * vehicle output, more so as eps_crm falls. */
+static void test_rare_earths(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t J = J_(&w);
+    double drop[2][2], price[2];
+    const double eps[2] = {0.5, 0.05};
+    for (int e = 0; e < 2; e++) {
+        tw_world_war(&w);
+        w.p[TWM_P_EPS_CRM] = eps[e];
+        w.p[TWM_P_SIGMA_RE] = 0.8;
+        w.p[TWM_P_RE_SUSPENDED] = 0.0;
+        solve_ok(&w);
+        const double p0 = *O(&w, TWM_O_US_CRM_PRICE);
+        const double ele0 = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.ele];
+        const double veh0 = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.veh];
+        const double wel0 = O(&w, TWM_O_WELFARE)[w.us];
+        w.p[TWM_P_RE_SUSPENDED] = 1.0;
+        solve_ok(&w);
+        price[e] = *O(&w, TWM_O_US_CRM_PRICE) - p0;
+        drop[e][0] = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.ele] - ele0;
+        drop[e][1] = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.veh] - veh0;
+        assert_true(price[e] > 1.0); /* percentage points */
+        assert_true(drop[e][0] < 0.0);
+        assert_true(drop[e][1] < 0.0);
+        assert_true(O(&w, TWM_O_WELFARE)[w.us] < wel0);
+        /* a deal lifts the suspension */
+        w.p[TWM_P_DEAL] = 1.0;
+        solve_ok(&w);
+        assert_int_equal(w.sw->re_active, 0);
+        w.p[TWM_P_DEAL] = 0.0;
+    }
+    assert_true(drop[1][0] < drop[0][0]);
+    assert_true(drop[1][1] < drop[0][1]);
+    tw_world_close(&w);
+}
+
+/* A deal raises both US and Chinese welfare relative to no deal. */
+static void test_deal(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    solve_ok(&w);
+    const double us0 = O(&w, TWM_O_WELFARE)[w.us], cn0 = O(&w, TWM_O_WELFARE)[w.cn];
+    const double x0 = *O(&w, TWM_O_CN_US);
+    assert_true(us0 < 0.0);
+    assert_true(cn0 < 0.0);
+    assert_true(x0 < -50.0);
+    assert_double_equal(*O(&w, TWM_O_LEVERAGE), us0 - cn0, 1e-12);
+    w.p[TWM_P_DEAL] = 1.0;
+    solve_ok(&w);
+    assert_true(O(&w, TWM_O_WELFARE)[w.us] > us0);
+    assert_true(O(&w, TWM_O_WELFARE)[w.cn] > cn0);
+    assert_true(*O(&w, TWM_O_CN_US) > x0);
+    tw_world_close(&w);
+}
+
+/* Relocation moves capacity (and output) out of China; none without a gap. */
+static void test_relocation(void **st)
+{
+    (void)st;
+    tw_world w;
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_RELOCATE] = 0;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_F_MAX] = 0.05;
+    solve_ok(&w);
+    const size_t J = J_(&w);
+    const double cn_ele0 = O(&w, TWM_O_OUTPUT)[(size_t)w.cn * J + w.ele];
+    const double vn_ele0 = O(&w, TWM_O_OUTPUT)[(size_t)w.vnm * J + w.ele];
+    assert_double_equal(*O(&w, TWM_O_RELOCATED), 0.0, 0.0);
+    tw_world_close(&w);
+
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_F_MAX] = 0.05;
+    solve_ok(&w);
+    assert_true(*O(&w, TWM_O_RELOCATED) > 0.0);
+    assert_true(w.sw->That[(size_t)w.cn * J + w.ele] < 1.0);
+    assert_true(O(&w, TWM_O_OUTPUT)[(size_t)w.cn * J + w.ele] < cn_ele0);
+    assert_true(O(&w, TWM_O_OUTPUT)[(size_t)w.vnm * J + w.ele] > vn_ele0);
+    /* no gap: China's additional duty equals the partners' floor rise */
+    w.p[TWM_P_T_US_CN] = 0.10;
+    solve_ok(&w);
+    assert_double_equal(*O(&w, TWM_O_RELOCATED), 0.0, 0.0);
+    tw_world_close(&w);
+}
+
+/* Retaliation against aligned partners hurts them: welfare and exports to
+ * China fall as r_ally rises. */
+static void test_retaliation(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_COUNT + 2] = 0.9; /* EUR aligned */
+    w.p[TWM_P_R_ALLY] = 0.0;
+    solve_ok(&w);
+    const double wel0 = O(&w, TWM_O_WELFARE)[w.eur];
+    double x0 = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        x0 += tw_world_z(&w, w.cn, w.eur, (int)j);
+    w.p[TWM_P_R_ALLY] = 0.5;
+    solve_ok(&w);
+    double x1 = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        x1 += tw_world_z(&w, w.cn, w.eur, (int)j);
+    assert_true(O(&w, TWM_O_WELFARE)[w.eur] < wel0);
+    assert_true(x1 < 0.8 * x0);
+    tw_world_close(&w);
+}
+
+/* The pause's expiry lowers a non-aligned partner's exports to the US and
+ * leaves a fully aligned one's tariffs alone. */
+static void test_pause_expiry(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_COUNT + 0] = 0.0; /* VNM */
+    solve_ok(&w);
+    double v0 = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        v0 += tw_world_z(&w, w.us, w.vnm, (int)j);
+    const double wv0 = O(&w, TWM_O_WELFARE)[w.vnm];
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    solve_ok(&w);
+    double v1 = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        v1 += tw_world_z(&w, w.us, w.vnm, (int)j);
+    assert_true(v1 < 0.8 * v0);
+    assert_true(O(&w, TWM_O_WELFARE)[w.vnm] < wv0);
+    tw_world_close(&w);
+}
+
+/* Limits on Chinese inputs lower the partners' imports from China. */
+static void test_input_limits(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.7;
+    const int reg[4] = {w.vnm, w.mex, w.eur, w.row};
+    double m0[4] = {0}, m1[4] = {0};
+    w.p[TWM_P_NTB] = 0.0;
+    solve_ok(&w);
+    for (int a = 0; a < 4; a++)
+        for (size_t j = 0; j < J_(&w); j++)
+            m0[a] += tw_world_z(&w, reg[a], w.cn, (int)j);
+    const double cnp0 = *O(&w, TWM_O_CN_PARTNERS);
+    w.p[TWM_P_NTB] = 0.3;
+    solve_ok(&w);
+    for (int a = 0; a < 4; a++) {
+        for (size_t j = 0; j < J_(&w); j++)
+            m1[a] += tw_world_z(&w, reg[a], w.cn, (int)j);
+        assert_true(m1[a] < m0[a]);
+    }
+    assert_true(*O(&w, TWM_O_CN_PARTNERS) < cnp0);
+    tw_world_close(&w);
+}
+
+/* More elastic trade: China's exports to the US fall more. */
+static void test_elasticities(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_THETA_SCALE] = 0.7;
+    solve_ok(&w);
+    const double lo = *O(&w, TWM_O_CN_US);
+    w.p[TWM_P_THETA_SCALE] = 1.4;
+    solve_ok(&w);
+    assert_true(*O(&w, TWM_O_CN_US) < lo);
+    tw_world_close(&w);
+}
+
+/* Accounting: deficits are fixed, so trade balances do not move; world
+ * exports equal world imports. */
+static void test_accounting(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    w.p[TWM_P_NTB] = 0.2;
+    w.p[TWM_P_R_ALLY] = 0.2;
+    solve_ok(&w);
+    for (size_t n = 0; n < w.d->N; n++)
+        assert_double_equal(O(&w, TWM_O_TRADE_BALANCE)[n], 0.0, 1e-6);
+    tw_world_close(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transshipment),
+        cmocka_unit_test(test_tariff_revenue_rerouting),
+        cmocka_unit_test(test_rare_earths),
+        cmocka_unit_test(test_deal),
+        cmocka_unit_test(test_relocation),
+        cmocka_unit_test(test_retaliation),
+        cmocka_unit_test(test_pause_expiry),
+        cmocka_unit_test(test_input_limits),
+        cmocka_unit_test(test_elasticities),
+        cmocka_unit_test(test_accounting),
+    };
+    return cmocka_run_group_tests_name("twm_mechanisms", tests, NULL, NULL);
+}
