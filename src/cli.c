@@ -111,7 +111,7 @@ static int cmd_run(const cli *c, int argc, char **argv)
     uint64_t u;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+o:n:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:n:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o':
             ro.output = optarg;
@@ -318,7 +318,7 @@ static int cmd_solve(const cli *c, int argc, char **argv)
     opterr = 0;
     char *sets[256];
     int nsets = 0;
-    while ((ch = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
         if (ch == 'h') {
             if (c->rank == 0)
                 fputs(usage_solve, stdout);
