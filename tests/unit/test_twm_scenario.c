@@ -128,6 +128,51 @@ static void test_pause(void **st)
     tw_world_close(&w);
 }
 
+/* A floor-exempt partner (Mexico and Canada in 2025) pays only its extra duty. */
+static void test_floor_exempt(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    twm_partner_info pi[2] = {{w.mex, 0.0, 0.05, -1.0, 1}, {w.vnm, 0.46, 0.0, 0.5, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 2;
+    spec.partners = pi;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    twm_scenario *sc;
+    tw_error err;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+    assert_non_null(sw);
+    tw_world_war(&w);
+    w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
+    w.p[TWM_P_COUNT + 0] = 0.0;
+    w.p[TWM_P_COUNT + 1] = 0.0;
+    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.mex, w.veh)], 0.03 + 0.05, 1e-14);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.vnm, w.veh)], 0.03 + 0.46, 1e-14);
+    /* regions outside the partner set get the floor only */
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.eur, w.veh)], 0.03 + 0.10, 1e-14);
+    /* fdi weights: VNM given 0.5, MEX derived = the rest */
+    assert_double_equal(twm_scenario_fdi_weight(sc, 1), 0.5, 0.0);
+    assert_double_equal(twm_scenario_fdi_weight(sc, 0), 0.5, 1e-14);
+    twm_scen_ws_free(sw);
+    twm_scenario_free(sc);
+    /* inconsistent roles */
+    pi[1].region = w.cn;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
+    pi[1].region = w.mex;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
+    pi[1].region = w.vnm;
+    pi[0].fdi_weight = 0.7;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
+    tw_world_close(&w);
+}
+
 /* Mechanism 7: capacity leaves China for partners in industrial sectors;
  * nothing moves without a tariff gap. */
 static void test_relocation_shifters(void **st)
@@ -489,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_neutral_is_identity),
         cmocka_unit_test(test_us_cn_tariffs_and_deal),
         cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_floor_exempt),
         cmocka_unit_test(test_relocation_shifters),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),

@@ -92,10 +92,10 @@ static inline int tw_world_open(tw_world *w, const int *mech)
     w->ele = twm_sector_index(w->d, "ELE");
     w->veh = twm_sector_index(w->d, "VEH");
     w->crm = twm_sector_index(w->d, "CRM");
-    twm_partner_info pi[4] = {{w->vnm, 0.46, 0.0, -1.0},
-                              {w->mex, 0.25, 0.15, -1.0},
-                              {w->eur, 0.20, 0.0, -1.0},
-                              {w->row, 0.20, 0.0, -1.0}};
+    twm_partner_info pi[4] = {{w->vnm, 0.46, 0.0, -1.0, 0},
+                              {w->mex, 0.25, 0.15, -1.0, 0},
+                              {w->eur, 0.20, 0.0, -1.0, 0},
+                              {w->row, 0.20, 0.0, -1.0, 0}};
     twm_scenario_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.us = w->us;

@@ -64,7 +64,7 @@ static const param_default defaults[TWM_P_COUNT] = {
                      "effectiveness of an aligned partner's screening of Chinese FDI (3.7)"},
     [TWM_P_NTB] = {TW_DIST_TRIANGULAR, {0.0, 0.10, 0.30, 0}, "rate",
                    "tariff-equivalent limit on Chinese industrial inputs at full alignment (3.8)"},
-    [TWM_P_R_ALLY] = {TW_DIST_TRIANGULAR, {0.0, 0.10, 0.50, 0}, "rate",
+    [TWM_P_R_ALLY] = {TW_DIST_TRIANGULAR, {0.0, 0.0, 0.30, 0}, "rate",
                       "China's extra duty on a fully aligned partner's goods (3.9)"},
     [TWM_P_EPS_CRM] = {TW_DIST_UNIFORM, {0.05, 0.5, 0, 0}, "1",
                        "elasticity of substitution of critical inputs in production (MODEL.md 2)"},
@@ -239,7 +239,7 @@ static int read_partner(tw_ynode node, const char *code, twm_partner_info *pi, t
                         int *has_comp, tw_error *err)
 {
     static const char *const keys[] = {"compliance", "reciprocal", "extra_duty", "fdi_weight",
-                                       NULL};
+                                       "floor_exempt", NULL};
     char path[160], w[700];
     snprintf(path, sizeof path, "partners.%s", code);
     int rc = tw_ynode_check_keys(node, path, keys, err);
@@ -263,6 +263,12 @@ static int read_partner(tw_ynode node, const char *code, twm_partner_info *pi, t
             return tw_error_set(err, TW_ECONFIG, "%s: must be in [%g, %g], got %g",
                                 where(v, path, w, sizeof w), nums[k].lo, nums[k].hi,
                                 *nums[k].dst);
+    }
+    tw_ynode fe = tw_ynode_get(node, "floor_exempt");
+    if (tw_ynode_ok(fe)) {
+        snprintf(path, sizeof path, "partners.%s.floor_exempt", code);
+        if ((rc = tw_ynode_bool(fe, path, &pi->floor_exempt, err)))
+            return rc;
     }
     tw_ynode c = tw_ynode_get(node, "compliance");
     if (tw_ynode_ok(c)) {
@@ -512,7 +518,8 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
             if (tw_ynode_type(vn) != TW_Y_MAPPING) {
                 snprintf(path, sizeof path, "partners.%s", code);
                 rc = tw_error_set(err, TW_ECONFIG, "%s: expected a mapping {compliance: ..., "
-                                  "reciprocal: ..., extra_duty: ..., fdi_weight: ...}",
+                                  "reciprocal: ..., extra_duty: ..., fdi_weight: ..., "
+                                  "floor_exempt: ...}",
                                   where(vn, path, w, sizeof w));
                 goto done;
             }

@@ -39,6 +39,7 @@ struct twm_scenario {
     double *recip;       /* [P] r_a */
     double *extra;       /* [P] t_us_a */
     double *wfdi;        /* [P] */
+    int *floor_exempt;   /* [P] */
     double *route_w;     /* [P*J] partner a's share of US imports of j (baseline) */
     uint8_t *tariffed;   /* [J] */
     double *tau_b;       /* [N*N*J] base counterfactual tariffs */
@@ -61,6 +62,7 @@ void twm_scenario_free(twm_scenario *sc)
     free(sc->recip);
     free(sc->extra);
     free(sc->wfdi);
+    free(sc->floor_exempt);
     free(sc->route_w);
     free(sc->tariffed);
     free(sc->tau_b);
@@ -95,12 +97,13 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->recip = calloc(P ? P : 1, sizeof(double));
     sc->extra = calloc(P ? P : 1, sizeof(double));
     sc->wfdi = calloc(P ? P : 1, sizeof(double));
+    sc->floor_exempt = calloc(P ? P : 1, sizeof(int));
     sc->route_w = calloc((P ? P : 1) * J, sizeof(double));
     sc->tariffed = malloc(J);
     sc->tau_b = malloc(NNJ * sizeof(double));
     sc->dhat_b = malloc(NNJ * sizeof(double));
     if (!sc->partner_region || !sc->partner_of || !sc->recip || !sc->extra || !sc->wfdi ||
-        !sc->route_w || !sc->tariffed || !sc->tau_b || !sc->dhat_b) {
+        !sc->floor_exempt || !sc->route_w || !sc->tariffed || !sc->tau_b || !sc->dhat_b) {
         twm_scenario_free(sc);
         return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
     }
@@ -126,6 +129,7 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
         sc->partner_region[a] = r;
         sc->recip[a] = pi->reciprocal;
         sc->extra[a] = pi->extra_duty;
+        sc->floor_exempt[a] = pi->floor_exempt != 0;
     }
 
     /* fdi weights: given ones are used as they are; the others share the rest
@@ -356,6 +360,8 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
             const int a = sc->partner_of[n];
             double add = floor_;
             if (a >= 0) {
+                if (sc->floor_exempt[a])
+                    add = 0.0;
                 add += sc->extra[a];
                 if (expired)
                     add += (1.0 - w->comp[a]) * fmax(0.0, sc->recip[a] - floor_);

@@ -86,6 +86,7 @@ typedef struct twm_partner_info {
     double reciprocal; /* r_a: announced reciprocal rate (e.g. 0.46) */
     double extra_duty; /* t_us_a: additional US duty outside the reciprocal scheme */
     double fdi_weight; /* w_a^fdi in [0,1], or < 0 = derive from baseline output */
+    int floor_exempt;  /* 1: the t_floor duty does not apply (Mexico, Canada in 2025) */
 } twm_partner_info;
 
 typedef struct twm_scenario_spec {
