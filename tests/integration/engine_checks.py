@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""Engine checks that need real runs (ctest label "mpi").
+
+    engine_checks.py decomp CONFIG DESIGN   same file for 1/2/3 ranks x 1/2 threads
+    engine_checks.py ishigami               mean and variance within 3 SE of the truth
+    engine_checks.py sobol_g                mean and variance of the G function
+    engine_checks.py designs                LHS and Sobol beat MC over repeated seeds
+    engine_checks.py cli                    exit codes and messages of bad invocations
+
+Environment: TRADEWAR (the binary), MPIEXEC, and the Open MPI root flags.
+Every check asserts a property that a wrong engine would violate; nothing is
+compared with stored numbers.
+"""
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+TRADEWAR = os.environ["TRADEWAR"]
+MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
+GROUPS = ("inputs", "outputs", "status", "summary")
+
+
+def run(args, ranks=1, threads=1, check=True):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    cmd = [TRADEWAR] + args
+    if ranks > 1:
+        cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if check and p.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(cmd)} -> {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def datasets(path):
+    """All datasets under the compared groups, as raw bytes (bitwise compare)."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        for g in GROUPS:
+            if g not in f:
+                sys.exit(f"FAIL: {path} has no /{g}")
+
+            def visit(name, obj, g=g):
+                if isinstance(obj, h5py.Dataset):
+                    a = obj[()]
+                    out[f"{g}/{name}"] = (a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
+
+            f[g].visititems(visit)
+        assert f.attrs["finished"] == 1, f"{path} not finished"
+    return out
+
+
+def check_decomp(config, design):
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = os.path.join(tmp, "ref.h5")
+        run(["run", config, "-o", ref, "-q", "--design", design])
+        want = datasets(ref)
+        assert len(want) > 5
+        for ranks, threads in ((2, 1), (3, 1), (1, 2), (2, 2), (3, 2)):
+            out = os.path.join(tmp, f"r{ranks}t{threads}.h5")
+            run(["run", config, "-o", out, "-q", "--design", design], ranks, threads)
+            got = datasets(out)
+            if got.keys() != want.keys():
+                sys.exit(f"FAIL: datasets differ: {sorted(set(got) ^ set(want))}")
+            bad = [k for k in want if got[k] != want[k]]
+            if bad:
+                sys.exit(f"FAIL: {ranks} ranks x {threads} threads differ from 1 x 1 in {bad[:5]}")
+            with h5py.File(out, "r") as f:
+                assert f.attrs["mpi_ranks"] == ranks and f.attrs["omp_threads"] == threads
+            print(f"ok: {design}: {ranks} rank(s) x {threads} thread(s) bitwise equal "
+                  f"({len(want)} datasets)")
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def moments_check(y, mean, var, label):
+    n = len(y)
+    m = y.mean()
+    s2 = y.var(ddof=1)
+    se_m = math.sqrt(s2 / n)
+    m4 = np.mean((y - m) ** 4)
+    se_v = math.sqrt(max(m4 - s2 * s2, 0) / n)
+    zm, zv = (m - mean) / se_m, (s2 - var) / se_v
+    print(f"{label}: mean {m:.5f} (truth {mean:.5f}, z = {zm:+.2f}), "
+          f"variance {s2:.5f} (truth {var:.5f}, z = {zv:+.2f})")
+    if abs(zm) > 3 or abs(zv) > 3:
+        sys.exit(f"FAIL: {label}: estimate more than 3 standard errors from the truth")
+
+
+def check_ishigami():
+    a, b = 7.0, 0.1
+    mean = a / 2
+    var = a * a / 8 + b * math.pi ** 4 / 5 + b * b * math.pi ** 8 / 18 + 0.5
+    assert abs(var - 13.8446) < 1e-4
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "i.yaml", "model: ishigami\nsamples: 20000\nseed: 11\ndesign: mc\n")
+        out = os.path.join(tmp, "i.h5")
+        run(["run", cfg, "-o", out, "-q"], 2, 1)
+        with h5py.File(out, "r") as f:
+            y = f["outputs/y"][()]
+            s = f["summary/y"]
+            # the file's summary is the statistics of the stored samples
+            assert np.isclose(s["mean"][()], y.mean(), rtol=1e-12, atol=0)
+            assert np.isclose(s["std"][()], y.std(ddof=1), rtol=1e-12)
+            q = np.quantile(y, f["summary/quantile_levels"][()])
+            assert np.allclose(s["quantiles"][()], q, rtol=1e-12, atol=1e-12)
+            assert s["count"][()] == 20000 and s["hist_counts"][()].sum() == 20000
+            x1 = f["inputs/x1"][()]
+            assert x1.min() >= -math.pi and x1.max() <= math.pi
+        moments_check(y, mean, var, "ishigami (mc, 20000)")
+
+
+def check_sobol_g():
+    a = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0]
+    var = np.prod([1 + 1 / (3 * (1 + ai) ** 2) for ai in a]) - 1
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "g.yaml", f"model: sobol_g\ncoefficients: {a}\nsamples: 20000\n"
+                    "seed: 5\ndesign: mc\n")
+        out = os.path.join(tmp, "g.h5")
+        run(["run", cfg, "-o", out, "-q"], 1, 2)
+        with h5py.File(out, "r") as f:
+            y = f["outputs/y"][()]
+        moments_check(y, 1.0, var, "sobol_g (mc, 20000)")
+
+
+def check_designs():
+    """Over repeated seeds, the error of the mean is smaller for LHS and Sobol
+    than for MC (Ishigami, n = 1024)."""
+    mean = 3.5
+    err = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "d.yaml", "model: ishigami\nsamples: 1024\nblock_size: 128\n")
+        for design in ("mc", "lhs", "sobol"):
+            e = []
+            for seed in range(1, 13):
+                out = os.path.join(tmp, f"{design}{seed}.h5")
+                run(["run", cfg, "-o", out, "-q", "--design", design, "--seed", str(seed)])
+                with h5py.File(out, "r") as f:
+                    e.append(f["summary/y/mean"][()] - mean)
+            err[design] = math.sqrt(np.mean(np.square(e)))
+    print("RMS error of the mean over 12 seeds, n = 1024: " +
+          ", ".join(f"{d} {v:.4f}" for d, v in err.items()))
+    if not (err["lhs"] < err["mc"] and err["sobol"] < err["mc"]):
+        sys.exit("FAIL: LHS and Sobol should beat MC")
+
+
+def check_cli():
+    with tempfile.TemporaryDirectory() as tmp:
+        good = write(tmp, "ok.yaml", "model: ishigami\nsamples: 100\nblock_size: 32\n")
+        bad = write(tmp, "bad.yaml", "model: ishigami\nsamples: 100\nparameters:\n"
+                    "  x1: {dist: beta, a: -1, b: 2}\n")
+        cases = [
+            (["run"], 1, "CONFIG"),
+            (["frobnicate"], 1, "unknown command"),
+            (["run", good, "--design", "grid"], 1, "--design"),
+            (["run", good, "-n", "0"], 1, "-n"),
+            (["run", bad, "-o", os.path.join(tmp, "b.h5")], 1, "bad.yaml:4"),
+            (["check", bad], 1, "parameters.x1"),
+            (["solve", good, "--set", "x9=1"], 1, "unknown parameter"),
+            (["solve", good, "--set", "x1=abc"], 1, "finite number"),
+            (["info", os.path.join(tmp, "none.h5")], 1, "no such file"),
+            (["info", good], 2, "not an HDF5 file"),
+            (["run", good, "-o", "/proc/forbidden/x.h5"], 2, "x.h5"),
+        ]
+        for args, code, frag in cases:
+            p = run(args, check=False)
+            if p.returncode != code or frag not in p.stderr:
+                sys.exit(f"FAIL: tradewar {' '.join(args)}: exit {p.returncode} (want {code}), "
+                         f"stderr: {p.stderr!r} should contain {frag!r}")
+            assert "Traceback" not in p.stderr and "Segmentation" not in p.stderr
+        assert not os.path.exists(os.path.join(tmp, "b.h5")), "a failed run left a file behind"
+        # an existing result is never overwritten without --force
+        out = os.path.join(tmp, "r.h5")
+        run(["run", good, "-o", out, "-q"])
+        before = open(out, "rb").read()
+        p = run(["run", good, "-o", out, "-q"], check=False)
+        assert p.returncode == 1 and "--force" in p.stderr, p.stderr
+        assert open(out, "rb").read() == before, "existing file was modified"
+        run(["run", good, "-o", out, "-q", "--force"])
+        p = run(["run", good, "-o", out, "-q", "--resume"], check=False)
+        assert p.returncode == 1 and "finished" in p.stderr, p.stderr
+        p = run(["info", out])
+        assert "finished" in p.stdout and "100/100 samples" in p.stdout, p.stdout
+        p = run(["solve", good, "--set", "x1=1.5707963267948966", "--set", "x2=0", "--set", "x3=0"])
+        # y = sin(pi/2) + 7 sin(0)^2 + 0 = 1
+        assert any(l.split()[:2] == ["y", "1"] for l in p.stdout.splitlines()), p.stdout
+    print("ok: command line errors and exit codes")
+
+
+def main():
+    what = sys.argv[1]
+    if what == "decomp":
+        check_decomp(sys.argv[2], sys.argv[3])
+    elif what == "ishigami":
+        check_ishigami()
+    elif what == "sobol_g":
+        check_sobol_g()
+    elif what == "designs":
+        check_designs()
+    elif what == "cli":
+        check_cli()
+    else:
+        sys.exit(f"unknown check {what}")
+
+
+if __name__ == "__main__":
+    main()
