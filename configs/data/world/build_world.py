@@ -69,22 +69,22 @@ GDP["ROW"] = WORLD_GDP - sum(GDP.values())
 #  MYS 330/300, IDN 265/234, PHL 73/128, KHM 26/28, MMR 15/18, LAO 8/7, BRN 11/8 =
 #  1,536/1,490) minus intra-ASN trade ~300 [EST from ASEANstats intra-ASEAN 2023 and
 #  Viet Nam's ASEAN trade]; IND MoCI calendar 2024; MEX INEGI; CAN StatCan
-#  (CAD 779/786 bn / 1.37); BRA MDIC/SECEX.
-GX_PUB = {"USA": 2065.0, "CHN": 3577.0, "EU27": 2584 * EUR, "GBR": 506.0,
+#  (CAD 779/786 bn / 1.37); BRA MDIC/SECEX. EU27 balance EUR 147 bn (Eurostat).
+GX_PUB = {"USA": 2064.5, "CHN": 3577.0, "EU27": 2584 * EUR, "GBR": 506.0,
           "JPN": 707.0, "KOR": 683.8, "TWN": 475.0, "VNM": 405.5, "ASN": 1236.0,
           "IND": 443.0, "MEX": 617.1, "CAN": 569.0, "BRA": 337.0}
-GM_PUB = {"USA": 3267.0, "CHN": 2587.0, "EU27": 2434 * EUR, "GBR": 771.0,
+GM_PUB = {"USA": 3267.4, "CHN": 2587.0, "EU27": 2437 * EUR, "GBR": 771.0,
           "JPN": 742.0, "KOR": 632.0, "TWN": 381.1, "VNM": 380.8, "ASN": 1190.0,
           "IND": 700.0, "MEX": 625.3, "CAN": 575.0, "BRA": 262.5}
 # Services exports / imports (BoP, USD bn) [BEA] USA; CHN MOFCOM 2024 services trade
-# (CNY 3.18/4.35 trn, rounded down for the BoP basis) [EST]; EU27 extra-EU Eurostat
-# bop_its6 (approx. EUR 1,420/1,250 bn) [EST]; GBR ONS (GBP 489/305 bn); JPN BoJ BoP
+# (CNY 3,175.6 / 4,348.2 bn at 7.12 CNY/USD); EU27 extra-EU, Eurostat (news release
+# Dec 2025: EUR 1,568 / 1,374 bn); GBR ONS (GBP 489/305 bn); JPN BoJ BoP
 # (JPY 33/39 trn); KOR BoK; TWN CBC; VNM GSO; ASN members' BoP minus ~10% intra [EST];
 # IND RBI; MEX Banxico; CAN StatCan; BRA BCB. Smaller ones rounded, see README.
-SX_PUB = {"USA": 1108.0, "CHN": 440.0, "EU27": 1420 * EUR, "GBR": 625.0,
+SX_PUB = {"USA": 1108.0, "CHN": 446.0, "EU27": 1568 * EUR, "GBR": 625.0,
           "JPN": 218.0, "KOR": 125.0, "TWN": 62.0, "VNM": 25.0, "ASN": 482.0,
           "IND": 373.0, "MEX": 50.0, "CAN": 146.0, "BRA": 46.0}
-SM_PUB = {"USA": 814.0, "CHN": 600.0, "EU27": 1250 * EUR, "GBR": 390.0,
+SM_PUB = {"USA": 814.0, "CHN": 611.0, "EU27": 1374 * EUR, "GBR": 390.0,
           "JPN": 258.0, "KOR": 149.0, "TWN": 66.0, "VNM": 38.0, "ASN": 455.0,
           "IND": 198.0, "MEX": 62.0, "CAN": 155.0, "BRA": 99.0}
 
@@ -96,17 +96,14 @@ US_IMP = {"CHN": 438.9, "EU27": 605.8, "GBR": 68.1, "JPN": 148.2, "KOR": 131.5,
           "CAN": 412.7, "BRA": 42.3}   # ASN: THA 63.3 MYS 52.5 SGP 43.2 IDN 28.1 PHL 14.2 KHM 12.7 other 1
 US_EXP = {"CHN": 143.5, "EU27": 370.2, "GBR": 79.9, "JPN": 79.7, "KOR": 66.0,
           "TWN": 42.3, "VNM": 13.1, "ASN": 112.0, "IND": 41.8, "MEX": 300.0,
-          "CAN": 349.4, "BRA": 49.7}   # MEX: Census 334.0 vs INEGI 263.1 -> midpoint 300 [EST]
+          "CAN": 348.5, "BRA": 49.7}   # MEX: Census 334.0 vs INEGI 263.1 -> midpoint 300 [EST]
 US_IMP["ROW"] = GM_PUB["USA"] - sum(US_IMP.values())   # [RES] CHE ISR AUS COL SAU ...
 US_EXP["ROW"] = GX_PUB["USA"] - sum(US_EXP.values())   # [RES] AUS HKG ARE CHE ISR COL CHL ...
 # Mirror discrepancies with the fixed US cells: partner-reported exports to / imports
 # from the US [NAT], used to shift the partner's total so its non-US trade is kept.
 P_EXP_TO_US = {"CHN": 524.7, "EU27": 532.3 * EUR, "JPN": 141.0, "KOR": 127.8,
-               "TWN": 111.4, "VNM": 119.5, "IND": 80.0, "CAN": 433.0, "MEX": 505.9,
-               "GBR": 68.1, "ASN": 215.0, "BRA": 40.3}
-P_IMP_FROM_US = {"CHN": 163.6, "EU27": 333.4 * EUR, "MEX": 263.1, "JPN": 79.7,
-                 "KOR": 66.0, "TWN": 42.3, "VNM": 13.1, "IND": 41.8, "CAN": 349.4,
-                 "GBR": 79.9, "ASN": 112.0, "BRA": 49.7}
+               "TWN": 111.4, "VNM": 119.5, "IND": 80.0, "CAN": 433.0, "BRA": 40.3}
+P_IMP_FROM_US = {"CHN": 163.6, "EU27": 333.4 * EUR, "MEX": 263.1}  # as reported (CIF for CHN, EU27)
 
 # Other key flows (importer, exporter): value [NAT] importer-reported unless noted;
 # where the two sides differ a lot we take a value between them [EST].
@@ -124,7 +121,7 @@ KNOWN = {
     ("GBR", "CHN"): 78.0, ("MEX", "CHN"): 110.0, ("CAN", "CHN"): 60.0,
     ("BRA", "CHN"): 73.5,
     ("CHN", "VNM"): 75.0, ("CHN", "ASN"): 320.0, ("CHN", "JPN"): 140.0,
-    ("CHN", "KOR"): 133.0, ("CHN", "TWN"): 120.0, ("CHN", "IND"): 16.0,
+    ("CHN", "KOR"): 133.0, ("CHN", "TWN"): 160.0, ("CHN", "IND"): 16.0,
     ("CHN", "GBR"): 24.0, ("CHN", "MEX"): 12.0, ("CHN", "CAN"): 30.0,
     ("CHN", "BRA"): 100.0,
     ("JPN", "KOR"): 30.0, ("JPN", "TWN"): 36.0, ("JPN", "VNM"): 25.0,
@@ -165,7 +162,7 @@ ECOMP = {  # AGR  ENE   CRM   CHM   MET   ELE   MAC   VEH   OMF
 # Goods import composition by importer [EST, same sources]
 MCOMP = {  # AGR  ENE   CRM   CHM   MET   ELE   MAC   VEH   OMF
     "USA": [6.5, 8.0, 0.15, 15.0, 7.0, 26.0, 11.0, 14.0, 12.35],
-    "CHN": [9.0, 25.0, 1.20, 9.0, 8.0, 30.0, 7.0, 3.0, 7.8],
+    "CHN": [9.5, 25.0, 1.20, 10.0, 10.0, 24.0, 8.0, 3.0, 8.8],
     "EU27": [7.0, 22.0, 0.30, 13.0, 7.0, 20.0, 9.0, 8.0, 13.7],
     "GBR": [9.0, 12.0, 0.15, 14.0, 12.0, 17.0, 10.0, 13.0, 12.85],
     "JPN": [10.0, 25.0, 0.60, 10.0, 6.0, 22.0, 7.0, 5.0, 14.4],
@@ -187,6 +184,23 @@ CN_FROM_US = {"AGR": 27.5, "ENE": 17.0, "CRM": 0.4, "CHM": 26.0, "MET": 6.0,
 # US-China services 2024 [BEA Table 2.3 ITA; 2023 values 46.4 exports / 20.4 imports
 # updated by the 2024 growth of total US services trade, EST]
 US_SRV_TO_CN, US_SRV_FROM_CN = 48.0, 22.0
+# Other services priors (importer, exporter) [NAT: Eurostat Dec 2025 release: extra-EU
+# services exports to US EUR 344 bn, UK 294; imports from US 483, UK 248; BEA 2024 by
+# partner for the US side]; mirror gaps are large in services, values between [EST]
+KNOWN_SRV = {("EU27", "USA"): 450.0, ("USA", "EU27"): 300.0, ("EU27", "GBR"): 268.0,
+             ("GBR", "EU27"): 318.0, ("EU27", "CHN"): 50.0, ("CHN", "EU27"): 60.0,
+             ("USA", "GBR"): 80.0, ("GBR", "USA"): 95.0, ("USA", "IND"): 45.0,
+             ("USA", "CAN"): 40.0, ("CAN", "USA"): 75.0, ("USA", "MEX"): 35.0,
+             ("MEX", "USA"): 40.0, ("USA", "JPN"): 40.0, ("JPN", "USA"): 55.0}
+# China's customs imports include re-imports of Chinese-origin goods (domestic in
+# the model); deducted from China's import total [EST from GACC partner tables]
+CHN_REIMPORTS = 90.0
+# Imports reported CIF are converted to exporter (FOB) prices with a common factor
+# [EST: CIF/FOB margins of 3-6% for most pairs, OECD International Transport and
+# Insurance Costs (ITIC) database]. US (customs value), CAN, MEX, GBR (BoP basis)
+# and BRA report FOB-like values and are not adjusted.
+CIF_FOB = 0.96
+CIF_REPORTERS = {"CHN", "EU27", "JPN", "KOR", "TWN", "VNM", "ASN", "IND"}
 ROW_GX = 4500.0  # ROW exports of goods to the 13 named regions [EST, see README]
 ROW_SX = 1200.0  # ROW exports of services to the named regions [EST]
 
@@ -290,13 +304,15 @@ _pref("BRA", "ROW", 0.30)
 # 2018-19 US-China duties: total rate (MFN included) on the bilateral flow by sector.
 # Section 301 lists 1-3 (25%), 4A (7.5%), 4B suspended; Section 232 steel/aluminium;
 # Sept 2024 Four-Year-Review increases (EVs 100%, solar, batteries, semis) [EST from
-# USTR lists and Bown, PIIE "US-China Trade War Tariffs: An Up-to-Date Chart"];
-# scaled so the trade-weighted average equals Bown's figure (19.3% / 21.1%).
+# USTR lists]; scaled so the trade-weighted average equals Bown's figure for
+# 20 January 2025 (PIIE, "US-China Trade War Tariffs: An Up-to-Date Chart": US on
+# China 20.8%; China on US 21.2% = 32.6% - 11.4 pp; after the 2020 phase-one deal the
+# chart gave 19.3% / 21.1%, weighted by 2017 trade).
 US_ON_CN = {"AGR": 0.16, "ENE": 0.20, "CRM": 0.09, "CHM": 0.22, "MET": 0.27,
             "ELE": 0.15, "MAC": 0.26, "VEH": 0.27, "OMF": 0.12}
 CN_ON_US = {"AGR": 0.28, "ENE": 0.15, "CRM": 0.15, "CHM": 0.22, "MET": 0.22,
             "ELE": 0.17, "MAC": 0.22, "VEH": 0.12, "OMF": 0.18}
-BOWN_US, BOWN_CN = 0.193, 0.211
+BOWN_US, BOWN_CN = 0.208, 0.212
 
 AMIN_GOODS = 0.005  # required margin on final-demand shares (goods sectors)
 CRM_INTER = 0.95    # share of each region's CRM absorption used as intermediate input
@@ -366,9 +382,13 @@ def build():
     GX, GM = {}, {}
     for r in R[:-1]:
         GX[r], GM[r] = GX_PUB[r], GM_PUB[r]
+        if r == "CHN":
+            GM[r] -= CHN_REIMPORTS
+        if r in CIF_REPORTERS:
+            GM[r] *= CIF_FOB
         if r != "USA":
             GX[r] += US_IMP[r] - P_EXP_TO_US.get(r, US_IMP[r])
-            GM[r] += US_EXP[r] - P_IMP_FROM_US.get(r, US_EXP[r])
+            GM[r] += US_EXP[r] - P_IMP_FROM_US.get(r, US_EXP[r]) * (CIF_FOB if r in CIF_REPORTERS else 1.0)
     GX["ROW"] = ROW_GX
     GM["ROW"] = ROW_GX + sum(GX[r] for r in R[:-1]) - sum(GM[r] for r in R[:-1])
     gx = np.array([GX[r] for r in R]); gm = np.array([GM[r] for r in R])
@@ -384,6 +404,7 @@ def build():
     known = np.zeros((N, N), bool)
     prior = np.zeros((N, N))
     for (n, i), v in KNOWN.items():
+        v = v * (CIF_FOB if n in CIF_REPORTERS else 1.0)
         prior[ri[n], ri[i]] = v; known[ri[n], ri[i]] = True
     fx = np.where(np.isnan(fixed), 0, fixed)
     rem_m = np.maximum(gm - fx.sum(1) - prior.sum(1), 0.05 * gm)
@@ -393,7 +414,8 @@ def build():
     prior[free] = grav[free]
     Gb = ras(prior, gm, gx, fixed)
     # how far the RAS moved the known flows
-    dev = [(n, i, v, Gb[ri[n], ri[i]]) for (n, i), v in KNOWN.items()]
+    dev = [(n, i, v * (CIF_FOB if n in CIF_REPORTERS else 1.0), Gb[ri[n], ri[i]])
+           for (n, i), v in KNOWN.items()]
     worst = sorted(dev, key=lambda t: -abs(t[3] / t[2] - 1))[:5]
     notes.append("goods RAS: largest moves of the known flows: " + "; ".join(
         f"{n}<-{i} {v:.0f}->{w:.0f}" for n, i, v, w in worst))
@@ -439,6 +461,8 @@ def build():
     sm_ = np.array([SM_PUB[r] for r in R[:-1]] + [0.0])
     sm_[-1] = sx.sum() - sm_[:-1].sum()
     sprior = np.outer(sm_, sx) / sx.sum(); np.fill_diagonal(sprior, 0)
+    for (n, i), v in KNOWN_SRV.items():
+        sprior[ri[n], ri[i]] = v
     sfix = np.full((N, N), np.nan); np.fill_diagonal(sfix, 0)
     sfix[u, c] = US_SRV_FROM_CN; sfix[c, u] = US_SRV_TO_CN
     Sb = ras(sprior, sm_, sx, sfix)
@@ -690,8 +714,9 @@ def checks(info, notes):
       f"US goods exports to China {uc:.1f} (Census 143.5, {100*(uc/143.5-1):+.2f}%)")
     if abs(cu / 438.9 - 1) > 0.01 or abs(uc / 143.5 - 1) > 0.01:
         ok = False
+    P("- tariff revenue R (USD bn): " + ", ".join(f"{r} {Rv[n]:.1f}" for n, r in enumerate(reg)))
     P(f"- US tariff on China, trade-weighted: {100*(T[u,c,:9]*Z[u,c,:9]).sum()/Z[u,c,:9].sum():.1f}% goods "
-      f"(Bown 19.3%); China on US {100*(T[c,u,:9]*Z[c,u,:9]).sum()/Z[c,u,:9].sum():.1f}% (Bown 21.1%)")
+      f"(Bown 20.8%); China on US {100*(T[c,u,:9]*Z[c,u,:9]).sum()/Z[c,u,:9].sum():.1f}% (Bown 21.2%)")
     P("")
     P("| region | GDP public | VA model | diff | exports public | model | diff | imports public | model | diff | D model |")
     P("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -765,8 +790,24 @@ if __name__ == "__main__":
     ok, text = checks(info, notes)
     text += "\n\nPartner facts written to partners.csv (reciprocal, extra duty, of which s232, IEEPA):\n\n"
     text += "| partner | reciprocal (EO 14257) | extra duty | s232 part | IEEPA part |\n|---|---|---|---|---|\n"
-    text += "\n".join(f"| {p} | {100*r:.1f}% | {100*e:.1f}% | {100*a:.1f}% | {100*b:.1f}% |" for p, r, e, a, b in prow)
+    ptab = "| partner | reciprocal (EO 14257) | extra duty | of which s232 | of which IEEPA |\n|---|---|---|---|---|\n"
+    ptab += "\n".join(f"| {p} | {100*r:.1f}% | {100*e:.1f}% | {100*a:.1f}% | {100*b:.1f}% |" for p, r, e, a, b in prow)
+    text += ptab.split("\n", 2)[2]
+    pm = os.path.join(HERE, "partners.md")
+    if os.path.exists(pm):
+        t = open(pm).read()
+        a_, b_ = "<!-- PARTNERS BEGIN -->", "<!-- PARTNERS END -->"
+        if a_ in t and b_ in t:
+            t = t[:t.index(a_) + len(a_)] + "\n" + ptab + "\n" + t[t.index(b_):]
+            open(pm, "w").write(t)
     print(text)
     with open(os.path.join(HERE, "checks.md"), "w") as f:
         f.write(text + "\n")
+    rd = os.path.join(HERE, "README.md")
+    if os.path.exists(rd):
+        t = open(rd).read()
+        a, b = "<!-- CHECKS BEGIN -->", "<!-- CHECKS END -->"
+        if a in t and b in t:
+            t = t[:t.index(a) + len(a)] + "\n" + text + "\n" + t[t.index(b):]
+            open(rd, "w").write(t)
     sys.exit(0 if ok else 1)
