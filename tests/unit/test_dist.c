@@ -272,7 +272,7 @@ static void test_moments(void **state)
     (void)state;
     tw_dist d[16];
     int n = continuous_cases(d);
-    const int N = 200000;
+    const int N = 100000;
     for (int c = 0; c < n; c++) {
         double s = 0.0, s2 = 0.0;
         for (int i = 0; i < N; i++) {
