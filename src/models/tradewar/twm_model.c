@@ -52,7 +52,7 @@ static const param_default defaults[TWM_P_COUNT] = {
                    "extra cost of rerouting (relabelling, rules-of-origin compliance) (3.5)"},
     [TWM_P_E_SHIP] = {TW_DIST_PERT, {0.2, 0.6, 0.9, 4.0}, "fraction",
                       "effectiveness of a fully aligned partner's transshipment blocking (3.5)"},
-    [TWM_P_RE_SUSPENDED] = {TW_DIST_BERNOULLI, {0.7, 0, 0, 0}, "0/1",
+    [TWM_P_RE_SUSPENDED] = {TW_DIST_BERNOULLI, {0.8, 0, 0, 0}, "0/1",
                             "China suspends rare-earth exports (lifted by a deal) (3.6)"},
     [TWM_P_SIGMA_RE] = {TW_DIST_PERT, {0.3, 0.6, 0.9, 4.0}, "fraction",
                         "severity: fraction of China's CRM supply to the US withheld (3.6)"},
