@@ -62,7 +62,9 @@ int tw_dist_kind_from_name(const char *name);
 const char *tw_dist_kind_name(tw_dist_kind kind);
 /* Names of the parameters of a kind, NULL-terminated (for the config schema):
  * e.g. {"min","mode","max",NULL}; optional ones are listed by
- * tw_dist_param_optional() (e.g. "lambda" for pert, "min","max" for beta). */
+ * tw_dist_param_optional() (e.g. "lambda" for pert, "min","max" for beta).
+ * discrete has none (empty list): its values/weights are arrays passed to
+ * tw_dist_init() separately. */
 const char *const *tw_dist_param_names(tw_dist_kind kind);
 const char *const *tw_dist_param_optional(tw_dist_kind kind);
 
@@ -70,7 +72,11 @@ const char *const *tw_dist_param_optional(tw_dist_kind kind);
  * the order of the name lists, with optional ones filled by the caller from
  * tw_dist_default_param() when not given. For discrete, values/weights are
  * copied. Impossible values (a > b, p outside [0,1], sd <= 0 ...) return
- * TW_ECONFIG with a message naming the parameter ("min (2) must be < max (1)"). */
+ * TW_ECONFIG with a message naming the parameter ("min (2) must be < max (1)").
+ * Non-finite parameters are errors too (a NaN usually is an optional
+ * parameter left unfilled). *d is overwritten without being freed; after a
+ * failure it owns nothing (tw_dist_free() on it is still safe). The
+ * messages carry the kind ("uniform: min (2) ...") but no file:line. */
 int tw_dist_init(tw_dist *d, tw_dist_kind kind, const double *p, const double *values,
                  const double *weights, size_t n, tw_error *err);
 double tw_dist_default_param(tw_dist_kind kind, const char *name);
@@ -79,8 +85,11 @@ void tw_dist_free(tw_dist *d);
 int tw_dist_copy(tw_dist *dst, const tw_dist *src, tw_error *err);
 
 /* Quantile (inverse CDF) at u in (0,1). u outside (0,1) is clamped to the
- * nearest representable interior value. Discrete and bernoulli: the smallest
- * value whose cumulative weight is >= u. */
+ * nearest representable interior value (u <= 0 -> DBL_TRUE_MIN, u >= 1 ->
+ * 1 - 2^-53); NaN gives NaN. Discrete and bernoulli: the smallest
+ * value whose cumulative weight is >= u. Thread-safe, no allocation, never
+ * calls a GSL routine that can fail for valid input (GSL's error handler
+ * aborts by default; the program should still switch it off at start-up). */
 double tw_dist_quantile(const tw_dist *d, double u);
 double tw_dist_cdf(const tw_dist *d, double x);
 double tw_dist_mean(const tw_dist *d);
@@ -90,7 +99,10 @@ double tw_dist_lower(const tw_dist *d);  /* support bounds (+-inf if unbounded) 
 double tw_dist_upper(const tw_dist *d);
 int tw_dist_is_constant(const tw_dist *d);
 
-/* One-line description, e.g. "triangular(min=0.3, mode=1.45, max=1.45)". */
+/* One-line description, e.g. "triangular(min=0.3, mode=1.45, max=1.45)";
+ * discrete as "discrete(values:weights=1:0.25, 2:0.75)" (normalised weights).
+ * Returns TW_OK, or TW_EINTERNAL if it did not fit (buf then holds a
+ * NUL-terminated prefix). */
 int tw_dist_describe(const tw_dist *d, char *buf, size_t size);
 
 #endif

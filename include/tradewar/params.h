@@ -41,13 +41,16 @@ int tw_params_set_dist(tw_params *ps, size_t i, const tw_dist *dist, tw_error *e
 /* Declare a correlated group: k parameter indices and a k x k correlation
  * matrix (row-major). The matrix must be symmetric with unit diagonal and
  * positive definite; a parameter may belong to one group only. Errors are
- * TW_ECONFIG ("correlation matrix is not positive definite"). */
+ * TW_ECONFIG ("correlation matrix is not positive definite"), each message
+ * naming the parameters concerned. Call before any thread maps points (the
+ * Cholesky briefly switches GSL's global error handler off). */
 int tw_params_add_group(tw_params *ps, const size_t *idx, size_t k, const double *corr,
                         tw_error *err);
 size_t tw_params_group_count(const tw_params *ps);
 
 /* Map one design point to values. work must hold tw_params_work_size()
- * doubles (per-thread scratch). Thread-safe. */
+ * doubles (per-thread scratch; the size is the largest group, 0 and work may
+ * be NULL without groups). Thread-safe, no allocation. */
 size_t tw_params_work_size(const tw_params *ps);
 void tw_params_map(const tw_params *ps, const double *u, double *x, double *work);
 

@@ -21,14 +21,18 @@ extern const double tw_stats_quantile_levels[TW_STATS_NQUANT];
 typedef struct tw_summary {
     uint64_t count;    /* values used (masked in and finite) */
     uint64_t nonfinite; /* masked in but NaN/inf: excluded */
-    double mean, std, sem, min, max; /* NaN when count == 0; std uses n-1 */
+    double mean, std, sem, min, max; /* NaN when count == 0; std uses n-1
+                                       * (std, sem NaN when count == 1) */
     double quantiles[TW_STATS_NQUANT]; /* Hyndman–Fan type 7 (numpy default) */
     uint64_t hist_counts[TW_STATS_NBINS];
-    double hist_edges[TW_STATS_NBINS + 1]; /* equal width from min to max */
+    double hist_edges[TW_STATS_NBINS + 1]; /* equal width from min to max
+                                            * (min - 0.5 .. max + 0.5 if min == max,
+                                            * as numpy.histogram); NaN if count == 0 */
 } tw_summary;
 
 /* x: n values with stride `stride` (x[s*stride]); mask may be NULL (all in).
- * scratch: at least n doubles (sorted copy). */
+ * scratch: at least n doubles (sorted copy). Quantiles and histogram are
+ * bitwise those of numpy 1.24 (np.quantile linear, np.histogram 40 bins). */
 void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t *mask,
                         double *scratch, tw_summary *out);
 
