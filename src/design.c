@@ -1172,6 +1172,11 @@ void tw_design_point(const tw_design *d, uint64_t s, double *u)
             u[k] = tw_rng_u01(d->seed, s, (uint32_t)k, STREAM_MC);
         break;
     case TW_DESIGN_LHS:
+        /* s >= n is outside the contract; wrapping keeps the coordinate in
+         * (0,1) (and lhs_coord's loops short) instead of walking down from
+         * u > 1 one ulp at a time */
+        if (s >= d->n)
+            s %= d->n;
         for (size_t k = 0; k < d->dim; k++) {
             uint64_t p = tw_design_permute(s, d->n, d->lhs_key[k]);
             double j = tw_rng_u01(d->seed, s, (uint32_t)k, STREAM_LHS_JITTER);

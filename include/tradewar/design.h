@@ -36,7 +36,8 @@ void tw_design_free(tw_design *d);
 size_t tw_design_dim(const tw_design *d);
 
 /* Fill u[0..dim) with point s (0 <= s < n_samples), each strictly in (0,1).
- * Thread-safe, no allocation. */
+ * Thread-safe, no allocation. (Outside the contract, s >= n_samples: mc and
+ * sobol continue their sequences, lhs wraps to s mod n_samples.) */
 void tw_design_point(const tw_design *d, uint64_t s, double *u);
 
 /* Raw counter-based uniform stream, for tests and other users:
