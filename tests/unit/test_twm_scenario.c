@@ -128,6 +128,42 @@ static void test_pause(void **st)
     tw_world_close(&w);
 }
 
+/* us_duty_share scales the additional US duties (China and partners) in a sector. */
+static void test_us_duty_share(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    twm_partner_info pi[1] = {{w.vnm, 0.46, 0.0, -1.0, 0}};
+    double share[4] = {1.0, 1.0, 1.0, 1.0};
+    share[w.crm] = 0.25;
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 1;
+    spec.partners = pi;
+    spec.us_duty_share = share;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    spec.mech[TWM_M_REROUTE] = 0;
+    twm_scenario *sc;
+    tw_error err;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+    tw_world_war(&w);
+    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.cn, w.crm)], 0.19 + 0.25 * 1.45, 1e-14);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.cn, w.ele)], 0.19 + 1.45, 1e-14);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.cn, w.us, w.crm)], 0.18 + 1.25, 1e-14); /* China's not */
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.vnm, w.crm)], 0.03 + 0.25 * 0.10, 1e-14);
+    twm_scen_ws_free(sw);
+    twm_scenario_free(sc);
+    share[w.crm] = 1.5;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
+    tw_world_close(&w);
+}
+
 /* A floor-exempt partner (Mexico and Canada in 2025) pays only its extra duty. */
 static void test_floor_exempt(void **st)
 {
@@ -455,7 +491,7 @@ static void test_config_ok(void **st)
                     "  VNM: {compliance: {dist: beta, a: 2, b: 3}, reciprocal: 0.46}\n"
                     "  MEX: {extra_duty: 0.25, fdi_weight: 0.3}\n"
                     "mechanisms: {reroute: true, deal: false}\n"
-                    "sectors: {untariffed: [AGR]}\n"
+                    "sectors: {untariffed: [AGR], us_duty_share: {CRM: 0.5}}\n"
                     "counterfactual: {tariffs: cf_tariffs.csv}\n";
     int rc = create_from(y, &err, &state);
     if (rc)
@@ -514,6 +550,10 @@ static void test_config_errors(void **st)
     expect_config_error("model: tradewar\nsectors: {untariffed: [SRV]}\n",
                         "unknown sector code 'SRV'");
     expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
+    expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",
+                        "sectors.us_duty_share.CRM");
+    expect_config_error("model: tradewar\nsectors: {us_duty_share: {XXX: 0.5}}\n",
+                        "unknown sector code 'XXX'");
 }
 
 static void test_counterfactual_missing_file(void **st)
@@ -535,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_us_cn_tariffs_and_deal),
         cmocka_unit_test(test_pause),
         cmocka_unit_test(test_floor_exempt),
+        cmocka_unit_test(test_us_duty_share),
         cmocka_unit_test(test_relocation_shifters),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),

@@ -162,19 +162,42 @@ static int sector_list(const twm_data *d, tw_ynode n, const char *path, uint8_t 
     return TW_OK;
 }
 
-/* `sectors: {industrial: [..], critical: CODE | none, untariffed: [..]}`:
- * overrides of the data's sector flags. */
-static int read_sectors(const tw_model_ctx *ctx, twm_data *d, uint8_t *tariffed, tw_error *err)
+/* `sectors: {industrial: [..], critical: CODE | none, untariffed: [..],
+ * us_duty_share: {CODE: share}}`: overrides of the data's sector flags and
+ * the sectors the additional duties reach. */
+static int read_sectors(const tw_model_ctx *ctx, twm_data *d, uint8_t *tariffed, double *share,
+                        tw_error *err)
 {
-    static const char *const keys[] = {"industrial", "critical", "untariffed", NULL};
+    static const char *const keys[] = {"industrial", "critical", "untariffed", "us_duty_share",
+                                       NULL};
     tw_ynode s = tw_ynode_get(ctx->root, "sectors");
-    for (size_t j = 0; j < d->J; j++)
+    for (size_t j = 0; j < d->J; j++) {
         tariffed[j] = 1;
+        share[j] = 1.0;
+    }
     if (!tw_ynode_ok(s))
         return TW_OK;
     int rc = tw_ynode_check_keys(s, "sectors", keys, err);
     if (rc)
         return rc;
+    tw_ynode sh = tw_ynode_get(s, "us_duty_share");
+    if (tw_ynode_ok(sh)) {
+        char path[160], w[700];
+        if ((rc = tw_ynode_require_map(sh, "sectors.us_duty_share", err)))
+            return rc;
+        for (size_t k = 0; k < tw_ynode_size(sh); k++) {
+            tw_ynode kn = tw_ynode_key_at(sh, k), vn = tw_ynode_value_at(sh, k);
+            int j;
+            if ((rc = sector_code(d, kn, "sectors.us_duty_share", &j, err)))
+                return rc;
+            snprintf(path, sizeof path, "sectors.us_duty_share.%s", tw_ynode_scalar(kn));
+            if ((rc = tw_ynode_double(vn, path, &share[j], err)))
+                return rc;
+            if (!(share[j] >= 0.0 && share[j] <= 1.0))
+                return tw_error_set(err, TW_ECONFIG, "%s: must be in [0, 1], got %g",
+                                    where(vn, path, w, sizeof w), share[j]);
+        }
+    }
     tw_ynode n = tw_ynode_get(s, "industrial");
     if (tw_ynode_ok(n) && (rc = sector_list(d, n, "sectors.industrial", d->industrial, err)))
         return rc;
@@ -379,6 +402,7 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     tw_dist *pcomp = NULL;
     int *has_comp = NULL;
     uint8_t *tariffed = NULL;
+    double *share = NULL;
     double *tau_cf = NULL, *dhat_cf = NULL;
     char *fpath = NULL;
     size_t P = 0;
@@ -401,11 +425,12 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     m->opts.max_iter = ctx->max_iter > 0 ? ctx->max_iter : 5000;
 
     tariffed = malloc(J);
-    if (!tariffed) {
+    share = malloc(J * sizeof(double));
+    if (!tariffed || !share) {
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = read_sectors(ctx, d, tariffed, err)))
+    if ((rc = read_sectors(ctx, d, tariffed, share, err)))
         goto done;
 
     twm_scenario_spec spec;
@@ -534,6 +559,7 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     spec.n_partners = P;
     spec.partners = pinfo;
     spec.tariffed = tariffed;
+    spec.us_duty_share = share;
 
     /* counterfactual: {tariffs: file.csv, trade_costs: file.csv} */
     tw_ynode cf = tw_ynode_get(ctx->root, "counterfactual");
@@ -652,6 +678,7 @@ done:
     free(has_comp);
     free(pinfo);
     free(tariffed);
+    free(share);
     free(tau_cf);
     free(dhat_cf);
     free(fpath);

@@ -42,6 +42,7 @@ struct twm_scenario {
     int *floor_exempt;   /* [P] */
     double *route_w;     /* [P*J] partner a's share of US imports of j (baseline) */
     uint8_t *tariffed;   /* [J] */
+    double *us_share;    /* [J] share of additional US duties levied */
     double *tau_b;       /* [N*N*J] base counterfactual tariffs */
     double *dhat_b;      /* [N*N*J] base counterfactual trade costs */
 };
@@ -65,6 +66,7 @@ void twm_scenario_free(twm_scenario *sc)
     free(sc->floor_exempt);
     free(sc->route_w);
     free(sc->tariffed);
+    free(sc->us_share);
     free(sc->tau_b);
     free(sc->dhat_b);
     free(sc);
@@ -100,10 +102,11 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->floor_exempt = calloc(P ? P : 1, sizeof(int));
     sc->route_w = calloc((P ? P : 1) * J, sizeof(double));
     sc->tariffed = malloc(J);
+    sc->us_share = malloc(J * sizeof(double));
     sc->tau_b = malloc(NNJ * sizeof(double));
     sc->dhat_b = malloc(NNJ * sizeof(double));
     if (!sc->partner_region || !sc->partner_of || !sc->recip || !sc->extra || !sc->wfdi ||
-        !sc->floor_exempt || !sc->route_w || !sc->tariffed || !sc->tau_b || !sc->dhat_b) {
+        !sc->floor_exempt || !sc->route_w || !sc->tariffed || !sc->us_share || !sc->tau_b || !sc->dhat_b) {
         twm_scenario_free(sc);
         return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
     }
@@ -180,6 +183,13 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
             sc->route_w[a * J + j] =
                 tot > 0.0 ? d->Z[TWM_NIJ(N, J, sc->us, sc->partner_region[a], j)] / tot : 0.0;
         sc->tariffed[j] = spec->tariffed ? (spec->tariffed[j] != 0) : 1;
+        sc->us_share[j] = spec->us_duty_share ? spec->us_duty_share[j] : 1.0;
+        if (!(sc->us_share[j] >= 0.0 && sc->us_share[j] <= 1.0)) {
+            tw_error_set(err, TW_ECONFIG, "sector '%s': US duty share %g outside [0,1]",
+                         d->sector_code[j], sc->us_share[j]);
+            twm_scenario_free(sc);
+            return TW_ECONFIG;
+        }
     }
     memcpy(sc->tau_b, spec->tau_base ? spec->tau_base : d->tau, NNJ * sizeof(double));
     if (spec->dhat_base)
@@ -344,8 +354,9 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
         for (size_t j = 0; j < J; j++) {
             if (!sc->tariffed[j])
                 continue;
-            w->tau_new[TWM_NIJ(N, J, us, cn, j)] = fmax(0.0, w->tau_new[TWM_NIJ(N, J, us, cn, j)] + tu);
-            w->tau_new[TWM_NIJ(N, J, cn, us, j)] = fmax(0.0, w->tau_new[TWM_NIJ(N, J, cn, us, j)] + tc);
+            const size_t xu = TWM_NIJ(N, J, us, cn, j), xc = TWM_NIJ(N, J, cn, us, j);
+            w->tau_new[xu] = fmax(0.0, w->tau_new[xu] + tu * sc->us_share[j]);
+            w->tau_new[xc] = fmax(0.0, w->tau_new[xc] + tc);
         }
     }
 
@@ -369,7 +380,7 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
             for (size_t j = 0; j < J; j++)
                 if (sc->tariffed[j])
                     w->tau_new[TWM_NIJ(N, J, us, n, j)] =
-                        fmax(0.0, w->tau_new[TWM_NIJ(N, J, us, n, j)] + add);
+                        fmax(0.0, w->tau_new[TWM_NIJ(N, J, us, n, j)] + add * sc->us_share[j]);
         }
     }
 

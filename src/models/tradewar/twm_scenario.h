@@ -96,6 +96,9 @@ typedef struct twm_scenario_spec {
     int mech[TWM_M_COUNT];      /* 1 = on */
     const uint8_t *tariffed;    /* [J] sectors the additional duties and rerouting
                                    apply to; NULL = all */
+    const double *us_duty_share; /* [J] in [0,1]: share of the additional US duties
+                                    (mechanisms 1, 2, 4) levied in the sector, for
+                                    exemptions (Annex II, electronics); NULL = 1 */
     const double *tau_base;     /* [N*N*J] base counterfactual tariffs, NULL = data tau */
     const double *dhat_base;    /* [N*N*J] base counterfactual trade costs, NULL = 1 */
 } twm_scenario_spec;
