@@ -1,4 +1,5 @@
 /* tradewar: parallel Monte Carlo engine for the 2025 US-China trade war. */
+#include <gsl/gsl_errno.h>
 #include <mpi.h>
 #include <stdio.h>
 
@@ -13,6 +14,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "tradewar: error: MPI_Init_thread failed\n");
         return 2;
     }
+    /* GSL's default handler aborts the process; every GSL call we make
+     * checks its return value instead */
+    gsl_set_error_handler_off();
     int code = tw_cli_main(MPI_COMM_WORLD, argc, argv);
     MPI_Finalize();
     return code;
