@@ -766,8 +766,8 @@ static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *
         goto done;
     int r;
     while ((r = csv_next(&c, err)) > 0) {
-        int n, i, j;
-        double v;
+        int n = 0, i = 0, j = 0;
+        double v = 0.0;
         if ((rc = csv_nfields(&c, 4, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 0, "importer", "region", &n, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 1, "exporter", "region", &i, err)) ||
@@ -826,8 +826,8 @@ static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *er
     }
     int r;
     while ((r = csv_next(&c, err)) > 0) {
-        int n, k, j;
-        double v;
+        int n = 0, k = 0, j = 0;
+        double v = 0.0;
         if ((rc = csv_nfields(&c, 4, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 0, "region", "region", &n, err)) ||
             (rc = lookup_code(&c, lk->sec, J, 1, "input_sector", "sector", &k, err)) ||

@@ -39,8 +39,9 @@
 #define PRICE_MAX_SWEEPS 2000
 #define X_MAX_SWEEPS 2000
 #define INNER_TOL_FLOOR 1e-14
-#define INNER_TOL_CAP 1e-6
-#define STEP0 0.5
+#define INNER_TOL_CAP 1e-3
+#define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
+#define STEP0 1.0
 
 /* ------------------------------------------------------------------ */
 /* Anderson mixing (type II), fixed-size storage from the workspace.  */
@@ -53,12 +54,12 @@ typedef struct aa_state {
     int have_old; /* f_old/g_old valid */
     double *dF, *dG; /* [m][n] */
     double *f_old, *g_old; /* [n] */
-    double *M, *rhs, *gam; /* [m*m], [m], [m] */
+    double *G, *M, *rhs, *gam; /* Gram of stored dF [m*m], scratch [m*m], [m], [m] */
 } aa_state;
 
 static size_t aa_doubles(size_t n, int m)
 {
-    return 2 * (size_t)m * n + 2 * n + (size_t)m * (size_t)m + 2 * (size_t)m;
+    return 2 * (size_t)m * n + 2 * n + 2 * (size_t)m * (size_t)m + 2 * (size_t)m;
 }
 
 static double *aa_init(aa_state *a, size_t n, int m, double *buf)
@@ -74,6 +75,8 @@ static double *aa_init(aa_state *a, size_t n, int m, double *buf)
     buf += n;
     a->g_old = buf;
     buf += n;
+    a->G = buf;
+    buf += (size_t)m * (size_t)m;
     a->M = buf;
     buf += (size_t)m * (size_t)m;
     a->rhs = buf;
@@ -133,8 +136,10 @@ static int small_solve(double *M, double *rhs, double *gam, int k, int ld)
 static void aa_step(aa_state *a, double *x, const double *g, const double *w)
 {
     size_t n = a->n;
+    int m = a->m;
     if (a->have_old) {
-        double *df = a->dF + (size_t)a->head * n, *dg = a->dG + (size_t)a->head * n;
+        int h = a->head;
+        double *df = a->dF + (size_t)h * n, *dg = a->dG + (size_t)h * n;
         for (size_t i = 0; i < n; i++) {
             double f = g[i] - x[i];
             df[i] = (f - a->f_old[i]) * (w ? w[i] : 1.0);
@@ -142,9 +147,17 @@ static void aa_step(aa_state *a, double *x, const double *g, const double *w)
             a->f_old[i] = f;
             a->g_old[i] = g[i];
         }
-        a->head = (a->head + 1) % a->m;
-        if (a->k < a->m)
+        if (a->k < m)
             a->k++;
+        /* update the Gram matrix row/column of the new column only */
+        for (int q = 0; q < a->k; q++) {
+            const double *fq = a->dF + (size_t)q * n;
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                s += df[i] * fq[i];
+            a->G[h * m + q] = a->G[q * m + h] = s;
+        }
+        a->head = (h + 1) % m;
     } else {
         for (size_t i = 0; i < n; i++) {
             a->f_old[i] = g[i] - x[i];
@@ -157,24 +170,17 @@ static void aa_step(aa_state *a, double *x, const double *g, const double *w)
         memcpy(x, g, n * sizeof *x);
         return;
     }
-    int m = a->m;
+    double tr = 0.0;
     for (int p = 0; p < k; p++) {
         const double *fp = a->dF + (size_t)p * n;
         double r = 0.0;
         for (size_t i = 0; i < n; i++)
             r += fp[i] * a->f_old[i] * (w ? w[i] : 1.0);
         a->rhs[p] = r;
-        for (int q = 0; q <= p; q++) {
-            const double *fq = a->dF + (size_t)q * n;
-            double s = 0.0;
-            for (size_t i = 0; i < n; i++)
-                s += fp[i] * fq[i];
-            a->M[p * m + q] = a->M[q * m + p] = s;
-        }
+        for (int q = 0; q < k; q++)
+            a->M[p * m + q] = a->G[p * m + q];
+        tr += a->G[p * m + p];
     }
-    double tr = 0.0;
-    for (int p = 0; p < k; p++)
-        tr += a->M[p * m + p];
     for (int p = 0; p < k; p++)
         a->M[p * m + p] += 1e-13 * tr / k + 1e-300;
     if (!small_solve(a->M, a->rhs, a->gam, k, m)) {
@@ -199,7 +205,7 @@ struct twm_solver_ws {
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
-    double *lw, *what, *lwg, *lw_best; /* [N] */
+    double *lw, *what, *lwg, *lw_best, *step; /* [N] */
     double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
     double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
@@ -238,6 +244,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->what, N);
     TAKE(ws->lwg, N);
     TAKE(ws->lw_best, N);
+    TAKE(ws->step, N);
     TAKE(ws->I, N);
     TAKE(ws->lP, NJ);
     TAKE(ws->lPg, NJ);
@@ -321,14 +328,16 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
                     continue;
                 }
                 double a = c->omE * lcn[j] / (1.0 - s); /* (1-eps) log core */
-                double mx = a > b ? a : b;
-                double v = (1.0 - s) * exp(a - mx) + s * exp(b - mx);
-                lcn[j] = (mx + log(v)) / c->omE;
+                /* log((1-s) e^a + s e^b), one exp and one log */
+                double v = a >= b ? a + log((1.0 - s) + s * exp(b - a))
+                                  : b + log(s + (1.0 - s) * exp(a - b));
+                lcn[j] = v / c->omE;
             }
         }
     }
-    for (size_t x = 0; x < N * J; x++)
-        e[x] = exp(-ws->theta[x % J] * lc[x]);
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++)
+            e[n * J + j] = exp(-ws->theta[j] * lc[n * J + j]);
     for (size_t n = 0; n < N; n++) {
         double *Sn = S + n * J;
         for (size_t j = 0; j < J; j++)
@@ -626,43 +635,63 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     }
     aa_reset(&ws->aa_out);
 
-    double step = STEP0;
-    double r = INFINITY, best = INFINITY;
+    /* Diagonal preconditioner of the tatonnement: an estimate of
+     * -dED[n]/dlog what[n] from the baseline (a wage rise of 1% cuts labour
+     * demand by about theta_j times the share of n's sales that compete with
+     * foreign suppliers), so that open economies with high elasticities take
+     * proportionally smaller steps. Anderson mixing corrects the rest. */
+    for (size_t n = 0; n < N; n++) {
+        double s = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            double Y = d->Y[n * J + j];
+            if (!(Y > 0.0))
+                continue;
+            double ex = 1.0 - d->Z[TWM_NIJ(N, J, n, n, j)] / Y;
+            double m = ex + (1.0 - ex) * (1.0 - d->pi[TWM_NIJ(N, J, n, n, j)]);
+            s += d->gamma_va[n * J + j] * Y / d->VA[n] * ws->theta[j] * m;
+        }
+        ws->step[n] = STEP0 / (1.0 + s);
+    }
+
+    double r = INFINITY, best = INFINITY, damp = 1.0;
     double tin = INNER_TOL_CAP;
     long it = 0;
-    int converged = 0;
+    int converged = 0, tightened = 0;
     for (;;) {
         r = excess_demand(&c, tin);
         if (!isfinite(r))
             return tw_error_set(err, TW_ENUMERIC,
                                 "non-finite excess labour demand at outer iteration %ld", it);
-        /* converged only when the inner solves were tight enough for r */
-        if (r < tol && tin <= fmax(INNER_TOL_FLOOR, 1e-2 * r)) {
-            converged = 1;
-            break;
-        }
-        if (r < tol) { /* tighten the inner solves and re-evaluate at the same wages */
-            tin = clampd(1e-3 * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+        if (r < tol) {
+            /* converged only when the inner solves were tight enough for r;
+             * else tighten them once and re-evaluate at the same wages */
+            if (tin <= fmax(INNER_TOL_FLOOR, 0.1 * INNER_TOL_FAC * r) || tightened) {
+                converged = 1;
+                break;
+            }
+            tin = clampd(0.01 * INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+            tightened = 1;
             continue;
         }
+        tightened = 0;
         if (it >= max_iter)
             break;
         if (r < best) {
             best = r;
             memcpy(ws->lw_best, ws->lw, N * sizeof(double));
         } else if (r > 10.0 * best) {
-            /* diverging: restore the best point, halve the step, drop the history */
+            /* diverging: restore the best point, halve the steps, drop the history */
             memcpy(ws->lw, ws->lw_best, N * sizeof(double));
             aa_reset(&ws->aa_out);
-            step *= 0.5;
+            damp *= 0.5;
             r = excess_demand(&c, tin);
             if (!isfinite(r))
                 return tw_error_set(err, TW_ENUMERIC,
                                     "non-finite excess labour demand at outer iteration %ld", it);
         }
-        tin = clampd(1e-3 * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+        tin = clampd(INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
         for (size_t n = 0; n < N; n++)
-            ws->lwg[n] = ws->lw[n] + step * ws->ED[n];
+            ws->lwg[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
         normalise(d, ws->lwg);
         aa_step(&ws->aa_out, ws->lw, ws->lwg, NULL);
         normalise(d, ws->lw);
