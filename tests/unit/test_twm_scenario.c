@@ -164,6 +164,58 @@ static void test_us_duty_share(void **st)
     tw_world_close(&w);
 }
 
+/* The base counterfactual applies first; the mechanisms add to it. */
+static void test_base_counterfactual(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t N = w.d->N, J = w.d->J, NNJ = N * N * J;
+    double *tb = malloc(NNJ * sizeof(double)), *db = malloc(NNJ * sizeof(double));
+    memcpy(tb, w.d->tau, NNJ * sizeof(double));
+    for (size_t x = 0; x < NNJ; x++)
+        db[x] = 1.0;
+    tb[NIJ(&w, w.us, w.mex, w.veh)] = 0.25;
+    db[NIJ(&w, w.eur, w.cn, w.ele)] = 1.1;
+    twm_partner_info pi[1] = {{w.vnm, 0.46, 0.0, -1.0, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 1;
+    spec.partners = pi;
+    spec.tau_base = tb;
+    spec.dhat_base = db;
+    twm_scenario *sc;
+    tw_error err;
+    /* every mechanism off: the base counterfactual as it is */
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+    tw_world_war(&w);
+    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_memory_equal(sw->tau_new, tb, NNJ * sizeof(double));
+    assert_memory_equal(sw->dhat, db, NNJ * sizeof(double));
+    twm_scen_ws_free(sw);
+    twm_scenario_free(sc);
+    /* with the mechanisms: duties add to the base levels; the input limit multiplies */
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    spec.mech[TWM_M_REROUTE] = 0;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+    sw = twm_scen_ws_alloc(sc);
+    w.p[TWM_P_NTB] = 0.2;
+    w.p[TWM_P_COUNT] = 0.5;
+    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.mex, w.veh)], 0.25 + 0.10, 1e-14);
+    assert_double_equal(sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.1, 1e-14); /* EUR no partner */
+    assert_double_equal(sw->dhat[NIJ(&w, w.vnm, w.cn, w.ele)], 1.0 + 0.2 * 0.5, 1e-14);
+    twm_scen_ws_free(sw);
+    twm_scenario_free(sc);
+    free(tb);
+    free(db);
+    tw_world_close(&w);
+}
+
 /* A floor-exempt partner (Mexico and Canada in 2025) pays only its extra duty. */
 static void test_floor_exempt(void **st)
 {
@@ -576,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_pause),
         cmocka_unit_test(test_floor_exempt),
         cmocka_unit_test(test_us_duty_share),
+        cmocka_unit_test(test_base_counterfactual),
         cmocka_unit_test(test_relocation_shifters),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),
