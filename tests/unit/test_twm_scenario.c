@@ -506,13 +506,15 @@ static void test_all_off_no_shock(void **st)
 
 extern const tw_model_type tw_model_tradewar;
 
+static long g_max_iter = 5000;
+
 static int create_from(const char *yaml, tw_error *err, void **state)
 {
     tw_yaml *doc = NULL;
     int rc = tw_yaml_load_string("test.yaml", yaml, strlen(yaml), &doc, err);
     if (rc)
         return rc;
-    tw_model_ctx ctx = {doc, tw_yaml_root(doc), TW_WORLD_DIR, TW_WORLD_DIR, 1e-10, 5000};
+    tw_model_ctx ctx = {doc, tw_yaml_root(doc), TW_WORLD_DIR, TW_WORLD_DIR, 1e-10, g_max_iter};
     rc = tw_model_tradewar.create(&ctx, state, err);
     tw_yaml_free(doc);
     return rc;
@@ -608,6 +610,36 @@ static void test_config_errors(void **st)
                         "unknown sector code 'XXX'");
 }
 
+/* A solve that runs out of iterations is flagged, not an error, and its
+ * outcomes are still written. */
+static void test_not_converged_is_flagged(void **st)
+{
+    (void)st;
+    tw_error err;
+    void *state = NULL;
+    g_max_iter = 1;
+    int rc = create_from("model: tradewar\n", &err, &state);
+    g_max_iter = 5000;
+    assert_int_equal(rc, TW_OK);
+    const tw_model_schema *s = tw_model_tradewar.schema(state);
+    double x[TWM_P_COUNT + 4];
+    tw_params_medians(s->params, x);
+    void *ws = tw_model_tradewar.workspace_alloc(state);
+    const size_t len = tw_outcome_row_size(s);
+    double *row = malloc(len * sizeof(double));
+    for (size_t q = 0; q < len; q++)
+        row[q] = NAN;
+    tw_eval_status es;
+    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es), TW_OK);
+    assert_int_equal(es.converged, 0);
+    assert_true(es.residual > 1e-10);
+    for (size_t q = 0; q < len; q++)
+        assert_false(isnan(row[q]));
+    free(row);
+    tw_model_tradewar.workspace_free(ws);
+    tw_model_tradewar.destroy(state);
+}
+
 static void test_counterfactual_missing_file(void **st)
 {
     (void)st;
@@ -638,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_config_ok),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_counterfactual_missing_file),
+        cmocka_unit_test(test_not_converged_is_flagged),
     };
     return cmocka_run_group_tests_name("twm_scenario", tests, NULL, NULL);
 }
