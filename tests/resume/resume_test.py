@@ -1,0 +1,465 @@
+#!/usr/bin/python3
+"""Resume, signal and refusal tests of `tradewar run` (ctest label mpi).
+
+  resume_test.py CASE --tradewar BIN --mpiexec MPIEXEC --work DIR [--h5diff H5DIFF]
+
+Cases (one ctest test each):
+  kill        kill -9 (every process of the run) after 1, 3, 7 and about half of
+              the blocks are marked done, and once more on the resumed run; then
+              `run --resume` (on other ranks x threads layouts): the file's /inputs
+              /outputs /status /summary and run attributes are bitwise identical to
+              an uninterrupted run (h5py bit comparison and h5diff)
+  signals     SIGTERM to every rank, SIGUSR1 to mpiexec (which forwards it), SIGINT
+              to rank 0 only, SIGTERM to a run without mpiexec: exit 3 within a few
+              blocks, an unfinished consistent file (`tradewar info` reads it), and
+              `--resume` finishes it identical to the uninterrupted run
+  mismatch    `--resume` with another config, seed, sample count or design: exit 1,
+              the message names what differs, the file is not modified; then the
+              right `--resume` still gives the uninterrupted result
+  corrupt     a truncated result file, random bytes, an HDF5 file that is not a
+              tradewar file: `--resume` exits 2 with a message naming the file and
+              does not modify it; `info` on the truncated file fails cleanly
+  unwritable  an output directory that cannot be written (permission, as the user
+              nobody when running as root; a parent that is a file; /proc): exit 2
+              quickly, before any work, and no file is left
+  exists      an existing file (finished result, text file) without --resume or
+              --force: exit 1, untouched; --resume on a finished file: refused,
+              untouched; --force: overwritten with the right result
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import twh5  # noqa: E402
+
+ARGS = None
+FAILS = []
+# Slow enough to stop mid-way (75 blocks of 16 samples, 0.5 ms each), quick in total.
+CONFIG = """model: ishigami
+samples: {samples}
+seed: {seed}
+design: lhs
+block_size: 16
+cost_us: {cost}
+"""
+
+
+def log(msg):
+    print(f"[resume_test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def check(cond, msg):
+    if cond:
+        log(f"ok: {msg}")
+    else:
+        log(f"FAIL: {msg}")
+        FAILS.append(msg)
+    return cond
+
+
+def write_config(name, samples=1200, seed=7, cost=500):
+    path = os.path.join(ARGS.work, name)
+    with open(path, "w") as f:
+        f.write(CONFIG.format(samples=samples, seed=seed, cost=cost))
+    return path
+
+
+def env(threads=1):
+    e = dict(os.environ)
+    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS=str(threads),
+             HDF5_USE_FILE_LOCKING="FALSE")
+    return e
+
+
+def mpi_cmd(ranks, *args):
+    return [ARGS.mpiexec, "-n", str(ranks), "--bind-to", "none", ARGS.tradewar, *args]
+
+
+def run(cmd, threads=1, timeout=300, **kw):
+    """Run to completion; returns (rc, output, seconds)."""
+    t0 = time.time()
+    p = subprocess.run(cmd, env=env(threads), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=timeout, **kw)
+    return p.returncode, p.stdout, time.time() - t0
+
+
+def start(cmd, threads=1):
+    return subprocess.Popen(cmd, env=env(threads), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def children(pid):
+    """Every descendant of pid (from /proc)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        for c in kids.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def ranks_of(p):
+    """The tradewar processes under a launcher (or the process itself)."""
+    found = []
+    for c in children(p.pid) + [p.pid]:
+        try:
+            with open(f"/proc/{c}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode()
+        except OSError:
+            continue
+        if os.path.basename(argv0) == os.path.basename(ARGS.tradewar):
+            found.append(c)
+    return sorted(found)
+
+
+def wait_blocks(p, out, n, timeout=120):
+    """Poll /status/block_done until >= n blocks are done; (done, total) or None."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if p.poll() is not None:
+            return None
+        if os.path.exists(out):
+            try:
+                d, t, _ = twh5.progress(out)
+                if d >= n:
+                    return d, t
+            except Exception:
+                pass
+        time.sleep(0.005)
+    return None
+
+
+def kill9(p):
+    """SIGKILL the launcher and every process under it, as a node failure would."""
+    victims = children(p.pid) + [p.pid]
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def reference(cfg, name="ref.h5"):
+    out = os.path.join(ARGS.work, name)
+    rc, o, dt = run(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    if rc != 0:
+        log(o)
+        raise SystemExit(f"the uninterrupted reference run failed (exit {rc})")
+    log(f"uninterrupted reference run: {dt:.1f} s, 2 ranks x 1 thread")
+    return out
+
+
+def same_as(ref, out, what, h5diff=True):
+    diffs = twh5.compare(ref, out, twh5.GROUPS)
+    ok = check(not diffs, f"{what}: /inputs /outputs /status /summary bitwise identical to the "
+                          f"uninterrupted run" + ("" if not diffs else f": {diffs[:5]}"))
+    if h5diff and ARGS.h5diff:
+        bad = []
+        for g in twh5.GROUPS:
+            rc, o, _ = run([ARGS.h5diff, "-r", ref, out, g, g])
+            if rc != 0:
+                bad.append(f"{g} (h5diff exit {rc}: {o.strip().splitlines()[-1:]})")
+        ok &= check(not bad, f"{what}: h5diff -r finds no difference" + (f": {bad}" if bad else ""))
+    d, t, fin = twh5.progress(out)
+    ok &= check(fin == 1 and d == t, f"{what}: finished=1, {d}/{t} blocks done")
+    return ok
+
+
+def progress_str(out):
+    try:
+        d, t, fin = twh5.progress(out)
+        return f"{d}/{t} blocks, finished={fin}"
+    except Exception as e:
+        return f"unreadable ({e})"
+
+
+# --- cases ------------------------------------------------------------------
+
+def case_kill():
+    cfg = write_config("kill.yaml")
+    ref = reference(cfg)
+    # (kill after >= this many blocks, resume ranks, resume threads)
+    plan = [(1, 2, 1), (3, 1, 2), (7, 3, 1), ("half", 2, 1)]
+    for k, rr, rt in plan:
+        out = os.path.join(ARGS.work, f"kill_{k}.h5")
+        p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+        want = 38 if k == "half" else k
+        got = wait_blocks(p, out, want)
+        if got is None:
+            check(False, f"kill at {k}: the run ended or stalled before {want} blocks: "
+                         f"{p.communicate()[0][-2000:]}")
+            continue
+        kill9(p)
+        log(f"kill -9 after >= {want} blocks (seen {got[0]}/{got[1]}); file now: {progress_str(out)}")
+        rc, o, dt = run(mpi_cmd(rr, "run", cfg, "-o", out, "--resume", "-q"), threads=rt)
+        if not check(rc == 0, f"kill at {k}: --resume on {rr} ranks x {rt} threads exits 0 "
+                              f"(got {rc}, {dt:.1f} s)"):
+            log(o)
+            continue
+        same_as(ref, out, f"kill at {k}, resumed on {rr}x{rt}")
+    # Twice: kill, resume, kill the resumed run, resume again.
+    out = os.path.join(ARGS.work, "kill_twice.h5")
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    got1 = wait_blocks(p, out, 20)
+    kill9(p)
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    got2 = wait_blocks(p, out, (got1 or (20,))[0] + 30)
+    kill9(p)
+    log(f"killed twice: after {got1} and {got2} blocks; file now: {progress_str(out)}")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"killed twice: the second --resume exits 0 (got {rc})"):
+        same_as(ref, out, "killed twice")
+    else:
+        log(o)
+
+
+def case_signals():
+    cfg = write_config("sig.yaml")
+    ref = reference(cfg)
+    # (name, signal, whom, launcher ranks or 0 for no mpiexec)
+    plan = [("TERM to every rank", signal.SIGTERM, "ranks", 2),
+            ("USR1 to mpiexec", signal.SIGUSR1, "launcher", 2),
+            ("INT to rank 0 only", signal.SIGINT, "rank0", 2),
+            ("TERM without mpiexec", signal.SIGTERM, "launcher", 0)]
+    for i, (name, sig, whom, ranks) in enumerate(plan):
+        out = os.path.join(ARGS.work, f"sig_{i}.h5")
+        cmd = mpi_cmd(ranks, "run", cfg, "-o", out, "-q") if ranks else \
+            [ARGS.tradewar, "run", cfg, "-o", out, "-q"]
+        p = start(cmd)
+        got = wait_blocks(p, out, 5)
+        if got is None:
+            check(False, f"{name}: the run ended before 5 blocks: {p.communicate()[0][-2000:]}")
+            continue
+        procs = ranks_of(p)
+        targets = {"ranks": procs, "launcher": [p.pid], "rank0": procs[:1]}[whom]
+        if whom != "launcher" and len(procs) != ranks:
+            check(False, f"{name}: found {len(procs)} tradewar processes under mpiexec, "
+                         f"expected {ranks}")
+        t0 = time.time()
+        for pid in targets:
+            os.kill(pid, sig)
+        try:
+            o = p.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            kill9(p)
+            check(False, f"{name}: no exit within 30 s of the signal")
+            continue
+        dt = time.time() - t0
+        rc = p.returncode
+        check(rc == 3, f"{name}: exit 3 (got {rc}) {dt:.2f} s after the signal, "
+                       f"sent at {got[0]} blocks")
+        if rc != 3:
+            log(o[-3000:])
+        d, t, fin = twh5.progress(out)
+        check(fin == 0 and got[0] <= d < t,
+              f"{name}: unfinished consistent file, {d}/{t} blocks done, finished={fin}")
+        irc, io, _ = run([ARGS.tradewar, "info", out])
+        check(irc == 0 and "UNFINISHED" in io.upper(),
+              f"{name}: `tradewar info` reads it and says it is unfinished (exit {irc})")
+        rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+        if check(rc == 0, f"{name}: --resume exits 0 (got {rc})"):
+            same_as(ref, out, name, h5diff=False)
+        else:
+            log(o)
+
+
+def interrupted(cfg, out, blocks=5):
+    """A run stopped with SIGTERM after a few blocks (exit 3)."""
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    if wait_blocks(p, out, blocks) is None:
+        raise SystemExit(f"could not make an interrupted file: {p.communicate()[0][-2000:]}")
+    for pid in ranks_of(p):
+        os.kill(pid, signal.SIGTERM)
+    o = p.communicate(timeout=60)[0]
+    if p.returncode != 3:
+        raise SystemExit(f"interrupted run exited {p.returncode}, not 3: {o[-2000:]}")
+    log(f"interrupted file {os.path.basename(out)}: {progress_str(out)}")
+    return out
+
+
+def refused(cmd, path, code, words, what, threads=1):
+    before = sha(path) if os.path.exists(path) else None
+    rc, o, dt = run(cmd, threads=threads)
+    after = sha(path) if os.path.exists(path) else None
+    msg = o.strip().splitlines()
+    first = next((m for m in msg if "error" in m.lower()), msg[0] if msg else "")
+    ok = check(rc == code, f"{what}: exit {code} (got {rc}): {first}")
+    missing = [w for w in words if w.lower() not in o.lower()]
+    ok &= check(not missing, f"{what}: the message names {words}" +
+                (f" (missing {missing})" if missing else ""))
+    ok &= check(before == after, f"{what}: the file is not modified")
+    return ok, dt
+
+
+def case_mismatch():
+    cfg = write_config("mm.yaml")
+    ref = reference(cfg)
+    out = interrupted(cfg, os.path.join(ARGS.work, "mm.h5"))
+    other = write_config("mm_other.yaml", seed=8)
+    refused(mpi_cmd(1, "run", other, "-o", out, "--resume", "-q"), out, 1,
+            ["config"], "--resume with another config")
+    refused(mpi_cmd(1, "run", cfg, "-o", out, "--resume", "--seed", "8", "-q"), out, 1,
+            ["seed", "7", "8"], "--resume with --seed 8")
+    refused(mpi_cmd(1, "run", cfg, "-o", out, "--resume", "-n", "2000", "-q"), out, 1,
+            ["samples", "1200", "2000"], "--resume with -n 2000")
+    refused(mpi_cmd(1, "run", cfg, "-o", out, "--resume", "--design", "mc", "-q"), out, 1,
+            ["design", "lhs", "mc"], "--resume with --design mc")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"after the refusals the right --resume exits 0 (got {rc})"):
+        same_as(ref, out, "resumed after refusals", h5diff=False)
+    else:
+        log(o)
+
+
+def case_corrupt():
+    cfg = write_config("cr.yaml")
+    part = interrupted(cfg, os.path.join(ARGS.work, "cr_part.h5"))
+    trunc = os.path.join(ARGS.work, "cr_trunc.h5")
+    shutil.copyfile(part, trunc)
+    os.truncate(trunc, os.path.getsize(part) // 2)
+    refused(mpi_cmd(2, "run", cfg, "-o", trunc, "--resume", "-q"), trunc, 2,
+            [os.path.basename(trunc)], "--resume on a truncated file")
+    refused([ARGS.tradewar, "info", trunc], trunc, 2, [os.path.basename(trunc)],
+            "info on a truncated file")
+    junk = os.path.join(ARGS.work, "cr_junk.h5")
+    with open(junk, "wb") as f:
+        f.write(os.urandom(100000))
+    refused(mpi_cmd(1, "run", cfg, "-o", junk, "--resume", "-q"), junk, 2,
+            [os.path.basename(junk)], "--resume on random bytes")
+    alien = os.path.join(ARGS.work, "cr_alien.h5")
+    with twh5.h5py.File(alien, "w") as f:
+        f["x"] = [1.0, 2.0]
+    refused(mpi_cmd(1, "run", cfg, "-o", alien, "--resume", "-q"), alien, 2,
+            [os.path.basename(alien), "tradewar"], "--resume on an HDF5 file that is not tradewar's")
+    # A result whose block_done says done but whose rows are gone cannot be
+    # detected without checksums; a damaged header can: zero the superblock.
+    zap = os.path.join(ARGS.work, "cr_zap.h5")
+    shutil.copyfile(part, zap)
+    with open(zap, "r+b") as f:
+        f.write(b"\0" * 64)
+    refused(mpi_cmd(1, "run", cfg, "-o", zap, "--resume", "-q"), zap, 2,
+            [os.path.basename(zap)], "--resume on a file with a zeroed superblock")
+
+
+def case_unwritable():
+    # 200 000 evaluations of 1 ms: minutes of work if it started; refusals take ~1 s.
+    cfg = write_config("uw.yaml", samples=200000, cost=1000)
+    os.chmod(cfg, 0o644)
+    limit = 20.0
+    afile = os.path.join(ARGS.work, "a_file")
+    open(afile, "w").close()
+    cases = [(os.path.join(afile, "out.h5"), "a parent that is a regular file", None),
+             ("/proc/tradewar_resume_test.h5", "a directory in /proc", None)]
+    ro = os.path.join(ARGS.work, "readonly")
+    os.makedirs(ro, exist_ok=True)
+    os.chmod(ro, 0o555)
+    if os.geteuid() == 0:
+        if shutil.which("setpriv"):
+            # root writes anywhere; the permission case runs as nobody
+            os.chmod(ARGS.work, 0o755)
+            cases.append((os.path.join(ro, "out.h5"), "a read-only directory (as nobody)",
+                          ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]))
+        else:
+            log("note: no setpriv: the read-only directory case needs a non-root user; skipped")
+    else:
+        cases.append((os.path.join(ro, "out.h5"), "a read-only directory", None))
+    for out, what, prefix in cases:
+        cmd = (prefix or []) + mpi_cmd(1, "run", cfg, "-o", out, "-q")
+        e = env()
+        if prefix:
+            e = {k: v for k, v in e.items() if not k.startswith("OMPI_ALLOW")}
+            e["HOME"] = "/tmp"
+        t0 = time.time()
+        p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=300)
+        dt = time.time() - t0
+        first = next((m for m in p.stdout.splitlines() if "error" in m.lower()), "")
+        check(p.returncode == 2, f"output in {what}: exit 2 (got {p.returncode}): {first}")
+        check(dt < limit, f"output in {what}: refused before any work ({dt:.1f} s < {limit:.0f} s)")
+        check(not os.path.exists(out), f"output in {what}: no file left")
+        check(os.path.basename(out) in p.stdout or os.path.dirname(out) in p.stdout,
+              f"output in {what}: the message names the path")
+    os.chmod(ro, 0o755)
+
+
+def case_exists():
+    cfg = write_config("ex.yaml")
+    ref = reference(cfg)
+    done = os.path.join(ARGS.work, "ex_done.h5")
+    shutil.copyfile(ref, done)
+    refused(mpi_cmd(1, "run", cfg, "-o", done, "-q"), done, 1, ["--resume", "--force"],
+            "run onto a finished result without --resume/--force")
+    text = os.path.join(ARGS.work, "ex_text.h5")
+    with open(text, "w") as f:
+        f.write("precious notes\n")
+    refused(mpi_cmd(1, "run", cfg, "-o", text, "-q"), text, 1, ["exists"],
+            "run onto a text file without --resume/--force")
+    # A finished run has nothing to resume; the file must stay as it is.
+    before = sha(done)
+    rc, o, _ = run(mpi_cmd(1, "run", cfg, "-o", done, "--resume", "-q"))
+    check(sha(done) == before, f"--resume on a finished file leaves it untouched (exit {rc}: "
+                               f"{o.strip().splitlines()[:1]})")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", text, "--force", "-q"))
+    if check(rc == 0, f"--force over the text file exits 0 (got {rc})"):
+        same_as(ref, text, "--force result", h5diff=False)
+    else:
+        log(o)
+
+
+CASES = {"kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
+         "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--tradewar", required=True)
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--h5diff", default=shutil.which("h5diff"))
+    ARGS = ap.parse_args()
+    ARGS.tradewar = os.path.abspath(ARGS.tradewar)
+    ARGS.work = os.path.abspath(ARGS.work)
+    if os.path.isdir(ARGS.work):
+        for root, dirs, _ in os.walk(ARGS.work):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+        shutil.rmtree(ARGS.work)
+    os.makedirs(ARGS.work)
+    t0 = time.time()
+    CASES[ARGS.case]()
+    log(f"{ARGS.case}: {len(FAILS)} failure(s) in {time.time() - t0:.0f} s")
+    for f in FAILS:
+        log(f"  FAILED: {f}")
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
