@@ -1,0 +1,485 @@
+/* Unit tests of the equilibrium solver (twm_solver.c): the identities of
+ * MODEL.md section 2 ("Identities the implementation must satisfy") and the
+ * critical-input nest. Data: tests/data/acr5 (5 x 1, synthetic) and
+ * tests/data/small4 (4 x 4 with a critical sector), plus random worlds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twm_data.h"
+#include "twm_solver.h"
+
+#define assert_near(a, b, tol)                                                              \
+    do {                                                                                    \
+        double a_ = (a), b_ = (b);                                                          \
+        if (!(fabs(a_ - b_) <= (tol)))                                                      \
+            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));     \
+    } while (0)
+
+#define assert_rel(a, b, tol) assert_near((a) / (b), 1.0, tol)
+
+static twm_data *load(const char *name)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s", TW_TEST_DATA_DIR, name);
+    twm_data *d = NULL;
+    tw_error err = {0};
+    int rc = twm_data_load(dir, &d, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    return d;
+}
+
+/* A shock with its own arrays: tau' = tau, dhat = That = 1. */
+typedef struct shock_buf {
+    double *tau, *dhat, *That;
+    twm_shock sh;
+} shock_buf;
+
+static void shock_init(shock_buf *b, const twm_data *d, double eps)
+{
+    size_t NNJ = d->N * d->N * d->J;
+    b->tau = malloc(NNJ * sizeof(double));
+    b->dhat = malloc(NNJ * sizeof(double));
+    b->That = malloc(d->N * d->J * sizeof(double));
+    assert_non_null(b->tau);
+    assert_non_null(b->dhat);
+    assert_non_null(b->That);
+    memcpy(b->tau, d->tau, NNJ * sizeof(double));
+    for (size_t x = 0; x < NNJ; x++)
+        b->dhat[x] = 1.0;
+    for (size_t x = 0; x < d->N * d->J; x++)
+        b->That[x] = 1.0;
+    b->sh = (twm_shock){.tau_new = b->tau, .dhat = b->dhat, .That = b->That, .theta = NULL,
+                        .eps_crm = eps};
+}
+
+static void shock_free(shock_buf *b)
+{
+    free(b->tau);
+    free(b->dhat);
+    free(b->That);
+}
+
+static void solve_ok(const twm_data *d, const twm_shock *sh, double tol, twm_solver_ws *ws,
+                     twm_result *r)
+{
+    twm_solver_opts o = {.tol = tol, .max_iter = 5000};
+    tw_error err = {0};
+    int rc = twm_solve(d, sh, &o, ws, r, &err);
+    if (rc)
+        fail_msg("twm_solve: %s", err.msg);
+    if (!r->converged)
+        fail_msg("not converged: residual %g after %d iterations", r->residual, r->iterations);
+    assert_true(r->residual < tol);
+}
+
+/* The trade-war shock of MODEL.md section 3 item 1 on regions 0 (US) and 1 (CN). */
+static void tradewar_tariffs(const twm_data *d, shock_buf *b)
+{
+    size_t N = d->N, J = d->J;
+    for (size_t j = 0; j < J; j++) {
+        b->tau[TWM_NIJ(N, J, 0, 1, j)] += 1.45;
+        b->tau[TWM_NIJ(N, J, 1, 0, j)] += 1.25;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+static void check_no_shock(const char *name, double eps)
+{
+    twm_data *d = load(name);
+    size_t N = d->N, J = d->J;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    assert_non_null(ws);
+    shock_buf b;
+    shock_init(&b, d, eps);
+    twm_result r;
+    solve_ok(d, &b.sh, 1e-12, ws, &r);
+    const double tol = 1e-12;
+    for (size_t n = 0; n < N; n++) {
+        assert_near(r.what[n], 1.0, tol);
+        assert_near(r.P[n], 1.0, tol);
+        assert_rel(r.I_new[n], d->I[n], tol);
+        if (d->R[n] > 0.0)
+            assert_rel(r.R_new[n], d->R[n], tol);
+        for (size_t j = 0; j < J; j++) {
+            assert_near(r.Phat[n * J + j], 1.0, tol);
+            if (d->X[n * J + j] > 0.0)
+                assert_rel(r.X_new[n * J + j], d->X[n * J + j], tol);
+            if (d->Y[n * J + j] > 0.0)
+                assert_rel(r.Y_new[n * J + j], d->Y[n * J + j], tol);
+            for (size_t i = 0; i < N; i++)
+                assert_near(r.pi_new[TWM_NIJ(N, J, n, i, j)], d->pi[TWM_NIJ(N, J, n, i, j)], tol);
+        }
+    }
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+static void test_no_shock(void **state)
+{
+    (void)state;
+    check_no_shock("acr5", 1.0);
+    check_no_shock("small4", 1.0);
+    check_no_shock("small4", 0.3); /* nest active */
+    check_no_shock("small4", 0.0);
+}
+
+/* Scaling every flow by a constant changes no hat. */
+static void test_scale_invariance(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    size_t N = d->N, J = d->J, NNJ = N * N * J;
+    double *Z = malloc(NNJ * sizeof *Z);
+    for (size_t x = 0; x < NNJ; x++)
+        Z[x] = 1000.0 * d->Z[x];
+    twm_data *d2 = NULL;
+    tw_error err = {0};
+    assert_int_equal(twm_data_from_arrays(N, J, Z, d->tau, d->gamma_io, d->theta, d->industrial,
+                                          d->critical, &d2, &err),
+                     TW_OK);
+    twm_solver_ws *ws = twm_solver_ws_alloc(d), *ws2 = twm_solver_ws_alloc(d2);
+    for (int e = 0; e < 2; e++) {
+        double eps = e ? 0.3 : 1.0;
+        shock_buf b;
+        shock_init(&b, d, eps);
+        tradewar_tariffs(d, &b);
+        b.dhat[TWM_NIJ(N, J, 0, 1, 3)] = 2.0; /* CRM from CN to US */
+        twm_result r, r2;
+        solve_ok(d, &b.sh, 1e-12, ws, &r);
+        solve_ok(d2, &b.sh, 1e-12, ws2, &r2);
+        for (size_t n = 0; n < N; n++) {
+            assert_rel(r2.what[n], r.what[n], 1e-10);
+            assert_rel(r2.P[n], r.P[n], 1e-10);
+            assert_rel(r2.I_new[n] / d2->I[n], r.I_new[n] / d->I[n], 1e-10);
+            for (size_t j = 0; j < J; j++) {
+                assert_rel(r2.Phat[n * J + j], r.Phat[n * J + j], 1e-10);
+                assert_rel(r2.X_new[n * J + j] / d2->X[n * J + j],
+                           r.X_new[n * J + j] / d->X[n * J + j], 1e-10);
+            }
+        }
+        for (size_t x = 0; x < NNJ; x++)
+            assert_near(r2.pi_new[x], r.pi_new[x], 1e-11);
+        shock_free(&b);
+    }
+    twm_solver_ws_free(ws);
+    twm_solver_ws_free(ws2);
+    twm_data_free(d2);
+    twm_data_free(d);
+    free(Z);
+}
+
+/* Adding up in the counterfactual: world exports = world imports, each
+ * region's deficit stays D (which needs labour markets to clear with the
+ * new shares), sum D' = 0, income identity, numeraire. */
+static void check_adding_up(const char *name, double eps)
+{
+    twm_data *d = load(name);
+    size_t N = d->N, J = d->J;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    shock_buf b;
+    shock_init(&b, d, eps);
+    tradewar_tariffs(d, &b);
+    if (d->crm >= 0)
+        for (size_t n = 0; n < N; n++)
+            if (n != 1)
+                b.dhat[TWM_NIJ(N, J, n, 1, (size_t)d->crm)] = 3.0;
+    b.That[1 * J + 0] = 0.95;
+    twm_result r;
+    solve_ok(d, &b.sh, 1e-11, ws, &r);
+    double wexp = 0.0, wimp = 0.0, sumD = 0.0, scale = 0.0, wva = 0.0, va = 0.0;
+    for (size_t n = 0; n < N; n++)
+        scale += d->VA[n];
+    for (size_t n = 0; n < N; n++) {
+        double imp_all = 0.0, y = 0.0, rev = 0.0;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++) {
+                size_t x = TWM_NIJ(N, J, n, i, j);
+                double z = r.pi_new[x] * r.X_new[n * J + j] / (1.0 + b.tau[x]);
+                imp_all += z;
+                rev += b.tau[x] * z;
+                if (i != n)
+                    wimp += z;
+                x = TWM_NIJ(N, J, i, n, j);
+                if (i != n)
+                    wexp += r.pi_new[x] * r.X_new[i * J + j] / (1.0 + b.tau[x]);
+            }
+        for (size_t j = 0; j < J; j++)
+            y += r.Y_new[n * J + j];
+        double Dn = imp_all - y;
+        assert_near(Dn, d->D[n], 1e-9 * scale);
+        assert_near(rev, r.R_new[n], 1e-12 * scale);
+        assert_near(r.I_new[n], r.what[n] * d->VA[n] + r.R_new[n] + d->D[n], 1e-12 * scale);
+        sumD += Dn;
+        wva += r.what[n] * d->VA[n];
+        va += d->VA[n];
+        if (eps == 1.0 || d->crm < 0) { /* labour market with the Cobb-Douglas shares */
+            double lab = 0.0;
+            for (size_t j = 0; j < J; j++)
+                lab += d->gamma_va[n * J + j] * r.Y_new[n * J + j];
+            assert_near(lab / (r.what[n] * d->VA[n]), 1.0, 1e-9);
+        }
+    }
+    assert_near(wexp, wimp, 1e-12 * scale);
+    assert_near(sumD, 0.0, 1e-9 * scale);
+    assert_near(wva, va, 1e-12 * va);
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+static void test_adding_up(void **state)
+{
+    (void)state;
+    check_adding_up("acr5", 1.0);
+    check_adding_up("small4", 1.0);
+    check_adding_up("small4", 0.3);
+    check_adding_up("small4", 1.7);
+}
+
+/* One sector: the real wage change is (pi'_nn/pi_nn)^(-1/(theta gamma_va)). */
+static double acr_max_error(const twm_data *d, const twm_result *r)
+{
+    size_t N = d->N;
+    double mx = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        size_t x = TWM_NIJ(N, 1, n, n, 0);
+        double f = pow(r->pi_new[x] / d->pi[x], -1.0 / (d->theta[0] * d->gamma_va[n]));
+        double e = fabs(r->what[n] / r->P[n] / f - 1.0);
+        if (e > mx)
+            mx = e;
+    }
+    return mx;
+}
+
+static void test_acr_acr5(void **state)
+{
+    (void)state;
+    twm_data *d = load("acr5");
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    shock_buf b;
+    shock_init(&b, d, 1.0);
+    tw_error err = {0};
+    int rc = twm_data_read_bilateral(d, TW_TEST_DATA_DIR "/acr5/tariffs_tradewar.csv", "rate", 0.0,
+                                     0, b.tau, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    assert_near(b.tau[TWM_NIJ(5, 1, 0, 1, 0)], 1.64, 0.0);
+    twm_result r;
+    solve_ok(d, &b.sh, 1e-10, ws, &r);
+    double e = acr_max_error(d, &r);
+    print_message("acr5 + tariffs_tradewar: max ACR relative error %.3e, %d iterations\n", e,
+                  r.iterations);
+    assert_true(e < 1e-8);
+    /* the shock matters: the US and China lose real wage */
+    assert_true(r.what[0] / r.P[0] < 1.0 - 1e-3);
+    assert_true(r.what[1] / r.P[1] < 1.0 - 1e-3);
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+static uint64_t rs = 12345;
+static double urand(void)
+{
+    rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rs >> 11) * 0x1.0p-53;
+}
+
+static void test_acr_random(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 5; rep++) {
+        size_t N = 3 + (size_t)rep * 2, J = 1;
+        double *Z = malloc(N * N * sizeof *Z), *tau = malloc(N * N * sizeof *tau);
+        double *g = malloc(N * sizeof *g), theta = 2.0 + 6.0 * urand(), size[16];
+        for (size_t n = 0; n < N; n++)
+            size[n] = 1.0 + 4.0 * urand();
+        for (size_t n = 0; n < N; n++) {
+            g[n] = 0.2 + 0.4 * urand();
+            for (size_t i = 0; i < N; i++) {
+                Z[n * N + i] = (n == i ? 10.0 : 1.0) * (0.5 + urand()) * size[n] * size[i];
+                tau[n * N + i] = n == i ? 0.0 : 0.2 * urand();
+            }
+        }
+        twm_data *d = NULL;
+        tw_error err = {0};
+        if (twm_data_from_arrays(N, J, Z, tau, g, &theta, NULL, NULL, &d, &err))
+            fail_msg("%s", err.msg);
+        twm_solver_ws *ws = twm_solver_ws_alloc(d);
+        shock_buf b;
+        shock_init(&b, d, 1.0);
+        for (size_t n = 0; n < N; n++)
+            for (size_t i = 0; i < N; i++)
+                if (n != i) {
+                    b.tau[n * N + i] = 1.5 * urand();
+                    b.dhat[n * N + i] = 0.7 + 0.8 * urand();
+                }
+        twm_result r;
+        solve_ok(d, &b.sh, 1e-10, ws, &r);
+        double e = acr_max_error(d, &r);
+        if (!(e < 1e-8))
+            fail_msg("random world %d (N = %zu): ACR relative error %g", rep, N, e);
+        shock_free(&b);
+        twm_solver_ws_free(ws);
+        twm_data_free(d);
+        free(Z);
+        free(tau);
+        free(g);
+    }
+}
+
+/* The nest: eps -> 1 from both sides approaches the Cobb-Douglas solution
+ * linearly; with eps < 1 a critical-input price shock hurts more. */
+static void solve_crm_shock(const twm_data *d, twm_solver_ws *ws, double eps, double *what,
+                            double *P, double *welfare)
+{
+    size_t N = d->N, J = d->J;
+    shock_buf b;
+    shock_init(&b, d, eps);
+    tradewar_tariffs(d, &b);
+    for (size_t n = 0; n < N; n++)
+        if (n != 1)
+            b.dhat[TWM_NIJ(N, J, n, 1, (size_t)d->crm)] = n == 0 ? 4.0 : 1.5;
+    twm_result r;
+    solve_ok(d, &b.sh, 1e-12, ws, &r);
+    for (size_t n = 0; n < N; n++) {
+        what[n] = r.what[n];
+        P[n] = r.P[n];
+        welfare[n] = r.I_new[n] / d->I[n] / r.P[n];
+    }
+    shock_free(&b);
+}
+
+static double maxdiff(const double *a, const double *b, size_t n)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < n; k++)
+        if (fabs(a[k] - b[k]) > m)
+            m = fabs(a[k] - b[k]);
+    return m;
+}
+
+static void test_nest_limit(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    assert_int_equal(d->crm, 3);
+    size_t N = d->N;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    double w1[8], P1[8], W1[8], w[8], P[8], W[8];
+    solve_crm_shock(d, ws, 1.0, w1, P1, W1);
+    const double eps_near[2] = {0.999, 1.001}, eps_far[2] = {0.99, 1.01};
+    for (int s = 0; s < 2; s++) {
+        solve_crm_shock(d, ws, eps_near[s], w, P, W);
+        double dn = maxdiff(w, w1, N) + maxdiff(P, P1, N) + maxdiff(W, W1, N);
+        solve_crm_shock(d, ws, eps_far[s], w, P, W);
+        double df = maxdiff(w, w1, N) + maxdiff(P, P1, N) + maxdiff(W, W1, N);
+        print_message("eps %.3f: distance to eps = 1 %.3e; eps %.2f: %.3e (ratio %.3f)\n",
+                      eps_near[s], dn, eps_far[s], df, dn / df);
+        assert_true(df > 1e-7);      /* the nest does something */
+        assert_true(dn < 1e-3);      /* close to the limit */
+        assert_true(dn / df > 0.08); /* O(|eps - 1|): ratio ~ 0.1 */
+        assert_true(dn / df < 0.12);
+    }
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+static void test_nest_hurts(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    double w1[8], P1[8], W1[8], w[8], P[8], W[8];
+    solve_crm_shock(d, ws, 1.0, w1, P1, W1);
+    solve_crm_shock(d, ws, 0.2, w, P, W);
+    print_message("US welfare change: eps = 1 %.4f%%, eps = 0.2 %.4f%%; real wage %.4f%% vs %.4f%%\n",
+                  100 * (W1[0] - 1), 100 * (W[0] - 1), 100 * (w1[0] / P1[0] - 1),
+                  100 * (w[0] / P[0] - 1));
+    assert_true(W[0] < W1[0]);
+    assert_true(w[0] / P[0] < w1[0] / P1[0]);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+/* Not converged within max_iter: TW_OK, converged = 0, the residual. */
+static void test_not_converged(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    shock_buf b;
+    shock_init(&b, d, 0.3);
+    tradewar_tariffs(d, &b);
+    twm_solver_opts o = {.tol = 1e-10, .max_iter = 2};
+    twm_result r;
+    tw_error err = {0};
+    assert_int_equal(twm_solve(d, &b.sh, &o, ws, &r, &err), TW_OK);
+    assert_int_equal(r.converged, 0);
+    assert_int_equal(r.iterations, 2);
+    assert_true(r.residual > 1e-10);
+    assert_true(isfinite(r.residual));
+    /* invalid shock values: a numerical error with a message */
+    b.dhat[5] = NAN;
+    assert_int_equal(twm_solve(d, &b.sh, &o, ws, &r, &err), TW_ENUMERIC);
+    assert_non_null(strstr(err.msg, "dhat"));
+    b.dhat[5] = 1.0;
+    b.That[2] = 0.0;
+    assert_int_equal(twm_solve(d, &b.sh, &o, ws, &r, &err), TW_ENUMERIC);
+    assert_non_null(strstr(err.msg, "That"));
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+/* A solve does not depend on what the workspace solved before. */
+static void test_deterministic(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    size_t N = d->N, J = d->J;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d), *ws2 = twm_solver_ws_alloc(d);
+    shock_buf a, b;
+    shock_init(&a, d, 0.3);
+    tradewar_tariffs(d, &a);
+    shock_init(&b, d, 0.1);
+    b.dhat[TWM_NIJ(N, J, 0, 1, 3)] = 5.0;
+    twm_result r1, r2;
+    solve_ok(d, &a.sh, 1e-10, ws, &r1);
+    double w[8], Ph[64];
+    memcpy(w, r1.what, N * sizeof(double));
+    memcpy(Ph, r1.Phat, N * J * sizeof(double));
+    solve_ok(d, &b.sh, 1e-10, ws2, &r2);
+    solve_ok(d, &a.sh, 1e-10, ws2, &r2);
+    assert_memory_equal(w, r2.what, N * sizeof(double));
+    assert_memory_equal(Ph, r2.Phat, N * J * sizeof(double));
+    shock_free(&a);
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_solver_ws_free(ws2);
+    twm_solver_ws_free(NULL);
+    twm_data_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_shock),      cmocka_unit_test(test_scale_invariance),
+        cmocka_unit_test(test_adding_up),     cmocka_unit_test(test_acr_acr5),
+        cmocka_unit_test(test_acr_random),    cmocka_unit_test(test_nest_limit),
+        cmocka_unit_test(test_nest_hurts),    cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_deterministic),
+    };
+    return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
+}
