@@ -216,6 +216,46 @@ static void test_base_counterfactual(void **st)
     tw_world_close(&w);
 }
 
+/* Transit route weights keep the total capacity and move it to partners
+ * that import more from China. */
+static void test_transit_weights(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t J = w.d->J;
+    twm_partner_info pi[3] = {{w.vnm, 0.10, 0.0, -1.0, 0},
+                              {w.eur, 0.10, 0.0, -1.0, 0},
+                              {w.row, 0.10, 0.0, -1.0, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 3;
+    spec.partners = pi;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    double direct[2], ratio[2];
+    for (int t = 0; t < 2; t++) {
+        spec.reroute_transit = t;
+        twm_scenario *sc;
+        tw_error err;
+        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        tw_world_war(&w);
+        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+        direct[t] = sw->direct_share[w.ele];
+        ratio[t] = sw->route_share[0 * J + w.ele] / sw->route_share[1 * J + w.ele];
+        twm_scen_ws_free(sw);
+        twm_scenario_free(sc);
+    }
+    /* equal route costs: only the total weight matters for the direct share */
+    assert_double_equal(direct[1], direct[0], 1e-12);
+    /* VNM imports a smaller share from China than EUR in the test world */
+    assert_true(ratio[1] < ratio[0]);
+    tw_world_close(&w);
+}
+
 /* A floor-exempt partner (Mexico and Canada in 2025) pays only its extra duty. */
 static void test_floor_exempt(void **st)
 {
@@ -604,6 +644,7 @@ static void test_config_errors(void **st)
     expect_config_error("model: tradewar\nsectors: {untariffed: [SRV]}\n",
                         "unknown sector code 'SRV'");
     expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
+    expect_config_error("model: tradewar\nreroute_weights: hubs\n", "reroute_weights");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",
                         "sectors.us_duty_share.CRM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {XXX: 0.5}}\n",
@@ -661,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_floor_exempt),
         cmocka_unit_test(test_us_duty_share),
         cmocka_unit_test(test_base_counterfactual),
+        cmocka_unit_test(test_transit_weights),
         cmocka_unit_test(test_relocation_shifters),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),

@@ -17,7 +17,7 @@
 #include "twm_solver.h"
 
 static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
-                                       "sectors", NULL};
+                                       "sectors", "reroute_weights", NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -558,6 +558,21 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     }
     spec.n_partners = P;
     spec.partners = pinfo;
+
+    /* reroute_weights: us_imports (MODEL.md) | transit */
+    tw_ynode rw = tw_ynode_get(ctx->root, "reroute_weights");
+    if (tw_ynode_ok(rw)) {
+        const char *v;
+        if ((rc = tw_ynode_string(rw, "reroute_weights", &v, err)))
+            goto done;
+        if (strcmp(v, "transit") == 0) {
+            spec.reroute_transit = 1;
+        } else if (strcmp(v, "us_imports") != 0) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us_imports, "
+                              "transit)", where(rw, "reroute_weights", w, sizeof w), v);
+            goto done;
+        }
+    }
     spec.tariffed = tariffed;
     spec.us_duty_share = share;
 

@@ -179,9 +179,28 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
         for (size_t i = 0; i < N; i++)
             if ((int)i != sc->us)
                 tot += d->Z[TWM_NIJ(N, J, sc->us, i, j)];
-        for (size_t a = 0; a < P; a++)
+        double msum = 0.0, hsum = 0.0;
+        for (size_t a = 0; a < P; a++) {
             sc->route_w[a * J + j] =
                 tot > 0.0 ? d->Z[TWM_NIJ(N, J, sc->us, sc->partner_region[a], j)] / tot : 0.0;
+            msum += sc->route_w[a * J + j];
+        }
+        if (spec->reroute_transit && msum > 0.0) {
+            /* transit hubs: weight m_a h_a, h_a = China's share of a's imports
+             * of j, rescaled so that the total capacity sum_a w_a is unchanged */
+            for (size_t a = 0; a < P; a++) {
+                const size_t ra = (size_t)sc->partner_region[a];
+                double ma = 0.0;
+                for (size_t i = 0; i < N; i++)
+                    if (i != ra)
+                        ma += d->Z[TWM_NIJ(N, J, ra, i, j)];
+                const double h = ma > 0.0 ? d->Z[TWM_NIJ(N, J, ra, sc->cn, j)] / ma : 0.0;
+                sc->route_w[a * J + j] *= h;
+                hsum += sc->route_w[a * J + j];
+            }
+            for (size_t a = 0; a < P; a++)
+                sc->route_w[a * J + j] = hsum > 0.0 ? sc->route_w[a * J + j] * msum / hsum : 0.0;
+        }
         sc->tariffed[j] = spec->tariffed ? (spec->tariffed[j] != 0) : 1;
         sc->us_share[j] = spec->us_duty_share ? spec->us_duty_share[j] : 1.0;
         if (!(sc->us_share[j] >= 0.0 && sc->us_share[j] <= 1.0)) {

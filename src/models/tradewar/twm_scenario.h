@@ -99,6 +99,9 @@ typedef struct twm_scenario_spec {
     const double *us_duty_share; /* [J] in [0,1]: share of the additional US duties
                                     (mechanisms 1, 2, 4) levied in the sector, for
                                     exemptions (Annex II, electronics); NULL = 1 */
+    int reroute_transit;        /* route weights: 0 = partner's share of US imports
+                                   (MODEL.md); 1 = the same total, redistributed in
+                                   proportion to China's share of the partner's imports */
     const double *tau_base;     /* [N*N*J] base counterfactual tariffs, NULL = data tau */
     const double *dhat_base;    /* [N*N*J] base counterfactual trade costs, NULL = 1 */
 } twm_scenario_spec;
