@@ -24,7 +24,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from . import __version__
-from .loader import DEFAULT_MEMORY_BYTES, AnalysisError, ResultFile
+from .loader import DEFAULT_MEMORY_BYTES, AnalysisError, ResultFile, parse_target
 from .summary import format_table, summary_table
 
 PROG = "tradewar-analyze"
@@ -55,8 +55,6 @@ def _outcome_filter(rf: ResultFile, names: Optional[Sequence[str]]):
     """Split --outcome values into outcome names and optional element filters."""
     if not names:
         return None, None
-    from .plots import parse_target
-
     outs, elems = [], {}
     for text in names:
         bare = "[" not in text

@@ -503,6 +503,42 @@ class ResultFile:
         return str(self.attrs.get("config", ""))
 
 
+@dataclass(frozen=True)
+class Target:
+    """One element of an outcome: ``name`` and its element label ("" for scalars)."""
+
+    name: str
+    element: str = ""
+
+    def __str__(self) -> str:
+        return "%s[%s]" % (self.name, self.element) if self.element else self.name
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe form: ``welfare_pct_USA``."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self).replace("[", "_").rstrip("]"))
+
+
+def parse_target(rf: ResultFile, text: str) -> Target:
+    """Parse ``name`` or ``name[ELEMENT]`` (element ``USA`` or ``USA/MAN``)
+    and check it against the file; a bare array outcome means its first element."""
+    m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([^\]]*?)\s*\])?\s*", text)
+    if not m:
+        raise AnalysisError("cannot parse outcome %r (use NAME or NAME[LABEL])" % text)
+    info = rf.info(m.group(1))
+    labels = info.element_labels()
+    elem = m.group(2) or ""
+    if info.is_scalar:
+        if elem:
+            raise AnalysisError("outcome %s is a scalar; it has no element [%s]" % (info.name, elem))
+        return Target(info.name)
+    if not elem:
+        elem = labels[0]
+    if elem not in labels:
+        raise AnalysisError("outcome %s has no element [%s] (has: %s)" % (info.name, elem, ", ".join(labels)))
+    return Target(info.name, elem)
+
+
 def open_result(path: str, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> ResultFile:
     """Open and validate a result file (see ResultFile)."""
     return ResultFile(path, memory_bytes=memory_bytes)

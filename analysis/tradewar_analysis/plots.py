@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats as sstats
 
-from .loader import AnalysisError, ResultFile, VariableInfo
+from .loader import AnalysisError, ResultFile, Target, VariableInfo, parse_target
 from .summary import Z95, OutcomeSummary, outcome_summary
 
 #: Rows used for scatter plots, Spearman and SRRC (a prefix of the finished samples).
@@ -48,42 +48,6 @@ PRETTY = {
     "us_crm_price_pct": "US price of critical minerals",
     "relocated_capacity_value": "Capacity relocated out of China",
 }
-
-
-@dataclass(frozen=True)
-class Target:
-    """One element of an outcome: ``name`` and its element label ("" for scalars)."""
-
-    name: str
-    element: str = ""
-
-    def __str__(self) -> str:
-        return "%s[%s]" % (self.name, self.element) if self.element else self.name
-
-    @property
-    def slug(self) -> str:
-        """A file-name-safe form: ``welfare_pct_USA``."""
-        return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self).replace("[", "_").rstrip("]"))
-
-
-def parse_target(rf: ResultFile, text: str) -> Target:
-    """Parse ``name`` or ``name[ELEMENT]`` (element ``USA`` or ``USA/MAN``)
-    and check it against the file; a bare array outcome means its first element."""
-    m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([^\]]*?)\s*\])?\s*", text)
-    if not m:
-        raise AnalysisError("cannot parse outcome %r (use NAME or NAME[LABEL])" % text)
-    info = rf.info(m.group(1))
-    labels = info.element_labels()
-    elem = m.group(2) or ""
-    if info.is_scalar:
-        if elem:
-            raise AnalysisError("outcome %s is a scalar; it has no element [%s]" % (info.name, elem))
-        return Target(info.name)
-    if not elem:
-        elem = labels[0]
-    if elem not in labels:
-        raise AnalysisError("outcome %s has no element [%s] (has: %s)" % (info.name, elem, ", ".join(labels)))
-    return Target(info.name, elem)
 
 
 def _element_index(info: VariableInfo, element: str) -> int:
@@ -142,7 +106,7 @@ def default_sensitivity_target(rf: ResultFile) -> Optional[Target]:
 
 def title_of(info: VariableInfo, element: str = "") -> str:
     """A readable title: pretty name (if known), element, and the raw name."""
-    pretty = PRETTY.get(info.name)
+    pretty = PRETTY.get(info.name) or (info.description[:1].upper() + info.description[1:])
     if pretty:
         base = "%s, %s" % (pretty, element) if element else pretty
         return "%s  (%s)" % (base, info.display_name(element))
@@ -232,7 +196,7 @@ def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSumm
         ax.legend(fontsize=8, loc="best", frameon=False)
     ax.set_title(title_of(info, target.element), fontsize=11)
     ax.set_xlabel(axis_label(info, target.element))
-    ax.set_ylabel("probability density (1/%s)" % info.units if info.units and info.units != "1"
+    ax.set_ylabel("probability density (per %s)" % info.units if info.units and info.units != "1"
                   else "probability density")
     ax.grid(alpha=0.25)
     return fig
@@ -298,7 +262,8 @@ def plot_intervals(rf: ResultFile, items: Sequence[Tuple[str, str]], title: str,
     ax.set_xlabel("change (%s)" % "/".join(sorted(u for u in units if u)) if units else "value")
     ax.set_title(title, fontsize=11)
     ax.set_ylim(-0.6, len(items) - 0.2)
-    ax.margins(x=0.04)
+    ax.use_sticky_edges = False  # bars pin the limits to their left edges otherwise
+    ax.margins(x=0.05)
     ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(items) > 2 else -0.3),
               frameon=False)
     ax.grid(axis="x", alpha=0.25)
@@ -351,7 +316,7 @@ def plot_scatter(rf: ResultFile, target: Target, max_points: int = DEFAULT_SENSI
     ncol = min(3, max(1, len(order)))
     nrow = max(1, -(-len(order) // ncol))
     fig = _new_figure(3.4 * ncol + 0.6, 3.0 * nrow + 0.8)
-    fig.suptitle("%s vs. parameters (%d samples; |Spearman rho| largest first)"
+    fig.suptitle("%s vs. parameters (%d samples; largest |Spearman \u03c1| first)"
                  % (info.display_name(target.element), y.size), fontsize=11)
     if not order:
         ax = fig.add_subplot()
@@ -370,7 +335,7 @@ def plot_scatter(rf: ResultFile, target: Target, max_points: int = DEFAULT_SENSI
         ax.set_xlabel(with_units(p, pinfo.units), fontsize=9)
         if i % ncol == 0:
             ax.set_ylabel(axis_label(info, target.element), fontsize=9)
-        ax.set_title("rho = %+.2f" % rho[p], fontsize=10)
+        ax.set_title("Spearman \u03c1 = %+.2f" % rho[p], fontsize=10)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.25)
     return fig
@@ -402,7 +367,7 @@ def plot_tornado(rf: ResultFile, target: Target, max_points: int = DEFAULT_SENSI
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_xlabel("SRRC (standardised rank regression coefficient)\nblue: parameter raises the outcome, red: lowers it",
                   fontsize=9)
-    ax.set_title("Sensitivity of %s\n(%d samples, rank R^2 = %.2f)"
+    ax.set_title("Sensitivity of %s\n(%d samples, rank regression R\u00b2 = %.2f)"
                  % (title_of(info, target.element), y.size, r2), fontsize=10)
     ax.grid(axis="x", alpha=0.25)
     return fig
@@ -464,7 +429,7 @@ def plot_convergence(rf: ResultFile, target: Target) -> Figure:
         ax.fill_between(k, m - h, m + h, color=COLORS[0], alpha=0.25, linewidth=0, label="95% confidence band")
         ax.plot(k, m, color=COLORS[0], linewidth=1.5, label="running mean")
         ax.axhline(m[-1], color="black", linestyle="--", linewidth=1.0,
-                   label="final mean %.4g +- %.2g" % (m[-1], h[-1]))
+                   label="final mean %.4g \u00b1 %.2g" % (m[-1], h[-1]))
         ax.set_xscale("log")
         ax.legend(fontsize=8, frameon=False)
         # Keep the early, wide bands from flattening the end of the curve.
@@ -499,6 +464,11 @@ def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = N
     tornado and convergence figures (default: ``default_sensitivity_target``).
     """
     rf.require_samples()
+    if targets:  # check the names before drawing anything
+        tlist = [parse_target(rf, t) for t in targets]
+    else:
+        d = default_sensitivity_target(rf)
+        tlist = [d] if d else []
     os.makedirs(outdir, exist_ok=True)
     written: List[PlotFile] = []
     cache: Dict[str, OutcomeSummary] = {}
@@ -524,11 +494,6 @@ def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = N
         emit(plot_intervals(rf, cn, "China's exports by destination (change, %)", {n: summ(n) for n, _ in cn}),
              "cn_exports_by_destination.png", "China's exports by destination",
              "Median (bar), mean (dot) and 25-75%, 5-95%, 1-99% ranges of China's export changes.")
-    if targets:
-        tlist = [parse_target(rf, t) for t in targets]
-    else:
-        d = default_sensitivity_target(rf)
-        tlist = [d] if d else []
     for t in tlist:
         data = read_element(rf, t, rf.parameters, max_points) if rf.parameters else None
         if data is not None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .loader import ResultFile
-from .plots import PlotFile, headline_targets, make_plots
+from .plots import PlotFile, headline_targets, make_plots, parse_target
 from .summary import format_table, formatted_cells, summary_table
 from . import __version__
 
@@ -64,6 +64,8 @@ def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] =
                  recompute: bool = False) -> List[str]:
     """Write the report folder; returns the paths of index.html and index.md."""
     rf.require_samples()
+    for t in targets or ():  # check the names before writing anything
+        parse_target(rf, t)
     os.makedirs(outdir, exist_ok=True)
     plots: List[PlotFile] = make_plots(rf, outdir, targets=targets, recompute=recompute)
     full = summary_table(rf, recompute=recompute)
