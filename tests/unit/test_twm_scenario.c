@@ -645,6 +645,8 @@ static void test_config_errors(void **st)
                         "unknown sector code 'SRV'");
     expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
     expect_config_error("model: tradewar\nreroute_weights: hubs\n", "reroute_weights");
+    expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"
+                        "  VNM: {reciprocal: 0.46}\n", "VNM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",
                         "sectors.us_duty_share.CRM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {XXX: 0.5}}\n",

@@ -548,11 +548,16 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
                                   where(vn, path, w, sizeof w));
                 goto done;
             }
-            if (has_comp[a]) {
-                tw_dist_free(&pcomp[a]);
-                has_comp[a] = 0;
+            if (has_comp[a] & 2) {
+                snprintf(path, sizeof path, "partners.%s", code);
+                rc = tw_error_set(err, TW_ECONFIG, "%s: partner '%s' given twice",
+                                  where(kn, path, w, sizeof w), code);
+                goto done;
             }
-            if ((rc = read_partner(vn, code, &pinfo[a], &pcomp[a], &has_comp[a], err)))
+            int got = 0;
+            rc = read_partner(vn, code, &pinfo[a], &pcomp[a], &got, err);
+            has_comp[a] = got | 2; /* bit 0: a compliance dist, bit 1: seen */
+            if (rc)
                 goto done;
         }
     }
@@ -647,7 +652,7 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         snprintf(name, sizeof name, "compliance_%s", code);
         snprintf(desc, sizeof desc, "alignment of %s with US demands in [0,1] (MODEL.md 3.3)",
                  code);
-        if (has_comp[a]) {
+        if (has_comp[a] & 1) {
             rc = tw_params_add(m->params, name, "fraction", desc, &pcomp[a], err);
         } else {
             const double bp[4] = {2.0, 2.0, 0.0, 1.0};
@@ -685,9 +690,9 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     m->schema.baseline = m->baseline;
 
 done:
-    if (pcomp)
-        for (size_t a = 0; a < N && m->data; a++)
-            if (has_comp[a])
+    if (pcomp && has_comp)
+        for (size_t a = 0; a < m->N; a++)
+            if (has_comp[a] & 1)
                 tw_dist_free(&pcomp[a]);
     free(pcomp);
     free(has_comp);
