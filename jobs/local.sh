@@ -1,0 +1,160 @@
+#!/bin/bash
+# local.sh: run tradewar on a workstation or a single interactive node, with
+# MPI ranks x OpenMP threads chosen from the cores available, then print where
+# the results are and `tradewar info` of the file.
+#
+# Usage:
+#   jobs/local.sh CONFIG [OUT.h5] [extra tradewar run args...]
+#   jobs/local.sh configs/default.yaml results/quick.h5 -n 2000 --seed 3
+#   TW_RANKS=2 TW_THREADS=4 jobs/local.sh CONFIG
+#   TW_DRY_RUN=1 jobs/local.sh CONFIG        # print the command, run nothing
+#
+# Resources: the cores this process may use (`nproc`: it honours taskset and
+# cgroup/container CPU limits). Layout, unless TW_RANKS/TW_THREADS say
+# otherwise:
+#   ranks   = ceil(cores / 8)          1 rank up to 8 cores, 2 up to 16, ...
+#   threads = cores / ranks (rounded down, at least 1)
+#   e.g. 2 cores: 1 x 2;  8: 1 x 8;  12: 2 x 6;  16: 2 x 8;  64: 8 x 8.
+# Why few ranks: the threads of a rank share the model's read-only data and
+# scratch is per thread, so threads cost little memory; every rank holds its
+# own copy of the model data and joins a collective HDF5 write per block, and
+# only one thread per rank may call HDF5. About 8 threads per rank keeps one
+# rank per socket/NUMA region on common machines. If TW_RANKS is given alone,
+# threads = cores / ranks; if TW_THREADS alone, ranks = cores / threads.
+#
+# Inputs (arguments win over environment variables):
+#   TW_CONFIG    the YAML config (first argument)                      required
+#   TW_OUT       the output file (second argument); default: the config's
+#                `output:`, else tradewar's default (results/<config name>.h5)
+#   TW_SAMPLES   -n;  TW_SEED --seed;  TW_DESIGN --design
+#   TW_RUN_ARGS  more `tradewar run` arguments ("--resume", "--force", "-q")
+#   TW_RANKS, TW_THREADS   the layout (see above)
+#   TRADEWAR     the binary; default: `tradewar` on PATH, else the build tree
+#                next to this script (build*/src/tradewar), else ../../../bin
+#                of an installed share/tradewar/jobs
+#   MPIEXEC      the launcher (default mpiexec); with Open MPI the script adds
+#                --bind-to none (threads need the cores, not one core per rank)
+#                and, when run as root, --allow-run-as-root
+#
+# Ctrl-C (or SIGTERM) asks tradewar to finish the current block and stop
+# (exit 3); run the same command with TW_RUN_ARGS=--resume to continue.
+# Exit status: tradewar's (0 done, 1 usage/config, 2 data/runtime,
+# 3 interrupted but resumable).
+set -uo pipefail
+
+die() { echo "local.sh: error: $*" >&2; exit 1; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+find_binary() {
+    if [[ -n ${TRADEWAR:-} ]]; then
+        [[ -x $TRADEWAR ]] || die "TRADEWAR=$TRADEWAR is not an executable"
+        printf '%s\n' "$TRADEWAR"; return
+    fi
+    if command -v tradewar >/dev/null 2>&1; then command -v tradewar; return; fi
+    local b
+    for b in "$here"/../build/src/tradewar "$here"/../build*/src/tradewar "$here"/../../../bin/tradewar; do
+        if [[ -x $b ]]; then readlink -f "$b"; return; fi
+    done
+    die "tradewar not found: build it (cmake --build build), put it on PATH or set TRADEWAR=/path/to/tradewar"
+}
+
+config=${1:-${TW_CONFIG:-}}
+[[ -n $config ]] || die "usage: jobs/local.sh CONFIG [OUT.h5] [tradewar run args...]"
+[[ -r $config ]] || die "cannot read config '$config'"
+shift $(( $# > 0 ? 1 : 0 ))
+out=${TW_OUT:-}
+if [[ $# -gt 0 && $1 != -* ]]; then out=$1; shift; fi
+
+tw=$(find_binary) || exit 1
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+ranks=${TW_RANKS:-}
+threads=${TW_THREADS:-}
+for v in "$ranks" "$threads"; do
+    [[ -z $v || $v =~ ^[1-9][0-9]*$ ]] || die "TW_RANKS/TW_THREADS must be positive integers, not '$v'"
+done
+if [[ -z $ranks && -z $threads ]]; then
+    ranks=$(( (cores + 7) / 8 ))
+    threads=$(( cores / ranks ))
+elif [[ -z $threads ]]; then
+    threads=$(( cores / ranks )); (( threads >= 1 )) || threads=1
+elif [[ -z $ranks ]]; then
+    ranks=$(( cores / threads )); (( ranks >= 1 )) || ranks=1
+fi
+(( ranks * threads <= cores )) ||
+    echo "local.sh: note: $ranks ranks x $threads threads on $cores cores: oversubscribed, expect it to be slow" >&2
+
+args=(run "$config")
+[[ -n $out ]] && args+=(-o "$out")
+[[ -n ${TW_SAMPLES:-} ]] && args+=(-n "$TW_SAMPLES")
+[[ -n ${TW_SEED:-} ]] && args+=(--seed "$TW_SEED")
+[[ -n ${TW_DESIGN:-} ]] && args+=(--design "$TW_DESIGN")
+# shellcheck disable=SC2206  # TW_RUN_ARGS is a list of words on purpose
+[[ -n ${TW_RUN_ARGS:-} ]] && args+=($TW_RUN_ARGS)
+args+=("$@")
+
+mpiexec=${MPIEXEC:-mpiexec}
+launch=()
+if command -v "$mpiexec" >/dev/null 2>&1; then
+    launch=("$mpiexec" -n "$ranks")
+    if "$mpiexec" --version 2>&1 | grep -q 'Open MPI\|OpenRTE'; then
+        # Open MPI binds each of <= 2 ranks to one core by default: the threads
+        # of a rank would share it.
+        launch+=(--bind-to none)
+        (( ranks > cores )) && launch+=(--oversubscribe)
+        [[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
+    fi
+elif (( ranks == 1 )); then
+    echo "local.sh: note: no $mpiexec; running one process without it" >&2
+else
+    die "no MPI launcher '$mpiexec' (install openmpi-bin or set MPIEXEC)"
+fi
+export OMP_NUM_THREADS=$threads
+export OMP_PROC_BIND=${OMP_PROC_BIND:-spread}
+
+echo "local.sh: $cores cores -> $ranks ranks x $threads threads; $tw"
+echo "local.sh: ${launch[*]} $tw ${args[*]}"
+[[ -n ${TW_DRY_RUN:-} ]] && exit 0
+
+# `cmd & wait`: the traps run at once; SIGUSR1 makes mpiexec pass the stop on
+# to every rank (a SIGTERM to Open MPI's mpiexec ends with exit 1, not 3).
+child=""
+# shellcheck disable=SC2317  # called from the traps
+stop() {
+    echo "local.sh: SIG$1: asking tradewar to finish its current block and stop" >&2
+    [[ -n $child ]] && kill -USR1 "$child" 2>/dev/null
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+# Own session for the run: a Ctrl-C on the terminal reaches this script only,
+# which stops the run cleanly; Open MPI's mpiexec, hit by SIGINT itself,
+# would stop it too but exit 1.
+detach=()
+command -v setsid >/dev/null 2>&1 && detach=(setsid)
+start=$(date +%s)
+"${detach[@]}" "${launch[@]}" "$tw" "${args[@]}" </dev/null &
+child=$!
+while :; do
+    wait "$child"; rc=$?
+    (( rc > 128 )) || break
+    if kill -0 "$child" 2>/dev/null; then continue; fi
+    wait "$child"; rc2=$?; (( rc2 == 127 )) || rc=$rc2; break
+done
+child=""
+echo "local.sh: tradewar exited $rc after $(( $(date +%s) - start )) s"
+
+# Where the results are: -o if given, else what tradewar printed it used.
+if [[ -z $out ]]; then
+    out=$(sed -n 's/^output:[[:space:]]*\([^#]*[^#[:space:]]\).*/\1/p' "$config" | head -n 1)
+    if [[ -n $out && $out != /* ]]; then out=$(dirname "$config")/$out; fi
+    [[ -n $out ]] || out=results/$(basename "${config%.*}").h5
+fi
+if [[ -f $out ]]; then
+    echo "local.sh: results: $(readlink -f "$out")"
+    "$tw" info "$out"
+fi
+case $rc in
+0) ;;
+3) echo "local.sh: interrupted; continue with: TW_RUN_ARGS=--resume $0 $config${out:+ $out}" >&2 ;;
+*) echo "local.sh: tradewar failed (exit $rc)" >&2 ;;
+esac
+exit "$rc"
