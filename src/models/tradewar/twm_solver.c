@@ -205,7 +205,7 @@ struct twm_solver_ws {
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
-    double *lw, *what, *lwg, *lw_best, *step; /* [N] */
+    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N] */
     double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
     double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
@@ -219,7 +219,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + 2 * J + 6 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+    size_t total = 5 * NNJ + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
                    aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
@@ -244,6 +244,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->what, N);
     TAKE(ws->lwg, N);
     TAKE(ws->lw_best, N);
+    TAKE(ws->lwg_new, N);
     TAKE(ws->step, N);
     TAKE(ws->I, N);
     TAKE(ws->lP, NJ);
@@ -612,8 +613,9 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
                 double p = d->pi[x];
                 if (p > 0.0) {
                     double T = shock->That ? shock->That[i * J + j] : 1.0;
-                    double lk = log1p(tn) - log1p(d->tau[x]) + log(dh);
-                    ws->A[x] = lk == 0.0 ? p * T : p * T * exp(-ws->theta[j] * lk);
+                    /* kappahat^-theta; most cells are unchanged: no exp/log there */
+                    double kap = (1.0 + tn) / (1.0 + d->tau[x]) * dh;
+                    ws->A[x] = kap == 1.0 ? p * T : p * T * exp(-ws->theta[j] * log(kap));
                 } else {
                     ws->A[x] = 0.0;
                 }
@@ -691,10 +693,20 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         }
         tin = clampd(INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
         for (size_t n = 0; n < N; n++)
-            ws->lwg[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
-        normalise(d, ws->lwg);
-        aa_step(&ws->aa_out, ws->lw, ws->lwg, NULL);
+            ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
+        normalise(d, ws->lwg_new);
+        memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
+        aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
         normalise(d, ws->lw);
+        /* predictor for the warm start of the inner solves: a region's
+         * prices and spending move roughly with its wage */
+        for (size_t n = 0; n < N; n++) {
+            double dl = ws->lw[n] - ws->lwg[n], f = exp(dl);
+            for (size_t j = 0; j < J; j++) {
+                ws->lP[n * J + j] += dl;
+                ws->X[n * J + j] *= f;
+            }
+        }
         it++;
     }
 
