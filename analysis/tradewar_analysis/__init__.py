@@ -12,5 +12,8 @@ Modules:
 
 __version__ = "0.1.0"
 
+__all__ = ["AnalysisError", "ResultFile", "VariableInfo", "open_result", "OutcomeSummary", "outcome_summary",
+           "summary_table", "__version__"]
+
 from .loader import AnalysisError, ResultFile, VariableInfo, open_result  # noqa: F401
 from .summary import OutcomeSummary, outcome_summary, summary_table  # noqa: F401

@@ -124,7 +124,8 @@ def plot_overlay(files: Sequence[ResultFile], labels: Sequence[str], target: Tar
         ax.legend(fontsize=8, frameon=False, title="file (dashed: mean)", title_fontsize=8)
     ax.set_title("%s: distributions compared" % title_of(info, target.element), fontsize=10)
     ax.set_xlabel(axis_label(info, target.element))
-    ax.set_ylabel("probability density")
+    ax.set_ylabel("probability density (per %s)" % info.units if info.units and info.units != "1"
+                  else "probability density")
     ax.grid(alpha=0.25)
     return fig
 

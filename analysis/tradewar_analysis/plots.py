@@ -14,7 +14,6 @@ Statistics use converged samples with finite values only, like /summary.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -433,7 +432,7 @@ def plot_convergence(rf: ResultFile, target: Target) -> Figure:
         ax.set_xscale("log")
         ax.legend(fontsize=8, frameon=False)
         # Keep the early, wide bands from flattening the end of the curve.
-        tail = k >= max(10, k[-1] // 100)
+        tail = k >= max(10, k[-1] // 1000)
         if tail.any():
             lo, hi = float(np.min((m - h)[tail])), float(np.max((m + h)[tail]))
             pad = 0.15 * (hi - lo if hi > lo else abs(m[-1]) + 1e-12)
@@ -441,7 +440,7 @@ def plot_convergence(rf: ResultFile, target: Target) -> Figure:
     ax.set_xlabel("number of converged samples, in sample order (log scale)")
     ax.set_ylabel("mean of %s" % axis_label(info, target.element))
     ax.set_title("Convergence of the mean of %s" % title_of(info, target.element), fontsize=10)
-    ax.grid(alpha=0.25, which="both")
+    ax.grid(alpha=0.25)
     return fig
 
 

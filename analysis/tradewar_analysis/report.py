@@ -13,7 +13,6 @@ import html
 import os
 from typing import List, Optional, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .loader import ResultFile

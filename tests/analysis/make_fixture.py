@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import h5py
 import numpy as np

@@ -11,7 +11,6 @@ import os
 
 import h5py
 import numpy as np
-import pytest
 
 from checks import assert_one_error_line, assert_png_ok, assert_table_equals_stored, parse_markdown, read_csv
 from conftest import run_cli
