@@ -25,6 +25,14 @@ Cases (one ctest test each):
   exists      an existing file (finished result, text file) without --resume or
               --force: exit 1, untouched; --resume on a finished file: refused,
               untouched; --force: overwritten with the right result
+  local       jobs/local.sh: the layout it picks, a full run, Ctrl-C (SIGINT to its
+              process group) gives exit 3, TW_RUN_ARGS=--resume finishes it identical
+              to an uninterrupted run
+  pbs         jobs/pbs/*.pbs in a simulated PBS environment (PBS_* variables, a node
+              file, stand-in qsub/qstat; no PBS server here): hybrid.pbs, one array
+              subjob, and long.pbs whose timer stops the run before the "walltime" and
+              submits a continuation (qsub -W depend=afterany -v ...); the
+              continuations are run until the chain ends: identical result
 """
 import argparse
 import hashlib
@@ -165,13 +173,13 @@ def sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def reference(cfg, name="ref.h5"):
+def reference(cfg, name="ref.h5", ranks=2):
     out = os.path.join(ARGS.work, name)
-    rc, o, dt = run(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    rc, o, dt = run(mpi_cmd(ranks, "run", cfg, "-o", out, "-q"))
     if rc != 0:
         log(o)
         raise SystemExit(f"the uninterrupted reference run failed (exit {rc})")
-    log(f"uninterrupted reference run: {dt:.1f} s, 2 ranks x 1 thread")
+    log(f"uninterrupted reference run: {dt:.1f} s, {ranks} ranks x 1 thread")
     return out
 
 
@@ -432,8 +440,141 @@ def case_exists():
         log(o)
 
 
+def case_local():
+    script = os.path.join(ARGS.jobs, "local.sh")
+    cfg = write_config("loc.yaml", samples=4000, cost=1000)
+    ref = reference(cfg, ranks=1)
+    e = env()
+    del e["OMP_NUM_THREADS"]
+    e["TRADEWAR"] = ARGS.tradewar
+    e["MPIEXEC"] = ARGS.mpiexec
+    p = subprocess.run([script, cfg], env=dict(e, TW_DRY_RUN="1"), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    cores = os.cpu_count() if not hasattr(os, "sched_getaffinity") else len(os.sched_getaffinity(0))
+    ranks = (cores + 7) // 8
+    want = f"{cores} cores -> {ranks} ranks x {cores // ranks} threads"
+    check(p.returncode == 0 and want in p.stdout, f"local.sh picks '{want}' (dry run): "
+                                                  f"{p.stdout.strip().splitlines()[:1]}")
+    out = os.path.join(ARGS.work, "loc.h5")
+    # SIGINT to the process group, as Ctrl-C on a terminal does.
+    p = subprocess.Popen([script, cfg, out, "-q"], env=e, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    got = wait_blocks(p, out, 5)
+    if got is None:
+        check(False, f"local.sh: the run ended before 5 blocks: {p.communicate()[0][-2000:]}")
+        return
+    os.killpg(p.pid, signal.SIGINT)
+    o = p.communicate(timeout=60)[0]
+    check(p.returncode == 3, f"local.sh: Ctrl-C after {got[0]} blocks gives exit 3 (got {p.returncode})")
+    check("--resume" in o, "local.sh: says how to continue")
+    p = subprocess.run([script, cfg, out, "-q"], env=dict(e, TW_RUN_ARGS="--resume"),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check(p.returncode == 0, f"local.sh with TW_RUN_ARGS=--resume exits 0 (got {p.returncode})"):
+        same_as(ref, out, "local.sh interrupted and resumed", h5diff=False)
+        check("results: " in p.stdout and "progress" in p.stdout,
+              "local.sh prints where the results are and `tradewar info`")
+    else:
+        log(p.stdout[-3000:])
+
+
+def case_pbs():
+    import json
+    import shlex
+    pbs = os.path.join(ARGS.jobs, "pbs")
+    fake = os.path.join(ARGS.work, "fakebin")
+    os.makedirs(fake)
+    qlog = os.path.join(ARGS.work, "qsub.jsonl")
+    with open(os.path.join(fake, "qsub"), "w") as f:
+        f.write("#!/usr/bin/python3\nimport json, sys\n"
+                f"n = sum(1 for _ in open({qlog!r})) if __import__('os').path.exists({qlog!r}) else 0\n"
+                f"open({qlog!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+                "print(f'{200 + n}.fakepbs')\n")
+    with open(os.path.join(fake, "qstat"), "w") as f:   # walltime 6 s
+        f.write("#!/bin/sh\necho \"Job Id: $2\"\necho '    Resource_List.walltime = 00:00:06'\n")
+    for n in ("qsub", "qstat"):
+        os.chmod(os.path.join(fake, n), 0o755)
+    host = subprocess.run(["hostname"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    nf2 = os.path.join(ARGS.work, "nodes2")
+    nf1 = os.path.join(ARGS.work, "nodes1")
+    with open(nf2, "w") as f:
+        f.write(f"{host}\n{host}\n")
+    with open(nf1, "w") as f:
+        f.write(f"{host}\n")
+
+    def pbs_env(**kw):
+        e = env()
+        e.update(PATH=fake + os.pathsep + e["PATH"], PBS_O_WORKDIR=ARGS.work, PBS_JOBID="100.fakepbs",
+                 TRADEWAR=ARGS.tradewar, TW_MPIRUN=ARGS.mpiexec, PBS_NODEFILE=nf2)
+        e.update(kw)
+        return e
+
+    def job(script, **kw):
+        p = subprocess.run(["bash", os.path.join(pbs, script)], env=pbs_env(**kw), cwd="/",
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        return p.returncode, p.stdout
+
+    # hybrid.pbs: 2 ranks from the node file
+    cfg = write_config("pbs_a.yaml", samples=800, cost=200)
+    ref = reference(cfg)
+    rc, o = job("hybrid.pbs", TW_CONFIG="pbs_a.yaml", TW_OUT="out/hyb.h5")
+    if check(rc == 0 and "2 ranks x 1 threads" in o,
+             f"hybrid.pbs: exit 0 with 2 ranks x 1 thread from the node file (exit {rc})"):
+        same_as(ref, os.path.join(ARGS.work, "out/hyb.h5"), "hybrid.pbs", h5diff=False)
+    else:
+        log(o[-3000:])
+    # array.pbs: subjob 1 of a two-config list
+    write_config("pbs_b.yaml", samples=800, seed=9, cost=200)
+    with open(os.path.join(ARGS.work, "sweep.txt"), "w") as f:
+        f.write("# two configs\npbs_a.yaml\npbs_b.yaml\n")
+    rc, o = job("array.pbs", TW_CONFIGS="sweep.txt", TW_OUTDIR="sweep", PBS_ARRAY_INDEX="1")
+    outb = os.path.join(ARGS.work, "sweep/pbs_b.h5")
+    if check(rc == 0 and os.path.exists(outb) and not os.path.exists(os.path.join(ARGS.work, "sweep/pbs_a.h5")),
+             f"array.pbs subjob 1 runs the second config only (exit {rc})"):
+        d, t, fin = twh5.progress(outb)
+        check(fin == 1, f"array.pbs subjob 1: finished ({d}/{t} blocks)")
+    else:
+        log(o[-3000:])
+    rc, o = job("array.pbs", TW_CONFIGS="sweep.txt", PBS_ARRAYID="5")
+    check(rc == 1 and "only 2 configs" in o, f"array.pbs with index 5 of 2: exit 1 naming the count (exit {rc})")
+    # long.pbs: walltime 6 s (stand-in qstat), margin 4 s: the timer stops the run after
+    # 2 s; each job submits its continuation; run them until the chain ends.
+    cfg = write_config("pbs_long.yaml", samples=4000, cost=1000)
+    ref = reference(cfg, name="ref_long.h5", ranks=1)
+    env_next = dict(TW_CONFIG="pbs_long.yaml", TW_OUT="out/long.h5", TW_MARGIN_S="4",
+                    TW_SCRIPT=os.path.join(pbs, "long.pbs"), PBS_NODEFILE=nf1, OMP_NUM_THREADS="2")
+    jobs, codes = 0, []
+    while env_next is not None and jobs < 12:
+        before = sum(1 for _ in open(qlog)) if os.path.exists(qlog) else 0
+        rc, o = job("long.pbs", **env_next)
+        jobs += 1
+        codes.append(rc)
+        calls = [json.loads(x) for x in open(qlog)] if os.path.exists(qlog) else []
+        env_next = None
+        if len(calls) > before:
+            argv = calls[-1]
+            ok = "-W" in argv and argv[argv.index("-W") + 1] == "depend=afterany:100.fakepbs" and "-v" in argv
+            if not check(ok, f"long.pbs job {jobs}: continuation submitted with depend=afterany and -v: "
+                             f"{shlex.join(argv)[:200]}"):
+                break
+            env_next = dict(kv.split("=", 1) for kv in argv[argv.index("-v") + 1].split(","))
+            env_next.update(PBS_NODEFILE=nf1, OMP_NUM_THREADS="2")
+            log(f"long.pbs job {jobs}: exit {rc}, file {progress_str(os.path.join(ARGS.work, 'out/long.h5'))}, "
+                f"continuation TW_RESTART={env_next.get('TW_RESTART')}")
+        elif rc != 0:
+            log(o[-3000:])
+    out = os.path.join(ARGS.work, "out/long.h5")
+    check(jobs >= 2 and codes[-1] == 0 and all(c == 0 for c in codes),
+          f"long.pbs: {jobs} jobs in the chain (>= 2: the timer stopped it), all exit 0: {codes}")
+    if os.path.exists(out):
+        same_as(ref, out, "long.pbs chain", h5diff=False)
+    rc, o = job("long.pbs", TW_CONFIG="pbs_long.yaml", TW_OUT="out/long.h5", PBS_NODEFILE=nf1)
+    check(rc == 0 and "finished already" in o, f"long.pbs on the finished file: nothing to do, exit 0 (exit {rc})")
+
+
 CASES = {"kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
-         "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists}
+         "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
+         "local": case_local, "pbs": case_pbs}
 
 
 def main():
@@ -444,9 +585,12 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--h5diff", default=shutil.which("h5diff"))
+    ap.add_argument("--jobs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "..", "..", "jobs"), help="the jobs/ folder")
     ARGS = ap.parse_args()
     ARGS.tradewar = os.path.abspath(ARGS.tradewar)
     ARGS.work = os.path.abspath(ARGS.work)
+    ARGS.jobs = os.path.abspath(ARGS.jobs)
     if os.path.isdir(ARGS.work):
         for root, dirs, _ in os.walk(ARGS.work):
             for d in dirs:
