@@ -17,6 +17,7 @@
 #            resume and finish; the output equals an uninterrupted local run
 # Needs root (slurmd), slurm-wlm and munge; a missing piece is a failure with
 # a message, never a silent pass. Runs in about a minute on 2 cores.
+# shellcheck disable=SC2015  # `a && b || fail` is meant: fail when either fails
 set -uo pipefail
 
 PY=/usr/bin/python3
@@ -248,6 +249,13 @@ check_job_ok() {  # check_job_ok JOBID: every line (array task) COMPLETED 0:0
     return $ok
 }
 
+layout() {  # layout FILE "RANKS THREADS" WHAT: the file's mpi_ranks and omp_threads
+    local got
+    got=$("$PY" -c 'import sys, h5py; a = h5py.File(sys.argv[1], "r").attrs; print(int(a["mpi_ranks"]), int(a["omp_threads"]))' "$1" 2>&1)
+    if [[ $got == "$2" ]]; then log "ok: $3: ran as $2 (ranks threads)"
+    else fail "$3: ran as '$got' (ranks threads), expected '$2'"; fi
+}
+
 show_log() { log "--- $1"; sed 's/^/    /' "$1"; }
 
 local_run() {  # local_run OUT CONFIG: the uninterrupted reference, outside Slurm
@@ -297,8 +305,17 @@ if want hybrid; then
     grep -q "$ncpus ranks x 1 threads" hyb1.log || fail "hyb1.log does not report $ncpus ranks x 1 threads"
     grep -q "1 ranks x $ncpus threads" hyb2.log || fail "hyb2.log does not report 1 ranks x $ncpus threads"
     finished hyb1.h5 "hybrid srun"; finished hyb2.h5 "hybrid mpirun"
+    layout hyb1.h5 "$ncpus 1" "hybrid srun"; layout hyb2.h5 "1 $ncpus" "hybrid mpirun"
     same ref_a.h5 hyb1.h5 "hybrid srun = local run"
     same ref_a.h5 hyb2.h5 "hybrid mpirun = local run"
+
+    log "== multinode.sbatch (on the one node)"
+    j3=$("${SUB[@]}" --nodes=1 --ntasks-per-node="$ncpus" --cpus-per-task=1 -o multi.log \
+         "$JOBS/slurm/multinode.sbatch" "$RUN/a.yaml" "$RUN/multi.h5") || die "sbatch failed"
+    wait_job "$j3" 120
+    check_job_ok "$j3" || show_log multi.log
+    finished multi.h5 "multinode"
+    same ref_a.h5 multi.h5 "multinode = local run"
 fi
 
 # --- array --------------------------------------------------------------------
@@ -307,6 +324,10 @@ if want array; then
     printf '# sweep for the test\n%s\n\n%s\n' "$RUN/a.yaml" "$RUN/b.yaml" >sweep.txt
     j=$(TW_OUTDIR=$RUN/sweep "${SUB[@]}" --array=0-1 --ntasks=1 --cpus-per-task="$ncpus" \
         -o 'arr_%A_%a.log' "$JOBS/slurm/array.sbatch" sweep.txt) || die "sbatch failed"
+    bash "$JOBS/slurm/array.sbatch" --list "$RUN/*.yaml" >list.out 2>&1 \
+        && grep -q "^1"$'\t'"$RUN/b.yaml"$'\t'"results/b.h5" list.out \
+        && log "ok: array.sbatch --list with a glob: $(wc -l <list.out) lines" \
+        || fail "array.sbatch --list with a glob: $(cat list.out)"
     log "submitted array $j"
     wait_job "$j" 180
     check_job_ok "$j" || for f in arr_"$j"_*.log; do show_log "$f"; done
