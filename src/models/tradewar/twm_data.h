@@ -45,7 +45,16 @@ typedef struct twm_data {
 } twm_data;
 
 /* Load dir/{regions,sectors,trade,tariffs,io}.csv, check and derive.
- * Errors: TW_EDATA, "dir/trade.csv:17: unknown exporter code 'XXX'". */
+ * Errors: TW_EDATA, "dir/trade.csv:17: column 'exporter': unknown region code 'XXX'".
+ * CSV dialect: optional UTF-8 BOM, LF or CRLF, blank lines skipped, RFC 4180
+ * quotes within one line, spaces around unquoted fields ignored; the header
+ * must match exactly. Rows missing from trade/tariffs/io are 0; a tariff on
+ * domestic sales must be 0; at most one critical sector. A sector with zero
+ * expenditure X[n,j] = 0 in a region is accepted: pi[n,.,j] = 0 except
+ * pi[n,n,j] = 1 by convention (Phat[n,j] then follows the home unit cost;
+ * nothing flows through that cell). Regions with zero gross output, zero
+ * value added or non-positive income are rejected.
+ * On error *out is NULL and nothing is allocated. */
 int twm_data_load(const char *dir, twm_data **out, tw_error *err);
 void twm_data_free(twm_data *d);
 

@@ -661,10 +661,8 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     int converged = 0, tightened = 0;
     for (;;) {
         r = excess_demand(&c, tin);
-        if (!isfinite(r))
-            return tw_error_set(err, TW_ENUMERIC,
-                                "non-finite excess labour demand at outer iteration %ld", it);
-        if (r < tol) {
+        int bad = !isfinite(r);
+        if (!bad && r < tol) {
             /* converged only when the inner solves were tight enough for r;
              * else tighten them once and re-evaluate at the same wages */
             if (tin <= fmax(INNER_TOL_FLOOR, 0.1 * INNER_TOL_FAC * r) || tightened) {
@@ -676,20 +674,32 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             continue;
         }
         tightened = 0;
-        if (it >= max_iter)
+        if (it >= max_iter) {
+            if (bad)
+                return tw_error_set(err, TW_ENUMERIC,
+                                    "non-finite excess labour demand at outer iteration %ld", it);
             break;
+        }
+        if (bad || (r > 10.0 * best && damp > 1e-8)) {
+            /* A bad extrapolation (non-finite state) or divergence: back to
+             * the best wages with fresh inner states, halved steps and no
+             * history. Non-finite at the start, or again and again, is an
+             * error. */
+            if (!isfinite(best) || damp <= 1e-8)
+                return tw_error_set(err, TW_ENUMERIC,
+                                    "non-finite excess labour demand at outer iteration %ld", it);
+            memcpy(ws->lw, ws->lw_best, N * sizeof(double));
+            memset(ws->lP, 0, NJ * sizeof(double));
+            memcpy(ws->X, d->X, NJ * sizeof(double));
+            aa_reset(&ws->aa_out);
+            damp *= 0.5;
+            tin = clampd(INNER_TOL_FAC * best, INNER_TOL_FLOOR, INNER_TOL_CAP);
+            it++;
+            continue;
+        }
         if (r < best) {
             best = r;
             memcpy(ws->lw_best, ws->lw, N * sizeof(double));
-        } else if (r > 10.0 * best) {
-            /* diverging: restore the best point, halve the steps, drop the history */
-            memcpy(ws->lw, ws->lw_best, N * sizeof(double));
-            aa_reset(&ws->aa_out);
-            damp *= 0.5;
-            r = excess_demand(&c, tin);
-            if (!isfinite(r))
-                return tw_error_set(err, TW_ENUMERIC,
-                                    "non-finite excess labour demand at outer iteration %ld", it);
         }
         tin = clampd(INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
         for (size_t n = 0; n < N; n++)
