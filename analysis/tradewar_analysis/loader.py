@@ -284,6 +284,9 @@ class ResultFile:
         """A one-line note if the run is unfinished, else None."""
         if self.finished:
             return None
+        if self.block_done.all():
+            return ("%s: run not marked finished (all %d blocks done, summary not written yet); "
+                    "statistics are recomputed from the samples" % (self.path, self.n_blocks))
         return ("%s: run unfinished: %d of %d blocks done (%d of %d samples); "
                 "using the finished blocks only"
                 % (self.path, int(self.block_done.sum()), self.n_blocks,

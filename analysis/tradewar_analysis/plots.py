@@ -353,6 +353,7 @@ def plot_tornado(rf: ResultFile, target: Target, max_points: int = DEFAULT_SENSI
     if not names:
         ax.text(0.5, 0.5, "not enough samples or varying parameters", ha="center", va="center",
                 transform=ax.transAxes)
+        ax.set_yticks([])
     else:
         vals = np.array([coef[p] for p in names])
         ax.barh(range(len(names)), vals, color=[COLORS[0] if v >= 0 else COLORS[1] for v in vals], height=0.65)

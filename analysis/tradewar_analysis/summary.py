@@ -201,7 +201,7 @@ def format_table(df: pd.DataFrame, fmt: str = "table") -> str:
     the file's; the other two show 4 significant digits.
     """
     if fmt == "csv":
-        return df.to_csv(index=False, float_format="%.17g", lineterminator="\n")
+        return df.to_csv(index=False, float_format="%.17g", na_rep="nan", lineterminator="\n")
     header, cells, numeric = formatted_cells(df)
     if fmt == "markdown":
         esc = lambda s: s.replace("|", "\\|")

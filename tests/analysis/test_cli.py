@@ -183,6 +183,46 @@ def test_bad_input_compare(files):
     assert_one_error_line(run_cli("compare", files["tradewar"]), 2, "at least two files")
 
 
+def test_damaged_and_incomplete_files(files, tmp_path):
+    trunc = tmp_path / "truncated.h5"
+    with open(files["tradewar"], "rb") as src:
+        trunc.write_bytes(src.read(300_000))
+    assert_one_error_line(run_cli("summary", trunc), 2, "cannot open HDF5 file")
+    nouts = tmp_path / "no_outputs.h5"
+    shutil.copy(files["ishigami"], nouts)
+    with h5py.File(nouts, "a") as f:
+        del f["outputs"]
+    assert_one_error_line(run_cli("summary", nouts), 2, "without the /outputs group")
+    nodone = tmp_path / "no_block_done.h5"
+    shutil.copy(files["ishigami"], nodone)
+    with h5py.File(nodone, "a") as f:
+        del f["status/block_done"]
+    assert_one_error_line(run_cli("plot", nodone, "-o", tmp_path / "p"), 2, "block_done")
+
+
+def test_all_blocks_done_but_not_finished(files, tmp_path):
+    """The engine writes /summary after the last block: recompute meanwhile."""
+    p = tmp_path / "almost.h5"
+    shutil.copy(files["tradewar"], p)
+    with h5py.File(p, "a") as f:
+        f.attrs["finished"] = np.int32(0)
+        del f["summary"]
+        w = f["outputs/welfare_pct"]
+        a = w[()]
+        a[:, 5] = np.nan  # an element without any finite value
+        w[...] = a
+    r = run_cli("summary", p, "--format", "csv", "--outcome", "leverage_pp", "welfare_pct[ROW]")
+    assert r.returncode == 0, r.stderr
+    assert "not marked finished" in r.stderr and len(r.stderr.splitlines()) == 1
+    df = read_csv(r.stdout)
+    ref = stored_summary(files["tradewar"])
+    np.testing.assert_allclose(df["mean"][0], ref[("leverage_pp", "")]["mean"], rtol=1e-12)
+    assert df["count"][1] == 0 and np.isnan(df["mean"][1])
+    r = run_cli("plot", p, "-o", tmp_path / "plots", "-q", "--outcome", "welfare_pct[ROW]")
+    assert r.returncode == 0, r.stderr
+    assert_png_ok(str(tmp_path / "plots" / "welfare_by_region.png"))
+
+
 def test_directory_and_unwritable_output(files, tmp_path):
     assert_one_error_line(run_cli("summary", str(tmp_path)), 2, "is a directory")
     blocker = tmp_path / "file"
