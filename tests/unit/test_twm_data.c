@@ -324,6 +324,16 @@ static void test_error_economics(void **state)
                  "region,input_sector,sector,share\nA,G,G,0.2\nA,S,G,0.6\nA,G,S,0.1\n"
                  "B,G,G,0.2\nB,S,G,0.1\nB,G,S,0.1\n",
                  "region A, sector S: negative final-demand share", NULL);
+    /* every input share column of B sums to 1: no value added in B */
+    expect_error("io.csv",
+                 "region,input_sector,sector,share\nA,G,G,0.2\nA,S,G,0.1\nA,G,S,0.1\n"
+                 "B,G,G,0.5\nB,S,G,0.5\nB,G,S,1\n",
+                 "region B: zero value added", NULL);
+    /* A exports 100 and imports 2: income VA + R + D < 0 */
+    expect_error("trade.csv",
+                 "importer,exporter,sector,value\nA,A,G,1\nA,A,S,1\nB,A,G,100\nB,B,G,10\n"
+                 "B,B,S,10\n",
+                 "region A: income VA + R + D", "is not positive");
 }
 
 /* A sector with zero expenditure in one region is accepted (pi[n,n,j] = 1

@@ -140,12 +140,23 @@ static void aa_step(aa_state *a, double *x, const double *g, const double *w)
     if (a->have_old) {
         int h = a->head;
         double *df = a->dF + (size_t)h * n, *dg = a->dG + (size_t)h * n;
-        for (size_t i = 0; i < n; i++) {
-            double f = g[i] - x[i];
-            df[i] = (f - a->f_old[i]) * (w ? w[i] : 1.0);
-            dg[i] = g[i] - a->g_old[i];
-            a->f_old[i] = f;
-            a->g_old[i] = g[i];
+        double *fo = a->f_old, *go = a->g_old;
+        if (w) {
+            for (size_t i = 0; i < n; i++) {
+                double f = g[i] - x[i];
+                df[i] = (f - fo[i]) * w[i];
+                dg[i] = g[i] - go[i];
+                fo[i] = f;
+                go[i] = g[i];
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                double f = g[i] - x[i];
+                df[i] = f - fo[i];
+                dg[i] = g[i] - go[i];
+                fo[i] = f;
+                go[i] = g[i];
+            }
         }
         if (a->k < m)
             a->k++;
@@ -172,10 +183,14 @@ static void aa_step(aa_state *a, double *x, const double *g, const double *w)
     }
     double tr = 0.0;
     for (int p = 0; p < k; p++) {
-        const double *fp = a->dF + (size_t)p * n;
+        const double *fp = a->dF + (size_t)p * n, *fo = a->f_old;
         double r = 0.0;
-        for (size_t i = 0; i < n; i++)
-            r += fp[i] * a->f_old[i] * (w ? w[i] : 1.0);
+        if (w)
+            for (size_t i = 0; i < n; i++)
+                r += fp[i] * fo[i] * w[i];
+        else
+            for (size_t i = 0; i < n; i++)
+                r += fp[i] * fo[i];
         a->rhs[p] = r;
         for (int q = 0; q < k; q++)
             a->M[p * m + q] = a->G[p * m + q];
@@ -188,11 +203,11 @@ static void aa_step(aa_state *a, double *x, const double *g, const double *w)
         memcpy(x, g, n * sizeof *x);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        double v = g[i];
-        for (int p = 0; p < k; p++)
-            v -= a->gam[p] * a->dG[(size_t)p * n + i];
-        x[i] = v;
+    memcpy(x, g, n * sizeof *x);
+    for (int p = 0; p < k; p++) {
+        const double gp = a->gam[p], *dg = a->dG + (size_t)p * n;
+        for (size_t i = 0; i < n; i++)
+            x[i] -= gp * dg[i];
     }
 }
 
