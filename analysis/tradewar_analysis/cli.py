@@ -123,7 +123,8 @@ def cmd_report(args) -> int:
     from .report import write_report
 
     with _open(args.file, args) as rf:
-        paths = write_report(rf, args.output, targets=args.outcome, recompute=args.recompute)
+        paths = write_report(rf, args.output, targets=args.outcome, recompute=args.recompute,
+                             max_points=args.max_points)
     if not args.quiet:
         print(paths[0])
     return 0
@@ -185,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run metadata, parameters, summary tables and all figures in DIR.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="report folder")
-    p.add_argument("--max-points", type=int, default=100_000, metavar="N", help=argparse.SUPPRESS)
+    p.add_argument("--max-points", type=int, default=100_000, metavar="N",
+                   help="samples used for scatter/Spearman/SRRC (default %(default)d)")
     p.set_defaults(func=cmd_report)
     return ap
 

@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence
 import pandas as pd
 
 from .loader import ResultFile
-from .plots import PlotFile, headline_targets, make_plots, parse_target
+from .plots import DEFAULT_SENSITIVITY_SAMPLES, PlotFile, headline_targets, make_plots, parse_target
 from .summary import format_table, formatted_cells, summary_table
 from . import __version__
 
@@ -60,13 +60,13 @@ figure{margin:1em 0 2em}figcaption{font-size:0.9em;color:#555}img{max-width:100%
 
 
 def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = None,
-                 recompute: bool = False) -> List[str]:
+                 recompute: bool = False, max_points: int = DEFAULT_SENSITIVITY_SAMPLES) -> List[str]:
     """Write the report folder; returns the paths of index.html and index.md."""
     rf.require_samples()
     for t in targets or ():  # check the names before writing anything
         parse_target(rf, t)
     os.makedirs(outdir, exist_ok=True)
-    plots: List[PlotFile] = make_plots(rf, outdir, targets=targets, recompute=recompute)
+    plots: List[PlotFile] = make_plots(rf, outdir, targets=targets, max_points=max_points, recompute=recompute)
     full = summary_table(rf, recompute=recompute)
     with open(os.path.join(outdir, "summary.csv"), "w") as fh:
         fh.write(format_table(full, "csv"))
@@ -87,15 +87,14 @@ def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] =
               rf.model, rf.attrs.get("design", "?"), rf.n_samples, __version__), ""]
     if warning:
         md += ["> **Warning:** %s" % warning, ""]
+    cfg = rf.config_text
     md += ["## Run", "", status_line, "", format_table(meta, "markdown"),
-           "## Parameters", "", format_table(params, "markdown") if len(params) else "(none)", "",
-           "## Headline outcomes", "", "Mean with its 95% confidence interval (mean +- 1.96 sem), standard "
-           "deviation and quantiles.", ""]
-    md += [format_table(head if len(head) else full, "markdown"),
-           "All outcome elements: [summary.csv](summary.csv).", "", "## Figures", ""]
+           "## Headline outcomes", "", "Mean with its 95% confidence interval (mean \u00b1 1.96 sem), standard "
+           "deviation and quantiles; all outcome elements are in [summary.csv](summary.csv).", "",
+           format_table(head if len(head) else full, "markdown"), "## Figures", ""]
     for p in plots:
         md += ["### %s" % p.title, "", "![%s](%s)" % (p.title, p.filename), "", p.caption, ""]
-    cfg = rf.config_text
+    md += ["## Parameters", "", format_table(params, "markdown") if len(params) else "(none)", ""]
     if cfg:
         md += ["## Config", "", "```yaml", cfg.rstrip(), "```", ""]
     md_path = os.path.join(outdir, "index.md")
@@ -110,8 +109,8 @@ def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] =
              e(rf.model), e(str(rf.attrs.get("design", "?"))), rf.n_samples, e(__version__))]
     if warning:
         h.append("<p class=\"warn\"><b>Warning:</b> %s</p>" % e(warning))
-    h += ["<h2>Run</h2>", "<p>%s</p>" % e(status_line), _html_table(meta),
-          "<h2>Parameters</h2>", _html_table(params) if len(params) else "<p>(none)</p>",
+    h += ["<h2>Run</h2>", "<p>%s</p>" % e(status_line),
+          "<details><summary>Run metadata</summary>", _html_table(meta), "</details>",
           "<h2>Headline outcomes</h2>",
           "<p>Mean with its 95% confidence interval (mean &plusmn; 1.96 sem), standard deviation and "
           "quantiles.</p>", _html_table(head if len(head) else full),
@@ -120,6 +119,7 @@ def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] =
     for p in plots:
         h.append("<figure><img src=\"%s\" alt=\"%s\"><figcaption><b>%s.</b> %s</figcaption></figure>"
                  % (e(p.filename), e(p.title), e(p.title), e(p.caption)))
+    h += ["<h2>Parameters</h2>", _html_table(params) if len(params) else "<p>(none)</p>"]
     if cfg:
         h += ["<h2>Config</h2>", "<pre>%s</pre>" % e(cfg)]
     h.append("</body></html>")
