@@ -331,3 +331,19 @@ def test_compare(files, tmp_path):
     md_rows = [l for l in (out / "compare.md").read_text().splitlines() if l.startswith("|")]
     assert parse_markdown("\n".join(md_rows)).shape[0] == 7
     assert pd.read_csv(out / "compare.csv").shape == df.shape
+
+
+def test_plots_are_deterministic(files, tmp_path):
+    for d in ("a", "b"):
+        r = run_cli("plot", files["ishigami"], "-o", tmp_path / d, "-q", "--max-points", "500")
+        assert r.returncode == 0, r.stderr
+    names = sorted(os.listdir(tmp_path / "a"))
+    assert names and names == sorted(os.listdir(tmp_path / "b"))
+    for n in names:
+        assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes(), n
+
+
+@pytest.mark.parametrize("command", [[], ["summary"], ["plot"], ["compare"], ["report"]])
+def test_help(command):
+    r = run_cli(*command, "--help")
+    assert r.returncode == 0 and "usage: tradewar-analyze" in r.stdout
