@@ -74,7 +74,10 @@ int twm_sector_index(const twm_data *d, const char *code);  /* -1 if unknown */
 /* Read a bilateral CSV importer,exporter,sector,<value_col> and write its
  * values into out[N*N*J] (rows not listed keep their value). Used for the
  * base counterfactual (tariffs: "rate", trade costs: "dhat"). Checks codes,
- * duplicates and that values are finite and >= min_value (dhat: > 0). */
+ * duplicates and that values are finite and >= min_value (> min_value when
+ * strict_positive; dhat: min_value 0, strict). With value_col "rate" a
+ * non-zero tariff on domestic sales (importer == exporter) is rejected, as in
+ * tariffs.csv. On error, out may be partly written. */
 int twm_data_read_bilateral(const twm_data *d, const char *path, const char *value_col,
                             double min_value, int strict_positive, double *out, tw_error *err);
 
