@@ -390,6 +390,7 @@ static void test_read_bilateral(void **state)
     write_file(t.path, "cf.csv", "importer,exporter,sector,rate\nA,B,G,0.3\nA,B,G,0.4\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "rate", 0.0, 0, v, &err), TW_EDATA);
     assert_non_null(strstr(err.msg, "cf.csv:3: duplicate row"));
+    assert_near(v[TWM_NIJ(2, 2, 0, 1, 0)], 1.5, 0.0); /* unchanged on error */
     write_file(t.path, "cf.csv", "importer,exporter,sector,dhat\nA,B,G,1\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "rate", 0.0, 0, v, &err), TW_EDATA);
     assert_non_null(strstr(err.msg, "wrong header"));

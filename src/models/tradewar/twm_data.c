@@ -925,9 +925,20 @@ int twm_data_read_bilateral(const twm_data *d, const char *path, const char *val
     lookup lk;
     if (lookup_init(&lk, d))
         return tw_error_set(err, TW_ENOMEM, "out of memory");
+    /* read into a copy so that out is unchanged on error */
+    size_t NNJ = d->N * d->N * d->J;
+    double *tmp = malloc(NNJ * sizeof *tmp);
+    if (!tmp) {
+        lookup_free(&lk);
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    memcpy(tmp, out, NNJ * sizeof *tmp);
     int zero_dom = strcmp(value_col, "rate") == 0;
-    int rc = read_bilateral_impl(d, &lk, path, value_col, min_value, strict_positive, zero_dom, out,
+    int rc = read_bilateral_impl(d, &lk, path, value_col, min_value, strict_positive, zero_dom, tmp,
                                  err);
+    if (rc == TW_OK)
+        memcpy(out, tmp, NNJ * sizeof *tmp);
+    free(tmp);
     lookup_free(&lk);
     return rc;
 }

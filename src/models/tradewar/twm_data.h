@@ -77,7 +77,7 @@ int twm_sector_index(const twm_data *d, const char *code);  /* -1 if unknown */
  * duplicates and that values are finite and >= min_value (> min_value when
  * strict_positive; dhat: min_value 0, strict). With value_col "rate" a
  * non-zero tariff on domestic sales (importer == exporter) is rejected, as in
- * tariffs.csv. On error, out may be partly written. */
+ * tariffs.csv. On error out is left unchanged. */
 int twm_data_read_bilateral(const twm_data *d, const char *path, const char *value_col,
                             double min_value, int strict_positive, double *out, tw_error *err);
 
