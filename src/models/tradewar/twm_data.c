@@ -1,14 +1,7 @@
 /* tradewar model, layer 1: load, check and derive the baseline dataset
  * (MODEL.md section 2, DESIGN.md "Data").
  *
- * CSV dialect accepted (everything else is rejected with file:line):
- *  - UTF-8 with or without a byte-order mark; LF or CRLF line ends; a final
- *    newline or none; empty lines are skipped;
- *  - fields separated by commas; a field may be quoted ("a, b"; "" is a
- *    literal quote); a quoted field may not span lines; text after a closing
- *    quote, or a quote inside an unquoted field, is an error;
- *  - spaces and tabs around unquoted fields are ignored;
- *  - the first non-empty line is the header and must match exactly.
+ * The CSV dialect is twm_csv.h's.
  *
  * Decisions documented here (MODEL.md leaves them open):
  *  - Rows missing from trade.csv, tariffs.csv and io.csv are 0.
@@ -26,6 +19,7 @@
  *    renormalised); below -1e-9 the dataset is rejected.
  */
 #include "twm_data.h"
+#include "twm_csv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,238 +30,6 @@
 
 #define TWM_ALPHA_TOL 1e-9
 #define TWM_IO_SUM_TOL 1e-9
-#define CSV_MAX_FIELDS 16
-
-/* ------------------------------------------------------------------ */
-/* A small CSV reader: the whole file in memory, fields unquoted in place. */
-
-typedef struct csv_file {
-    const char *path;
-    char *buf;   /* NUL-terminated file contents */
-    char *pos;   /* next unread character */
-    long line;   /* line number of the record last returned */
-    long next_line;
-    char *field[CSV_MAX_FIELDS];
-    int nfield;
-} csv_file;
-
-static void csv_close(csv_file *c)
-{
-    free(c->buf);
-    c->buf = NULL;
-}
-
-static int csv_open(csv_file *c, const char *path, tw_error *err)
-{
-    memset(c, 0, sizeof *c);
-    c->path = path;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tw_error_set(err, TW_EDATA, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        free(buf);
-        return tw_error_set(err, TW_EDATA, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len) {
-        free(buf);
-        return tw_error_set(err, TW_EDATA, "%s: contains a NUL byte (not a text CSV file)", path);
-    }
-    c->buf = buf;
-    c->pos = buf;
-    if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
-        c->pos += 3;
-    c->next_line = 1;
-    return TW_OK;
-}
-
-static char *trim(char *s, char **end)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = *end;
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
-    *end = e;
-    return s;
-}
-
-/* Next non-empty record. Returns 1 with fields set, 0 at end of file, or
- * a negative value after setting err. */
-static int csv_next(csv_file *c, tw_error *err)
-{
-    for (;;) {
-        char *p = c->pos;
-        if (*p == '\0')
-            return 0;
-        c->line = c->next_line;
-        /* find the end of this physical line (quotes may not span lines) */
-        char *eol = p;
-        while (*eol && *eol != '\n')
-            eol++;
-        char *next = *eol ? eol + 1 : eol;
-        char *lend = eol;
-        if (lend > p && lend[-1] == '\r')
-            lend--;
-        c->next_line++;
-        c->pos = next;
-        *lend = '\0';
-        /* empty (or blank) line: skip */
-        char *q = p;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (*q == '\0')
-            continue;
-        for (char *r = p; r < lend; r++)
-            if (*r == '\r')
-                return -tw_error_set(err, TW_EDATA, "%s:%ld: stray carriage return inside a line",
-                                     c->path, c->line);
-        c->nfield = 0;
-        char *s = p;
-        for (;;) {
-            if (c->nfield == CSV_MAX_FIELDS)
-                return -tw_error_set(err, TW_EDATA, "%s:%ld: too many fields (more than %d)",
-                                     c->path, c->line, CSV_MAX_FIELDS);
-            while (*s == ' ' || *s == '\t')
-                s++;
-            char *out, *fend;
-            if (*s == '"') {
-                char *r = s + 1;
-                char *w = s;
-                out = s;
-                for (;;) {
-                    if (*r == '\0')
-                        return -tw_error_set(err, TW_EDATA,
-                                             "%s:%ld: field %d: unterminated quoted field "
-                                             "(a quoted field may not span lines)",
-                                             c->path, c->line, c->nfield + 1);
-                    if (*r == '"') {
-                        if (r[1] == '"') {
-                            *w++ = '"';
-                            r += 2;
-                            continue;
-                        }
-                        r++;
-                        break;
-                    }
-                    *w++ = *r++;
-                }
-                fend = w;
-                while (*r == ' ' || *r == '\t')
-                    r++;
-                if (*r != ',' && *r != '\0')
-                    return -tw_error_set(err, TW_EDATA,
-                                         "%s:%ld: field %d: unexpected text after closing quote",
-                                         c->path, c->line, c->nfield + 1);
-                *fend = '\0';
-                c->field[c->nfield++] = out;
-                if (*r == '\0')
-                    break;
-                s = r + 1;
-            } else {
-                char *r = s;
-                while (*r && *r != ',') {
-                    if (*r == '"')
-                        return -tw_error_set(err, TW_EDATA,
-                                             "%s:%ld: field %d: quote inside an unquoted field",
-                                             c->path, c->line, c->nfield + 1);
-                    r++;
-                }
-                char *e = r;
-                out = trim(s, &e);
-                int last = (*r == '\0');
-                *e = '\0';
-                c->field[c->nfield++] = out;
-                if (last)
-                    break;
-                s = r + 1;
-            }
-        }
-        return 1;
-    }
-}
-
-/* Read and check the header line. */
-static int csv_header(csv_file *c, const char *const *cols, int ncols, tw_error *err)
-{
-    int r = csv_next(c, err);
-    if (r < 0)
-        return -r;
-    char want[256];
-    size_t off = 0;
-    for (int k = 0; k < ncols; k++)
-        off += (size_t)snprintf(want + off, sizeof want - off, "%s%s", k ? "," : "", cols[k]);
-    if (r == 0)
-        return tw_error_set(err, TW_EDATA, "%s: empty file, expected header '%s'", c->path, want);
-    int ok = (c->nfield == ncols);
-    for (int k = 0; ok && k < ncols; k++)
-        if (strcmp(c->field[k], cols[k]) != 0)
-            ok = 0;
-    if (!ok) {
-        char got[256];
-        size_t go = 0;
-        for (int k = 0; k < c->nfield && go < sizeof got - 1; k++)
-            go += (size_t)snprintf(got + go, sizeof got - go, "%s%.60s", k ? "," : "", c->field[k]);
-        return tw_error_set(err, TW_EDATA, "%s:%ld: wrong header: expected '%s', got '%s'", c->path,
-                            c->line, want, got);
-    }
-    return TW_OK;
-}
-
-static int csv_nfields(const csv_file *c, int n, tw_error *err)
-{
-    if (c->nfield != n)
-        return tw_error_set(err, TW_EDATA, "%s:%ld: expected %d fields, got %d", c->path, c->line, n,
-                            c->nfield);
-    return TW_OK;
-}
-
-/* A finite number, the whole field. */
-static int csv_number(const csv_file *c, int k, const char *col, double *out, tw_error *err)
-{
-    const char *s = c->field[k];
-    if (*s == '\0')
-        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': empty value", c->path, c->line, col);
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': not a number: '%.64s'", c->path,
-                            c->line, col, s);
-    if (!isfinite(v))
-        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value is not finite: '%.64s'",
-                            c->path, c->line, col, s);
-    if (errno == ERANGE && fabs(v) > 1.0)
-        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value out of range: '%.64s'",
-                            c->path, c->line, col, s);
-    *out = v;
-    return TW_OK;
-}
 
 /* ------------------------------------------------------------------ */
 /* Code lookup: a sorted index, binary search. */
@@ -530,15 +292,15 @@ static int join_path(char *buf, size_t cap, const char *dir, const char *file, t
 /* Read a code,name list (regions.csv) or sectors.csv; count rows first. */
 static int count_records(const char *path, long *count, tw_error *err)
 {
-    csv_file c;
-    int rc = csv_open(&c, path, err);
+    twm_csv_file c;
+    int rc = twm_csv_open(&c, path, err);
     if (rc)
         return rc;
     long n = 0;
     int r;
-    while ((r = csv_next(&c, err)) > 0)
+    while ((r = twm_csv_next(&c, err)) > 0)
         n++;
-    csv_close(&c);
+    twm_csv_close(&c);
     if (r < 0)
         return -r;
     *count = n > 0 ? n - 1 : 0; /* minus the header */
@@ -551,11 +313,11 @@ static int read_regions(twm_data *d, const char *path, tw_error *err)
     int rc = count_records(path, &cnt, err);
     if (rc)
         return rc;
-    csv_file c;
-    if ((rc = csv_open(&c, path, err)))
+    twm_csv_file c;
+    if ((rc = twm_csv_open(&c, path, err)))
         return rc;
     static const char *const cols[] = {"code", "name"};
-    if ((rc = csv_header(&c, cols, 2, err)))
+    if ((rc = twm_csv_header(&c, cols, 2, err)))
         goto done;
     if (cnt == 0) {
         rc = tw_error_set(err, TW_EDATA, "%s: no regions", path);
@@ -568,8 +330,8 @@ static int read_regions(twm_data *d, const char *path, tw_error *err)
         goto done;
     }
     int r;
-    while ((r = csv_next(&c, err)) > 0) {
-        if ((rc = csv_nfields(&c, 2, err)))
+    while ((r = twm_csv_next(&c, err)) > 0) {
+        if ((rc = twm_csv_nfields(&c, 2, err)))
             goto done;
         if (c.field[0][0] == '\0') {
             rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
@@ -592,11 +354,11 @@ static int read_regions(twm_data *d, const char *path, tw_error *err)
     if (r < 0)
         rc = -r;
 done:
-    csv_close(&c);
+    twm_csv_close(&c);
     return rc;
 }
 
-static int parse_flag(const csv_file *c, int k, const char *col, uint8_t *out, tw_error *err)
+static int parse_flag(const twm_csv_file *c, int k, const char *col, uint8_t *out, tw_error *err)
 {
     const char *s = c->field[k];
     if (strcmp(s, "0") == 0)
@@ -615,11 +377,11 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
     int rc = count_records(path, &cnt, err);
     if (rc)
         return rc;
-    csv_file c;
-    if ((rc = csv_open(&c, path, err)))
+    twm_csv_file c;
+    if ((rc = twm_csv_open(&c, path, err)))
         return rc;
     static const char *const cols[] = {"code", "name", "theta", "industrial", "critical"};
-    if ((rc = csv_header(&c, cols, 5, err)))
+    if ((rc = twm_csv_header(&c, cols, 5, err)))
         goto done;
     if (cnt == 0) {
         rc = tw_error_set(err, TW_EDATA, "%s: no sectors", path);
@@ -639,9 +401,9 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
     }
     int r;
     long first_crit_line = 0;
-    while ((r = csv_next(&c, err)) > 0) {
+    while ((r = twm_csv_next(&c, err)) > 0) {
         size_t j = d->J;
-        if ((rc = csv_nfields(&c, 5, err)))
+        if ((rc = twm_csv_nfields(&c, 5, err)))
             break;
         if (c.field[0][0] == '\0') {
             rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
@@ -655,7 +417,7 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
             }
         if (rc)
             break;
-        if ((rc = csv_number(&c, 2, "theta", &theta[j], err)))
+        if ((rc = twm_csv_number(&c, 2, "theta", &theta[j], err)))
             break;
         if (!(theta[j] > 0.0)) {
             rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'theta': must be > 0, got %g", path,
@@ -700,7 +462,7 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
     free(ind);
     free(crit);
 done:
-    csv_close(&c);
+    twm_csv_close(&c);
     return rc;
 }
 
@@ -735,7 +497,7 @@ static void lookup_free(lookup *lk)
     free(lk->sec);
 }
 
-static int lookup_code(const csv_file *c, const code_ref *refs, size_t n, int k, const char *col,
+static int lookup_code(const twm_csv_file *c, const code_ref *refs, size_t n, int k, const char *col,
                        const char *what, int *out, tw_error *err)
 {
     int x = find_code(refs, n, c->field[k]);
@@ -755,24 +517,24 @@ static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *
     uint8_t *seen = calloc(N * N * J, 1);
     if (!seen)
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-    csv_file c;
-    int rc = csv_open(&c, path, err);
+    twm_csv_file c;
+    int rc = twm_csv_open(&c, path, err);
     if (rc) {
         free(seen);
         return rc;
     }
     const char *cols[] = {"importer", "exporter", "sector", value_col};
-    if ((rc = csv_header(&c, cols, 4, err)))
+    if ((rc = twm_csv_header(&c, cols, 4, err)))
         goto done;
     int r;
-    while ((r = csv_next(&c, err)) > 0) {
+    while ((r = twm_csv_next(&c, err)) > 0) {
         int n = 0, i = 0, j = 0;
         double v = 0.0;
-        if ((rc = csv_nfields(&c, 4, err)) ||
+        if ((rc = twm_csv_nfields(&c, 4, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 0, "importer", "region", &n, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 1, "exporter", "region", &i, err)) ||
             (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
-            (rc = csv_number(&c, 3, value_col, &v, err)))
+            (rc = twm_csv_number(&c, 3, value_col, &v, err)))
             goto done;
         size_t x = TWM_NIJ(N, J, n, i, j);
         if (seen[x]) {
@@ -798,7 +560,7 @@ static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *
     if (r < 0)
         rc = -r;
 done:
-    csv_close(&c);
+    twm_csv_close(&c);
     free(seen);
     return rc;
 }
@@ -809,15 +571,15 @@ static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *er
     uint8_t *seen = calloc(N * J * J, 1);
     if (!seen)
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-    csv_file c;
-    int rc = csv_open(&c, path, err);
+    twm_csv_file c;
+    int rc = twm_csv_open(&c, path, err);
     if (rc) {
         free(seen);
         return rc;
     }
     static const char *const cols[] = {"region", "input_sector", "sector", "share"};
     long *line_of = NULL;
-    if ((rc = csv_header(&c, cols, 4, err)))
+    if ((rc = twm_csv_header(&c, cols, 4, err)))
         goto done;
     line_of = calloc(N * J, sizeof(long)); /* last line seen per (region, sector) column */
     if (!line_of) {
@@ -825,14 +587,14 @@ static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *er
         goto done;
     }
     int r;
-    while ((r = csv_next(&c, err)) > 0) {
+    while ((r = twm_csv_next(&c, err)) > 0) {
         int n = 0, k = 0, j = 0;
         double v = 0.0;
-        if ((rc = csv_nfields(&c, 4, err)) ||
+        if ((rc = twm_csv_nfields(&c, 4, err)) ||
             (rc = lookup_code(&c, lk->reg, N, 0, "region", "region", &n, err)) ||
             (rc = lookup_code(&c, lk->sec, J, 1, "input_sector", "sector", &k, err)) ||
             (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
-            (rc = csv_number(&c, 3, "share", &v, err)))
+            (rc = twm_csv_number(&c, 3, "share", &v, err)))
             goto done;
         size_t x = ((size_t)n * J + (size_t)k) * J + (size_t)j;
         if (seen[x]) {
@@ -868,7 +630,7 @@ static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *er
         }
 done:
     free(line_of);
-    csv_close(&c);
+    twm_csv_close(&c);
     free(seen);
     return rc;
 }
