@@ -12,4 +12,10 @@ int tw_analytic_cost(const tw_model_ctx *ctx, double *cost_us, tw_error *err);
 /* Spin for cost_us microseconds of wall time (no sleep: it should load a core). */
 void tw_analytic_spin(double cost_us);
 
+/* Add inputs x1..xd, each uniform on [lo, hi]. */
+int tw_analytic_uniform_inputs(tw_params *ps, size_t d, double lo, double hi,
+                               const char *description, tw_error *err);
+/* Workspace of a model that needs none. */
+void *tw_analytic_ws_alloc(const void *state);
+
 #endif

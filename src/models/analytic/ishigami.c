@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analytic.h"
 #include "tradewar/config.h"
@@ -26,36 +25,6 @@ static const tw_outcome_info ishigami_outcomes[] = {
 };
 
 static const char *const ishigami_keys[] = {"a", "b", "cost_us", NULL};
-
-int tw_analytic_cost(const tw_model_ctx *ctx, double *cost_us, tw_error *err)
-{
-    *cost_us = 0;
-    tw_ynode c = tw_ynode_get(ctx->root, "cost_us");
-    if (!tw_ynode_ok(c))
-        return TW_OK;
-    int rc = tw_ynode_double(c, "cost_us", cost_us, err);
-    if (rc)
-        return rc;
-    if (*cost_us < 0 || *cost_us > 1e7) {
-        char where[600];
-        tw_ynode_where(c, "cost_us", where, sizeof where);
-        return tw_error_set(err, TW_ECONFIG, "%s: must be in [0, 1e7] microseconds, got %g",
-                            where, *cost_us);
-    }
-    return TW_OK;
-}
-
-void tw_analytic_spin(double cost_us)
-{
-    if (cost_us <= 0)
-        return;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((double)(t.tv_sec - t0.tv_sec) * 1e6 + (double)(t.tv_nsec - t0.tv_nsec) * 1e-3 <
-             cost_us);
-}
 
 static void ishigami_destroy(void *state)
 {
@@ -87,16 +56,8 @@ static int ishigami_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto fail;
     }
-    const double range[2] = {-M_PI, M_PI};
-    tw_dist u;
-    if ((rc = tw_dist_init(&u, TW_DIST_UNIFORM, range, NULL, NULL, 0, err)))
-        goto fail;
-    static const char *const names[3] = {"x1", "x2", "x3"};
-    for (int i = 0; i < 3 && !rc; i++)
-        rc = tw_params_add(m->params, names[i], "1", "Ishigami input, uniform on [-pi, pi]", &u,
-                           err);
-    tw_dist_free(&u);
-    if (rc)
+    if ((rc = tw_analytic_uniform_inputs(m->params, 3, -M_PI, M_PI,
+                                         "Ishigami input, uniform on [-pi, pi]", err)))
         goto fail;
     m->schema.params = m->params;
     m->schema.n_outcomes = 1;
@@ -111,13 +72,6 @@ fail:
 static const tw_model_schema *ishigami_schema(const void *state)
 {
     return &((const ishigami *)state)->schema;
-}
-
-/* No scratch needed; a non-NULL token keeps the engine's OOM check simple. */
-static void *ishigami_ws_alloc(const void *state)
-{
-    (void)state;
-    return malloc(1);
 }
 
 static int ishigami_evaluate(const void *state, void *ws, const double *x, double *y,
@@ -141,7 +95,7 @@ const tw_model_type tw_model_ishigami = {
     .create = ishigami_create,
     .destroy = ishigami_destroy,
     .schema = ishigami_schema,
-    .workspace_alloc = ishigami_ws_alloc,
+    .workspace_alloc = tw_analytic_ws_alloc,
     .workspace_free = free,
     .evaluate = ishigami_evaluate,
 };

@@ -70,17 +70,8 @@ static int sobol_g_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto fail;
     }
-    const double range[2] = {0.0, 1.0};
-    tw_dist u;
-    if ((rc = tw_dist_init(&u, TW_DIST_UNIFORM, range, NULL, NULL, 0, err)))
-        goto fail;
-    for (size_t i = 0; i < m->d && !rc; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "x%zu", i + 1);
-        rc = tw_params_add(m->params, name, "1", "Sobol' G input, uniform on [0, 1]", &u, err);
-    }
-    tw_dist_free(&u);
-    if (rc)
+    if ((rc = tw_analytic_uniform_inputs(m->params, m->d, 0.0, 1.0,
+                                         "Sobol' G input, uniform on [0, 1]", err)))
         goto fail;
     m->schema.params = m->params;
     m->schema.n_outcomes = 1;
@@ -95,12 +86,6 @@ fail:
 static const tw_model_schema *sobol_g_schema(const void *state)
 {
     return &((const sobol_g *)state)->schema;
-}
-
-static void *sobol_g_ws_alloc(const void *state)
-{
-    (void)state;
-    return malloc(1);
 }
 
 static int sobol_g_evaluate(const void *state, void *ws, const double *x, double *y,
@@ -126,7 +111,7 @@ const tw_model_type tw_model_sobol_g = {
     .create = sobol_g_create,
     .destroy = sobol_g_destroy,
     .schema = sobol_g_schema,
-    .workspace_alloc = sobol_g_ws_alloc,
+    .workspace_alloc = tw_analytic_ws_alloc,
     .workspace_free = free,
     .evaluate = sobol_g_evaluate,
 };
