@@ -7,6 +7,10 @@
                                    under the groups (default /inputs /outputs /status
                                    /summary) and of the root attributes that define the
                                    run; exit 0 when identical, 1 with a list of differences
+  twh5.py compare --ignore-config A B [GROUP...]
+                                   the same without the config text and its hash (for
+                                   configs that differ only in keys that do not change
+                                   results, such as the test models' cost_us)
   twh5.py wait FILE N [TIMEOUT]    poll until at least N blocks are done; print the count
 """
 import os
@@ -56,10 +60,11 @@ def _attr_bits(obj):
     return {k: _bits(v) for k, v in obj.attrs.items()}
 
 
-def compare(pa, pb, groups):
+def compare(pa, pb, groups, ignore_config=False):
     diffs = []
+    attrs = [a for a in RUN_ATTRS if not (ignore_config and a in ("config", "config_sha256"))]
     with h5py.File(pa, "r") as fa, h5py.File(pb, "r") as fb:
-        for k in RUN_ATTRS:
+        for k in attrs:
             if (k in fa.attrs) != (k in fb.attrs):
                 diffs.append(f"root attribute {k}: present in only one file")
             elif k in fa.attrs and _bits(fa.attrs[k]) != _bits(fb.attrs[k]):
@@ -126,12 +131,14 @@ def main(argv):
         print(f"twh5: timeout waiting for {n} blocks in {path}", file=sys.stderr)
         return 1
     if cmd == "compare":
-        groups = argv[4:] or GROUPS
-        diffs = compare(argv[2], argv[3], groups)
+        ignore = len(argv) > 2 and argv[2] == "--ignore-config"
+        rest = argv[3:] if ignore else argv[2:]
+        groups = rest[2:] or GROUPS
+        diffs = compare(rest[0], rest[1], groups, ignore_config=ignore)
         for d in diffs:
             print(f"DIFF {d}")
         if diffs:
-            print(f"twh5: {argv[2]} and {argv[3]} differ ({len(diffs)} differences)")
+            print(f"twh5: {rest[0]} and {rest[1]} differ ({len(diffs)} differences)")
             return 1
         print(f"twh5: identical: {' '.join(groups)} and run attributes")
         return 0

@@ -14,7 +14,11 @@
 #            task 0 equal to the local run of the same config
 #   long     long.sbatch; after a few blocks `scancel --signal=USR1 --batch`:
 #            the job must exit the step with 3, requeue itself (Restarts=1),
-#            resume and finish; the output equals an uninterrupted local run
+#            resume and finish; the output equals an uninterrupted local run;
+#            submitted again on the finished file it does nothing, exit 0
+#   timelimit  long.sbatch with --time=1 --signal=B:USR1@45 and ~40 s of work:
+#            Slurm's own warning signal stops it, it requeues (>= 1 restart),
+#            finishes, equals an uninterrupted run (about 90 s)
 # Needs root (slurmd), slurm-wlm and munge; a missing piece is a failure with
 # a message, never a silent pass. Runs in about a minute on 2 cores.
 # shellcheck disable=SC2015  # `a && b || fail` is meant: fail when either fails
@@ -382,6 +386,33 @@ if want long; then
     else
         fail "long job $j: no 5 blocks done within 60 s"
         show_log long.log
+    fi
+fi
+
+# --- timelimit: the real --signal=B:USR1@T path, no scancel ---------------------
+if want timelimit; then
+    log "== long.sbatch against a real time limit"
+    # 1 rank x all cores, ~40 s of work in blocks of 64 x 4 ms; --time=1 with the
+    # signal 45 s before the end: Slurm checks time limits about every 30 s,
+    # so the signal comes 15 to 45 s after each start (here: ~16 s); 2 to 4 starts.
+    mkconfig "$RUN/tl.yaml" 20000 5 64 4000
+    mkconfig "$RUN/tl_ref.yaml" 20000 5 64 0     # same samples, no busy work
+    local_run "$RUN/ref_tl.h5" "$RUN/tl_ref.yaml"
+    j=$("${SUB[@]}" --ntasks=1 --cpus-per-task="$ncpus" --time=1 --signal=B:USR1@45 -o tl.log \
+        "$JOBS/slurm/long.sbatch" "$RUN/tl.yaml" "$RUN/tl.h5") || die "sbatch failed"
+    log "submitted $j (--time=1 --signal=B:USR1@45)"
+    wait_job "$j" 280
+    check_job_ok "$j"
+    r=$(jobfield "$j" Restarts)
+    (( r >= 1 )) && log "ok: timelimit: the job requeued itself $r time(s)" \
+        || fail "timelimit: Restarts=$r: the time-limit signal did not lead to a requeue"
+    grep -E '^=== long|SIGUSR1|exited|requeueing' tl.log | sed 's/^/    /'
+    grep -q 'TIMEOUT\|CANCELLED' tl.log && fail "timelimit: the job hit its limit: $(grep -m1 'TIMEOUT\|CANCELLED' tl.log)"
+    finished tl.h5 "timelimit"
+    if o=$("$PY" "$H5TOOL" compare --ignore-config ref_tl.h5 tl.h5 2>&1); then
+        log "ok: timelimit result = uninterrupted run (cost_us aside): $(tail -n 1 <<<"$o")"
+    else
+        fail "timelimit result differs: $o"
     fi
 fi
 
