@@ -447,7 +447,7 @@ static int check_attr_u64(hid_t f, const char *name, uint64_t want, const char *
     return TW_OK;
 }
 
-static int verify_for_resume(tw_output *o, const tw_run_meta *m, tw_error *err)
+static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, tw_error *err)
 {
     hid_t f = o->file;
     int rc;
@@ -464,9 +464,7 @@ static int verify_for_resume(tw_output *o, const tw_run_meta *m, tw_error *err)
         return rc;
     int64_t fin = 0;
     tw_h5_read_attr_i64(f, "finished", &fin);
-    if (fin)
-        return tw_error_set(err, TW_EUSAGE, "%s: this run is already finished; nothing to resume",
-                            o->path);
+    *finished = fin != 0;
     return TW_OK;
 }
 
@@ -504,9 +502,10 @@ static int open_datasets(tw_output *o, tw_error *err)
 
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
-                          tw_error *err)
+                          int *finished, tw_error *err)
 {
     *out = NULL;
+    *finished = 0;
     tw_h5_quiet();
     tw_output *o = output_alloc(comm, path, meta, schema);
     int rc = o ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
@@ -520,7 +519,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
             rc = tw_error_set(err, TW_EDATA, "%s: not an HDF5 file, or truncated/damaged", path);
         else {
             o->file = probe;
-            rc = verify_for_resume(o, meta, err);
+            rc = verify_for_resume(o, meta, finished, err);
             if (!rc)
                 rc = open_datasets(o, err);
             output_free_handles(o);
@@ -528,7 +527,8 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
             H5Pset_dxpl_mpio(o->dxpl, H5FD_MPIO_COLLECTIVE);
         }
     }
-    if ((rc = tw_mpi_agree(comm, rc, err))) {
+    if ((rc = tw_mpi_agree(comm, rc, err)) || *finished) {
+        /* a finished file of the same run is left as it is */
         output_free(o);
         return rc;
     }

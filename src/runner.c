@@ -280,7 +280,14 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
 
     int resuming = opts->resume && exists;
     if (resuming) {
-        rc = tw_output_open_resume(comm, outpath, &meta, sch, done, &out, err);
+        int finished = 0;
+        rc = tw_output_open_resume(comm, outpath, &meta, sch, done, &out, &finished, err);
+        if (!rc && finished) {
+            if (rank == 0 && !opts->quiet)
+                fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
+                        "nothing to do\n", outpath);
+            goto done;
+        }
     } else {
         tw_eval_status cst;
         tw_params_medians(sch->params, central_p);

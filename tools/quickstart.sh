@@ -11,4 +11,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 cmake --install build/release >/dev/null
 export TRADEWAR="$PWD/build/release/install/bin/tradewar"
+# --resume: a second quick start continues an interrupted run or, when the
+# result is finished already, just shows it (a changed config is refused).
+export TW_RUN_ARGS="--resume"
 exec jobs/local.sh "${1:-configs/default.yaml}"

@@ -56,10 +56,12 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
 /* COLLECTIVE. Open an unfinished file for --resume. Verifies format, model,
  * design, seed, n_samples, block_size and config_sha256 (a mismatch is a
  * TW_ECONFIG error naming what differs) and the shapes against the schema.
- * block_done receives n_blocks flags. A finished file is TW_EUSAGE. */
+ * block_done receives n_blocks flags. A file of the same run that is already
+ * finished is left untouched: TW_OK, *finished = 1 and *out = NULL (so that a
+ * requeued job or a repeated command is a no-op). */
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
-                          tw_error *err);
+                          int *finished, tw_error *err);
 
 /* COLLECTIVE. Write this rank's block (block < 0: nothing) of nrows rows:
  * inputs [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then

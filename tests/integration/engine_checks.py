@@ -186,8 +186,11 @@ def check_cli():
         assert p.returncode == 1 and "--force" in p.stderr, p.stderr
         assert open(out, "rb").read() == before, "existing file was modified"
         run(["run", good, "-o", out, "-q", "--force"])
-        p = run(["run", good, "-o", out, "-q", "--resume"], check=False)
-        assert p.returncode == 1 and "finished" in p.stderr, p.stderr
+        # --resume on a finished file of the same run: a no-op, file untouched
+        before = open(out, "rb").read()
+        p = run(["run", good, "-o", out, "--resume"], check=False)
+        assert p.returncode == 0 and "already finished" in p.stderr, p.stderr
+        assert open(out, "rb").read() == before, "a finished file was modified by --resume"
         p = run(["info", out])
         assert "finished" in p.stdout and "100/100 samples" in p.stdout, p.stdout
         p = run(["solve", good, "--set", "x1=1.5707963267948966", "--set", "x2=0", "--set", "x3=0"])
