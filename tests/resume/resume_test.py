@@ -48,7 +48,8 @@ import twh5  # noqa: E402
 
 ARGS = None
 FAILS = []
-# Slow enough to stop mid-way (75 blocks of 16 samples, 0.5 ms each), quick in total.
+# Slow enough to stop mid-way (75 blocks of 16 samples, 4 ms each: ~2.5 s on 2 ranks),
+# quick in total.
 CONFIG = """model: ishigami
 samples: {samples}
 seed: {seed}
@@ -71,7 +72,7 @@ def check(cond, msg):
     return cond
 
 
-def write_config(name, samples=1200, seed=7, cost=500):
+def write_config(name, samples=1200, seed=7, cost=4000):
     path = os.path.join(ARGS.work, name)
     with open(path, "w") as f:
         f.write(CONFIG.format(samples=samples, seed=seed, cost=cost))
@@ -376,8 +377,8 @@ def case_corrupt():
 
 
 def case_unwritable():
-    # 200 000 evaluations of 1 ms: minutes of work if it started; refusals take ~1 s.
-    cfg = write_config("uw.yaml", samples=200000, cost=1000)
+    # 100 000 evaluations of 4 ms: minutes of work if it started; refusals take ~1 s.
+    cfg = write_config("uw.yaml", samples=100000, cost=4000)
     os.chmod(cfg, 0o644)
     limit = 20.0
     afile = os.path.join(ARGS.work, "a_file")
@@ -442,8 +443,8 @@ def case_exists():
 
 def case_local():
     script = os.path.join(ARGS.jobs, "local.sh")
-    cfg = write_config("loc.yaml", samples=4000, cost=1000)
-    ref = reference(cfg, ranks=1)
+    cfg = write_config("loc.yaml", samples=2000, cost=4000)
+    ref = reference(cfg)
     e = env()
     del e["OMP_NUM_THREADS"]
     e["TRADEWAR"] = ARGS.tradewar
@@ -515,7 +516,7 @@ def case_pbs():
         return p.returncode, p.stdout
 
     # hybrid.pbs: 2 ranks from the node file
-    cfg = write_config("pbs_a.yaml", samples=800, cost=200)
+    cfg = write_config("pbs_a.yaml", samples=800, cost=500)
     ref = reference(cfg)
     rc, o = job("hybrid.pbs", TW_CONFIG="pbs_a.yaml", TW_OUT="out/hyb.h5")
     if check(rc == 0 and "2 ranks x 1 threads" in o,
@@ -524,7 +525,7 @@ def case_pbs():
     else:
         log(o[-3000:])
     # array.pbs: subjob 1 of a two-config list
-    write_config("pbs_b.yaml", samples=800, seed=9, cost=200)
+    write_config("pbs_b.yaml", samples=800, seed=9, cost=500)
     with open(os.path.join(ARGS.work, "sweep.txt"), "w") as f:
         f.write("# two configs\npbs_a.yaml\npbs_b.yaml\n")
     rc, o = job("array.pbs", TW_CONFIGS="sweep.txt", TW_OUTDIR="sweep", PBS_ARRAY_INDEX="1")
@@ -539,12 +540,14 @@ def case_pbs():
     check(rc == 1 and "only 2 configs" in o, f"array.pbs with index 5 of 2: exit 1 naming the count (exit {rc})")
     # long.pbs: walltime 6 s (stand-in qstat), margin 4 s: the timer stops the run after
     # 2 s; each job submits its continuation; run them until the chain ends.
-    cfg = write_config("pbs_long.yaml", samples=4000, cost=1000)
-    ref = reference(cfg, name="ref_long.h5", ranks=1)
+    cfg = write_config("pbs_long.yaml", samples=3000, cost=4000)   # ~6 s on 1 x 2
+    ref = reference(cfg, name="ref_long.h5", ranks=2)
+    # Each job gets ~2 s of work done; a loaded machine needs more jobs (hence the caps).
     env_next = dict(TW_CONFIG="pbs_long.yaml", TW_OUT="out/long.h5", TW_MARGIN_S="4",
-                    TW_SCRIPT=os.path.join(pbs, "long.pbs"), PBS_NODEFILE=nf1, OMP_NUM_THREADS="2")
+                    TW_SCRIPT=os.path.join(pbs, "long.pbs"), PBS_NODEFILE=nf1, OMP_NUM_THREADS="2",
+                    TW_MAX_RESTARTS="60")
     jobs, codes = 0, []
-    while env_next is not None and jobs < 12:
+    while env_next is not None and jobs < 60:
         before = sum(1 for _ in open(qlog)) if os.path.exists(qlog) else 0
         rc, o = job("long.pbs", **env_next)
         jobs += 1
@@ -558,6 +561,7 @@ def case_pbs():
                              f"{shlex.join(argv)[:200]}"):
                 break
             env_next = dict(kv.split("=", 1) for kv in argv[argv.index("-v") + 1].split(","))
+            check(env_next.get("TW_MAX_RESTARTS") == "60", "long.pbs passes TW_MAX_RESTARTS on")
             env_next.update(PBS_NODEFILE=nf1, OMP_NUM_THREADS="2")
             log(f"long.pbs job {jobs}: exit {rc}, file {progress_str(os.path.join(ARGS.work, 'out/long.h5'))}, "
                 f"continuation TW_RESTART={env_next.get('TW_RESTART')}")
