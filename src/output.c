@@ -500,6 +500,28 @@ static int open_datasets(tw_output *o, tw_error *err)
     return TW_OK;
 }
 
+/* A block counts as done only if its flag is set and every row was written
+ * (iterations >= 0; the fill value is -1): after a machine crash the flag may
+ * have reached the disk before the rows. Such a block is simply recomputed. */
+static int distrust_incomplete_blocks(tw_output *o, uint8_t *block_done, tw_error *err)
+{
+    int32_t *it = malloc((o->n ? o->n : 1) * sizeof *it);
+    if (!it)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    if (o->n && H5Dread(o->ds_iter, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0) {
+        free(it);
+        return tw_error_set(err, TW_EDATA, "%s: cannot read /status/iterations", o->path);
+    }
+    for (uint64_t b = 0; b < o->nblocks; b++) {
+        uint64_t s1 = (b + 1) * o->bs < o->n ? (b + 1) * o->bs : o->n;
+        for (uint64_t s = b * o->bs; block_done[b] && s < s1; s++)
+            if (it[s] < 0)
+                block_done[b] = 0;
+    }
+    free(it);
+    return TW_OK;
+}
+
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
                           int *finished, tw_error *err)
@@ -540,6 +562,8 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
         rc = open_datasets(o, err);
     if (!rc && H5Dread(o->ds_done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, block_done) < 0)
         rc = tw_error_set(err, TW_EDATA, "%s: cannot read /status/block_done", path);
+    if (!rc)
+        rc = distrust_incomplete_blocks(o, block_done, err);
     if ((rc = tw_mpi_agree(comm, rc, err))) {
         output_free(o);
         return rc;
@@ -574,15 +598,29 @@ int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const doubl
     bad |= tw_h5_write_rows(o->ds_conv, o->dxpl, H5T_NATIVE_UINT8, mine, s0, nrows, 1, o->conv) < 0;
     bad |= tw_h5_write_rows(o->ds_iter, o->dxpl, H5T_NATIVE_INT32, mine, s0, nrows, 1, o->iter) < 0;
     bad |= tw_h5_write_rows(o->ds_resid, o->dxpl, H5T_NATIVE_DOUBLE, mine, s0, nrows, 1, o->resid) < 0;
-    /* the rows must be on disk before the block is declared done */
-    bad |= H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0;
+    /* The flag follows the rows. Parallel HDF5 hands raw data straight to
+     * MPI-IO (no chunk cache) and the metadata never changes after creation,
+     * so once these writes return, both are in the operating system's hands:
+     * a killed process loses nothing written. Against a machine crash, which
+     * may persist pages out of order, tw_output_sync() fsyncs periodically
+     * and a resume trusts a flag only if the block's rows are all there
+     * (iterations >= 0, see open_resume). One fsync per block would cost more
+     * than small blocks compute. */
     const uint8_t one = 1;
     bad |= tw_h5_write_rows(o->ds_done, o->dxpl, H5T_NATIVE_UINT8, mine, mine ? (uint64_t)block : 0,
                             1, 1, &one) < 0;
-    bad |= H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0;
     int rc = bad ? tw_error_set(err, TW_EIO, "%s: writing block %lld failed (disk full or file "
                                 "system error); completed blocks are kept, use --resume",
                                 o->path, (long long)block)
+                 : TW_OK;
+    return tw_mpi_agree(o->comm, rc, err);
+}
+
+int tw_output_sync(tw_output *o, tw_error *err)
+{
+    int rc = H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0
+                 ? tw_error_set(err, TW_EIO, "%s: flush to disk failed (disk full or file system "
+                                "error); completed blocks are kept, use --resume", o->path)
                  : TW_OK;
     return tw_mpi_agree(o->comm, rc, err);
 }

@@ -18,6 +18,9 @@
 #include "tradewar/output.h"
 #include "tradewar/params.h"
 
+/* Seconds between fsyncs of the result file during a run. */
+#define TW_SYNC_SECONDS 10.0
+
 /* ---- sessions ---- */
 
 void tw_session_close(tw_session *s)
@@ -335,6 +338,7 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
     install_signals(&oldsig);
     signals_on = 1;
     uint64_t rounds = (npend + (uint64_t)size - 1) / (uint64_t)size;
+    double t_sync = tw_now();
     int interrupted = 0;
     for (uint64_t r = 0; r < rounds; r++) {
         uint64_t idx = r * (uint64_t)size + (uint64_t)rank;
@@ -370,11 +374,20 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
         ndone_samples += round_samples;
         if (rank == 0)
             tw_progress_update(&prog, ndone_samples);
-        /* a signal on any rank stops every rank after this round */
-        int sig = stop_signal, anysig = 0;
-        MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
-        if (anysig && r + 1 < rounds) {
-            interrupted = anysig;
+        /* One reduction decides two things for every rank alike: a signal on
+         * any rank stops all after this round, and rank 0's clock says when
+         * to fsync (a sync every few seconds bounds what a machine crash can
+         * lose; see tw_output_sync). */
+        int local[2] = {stop_signal, rank == 0 && tw_now() - t_sync >= TW_SYNC_SECONDS};
+        int global[2];
+        MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, comm);
+        if (global[1] || global[0]) {
+            if ((rc = tw_output_sync(out, err)))
+                goto done;
+            t_sync = tw_now();
+        }
+        if (global[0] && r + 1 < rounds) {
+            interrupted = global[0];
             break;
         }
     }

@@ -9,7 +9,7 @@
  * file is created and the metadata flushed, so later writes touch raw data
  * only. A run killed at any point leaves a readable file whose
  * /status/block_done says which blocks are complete; a block's flag is
- * written and flushed only after its rows are on disk.
+ * written after its rows.
  */
 #ifndef TRADEWAR_OUTPUT_H
 #define TRADEWAR_OUTPUT_H
@@ -65,9 +65,13 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
 
 /* COLLECTIVE. Write this rank's block (block < 0: nothing) of nrows rows:
  * inputs [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then
- * flush, then set block_done for it and flush again. */
+ * set block_done for it. No fsync (see tw_output_sync). */
 int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const double *inputs,
                           const double *outcomes, const tw_eval_status *status, tw_error *err);
+
+/* COLLECTIVE. Flush everything to disk (fsync). The runner calls it every
+ * few seconds and before it stops. */
+int tw_output_sync(tw_output *o, tw_error *err);
 
 /* COLLECTIVE. Close the parallel handle (after the last block). */
 int tw_output_close(tw_output *o, tw_error *err);
