@@ -23,8 +23,8 @@ Cases (one ctest test each):
               nobody when running as root; a parent that is a file; /proc): exit 2
               quickly, before any work, and no file is left
   exists      an existing file (finished result, text file) without --resume or
-              --force: exit 1, untouched; --resume on a finished file: refused,
-              untouched; --force: overwritten with the right result
+              --force: exit 1, untouched; --resume on a finished file: exit 0, untouched
+              (with another seed: exit 1); --force: overwritten with the right result
   local       jobs/local.sh: the layout it picks, a full run, Ctrl-C (SIGINT to its
               process group) gives exit 3, TW_RUN_ARGS=--resume finishes it identical
               to an uninterrupted run
@@ -429,11 +429,14 @@ def case_exists():
         f.write("precious notes\n")
     refused(mpi_cmd(1, "run", cfg, "-o", text, "-q"), text, 1, ["exists"],
             "run onto a text file without --resume/--force")
-    # A finished run has nothing to resume; the file must stay as it is.
+    # A finished run has nothing to resume: a no-op (exit 0), the file stays as it is;
+    # a different run is still refused.
     before = sha(done)
     rc, o, _ = run(mpi_cmd(1, "run", cfg, "-o", done, "--resume", "-q"))
-    check(sha(done) == before, f"--resume on a finished file leaves it untouched (exit {rc}: "
-                               f"{o.strip().splitlines()[:1]})")
+    check(rc == 0 and sha(done) == before, f"--resume on a finished file: exit 0 (got {rc}), "
+                                           f"file untouched {o.strip().splitlines()[:1]}")
+    refused(mpi_cmd(1, "run", cfg, "-o", done, "--resume", "--seed", "8", "-q"), done, 1,
+            ["seed"], "--resume on a finished file with another seed")
     rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", text, "--force", "-q"))
     if check(rc == 0, f"--force over the text file exits 0 (got {rc})"):
         same_as(ref, text, "--force result", h5diff=False)
