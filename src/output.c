@@ -117,7 +117,8 @@ static int create_datasets(tw_output *o, tw_error *err)
         rc = tw_error_set(err, TW_EIO, "%s: cannot create groups", o->path);
         goto done;
     }
-    hsize_t n = o->n, bs = o->bs;
+    /* a chunk may not exceed a fixed dimension: runs smaller than a block */
+    hsize_t n = o->n, bs = o->bs < o->n ? o->bs : o->n;
     for (size_t p = 0; p < o->n_params; p++) {
         const tw_param *pr = tw_params_get(s->params, p);
         o->ds_in[p] = tw_h5_create(g_in, pr->name, H5T_IEEE_F64LE, 1, &n, &bs, &nan);

@@ -101,6 +101,17 @@ void tw_run_request_stop(int signo) { stop_signal = signo ? signo : SIGTERM; }
 
 static void on_signal(int signo) { tw_run_request_stop(signo); }
 
+void tw_run_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
 typedef struct saved_signals {
     struct sigaction term, intr, usr1;
 } saved_signals;
@@ -159,9 +170,18 @@ static int preflight(const char *path, int resume, int force, uint64_t bytes_nee
         return tw_error_set(err, TW_ENOMEM, "out of memory");
     const char *dir = dirname(tmp);
     int rc = TW_OK;
-    if (access(dir, W_OK) != 0)
-        rc = tw_error_set(err, TW_EIO, "%s: directory '%s' is not writable: %s", path, dir,
+    /* Try to create a file there: access(W_OK) says yes to root even on
+     * read-only or pseudo file systems such as /proc. */
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/.tradewar-probe-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot write in directory '%s': %s", path, dir,
                           strerror(errno));
+    else {
+        close(fd);
+        unlink(probe);
+    }
     struct statvfs vfs;
     if (!rc && !(*exists && resume) && statvfs(dir, &vfs) == 0) {
         double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
@@ -334,7 +354,8 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
                 (unsigned long long)nblocks, (unsigned long long)bs,
                 resuming ? (npend ? ", resuming" : ", all blocks done") : "", size, nthreads);
 
-    stop_signal = 0;
+    /* not reset: a signal that came during start-up (main installs the
+     * handlers before MPI_Init) stops the run after its first round */
     install_signals(&oldsig);
     signals_on = 1;
     uint64_t rounds = (npend + (uint64_t)size - 1) / (uint64_t)size;

@@ -54,4 +54,9 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err);
 /* Request a clean stop (what the signal handlers do); async-signal-safe. */
 void tw_run_request_stop(int signo);
 
+/* Install the stop handlers for SIGTERM, SIGINT and SIGUSR1 now (main does it
+ * before MPI_Init for `run`, so that a signal during start-up is not fatal:
+ * the run stops after its first round with exit 3). */
+void tw_run_catch_signals(void);
+
 #endif

@@ -193,6 +193,12 @@ def check_cli():
         assert open(out, "rb").read() == before, "a finished file was modified by --resume"
         p = run(["info", out])
         assert "finished" in p.stdout and "100/100 samples" in p.stdout, p.stdout
+        # fewer samples than one block, into a directory that does not exist yet
+        small = os.path.join(tmp, "new", "dir", "s.h5")
+        run(["run", good, "-o", small, "-q", "-n", "7"])
+        with h5py.File(small, "r") as f:
+            assert f.attrs["finished"] == 1 and f["outputs/y"].shape == (7,)
+            assert f["status/converged"][()].sum() == 7
         p = run(["solve", good, "--set", "x1=1.5707963267948966", "--set", "x2=0", "--set", "x3=0"])
         # y = sin(pi/2) + 7 sin(0)^2 + 0 = 1
         assert any(l.split()[:2] == ["y", "1"] for l in p.stdout.splitlines()), p.stdout
