@@ -6,6 +6,7 @@
     engine_checks.py sobol_g                mean and variance of the G function
     engine_checks.py designs                LHS and Sobol beat MC over repeated seeds
     engine_checks.py cli                    exit codes and messages of bad invocations
+    engine_checks.py diskfull               a too small file system: exit 2 before any work
 
 Environment: TRADEWAR (the binary), MPIEXEC, and the Open MPI root flags.
 Every check asserts a property that a wrong engine would violate; nothing is
@@ -205,6 +206,33 @@ def check_cli():
     print("ok: command line errors and exit codes")
 
 
+def check_diskfull():
+    """On a 2 MB tmpfs a run that needs ~10 MB is refused before any work,
+    with exit 2, a message that says why, and no file left behind. Needs root
+    and permission to mount (as in CI); otherwise the check fails loudly."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mnt = os.path.join(tmp, "small")
+        os.mkdir(mnt)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            sys.exit(f"FAIL: cannot mount a small tmpfs to test a full disk: {m.stderr.strip()}")
+        try:
+            cfg = write(tmp, "d.yaml", "model: ishigami\nsamples: 200000\n")
+            out = os.path.join(mnt, "x.h5")
+            p = run(["run", cfg, "-o", out, "-q"], check=False)
+            if p.returncode != 2 or "not enough disk space" not in p.stderr:
+                sys.exit(f"FAIL: full disk: exit {p.returncode}, stderr {p.stderr!r}")
+            assert not os.listdir(mnt), f"files left on the full disk: {os.listdir(mnt)}"
+            # the same run with fewer samples fits and finishes there
+            run(["run", cfg, "-o", out, "-q", "-n", "2000"])
+            with h5py.File(out, "r") as f:
+                assert f.attrs["finished"] == 1
+        finally:
+            subprocess.run(["umount", mnt])
+    print("ok: full disk refused before any work (exit 2), a fitting run finishes")
+
+
 def main():
     what = sys.argv[1]
     if what == "decomp":
@@ -217,6 +245,8 @@ def main():
         check_designs()
     elif what == "cli":
         check_cli()
+    elif what == "diskfull":
+        check_diskfull()
     else:
         sys.exit(f"unknown check {what}")
 
