@@ -43,6 +43,97 @@
 #define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
 #define STEP0 1.0
 
+/* Elementwise kernels over one sector row (J contiguous doubles). restrict
+ * lets the compiler vectorise them without run-time alias checks; each
+ * element sees the same operations in the same order as a scalar loop, so
+ * the results are bitwise those of the plain loops (no reassociation). */
+/* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k] for j < J, terms
+ * added in the order k = 0, 1, ... (bitwise what "for k: out[j] += a[j] v[k]"
+ * gives), partial sums in registers four sectors at a time. */
+static void cols_gemv(double *restrict out, const double *restrict a, const double *restrict v,
+                      size_t cnt, size_t skip, size_t J)
+{
+    size_t j = 0;
+    for (; j + 4 <= J; j += 4) {
+        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3];
+        for (size_t k = 0; k < cnt; k++) {
+            if (k == skip)
+                continue;
+            const double *pa = a + k * J + j;
+            double vk = v[k];
+            s0 += pa[0] * vk;
+            s1 += pa[1] * vk;
+            s2 += pa[2] * vk;
+            s3 += pa[3] * vk;
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+        out[j + 2] = s2;
+        out[j + 3] = s3;
+    }
+    for (; j + 2 <= J; j += 2) {
+        double s0 = out[j], s1 = out[j + 1];
+        for (size_t k = 0; k < cnt; k++) {
+            if (k == skip)
+                continue;
+            const double *pa = a + k * J + j;
+            double vk = v[k];
+            s0 += pa[0] * vk;
+            s1 += pa[1] * vk;
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+    }
+    for (; j < J; j++) {
+        double s0 = out[j];
+        for (size_t k = 0; k < cnt; k++)
+            if (k != skip)
+                s0 += a[k * J + j] * v[k];
+        out[j] = s0;
+    }
+}
+
+/* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j] for j < J, each sum
+ * accumulated from 0.0 in the order i = 0, 1, ... (bitwise what a loop
+ * "out = 0; for i: out[j] += a[j] b[j]" gives), with the partial sums kept
+ * in registers four sectors at a time instead of stored after every term. */
+static void cols_dot(double *restrict out, const double *restrict a, size_t as,
+                     const double *restrict b, size_t bs, size_t cnt, size_t J)
+{
+    size_t j = 0;
+    for (; j + 4 <= J; j += 4) {
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
+            s0 += pa[0] * pb[0];
+            s1 += pa[1] * pb[1];
+            s2 += pa[2] * pb[2];
+            s3 += pa[3] * pb[3];
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+        out[j + 2] = s2;
+        out[j + 3] = s3;
+    }
+    for (; j + 2 <= J; j += 2) {
+        double s0 = 0.0, s1 = 0.0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
+            s0 += pa[0] * pb[0];
+            s1 += pa[1] * pb[1];
+        }
+        out[j] = s0;
+        out[j + 1] = s1;
+    }
+    for (; j < J; j++) {
+        double s0 = 0.0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+            s0 += pa[0] * pb[0];
+        out[j] = s0;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Anderson mixing (type II), fixed-size storage from the workspace.  */
 
@@ -217,6 +308,7 @@ struct twm_solver_ws {
     size_t N, J;
     /* per solve */
     double *A, *inv1t, *trt;  /* [NNJ] */
+    double *gT;               /* [NJJ] gamma_io transposed per region: gT[n][k][j] = g[n][j][k] */
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
@@ -234,7 +326,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+    size_t total = 5 * NNJ + N * J * J + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
                    aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
@@ -252,6 +344,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->inv1t, NNJ);
     TAKE(ws->trt, NNJ);
     TAKE(ws->pinew, NNJ);
+    TAKE(ws->gT, N * J * J);
     TAKE(ws->W, NNJ);
     TAKE(ws->theta, J);
     TAKE(ws->ith, J);
@@ -323,14 +416,7 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
         const double *lPn = lP + n * J;
         for (size_t j = 0; j < J; j++)
             lcn[j] = gv[j] * lwn;
-        for (size_t k = 0; k < J; k++) {
-            if (c->nest && (int)k == c->crm)
-                continue;
-            double pk = lPn[k];
-            const double *gk = g + (n * J + k) * J;
-            for (size_t j = 0; j < J; j++)
-                lcn[j] += gk[j] * pk;
-        }
+        cols_gemv(lcn, g + n * J * J, lPn, J, c->nest ? (size_t)c->crm : J, J);
         if (c->nest) {
             const double *gc = g + (n * J + (size_t)c->crm) * J;
             double lpc = lPn[c->crm];
@@ -356,14 +442,7 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
             e[n * J + j] = exp(-ws->theta[j] * lc[n * J + j]);
     for (size_t n = 0; n < N; n++) {
         double *Sn = S + n * J;
-        for (size_t j = 0; j < J; j++)
-            Sn[j] = 0.0;
-        for (size_t i = 0; i < N; i++) {
-            const double *Ani = ws->A + (n * N + i) * J;
-            const double *ei = e + i * J;
-            for (size_t j = 0; j < J; j++)
-                Sn[j] += Ani[j] * ei[j];
-        }
+        cols_dot(Sn, ws->A + n * N * J, J, e, J, N, J); /* S = sum_i A e */
         for (size_t j = 0; j < J; j++)
             out[n * J + j] = -log(Sn[j]) * ws->ith[j];
     }
@@ -452,20 +531,16 @@ static void output_from_X(solve_ctx *c, const double *X)
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J;
     double *Y = ws->Y;
-    memset(Y, 0, N * J * sizeof(double));
     for (size_t m = 0; m < N; m++) {
         const double *Xm = X + m * J;
         double r = 0.0;
         for (size_t k = 0; k < J; k++)
             r += ws->Rw[m * J + k] * Xm[k];
         ws->R[m] = r;
-        for (size_t i = 0; i < N; i++) {
-            const double *W = ws->W + (m * N + i) * J;
-            double *Yi = Y + i * J;
-            for (size_t k = 0; k < J; k++)
-                Yi[k] += W[k] * Xm[k];
-        }
     }
+    /* Y[i] = sum_m W[m][i] X[m] */
+    for (size_t i = 0; i < N; i++)
+        cols_dot(Y + i * J, ws->W + i * J, N * J, X, J, N, J);
 }
 
 /* One expenditure sweep: out = gamma' Y'(X) + alpha I'(X) (eq. 5). */
@@ -487,19 +562,23 @@ static void x_sweep(solve_ctx *c, const double *X, double *out)
         } else {
             memcpy(Ye, Yn, J * sizeof(double));
         }
-        for (size_t j = 0; j < J; j++) {
-            const double *gj = d->gamma_io + (n * J + j) * J;
+        /* out[j] = sum_k g[n][j][k] Ye[k] (k in order, as a dot product
+         * would), accumulated for all j at once through the transpose */
+        double *on = out + n * J;
+        const double *gTn = ws->gT + n * J * J;
+        for (size_t j = 0; j < J; j++)
+            on[j] = 0.0;
+        cols_gemv(on, gTn, Ye, J, J, J);
+        if (c->nest) {
+            const double *sp = ws->sp + n * J;
             double s = 0.0;
-            if (c->nest && (int)j == c->crm) {
-                const double *sp = ws->sp + n * J;
-                for (size_t k = 0; k < J; k++)
-                    s += sp[k] * Yn[k];
-            } else {
-                for (size_t k = 0; k < J; k++)
-                    s += gj[k] * Ye[k];
-            }
-            out[n * J + j] = s + d->alpha[n * J + j] * In;
+            for (size_t k = 0; k < J; k++)
+                s += sp[k] * Yn[k];
+            on[c->crm] = s;
         }
+        const double *al = d->alpha + n * J;
+        for (size_t j = 0; j < J; j++)
+            on[j] += al[j] * In;
     }
     c->x_sweeps++;
 }
@@ -635,6 +714,10 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
                     ws->A[x] = 0.0;
                 }
             }
+    for (size_t n = 0; n < N; n++)
+        for (size_t j = 0; j < J; j++)
+            for (size_t k = 0; k < J; k++)
+                ws->gT[(n * J + k) * J + j] = d->gamma_io[(n * J + j) * J + k];
     /* convergence weights for X: relative to the cell, floored by the region's income */
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++) {
