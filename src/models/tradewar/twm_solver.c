@@ -30,7 +30,9 @@
  */
 #include "twm_solver.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,87 @@
 #define INNER_TOL_CAP 1e-3
 #define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
 #define STEP0 1.0
+
+/* Vector exp and log for the price sweep (2 x NJ calls per sweep, about a
+ * fifth of a solve with libm). fdlibm's algorithms (Sun, 1993: e_exp.c and
+ * e_log.c, same reductions and minimax coefficients, error < 1 ulp), written
+ * branch-free so that the loops vectorise with plain SSE2, with the
+ * exponent handled by integer operations on the bits. Measured against
+ * glibc on 2^23 and 6 x 2^20 arguments: at most 1 ulp apart, identical in
+ * 96-97 % of cases. Pure IEEE double arithmetic with no library call, so the
+ * results are the same on every machine (glibc picks an FMA or non-FMA
+ * variant at run time). Arguments outside the fast path (|x| > 700 or NaN
+ * for exp; not a positive normal finite number for log) are redone by libm,
+ * which keeps inf/NaN/0 behaviour exactly. */
+static inline uint64_t f64_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline double bits_f64(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
+static const double LN2_LO = 1.90821492927058770002e-10; /* 0x3dea39ef35793c76 */
+
+static void vec_exp(double *restrict y, const double *restrict x, size_t n)
+{
+    const double invln2 = 1.44269504088896338700e+00, shift = 0x1.8p52;
+    const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                 P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                 P5 = 4.13813679705723846039e-08;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i];
+        /* top bit set when |x| > 700 (0x4085e...) or x is NaN */
+        bad |= (UINT64_C(0x4085e00000000000) - (f64_bits(xi) & UINT64_C(0x7fffffffffffffff))) >> 63;
+        double kd = xi * invln2 + shift; /* round(x / ln 2) in the low bits */
+        uint64_t kb = f64_bits(kd);
+        kd -= shift;
+        double hi = xi - kd * LN2_HI, lo = kd * LN2_LO, r = hi - lo;
+        double t = r * r;
+        double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+        double e = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+        y[i] = e * bits_f64((kb + 1023u) << 52); /* times 2^k */
+    }
+    if (bad)
+        for (size_t i = 0; i < n; i++)
+            if (!(fabs(x[i]) <= 700.0))
+                y[i] = exp(x[i]);
+}
+
+static void vec_log(double *restrict y, const double *restrict x, size_t n)
+{
+    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
+                 Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
+                 Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                 Lg7 = 1.479819860511658591e-01;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = f64_bits(x[i]);
+        /* top bit set unless DBL_MIN <= x <= DBL_MAX */
+        bad |= ((b - UINT64_C(0x0010000000000000)) | (UINT64_C(0x7fefffffffffffff) - b)) >> 63;
+        /* x = 2^k m, m in [sqrt(1/2), sqrt(2)) */
+        uint64_t eb = (b + UINT64_C(0x00095f619980c433)) >> 52; /* k + 1023 */
+        double m = bits_f64(b - (eb << 52) + UINT64_C(0x3ff0000000000000));
+        double dk = bits_f64(UINT64_C(0x4330000000000000) | eb) - (0x1p52 + 1023.0);
+        double f = m - 1.0, s = f / (2.0 + f), z = s * s, w = z * z;
+        double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+        double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+        double R = t2 + t1, hfsq = 0.5 * f * f;
+        y[i] = dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    }
+    if (bad)
+        for (size_t i = 0; i < n; i++)
+            if (!(x[i] >= DBL_MIN && x[i] <= DBL_MAX))
+                y[i] = log(x[i]);
+}
 
 /* Elementwise kernels over one sector row (J contiguous doubles). restrict
  * lets the compiler vectorise them without run-time alias checks; each
@@ -317,6 +400,7 @@ struct twm_solver_ws {
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
     double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
     double *I, *R, *P, *ED;   /* [N] */
+    double *tmp;              /* [NJ] scratch */
     aa_state aa_out, aa_P, aa_X;
     double *block;
 };
@@ -327,7 +411,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + N * J * J + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
+                   NJ + aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -372,6 +456,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->R, N);
     TAKE(ws->P, N);
     TAKE(ws->ED, N);
+    TAKE(ws->tmp, NJ);
 #undef TAKE
     p = aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
     p = aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
@@ -437,15 +522,17 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
             }
         }
     }
+    double *tmp = ws->tmp;
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
-            e[n * J + j] = exp(-ws->theta[j] * lc[n * J + j]);
-    for (size_t n = 0; n < N; n++) {
-        double *Sn = S + n * J;
-        cols_dot(Sn, ws->A + n * N * J, J, e, J, N, J); /* S = sum_i A e */
+            tmp[n * J + j] = -ws->theta[j] * lc[n * J + j];
+    vec_exp(e, tmp, N * J);
+    for (size_t n = 0; n < N; n++)
+        cols_dot(S + n * J, ws->A + n * N * J, J, e, J, N, J); /* S = sum_i A e */
+    vec_log(tmp, S, N * J);
+    for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
-            out[n * J + j] = -log(Sn[j]) * ws->ith[j];
-    }
+            out[n * J + j] = -tmp[n * J + j] * ws->ith[j];
     c->price_sweeps++;
 }
 
