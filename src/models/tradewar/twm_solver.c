@@ -450,6 +450,9 @@ struct twm_solver_ws {
     double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
     double *I, *R, *P, *ED;   /* [N] */
     double *tmp;              /* [NJ] scratch */
+    /* nest cells with 0 < s < 1 (per solve): index, s, and scratch */
+    size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
+    double *ns, *na, *nu, *nE;  /* [NJ] */
     aa_state aa_out, aa_P, aa_X;
     double *block;
 };
@@ -460,12 +463,15 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + N * J * J + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   NJ + aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
+                   5 * NJ + aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
     ws->block = calloc(total, sizeof(double));
-    if (!ws->block) {
+    ws->nidx = calloc(NJ > 0 ? 2 * NJ : 1, sizeof *ws->nidx);
+    if (!ws->block || !ws->nidx) {
+        free(ws->block);
+        free(ws->nidx);
         free(ws);
         return NULL;
     }
@@ -506,6 +512,10 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->P, N);
     TAKE(ws->ED, N);
     TAKE(ws->tmp, NJ);
+    TAKE(ws->ns, NJ);
+    TAKE(ws->na, NJ);
+    TAKE(ws->nu, NJ);
+    TAKE(ws->nE, NJ);
 #undef TAKE
     p = aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
     p = aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
@@ -519,6 +529,7 @@ void twm_solver_ws_free(twm_solver_ws *ws)
     if (!ws)
         return;
     free(ws->block);
+    free(ws->nidx);
     free(ws);
 }
 
@@ -553,22 +564,37 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
         cols_gemv(lcn, g + n * J * J, lPn, J, c->nest ? (size_t)c->crm : J, J);
         if (c->nest) {
             const double *gc = g + (n * J + (size_t)c->crm) * J;
-            double lpc = lPn[c->crm];
-            double b = c->omE * lpc;
-            for (size_t j = 0; j < J; j++) {
-                double s = gc[j];
-                if (s <= 0.0)
-                    continue;
-                if (s >= 1.0) {
-                    lcn[j] = lpc;
-                    continue;
-                }
-                double a = c->omE * lcn[j] / (1.0 - s); /* (1-eps) log core */
-                /* log((1-s) e^a + s e^b), one exp and one log */
-                double v = a >= b ? a + log((1.0 - s) + s * exp(b - a))
-                                  : b + log(s + (1.0 - s) * exp(a - b));
-                lcn[j] = v / c->omE;
-            }
+            for (size_t j = 0; j < J; j++)
+                if (gc[j] >= 1.0)
+                    lcn[j] = lPn[c->crm];
+        }
+    }
+    if (c->nest && ws->nv > 0) {
+        /* cells with 0 < s < 1 (listed once per solve), in three passes so
+         * that exp and log go through the vector kernels:
+         * lc = log((1-s) e^a + s e^b) / (1-eps), a = (1-eps) lc / (1-s),
+         * b = (1-eps) lP[crm], as max(a,b) + log(... e^-|a-b|) */
+        size_t nv = ws->nv;
+        const size_t *idx = ws->nidx, *ic = ws->nidx + N * J;
+        const double *ns = ws->ns;
+        double *na = ws->na, *nu = ws->nu, *nE = ws->nE, omE = c->omE;
+        for (size_t t = 0; t < nv; t++) {
+            size_t x = idx[t];
+            double s = ns[t], b = omE * lP[ic[t]];
+            double a = omE * lc[x] / (1.0 - s); /* (1-eps) log core */
+            na[t] = a;
+            nu[t] = a >= b ? b - a : a - b;
+        }
+        vec_exp(nE, nu, nv);
+        for (size_t t = 0; t < nv; t++) {
+            double s = ns[t], b = omE * lP[ic[t]];
+            nu[t] = na[t] >= b ? (1.0 - s) + s * nE[t] : s + (1.0 - s) * nE[t];
+        }
+        vec_log(nE, nu, nv);
+        for (size_t t = 0; t < nv; t++) {
+            size_t x = idx[t];
+            double b = omE * lP[ic[t]];
+            lc[x] = ((na[t] >= b ? na[t] : b) + nE[t]) / omE;
         }
     }
     double *tmp = ws->tmp;
@@ -863,6 +889,18 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         for (size_t j = 0; j < J; j++)
             for (size_t k = 0; k < J; k++)
                 ws->gT[(n * J + k) * J + j] = d->gamma_io[(n * J + j) * J + k];
+    ws->nv = 0;
+    if (c.nest)
+        for (size_t n = 0; n < N; n++)
+            for (size_t j = 0; j < J; j++) {
+                double s = d->gamma_io[(n * J + (size_t)d->crm) * J + j];
+                if (s > 0.0 && s < 1.0) {
+                    ws->nidx[ws->nv] = n * J + j;
+                    ws->nidx[NJ + ws->nv] = n * J + (size_t)d->crm;
+                    ws->ns[ws->nv] = s;
+                    ws->nv++;
+                }
+            }
     /* convergence weights for X: relative to the cell, floored by the region's income */
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++) {
