@@ -1013,7 +1013,9 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
                 converged = 1;
                 break;
             }
-            tin = clampd(0.01 * INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
+            /* half of what the test above asks for (it was 1/10: ~2 %
+             * more sweeps for no gain in the certified residual) */
+            tin = clampd(0.05 * INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
             tightened = 1;
             continue;
         }
