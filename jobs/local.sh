@@ -142,15 +142,15 @@ done
 child=""
 echo "local.sh: tradewar exited $rc after $(( $(date +%s) - start )) s"
 
-# Where the results are: -o if given, else what tradewar printed it used.
+# Where the results are: -o if given, else the config's `output:` (relative
+# to the working directory, as tradewar reads it), else tradewar's default.
 if [[ -z $out ]]; then
     out=$(sed -n 's/^output:[[:space:]]*\([^#]*[^#[:space:]]\).*/\1/p' "$config" | head -n 1)
-    if [[ -n $out && $out != /* ]]; then out=$(dirname "$config")/$out; fi
     [[ -n $out ]] || out=results/$(basename "${config%.*}").h5
 fi
 if [[ -f $out ]]; then
     echo "local.sh: results: $(readlink -f "$out")"
-    "$tw" info "$out"
+    "$tw" info --brief "$out"   # the short table; `tradewar info FILE` shows all
 fi
 case $rc in
 0) ;;
