@@ -25,8 +25,8 @@
  * log-sum-exp form. The new shares s' and (1-s')/(1-s) enter eq. 5 and 7.
  *
  * Kernels: the O(N^2 J) and O(N J^2) sums keep partial sums in registers
- * for blocks of sectors (cols_dot, cols_gemv), in the same order as plain
- * loops; the price sweep's exp/log (and the nest's) use vec_exp/vec_log,
+ * for blocks of sectors (twm_cols_dot, twm_cols_gemv), in the same order as plain
+ * loops; the price sweep's exp/log (and the nest's) use twm_vec_exp/twm_vec_log,
  * branch-free fdlibm algorithms that vectorise with baseline SSE2.
  *
  * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
@@ -34,6 +34,9 @@
  * what the thread solved before (DESIGN.md, reproducibility).
  */
 #include "twm_solver.h"
+
+#include "twm_anderson.h"
+#include "twm_kernels.h"
 
 #include <float.h>
 #include <math.h>
@@ -49,453 +52,6 @@
 #define INNER_TOL_CAP 1e-3
 #define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
 #define STEP0 1.0
-
-/* Vector exp and log for the price sweep (2 x NJ calls per sweep, about a
- * fifth of a solve with libm). fdlibm's algorithms (Sun, 1993: e_exp.c and
- * e_log.c, same reductions and minimax coefficients, error < 1 ulp), written
- * branch-free so that the loops vectorise with plain SSE2, with the
- * exponent handled by integer operations on the bits. Measured against
- * glibc on 2^23 and 6 x 2^20 arguments: at most 1 ulp apart, identical in
- * 96-97 % of cases. Pure IEEE double arithmetic with no library call, so the
- * results are the same on every machine (glibc picks an FMA or non-FMA
- * variant at run time). Arguments outside the fast path (|x| > 700 or NaN
- * for exp; not a positive normal finite number for log) are redone by libm,
- * which keeps inf/NaN/0 behaviour exactly. */
-static inline uint64_t f64_bits(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline double bits_f64(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-static const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
-static const double LN2_LO = 1.90821492927058770002e-10; /* 0x3dea39ef35793c76 */
-
-static void vec_exp(double *restrict y, const double *restrict x, size_t n)
-{
-    const double invln2 = 1.44269504088896338700e+00, shift = 0x1.8p52;
-    const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                 P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                 P5 = 4.13813679705723846039e-08;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        double xi = x[i];
-        /* top bit set when |x| > 700 (0x4085e...) or x is NaN */
-        bad |= (UINT64_C(0x4085e00000000000) - (f64_bits(xi) & UINT64_C(0x7fffffffffffffff))) >> 63;
-        double kd = xi * invln2 + shift; /* round(x / ln 2) in the low bits */
-        uint64_t kb = f64_bits(kd);
-        kd -= shift;
-        double hi = xi - kd * LN2_HI, lo = kd * LN2_LO, r = hi - lo;
-        double t = r * r;
-        double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-        double e = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
-        y[i] = e * bits_f64((kb + 1023u) << 52); /* times 2^k */
-    }
-    if (bad)
-        for (size_t i = 0; i < n; i++)
-            if (!(fabs(x[i]) <= 700.0))
-                y[i] = exp(x[i]);
-}
-
-static void vec_log(double *restrict y, const double *restrict x, size_t n)
-{
-    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                 Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                 Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                 Lg7 = 1.479819860511658591e-01;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = f64_bits(x[i]);
-        /* top bit set unless DBL_MIN <= x <= DBL_MAX */
-        bad |= ((b - UINT64_C(0x0010000000000000)) | (UINT64_C(0x7fefffffffffffff) - b)) >> 63;
-        /* x = 2^k m, m in [sqrt(1/2), sqrt(2)) */
-        uint64_t eb = (b + UINT64_C(0x00095f619980c433)) >> 52; /* k + 1023 */
-        double m = bits_f64(b - (eb << 52) + UINT64_C(0x3ff0000000000000));
-        double dk = bits_f64(UINT64_C(0x4330000000000000) | eb) - (0x1p52 + 1023.0);
-        double f = m - 1.0, s = f / (2.0 + f), z = s * s, w = z * z;
-        double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-        double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-        double R = t2 + t1, hfsq = 0.5 * f * f;
-        y[i] = dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
-    }
-    if (bad)
-        for (size_t i = 0; i < n; i++)
-            if (!(x[i] >= DBL_MIN && x[i] <= DBL_MAX))
-                y[i] = log(x[i]);
-}
-
-/* Elementwise kernels over one sector row (J contiguous doubles). restrict
- * lets the compiler vectorise them without run-time alias checks; each
- * element sees the same operations in the same order as a scalar loop, so
- * the results are bitwise those of the plain loops (no reassociation). */
-/* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k] for j < J, terms
- * added in the order k = 0, 1, ... (bitwise what "for k: out[j] += a[j] v[k]"
- * gives), partial sums in registers ten, eight, four or two sectors at a
- * time. */
-static void cols_gemv(double *restrict out, const double *restrict a, const double *restrict v,
-                      size_t cnt, size_t skip, size_t J)
-{
-    size_t j = 0;
-    for (; j + 10 <= J; j += 10) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3], s4 = out[j + 4];
-        double s5 = out[j + 5], s6 = out[j + 6], s7 = out[j + 7], s8 = out[j + 8], s9 = out[j + 9];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-            s4 += pa[4] * vk;
-            s5 += pa[5] * vk;
-            s6 += pa[6] * vk;
-            s7 += pa[7] * vk;
-            s8 += pa[8] * vk;
-            s9 += pa[9] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-        out[j + 8] = s8;
-        out[j + 9] = s9;
-    }
-    for (; j + 8 <= J; j += 8) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3];
-        double s4 = out[j + 4], s5 = out[j + 5], s6 = out[j + 6], s7 = out[j + 7];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-            s4 += pa[4] * vk;
-            s5 += pa[5] * vk;
-            s6 += pa[6] * vk;
-            s7 += pa[7] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-    }
-    for (; j + 4 <= J; j += 4) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-    }
-    for (; j + 2 <= J; j += 2) {
-        double s0 = out[j], s1 = out[j + 1];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-    }
-    for (; j < J; j++) {
-        double s0 = out[j];
-        for (size_t k = 0; k < cnt; k++)
-            if (k != skip)
-                s0 += a[k * J + j] * v[k];
-        out[j] = s0;
-    }
-}
-
-/* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j] for j < J, each sum
- * accumulated from 0.0 in the order i = 0, 1, ... (bitwise what a loop
- * "out = 0; for i: out[j] += a[j] b[j]" gives), with the partial sums kept
- * in registers ten, eight, four or two sectors at a time instead of stored
- * after every term. */
-static void cols_dot(double *restrict out, const double *restrict a, size_t as,
-                     const double *restrict b, size_t bs, size_t cnt, size_t J)
-{
-    size_t j = 0;
-    for (; j + 10 <= J; j += 10) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0;
-        double s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-            s4 += pa[4] * pb[4];
-            s5 += pa[5] * pb[5];
-            s6 += pa[6] * pb[6];
-            s7 += pa[7] * pb[7];
-            s8 += pa[8] * pb[8];
-            s9 += pa[9] * pb[9];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-        out[j + 8] = s8;
-        out[j + 9] = s9;
-    }
-    for (; j + 8 <= J; j += 8) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-            s4 += pa[4] * pb[4];
-            s5 += pa[5] * pb[5];
-            s6 += pa[6] * pb[6];
-            s7 += pa[7] * pb[7];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-    }
-    for (; j + 4 <= J; j += 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-    }
-    for (; j + 2 <= J; j += 2) {
-        double s0 = 0.0, s1 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-    }
-    for (; j < J; j++) {
-        double s0 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
-            s0 += pa[0] * pb[0];
-        out[j] = s0;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Anderson mixing (type II), fixed-size storage from the workspace.  */
-
-typedef struct aa_state {
-    size_t n;
-    int m;        /* memory */
-    int k;        /* stored columns */
-    int head;     /* next column to overwrite */
-    int have_old; /* f_old/g_old valid */
-    double *dF, *dG; /* [m][n] */
-    double *f_old, *g_old; /* [n] */
-    double *G, *M, *rhs, *gam; /* Gram of stored dF [m*m], scratch [m*m], [m], [m] */
-} aa_state;
-
-static size_t aa_doubles(size_t n, int m)
-{
-    return 2 * (size_t)m * n + 2 * n + 2 * (size_t)m * (size_t)m + 2 * (size_t)m;
-}
-
-static double *aa_init(aa_state *a, size_t n, int m, double *buf)
-{
-    a->n = n;
-    a->m = m;
-    a->k = a->head = a->have_old = 0;
-    a->dF = buf;
-    buf += (size_t)m * n;
-    a->dG = buf;
-    buf += (size_t)m * n;
-    a->f_old = buf;
-    buf += n;
-    a->g_old = buf;
-    buf += n;
-    a->G = buf;
-    buf += (size_t)m * (size_t)m;
-    a->M = buf;
-    buf += (size_t)m * (size_t)m;
-    a->rhs = buf;
-    buf += m;
-    a->gam = buf;
-    buf += m;
-    return buf;
-}
-
-static void aa_reset(aa_state *a)
-{
-    a->k = a->head = a->have_old = 0;
-}
-
-/* Solve the k x k system M gam = rhs (symmetric positive semidefinite) by
- * Gaussian elimination with partial pivoting; returns 0 if singular. */
-static int small_solve(double *M, double *rhs, double *gam, int k, int ld)
-{
-    for (int c = 0; c < k; c++) {
-        int p = c;
-        for (int r = c + 1; r < k; r++)
-            if (fabs(M[r * ld + c]) > fabs(M[p * ld + c]))
-                p = r;
-        if (!(fabs(M[p * ld + c]) > 0.0))
-            return 0;
-        if (p != c) {
-            for (int q = 0; q < k; q++) {
-                double t = M[c * ld + q];
-                M[c * ld + q] = M[p * ld + q];
-                M[p * ld + q] = t;
-            }
-            double t = rhs[c];
-            rhs[c] = rhs[p];
-            rhs[p] = t;
-        }
-        for (int r = c + 1; r < k; r++) {
-            double f = M[r * ld + c] / M[c * ld + c];
-            for (int q = c; q < k; q++)
-                M[r * ld + q] -= f * M[c * ld + q];
-            rhs[r] -= f * rhs[c];
-        }
-    }
-    for (int c = k - 1; c >= 0; c--) {
-        double s = rhs[c];
-        for (int q = c + 1; q < k; q++)
-            s -= M[c * ld + q] * gam[q];
-        gam[c] = s / M[c * ld + c];
-    }
-    for (int c = 0; c < k; c++)
-        if (!isfinite(gam[c]))
-            return 0;
-    return 1;
-}
-
-/* One Anderson step: x holds the current iterate, g = G(x). On return x is
- * the next iterate. w (optional) weights the residual components. */
-static void aa_step(aa_state *a, double *x, const double *g, const double *w)
-{
-    size_t n = a->n;
-    int m = a->m;
-    if (a->have_old) {
-        int h = a->head;
-        double *df = a->dF + (size_t)h * n, *dg = a->dG + (size_t)h * n;
-        double *fo = a->f_old, *go = a->g_old;
-        if (w) {
-            for (size_t i = 0; i < n; i++) {
-                double f = g[i] - x[i];
-                df[i] = (f - fo[i]) * w[i];
-                dg[i] = g[i] - go[i];
-                fo[i] = f;
-                go[i] = g[i];
-            }
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                double f = g[i] - x[i];
-                df[i] = f - fo[i];
-                dg[i] = g[i] - go[i];
-                fo[i] = f;
-                go[i] = g[i];
-            }
-        }
-        if (a->k < m)
-            a->k++;
-        /* update the Gram matrix row/column of the new column only */
-        for (int q = 0; q < a->k; q++) {
-            const double *fq = a->dF + (size_t)q * n;
-            double s = 0.0;
-            for (size_t i = 0; i < n; i++)
-                s += df[i] * fq[i];
-            a->G[h * m + q] = a->G[q * m + h] = s;
-        }
-        a->head = (h + 1) % m;
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            a->f_old[i] = g[i] - x[i];
-            a->g_old[i] = g[i];
-        }
-        a->have_old = 1;
-    }
-    int k = a->k;
-    if (k == 0) {
-        memcpy(x, g, n * sizeof *x);
-        return;
-    }
-    double tr = 0.0;
-    for (int p = 0; p < k; p++) {
-        const double *fp = a->dF + (size_t)p * n, *fo = a->f_old;
-        double r = 0.0;
-        if (w)
-            for (size_t i = 0; i < n; i++)
-                r += fp[i] * fo[i] * w[i];
-        else
-            for (size_t i = 0; i < n; i++)
-                r += fp[i] * fo[i];
-        a->rhs[p] = r;
-        for (int q = 0; q < k; q++)
-            a->M[p * m + q] = a->G[p * m + q];
-        tr += a->G[p * m + p];
-    }
-    for (int p = 0; p < k; p++)
-        a->M[p * m + p] += 1e-13 * tr / k + 1e-300;
-    if (!small_solve(a->M, a->rhs, a->gam, k, m)) {
-        aa_reset(a);
-        memcpy(x, g, n * sizeof *x);
-        return;
-    }
-    memcpy(x, g, n * sizeof *x);
-    for (int p = 0; p < k; p++) {
-        const double gp = a->gam[p], *dg = a->dG + (size_t)p * n;
-        for (size_t i = 0; i < n; i++)
-            x[i] -= gp * dg[i];
-    }
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -516,7 +72,7 @@ struct twm_solver_ws {
     /* nest cells with 0 < s < 1 (per solve): index, s, and scratch */
     size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
     double *ns, *na, *nu, *nE;  /* [NJ] */
-    aa_state aa_out, aa_P, aa_X;
+    twm_aa aa_out, aa_P, aa_X;
     double *block;
 };
 
@@ -526,7 +82,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + N * J * J + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   5 * NJ + aa_doubles(N, AA_MEM_OUTER) + 2 * aa_doubles(NJ, AA_MEM_INNER);
+                   5 * NJ + twm_aa_doubles(N, AA_MEM_OUTER) + 2 * twm_aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -580,9 +136,9 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
 #undef TAKE
-    p = aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
-    p = aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
-    p = aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
+    p = twm_aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
+    p = twm_aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
+    p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
     return ws;
 }
@@ -624,7 +180,7 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
         const double *lPn = lP + n * J;
         for (size_t j = 0; j < J; j++)
             lcn[j] = gv[j] * lwn;
-        cols_gemv(lcn, g + n * J * J, lPn, J, c->nest ? (size_t)c->crm : J, J);
+        twm_cols_gemv(lcn, g + n * J * J, lPn, J, c->nest ? (size_t)c->crm : J, J);
         if (c->nest) {
             const double *gc = g + (n * J + (size_t)c->crm) * J;
             for (size_t j = 0; j < J; j++)
@@ -648,12 +204,12 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
             na[t] = a;
             nu[t] = a >= b ? b - a : a - b;
         }
-        vec_exp(nE, nu, nv);
+        twm_vec_exp(nE, nu, nv);
         for (size_t t = 0; t < nv; t++) {
             double s = ns[t], b = omE * lP[ic[t]];
             nu[t] = na[t] >= b ? (1.0 - s) + s * nE[t] : s + (1.0 - s) * nE[t];
         }
-        vec_log(nE, nu, nv);
+        twm_vec_log(nE, nu, nv);
         for (size_t t = 0; t < nv; t++) {
             size_t x = idx[t];
             double b = omE * lP[ic[t]];
@@ -664,10 +220,10 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
             tmp[n * J + j] = -ws->theta[j] * lc[n * J + j];
-    vec_exp(e, tmp, N * J);
+    twm_vec_exp(e, tmp, N * J);
     for (size_t n = 0; n < N; n++)
-        cols_dot(S + n * J, ws->A + n * N * J, J, e, J, N, J); /* S = sum_i A e */
-    vec_log(tmp, S, N * J);
+        twm_cols_dot(S + n * J, ws->A + n * N * J, J, e, J, N, J); /* S = sum_i A e */
+    twm_vec_log(tmp, S, N * J);
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
             out[n * J + j] = -tmp[n * J + j] * ws->ith[j];
@@ -681,7 +237,7 @@ static void solve_prices(solve_ctx *c, double tol)
 {
     twm_solver_ws *ws = c->ws;
     size_t NJ = c->d->N * c->d->J;
-    aa_reset(&ws->aa_P);
+    twm_aa_reset(&ws->aa_P);
     for (int it = 0; it < PRICE_MAX_SWEEPS; it++) {
         price_sweep(c, ws->lP, ws->lPg);
         double dmax = 0.0;
@@ -694,7 +250,7 @@ static void solve_prices(solve_ctx *c, double tol)
             memcpy(ws->lP, ws->lPg, NJ * sizeof(double));
             return;
         }
-        aa_step(&ws->aa_P, ws->lP, ws->lPg, NULL);
+        twm_aa_step(&ws->aa_P, ws->lP, ws->lPg, NULL);
     }
 }
 
@@ -774,7 +330,7 @@ static void output_from_X(solve_ctx *c, const double *X)
     }
     /* Y[i] = sum_m W[m][i] X[m] */
     for (size_t i = 0; i < N; i++)
-        cols_dot(Y + i * J, ws->W + i * J, N * J, X, J, N, J);
+        twm_cols_dot(Y + i * J, ws->W + i * J, N * J, X, J, N, J);
 }
 
 /* One expenditure sweep: out = gamma' Y'(X) + alpha I'(X) (eq. 5). */
@@ -802,7 +358,7 @@ static void x_sweep(solve_ctx *c, const double *X, double *out)
         const double *gTn = ws->gT + n * J * J;
         for (size_t j = 0; j < J; j++)
             on[j] = 0.0;
-        cols_gemv(on, gTn, Ye, J, J, J);
+        twm_cols_gemv(on, gTn, Ye, J, J, J);
         if (c->nest) {
             const double *sp = ws->sp + n * J;
             double s = 0.0;
@@ -822,7 +378,7 @@ static void solve_X(solve_ctx *c, double tol)
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J, NJ = N * J;
-    aa_reset(&ws->aa_X);
+    twm_aa_reset(&ws->aa_X);
     for (int it = 0; it < X_MAX_SWEEPS; it++) {
         x_sweep(c, ws->X, ws->Xg);
         double dmax = 0.0;
@@ -835,7 +391,7 @@ static void solve_X(solve_ctx *c, double tol)
             memcpy(ws->X, ws->Xg, NJ * sizeof(double));
             return;
         }
-        aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
+        twm_aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
     }
 }
 
@@ -979,7 +535,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         ws->sp[x] = 0.0;
         ws->sc[x] = 1.0;
     }
-    aa_reset(&ws->aa_out);
+    twm_aa_reset(&ws->aa_out);
 
     /* Diagonal preconditioner of the tatonnement: an estimate of
      * -dED[n]/dlog what[n] from the baseline (a wage rise of 1% cuts labour
@@ -1037,7 +593,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             memcpy(ws->lw, ws->lw_best, N * sizeof(double));
             memset(ws->lP, 0, NJ * sizeof(double));
             memcpy(ws->X, d->X, NJ * sizeof(double));
-            aa_reset(&ws->aa_out);
+            twm_aa_reset(&ws->aa_out);
             damp *= 0.5;
             tin = clampd(INNER_TOL_FAC * best, INNER_TOL_FLOOR, INNER_TOL_CAP);
             it++;
@@ -1052,7 +608,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
         normalise(d, ws->lwg_new);
         memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
-        aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
+        twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
         normalise(d, ws->lw);
         /* predictor for the warm start of the inner solves: a region's
          * prices and spending move roughly with its wage */
