@@ -92,197 +92,76 @@ void twm_vec_log(double *restrict y, const double *restrict x, size_t n)
  * lets the compiler vectorise them without run-time alias checks; each
  * element sees the same operations in the same order as a scalar loop, so
  * the results are bitwise those of the plain loops (no reassociation). */
+/* One block of W sectors starting at j. W is a compile-time constant at
+ * every call, so the q-loops unroll completely and s[] lives in registers. */
+static inline void gemv_block(double *restrict out, const double *restrict a,
+                              const double *restrict v, size_t cnt, size_t skip, size_t J,
+                              size_t j, size_t W)
+{
+    double s[10];
+    for (size_t q = 0; q < W; q++)
+        s[q] = out[j + q];
+    for (size_t k = 0; k < cnt; k++) {
+        if (k == skip)
+            continue;
+        const double *pa = a + k * J + j;
+        const double vk = v[k];
+        for (size_t q = 0; q < W; q++)
+            s[q] += pa[q] * vk;
+    }
+    for (size_t q = 0; q < W; q++)
+        out[j + q] = s[q];
+}
+
+static inline void dot_block(double *restrict out, const double *restrict a, size_t as,
+                             const double *restrict b, size_t bs, size_t cnt, size_t j, size_t W)
+{
+    double s[10] = {0.0};
+    const double *pa = a + j, *pb = b + j;
+    for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+        for (size_t q = 0; q < W; q++)
+            s[q] += pa[q] * pb[q];
+    for (size_t q = 0; q < W; q++)
+        out[j + q] = s[q];
+}
+
 /* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k] for j < J, terms
  * added in the order k = 0, 1, ... (bitwise what "for k: out[j] += a[j] v[k]"
- * gives), partial sums in registers ten, eight, four or two sectors at a
+ * gives), partial sums in registers ten, eight, four, two or one sectors at a
  * time. */
 void twm_cols_gemv(double *restrict out, const double *restrict a, const double *restrict v,
-                      size_t cnt, size_t skip, size_t J)
+                   size_t cnt, size_t skip, size_t J)
 {
     size_t j = 0;
-    for (; j + 10 <= J; j += 10) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3], s4 = out[j + 4];
-        double s5 = out[j + 5], s6 = out[j + 6], s7 = out[j + 7], s8 = out[j + 8], s9 = out[j + 9];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-            s4 += pa[4] * vk;
-            s5 += pa[5] * vk;
-            s6 += pa[6] * vk;
-            s7 += pa[7] * vk;
-            s8 += pa[8] * vk;
-            s9 += pa[9] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-        out[j + 8] = s8;
-        out[j + 9] = s9;
-    }
-    for (; j + 8 <= J; j += 8) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3];
-        double s4 = out[j + 4], s5 = out[j + 5], s6 = out[j + 6], s7 = out[j + 7];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-            s4 += pa[4] * vk;
-            s5 += pa[5] * vk;
-            s6 += pa[6] * vk;
-            s7 += pa[7] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-    }
-    for (; j + 4 <= J; j += 4) {
-        double s0 = out[j], s1 = out[j + 1], s2 = out[j + 2], s3 = out[j + 3];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-            s2 += pa[2] * vk;
-            s3 += pa[3] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-    }
-    for (; j + 2 <= J; j += 2) {
-        double s0 = out[j], s1 = out[j + 1];
-        for (size_t k = 0; k < cnt; k++) {
-            if (k == skip)
-                continue;
-            const double *pa = a + k * J + j;
-            double vk = v[k];
-            s0 += pa[0] * vk;
-            s1 += pa[1] * vk;
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-    }
-    for (; j < J; j++) {
-        double s0 = out[j];
-        for (size_t k = 0; k < cnt; k++)
-            if (k != skip)
-                s0 += a[k * J + j] * v[k];
-        out[j] = s0;
-    }
+    for (; j + 10 <= J; j += 10)
+        gemv_block(out, a, v, cnt, skip, J, j, 10);
+    for (; j + 8 <= J; j += 8)
+        gemv_block(out, a, v, cnt, skip, J, j, 8);
+    for (; j + 4 <= J; j += 4)
+        gemv_block(out, a, v, cnt, skip, J, j, 4);
+    for (; j + 2 <= J; j += 2)
+        gemv_block(out, a, v, cnt, skip, J, j, 2);
+    for (; j < J; j++)
+        gemv_block(out, a, v, cnt, skip, J, j, 1);
 }
 
 /* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j] for j < J, each sum
  * accumulated from 0.0 in the order i = 0, 1, ... (bitwise what a loop
  * "out = 0; for i: out[j] += a[j] b[j]" gives), with the partial sums kept
- * in registers ten, eight, four or two sectors at a time instead of stored
- * after every term. */
+ * in registers ten, eight, four, two or one sectors at a time instead of
+ * stored after every term. */
 void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
-                     const double *restrict b, size_t bs, size_t cnt, size_t J)
+                  const double *restrict b, size_t bs, size_t cnt, size_t J)
 {
     size_t j = 0;
-    for (; j + 10 <= J; j += 10) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0;
-        double s5 = 0.0, s6 = 0.0, s7 = 0.0, s8 = 0.0, s9 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-            s4 += pa[4] * pb[4];
-            s5 += pa[5] * pb[5];
-            s6 += pa[6] * pb[6];
-            s7 += pa[7] * pb[7];
-            s8 += pa[8] * pb[8];
-            s9 += pa[9] * pb[9];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-        out[j + 8] = s8;
-        out[j + 9] = s9;
-    }
-    for (; j + 8 <= J; j += 8) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-            s4 += pa[4] * pb[4];
-            s5 += pa[5] * pb[5];
-            s6 += pa[6] * pb[6];
-            s7 += pa[7] * pb[7];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-        out[j + 4] = s4;
-        out[j + 5] = s5;
-        out[j + 6] = s6;
-        out[j + 7] = s7;
-    }
-    for (; j + 4 <= J; j += 4) {
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-            s2 += pa[2] * pb[2];
-            s3 += pa[3] * pb[3];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-        out[j + 2] = s2;
-        out[j + 3] = s3;
-    }
-    for (; j + 2 <= J; j += 2) {
-        double s0 = 0.0, s1 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
-            s0 += pa[0] * pb[0];
-            s1 += pa[1] * pb[1];
-        }
-        out[j] = s0;
-        out[j + 1] = s1;
-    }
-    for (; j < J; j++) {
-        double s0 = 0.0;
-        const double *pa = a + j, *pb = b + j;
-        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
-            s0 += pa[0] * pb[0];
-        out[j] = s0;
-    }
+    for (; j + 10 <= J; j += 10)
+        dot_block(out, a, as, b, bs, cnt, j, 10);
+    for (; j + 8 <= J; j += 8)
+        dot_block(out, a, as, b, bs, cnt, j, 8);
+    for (; j + 4 <= J; j += 4)
+        dot_block(out, a, as, b, bs, cnt, j, 4);
+    for (; j + 2 <= J; j += 2)
+        dot_block(out, a, as, b, bs, cnt, j, 2);
+    for (; j < J; j++)
+        dot_block(out, a, as, b, bs, cnt, j, 1);
 }
-

@@ -24,10 +24,11 @@
  * Critical-input nest (crm >= 0 and eps != 1): see MODEL.md; computed in
  * log-sum-exp form. The new shares s' and (1-s')/(1-s) enter eq. 5 and 7.
  *
- * Kernels: the O(N^2 J) and O(N J^2) sums keep partial sums in registers
- * for blocks of sectors (twm_cols_dot, twm_cols_gemv), in the same order as plain
- * loops; the price sweep's exp/log (and the nest's) use twm_vec_exp/twm_vec_log,
- * branch-free fdlibm algorithms that vectorise with baseline SSE2.
+ * Kernels (twm_kernels.c): the O(N^2 J) and O(N J^2) sums keep partial
+ * sums in registers for blocks of sectors (twm_cols_dot, twm_cols_gemv), in
+ * the same order as plain loops; the price sweep's exp/log (and the nest's)
+ * use twm_vec_exp/twm_vec_log, branch-free fdlibm algorithms that vectorise
+ * with baseline SSE2. Anderson mixing: twm_anderson.c.
  *
  * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
  * the previous solve in the workspace, so a solve's result does not depend on
