@@ -7,6 +7,7 @@
     engine_checks.py designs                LHS and Sobol beat MC over repeated seeds
     engine_checks.py cli                    exit codes and messages of bad invocations
     engine_checks.py diskfull               a too small file system: exit 2 before any work
+    engine_checks.py nonconv CONFIG         failed samples are flagged, counted, left out of the summary
 
 Environment: TRADEWAR (the binary), MPIEXEC, and the Open MPI root flags.
 Every check asserts a property that a wrong engine would violate; nothing is
@@ -233,6 +234,41 @@ def check_diskfull():
     print("ok: full disk refused before any work (exit 2), a fitting run finishes")
 
 
+def check_nonconv(config):
+    """With an iteration limit too low for some samples, those samples are
+    flagged in /status, counted, and left out of every summary statistic."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text = open(config).read().replace("seed: 7", "seed: 7\nsolver: {tol: 1.0e-10, max_iter: 10}")
+        base = os.path.dirname(os.path.abspath(config))
+        text = text.replace("../../", os.path.join(base, "../../"))
+        cfg = write(tmp, "nc.yaml", text)
+        out = os.path.join(tmp, "nc.h5")
+        run(["run", cfg, "-o", out, "-q"], 2, 1)
+        with h5py.File(out, "r") as f:
+            conv = f["status/converged"][()].astype(bool)
+            it = f["status/iterations"][()]
+            res = f["status/residual"][()]
+            nconv = int(conv.sum())
+            n = len(conv)
+            if not 0 < nconv < n:
+                sys.exit(f"FAIL: max_iter 10 should fail some but not all samples ({nconv}/{n})")
+            assert (res[~conv] > 1e-10).all() and (it[~conv] >= 10).all()
+            assert f.attrs["n_converged"] == nconv
+            y = f["outputs/leverage_pp"][()]
+            s = f["summary/leverage_pp"]
+            assert s["count"][()] == nconv
+            assert np.isclose(s["mean"][()], y[conv].mean(), rtol=1e-12, atol=0)
+            assert not np.isclose(s["mean"][()], y.mean(), rtol=1e-9, atol=0)
+            w = f["outputs/welfare_pct"][()][conv]
+            assert np.allclose(f["summary/welfare_pct/quantiles"][()],
+                               np.quantile(w, f["summary/quantile_levels"][()], axis=0).T,
+                               rtol=1e-12, atol=1e-14)
+        p = run(["info", out])
+        assert f"{nconv} of {n} samples converged" in p.stdout, p.stdout
+    print(f"ok: {n - nconv} of {n} samples failed at max_iter 10: flagged, counted, "
+          "left out of the summary")
+
+
 def main():
     what = sys.argv[1]
     if what == "decomp":
@@ -247,6 +283,8 @@ def main():
         check_cli()
     elif what == "diskfull":
         check_diskfull()
+    elif what == "nonconv":
+        check_nonconv(sys.argv[2])
     else:
         sys.exit(f"unknown check {what}")
 
