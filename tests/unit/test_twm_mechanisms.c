@@ -73,6 +73,64 @@ static void test_transshipment(void **st)
     tw_world_close(&w);
 }
 
+/* Rerouting grows with the war (routes are a nest inside the Chinese origin
+ * with elasticity theta_j + eta_gap > theta_j): no shock gives no rerouted
+ * change, and the change (and the level) rise strictly with t_us_cn, in
+ * total and through each transit partner. */
+static void test_rerouting_grows_with_war(void **st)
+{
+    (void)st;
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_PARTNER_TARIFFS] = 0; /* the test world's MEX extra duty is a shock */
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    double flow = 0.0;
+    for (size_t j = 0; j < J_(&w); j++)
+        flow += w.d->Z[TWM_NIJ(w.d->N, w.d->J, w.us, w.cn, j)];
+    /* no shock: the baseline route mix, zero change (solver tolerance) */
+    tw_world_neutral(&w);
+    w.p[TWM_P_REROUTE_CAPACITY] = 0.05;
+    solve_ok(&w);
+    assert_true(*O(&w, TWM_O_REROUTED) > 0.0); /* the baseline mix reroutes a little */
+    assert_double_equal(*O(&w, TWM_O_REROUTED_CHANGE), 0.0, 1e-9 * flow);
+    for (size_t a = 0; a < w.P; a++)
+        assert_double_equal(O(&w, TWM_O_REROUTED_CHANGE_BY_PARTNER)[a], 0.0, 1e-9 * flow);
+    /* the change rises with the US tariff on direct Chinese goods */
+    const double t[5] = {0.0, 0.1, 0.45, 0.9, 1.45};
+    double prev = -1.0, prev_lvl = -1.0, prev_by[4] = {-1, -1, -1, -1};
+    for (int k = 0; k < 5; k++) {
+        w.p[TWM_P_T_US_CN] = t[k];
+        for (size_t a = 0; a < w.P; a++)
+            w.p[TWM_P_COUNT + a] = 0.0;
+        solve_ok(&w);
+        const double c = *O(&w, TWM_O_REROUTED_CHANGE), lvl = *O(&w, TWM_O_REROUTED);
+        if (k == 0)
+            assert_double_equal(c, 0.0, 1e-9 * flow);
+        else
+            assert_true(c > prev && lvl > prev_lvl);
+        double by = 0.0;
+        for (size_t a = 0; a < w.P; a++) {
+            const double v = O(&w, TWM_O_REROUTED_CHANGE_BY_PARTNER)[a];
+            if (k > 0 && O(&w, TWM_O_REROUTED_BY_PARTNER)[a] > 0.0)
+                assert_true(v > prev_by[a]);
+            prev_by[a] = v;
+            by += v;
+        }
+        assert_double_equal(by, c, 1e-9 * flow);
+        prev = c;
+        prev_lvl = lvl;
+    }
+    assert_true(prev > 0.0);
+    /* at eta_gap = 0 the route nest collapses into the origin: the rerouted
+     * value moves much less than with a large gap */
+    const double big = prev;
+    w.p[TWM_P_ETA_GAP] = 0.0;
+    solve_ok(&w);
+    assert_true(*O(&w, TWM_O_REROUTED_CHANGE) < 0.5 * big);
+    tw_world_close(&w);
+}
+
 /* Tariff revenue with rerouting: the solver's R'[US] uses tau'_eff on the
  * CN->US flow, which is the route-weighted tariff (moved from its baseline). */
 static void test_tariff_revenue_rerouting(void **st)
@@ -334,6 +392,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transshipment),
+        cmocka_unit_test(test_rerouting_grows_with_war),
         cmocka_unit_test(test_tariff_revenue_rerouting),
         cmocka_unit_test(test_rare_earths),
         cmocka_unit_test(test_deal),

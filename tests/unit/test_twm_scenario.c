@@ -31,8 +31,8 @@ static void test_layout(void **st)
     assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
     assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
     assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
-    /* N=6, J=4, P=4: 7 region outcomes, 2 region x sector, 9 scalars, 1 partner */
-    assert_int_equal(twm_outcome_row_len(6, 4, 4), 7 * 6 + 2 * 24 + 9 + 4);
+    /* N=6, J=4, P=4: 7 region outcomes, 2 region x sector, 10 scalars, 2 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 7 * 6 + 2 * 24 + 10 + 2 * 4);
 }
 
 /* Every mechanism on, neutral parameters: the counterfactual is the baseline. */
@@ -256,6 +256,54 @@ static void test_transit_weights(void **st)
     tw_world_close(&w);
 }
 
+/* Explicit transit shares (reroute_weights: {CODE: share}): the given
+ * partners get their share of each sector's transit capacity, the others
+ * share the rest in proportion to their US-import share; the total capacity
+ * (hence the direct share at equal route costs) is that of us_imports. */
+static void test_given_route_weights(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t J = w.d->J;
+    twm_partner_info pi[3] = {{w.vnm, 0.10, 0.0, -1.0, 0},
+                              {w.eur, 0.10, 0.0, -1.0, 0},
+                              {w.row, 0.10, 0.0, -1.0, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 3;
+    spec.partners = pi;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    const double given[3] = {0.7, -1.0, -1.0};
+    double direct[2], s0[2][3];
+    for (int t = 0; t < 2; t++) {
+        spec.route_given = t ? given : NULL;
+        twm_scenario *sc;
+        tw_error err;
+        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        tw_world_war(&w);
+        w.p[TWM_P_T_FLOOR] = 0.10;
+        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+        direct[t] = sw->direct_share[w.ele];
+        for (int a = 0; a < 3; a++)
+            s0[t][a] = sw->route_share0[(size_t)a * J + w.ele];
+        twm_scen_ws_free(sw);
+        twm_scenario_free(sc);
+    }
+    /* baseline route shares at equal partner tariffs are proportional to the weights */
+    const double tot0 = s0[0][0] + s0[0][1] + s0[0][2], tot1 = s0[1][0] + s0[1][1] + s0[1][2];
+    assert_true(tot0 > 0.0);
+    assert_double_equal(tot1, tot0, 1e-12);
+    assert_double_equal(s0[1][0] / tot1, 0.7, 1e-12);
+    assert_double_equal(s0[1][1] / s0[1][2], s0[0][1] / s0[0][2], 1e-12);
+    assert_double_equal(direct[1], direct[0], 1e-12);
+    tw_world_close(&w);
+}
+
 /* A floor-exempt partner (Mexico and Canada in 2025) pays only its extra duty. */
 static void test_floor_exempt(void **st)
 {
@@ -445,7 +493,7 @@ static void test_switches_really_off(void **st)
         int mech;
         int params[4];
     } cases[] = {
-        {TWM_M_REROUTE, {TWM_P_ETA, TWM_P_REROUTE_CAPACITY, TWM_P_PHI, TWM_P_E_SHIP}},
+        {TWM_M_REROUTE, {TWM_P_ETA_GAP, TWM_P_REROUTE_CAPACITY, TWM_P_PHI, TWM_P_E_SHIP}},
         {TWM_M_RELOCATE, {TWM_P_F_MAX, TWM_P_E_FDI, -1, -1}},
         {TWM_M_INPUT_LIMITS, {TWM_P_NTB, -1, -1, -1}},
         {TWM_M_RARE_EARTHS, {TWM_P_RE_SUSPENDED, TWM_P_SIGMA_RE, TWM_P_RE_TARGET_ALLIES, -1}},
@@ -645,6 +693,14 @@ static void test_config_errors(void **st)
                         "unknown sector code 'SRV'");
     expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
     expect_config_error("model: tradewar\nreroute_weights: hubs\n", "reroute_weights");
+    expect_config_error("model: tradewar\nreroute_weights: {VNM: 0.6, MEX: 0.5}\n",
+                        "shares sum to 1.1");
+    expect_config_error("model: tradewar\nreroute_weights: {CHN: 0.5}\n",
+                        "key 'reroute_weights.CHN': 'CHN' is not a partner region");
+    expect_config_error("model: tradewar\nreroute_weights: {VNM: 1.5}\n",
+                        "key 'reroute_weights.VNM': a share of the transit capacity must be in [0, 1]");
+    expect_config_error("model: tradewar\nreroute_weights: {VNM: lots}\n",
+                        "reroute_weights.VNM");
     expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"
                         "  VNM: {reciprocal: 0.46}\n", "VNM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",
@@ -705,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_us_duty_share),
         cmocka_unit_test(test_base_counterfactual),
         cmocka_unit_test(test_transit_weights),
+        cmocka_unit_test(test_given_route_weights),
         cmocka_unit_test(test_relocation_shifters),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),

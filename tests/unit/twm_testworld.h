@@ -47,7 +47,7 @@ static inline void tw_world_neutral(tw_world *w)
 {
     double *p = w->p;
     memset(p, 0, sizeof w->p);
-    p[TWM_P_ETA] = 4.0;
+    p[TWM_P_ETA_GAP] = 2.0; /* route elasticity theta_j + 2 */
     p[TWM_P_REROUTE_CAPACITY] = 0.03;
     p[TWM_P_PHI] = 0.15;
     p[TWM_P_E_SHIP] = 0.6;

@@ -43,8 +43,9 @@ static const param_default defaults[TWM_P_COUNT] = {
                        "US baseline reciprocal duty on every other region during the pause (3.4)"},
     [TWM_P_PAUSE_EXPIRES] = {TW_DIST_BERNOULLI, {0.5, 0, 0, 0}, "0/1",
                              "the 90-day pause expires: non-aligned partners move towards r_a (3.4)"},
-    [TWM_P_ETA] = {TW_DIST_TRIANGULAR, {2.0, 4.0, 8.0, 0}, "1",
-                   "elasticity of substitution between routes of Chinese goods to the US (3.5)"},
+    [TWM_P_ETA_GAP] = {TW_DIST_TRIANGULAR, {1.0, 3.0, 8.0, 0}, "1",
+                       "route elasticity of Chinese goods to the US minus the sector's trade "
+                       "elasticity: eta_j = theta_j + eta_gap (3.5)"},
     [TWM_P_REROUTE_CAPACITY] = {TW_DIST_UNIFORM, {0.005, 0.05, 0, 0}, "1",
                                 "scale of the transit route weights (partner's share of US "
                                 "imports in the sector times this) (3.5)"},
@@ -403,7 +404,7 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     int *has_comp = NULL;
     uint8_t *tariffed = NULL;
     double *share = NULL;
-    double *tau_cf = NULL, *dhat_cf = NULL;
+    double *tau_cf = NULL, *dhat_cf = NULL, *route_given = NULL;
     char *fpath = NULL;
     size_t P = 0;
 
@@ -564,9 +565,55 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     spec.n_partners = P;
     spec.partners = pinfo;
 
-    /* reroute_weights: us_imports (MODEL.md) | transit */
+    /* reroute_weights: us_imports (MODEL.md) | transit | {CODE: share, ...} */
     tw_ynode rw = tw_ynode_get(ctx->root, "reroute_weights");
-    if (tw_ynode_ok(rw)) {
+    if (tw_ynode_ok(rw) && tw_ynode_type(rw) == TW_Y_MAPPING) {
+        route_given = malloc(P * sizeof(double));
+        if (!route_given) {
+            rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t a = 0; a < P; a++)
+            route_given[a] = -1.0;
+        double gsum = 0.0;
+        for (size_t k = 0; k < tw_ynode_size(rw); k++) {
+            tw_ynode kn = tw_ynode_key_at(rw, k), vn = tw_ynode_value_at(rw, k);
+            const char *code = tw_ynode_scalar(kn);
+            int r = code ? twm_region_index(d, code) : -1;
+            size_t a = P;
+            for (size_t q = 0; q < P && r >= 0; q++)
+                if (pinfo[q].region == r)
+                    a = q;
+            snprintf(path, sizeof path, "reroute_weights.%s", code ? code : "?");
+            if (a == P) {
+                rc = tw_error_set(err, TW_ECONFIG, "%s: '%s' is not a partner region (the "
+                                  "transit shares are by partner)", where(kn, path, w, sizeof w),
+                                  code ? code : "?");
+                goto done;
+            }
+            if (route_given[a] >= 0.0) {
+                rc = tw_error_set(err, TW_ECONFIG, "%s: partner '%s' given twice",
+                                  where(kn, path, w, sizeof w), code);
+                goto done;
+            }
+            if ((rc = tw_ynode_double(vn, path, &route_given[a], err)))
+                goto done;
+            if (!(route_given[a] >= 0.0 && route_given[a] <= 1.0)) {
+                rc = tw_error_set(err, TW_ECONFIG, "%s: a share of the transit capacity must "
+                                  "be in [0, 1], got %g", where(vn, path, w, sizeof w),
+                                  route_given[a]);
+                goto done;
+            }
+            gsum += route_given[a];
+        }
+        if (gsum > 1.0 + 1e-9) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: the shares sum to %g; they must sum to at "
+                              "most 1 (partners not listed share the rest)",
+                              where(rw, "reroute_weights", w, sizeof w), gsum);
+            goto done;
+        }
+        spec.route_given = route_given;
+    } else if (tw_ynode_ok(rw)) {
         const char *v;
         if ((rc = tw_ynode_string(rw, "reroute_weights", &v, err)))
             goto done;
@@ -574,7 +621,8 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
             spec.reroute_transit = 1;
         } else if (strcmp(v, "us_imports") != 0) {
             rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us_imports, "
-                              "transit)", where(rw, "reroute_weights", w, sizeof w), v);
+                              "transit, or a mapping {PARTNER: share, ...})",
+                              where(rw, "reroute_weights", w, sizeof w), v);
             goto done;
         }
     }
@@ -701,6 +749,7 @@ done:
     free(share);
     free(tau_cf);
     free(dhat_cf);
+    free(route_given);
     free(fpath);
     if (rc) {
         twm_destroy(m);

@@ -115,15 +115,20 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
     *o[TWM_O_CN_REST] = pct(re1, re0);
     *o[TWM_O_US_CN_TRADE] = pct(us1 + uc1, us0 + uc0);
 
-    double rr = 0.0;
+    double rr = 0.0, rc = 0.0;
     for (size_t a = 0; a < P; a++) {
-        double v = 0.0;
-        for (size_t j = 0; j < J; j++)
+        double v = 0.0, v0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
             v += w->route_share[a * J + j] * znew(d, w, r, us, cn, j);
+            v0 += w->route_share0[a * J + j] * d->Z[TWM_NIJ(N, J, us, cn, j)];
+        }
         o[TWM_O_REROUTED_BY_PARTNER][a] = v;
+        o[TWM_O_REROUTED_CHANGE_BY_PARTNER][a] = v - v0;
         rr += v;
+        rc += v - v0;
     }
     *o[TWM_O_REROUTED] = rr;
+    *o[TWM_O_REROUTED_CHANGE] = rc;
 
     double rel = 0.0;
     for (size_t x = 0; x < P * J; x++)

@@ -60,6 +60,12 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
       "exporter prices)")                                                                  \
     X(TWM_O_REROUTED_BY_PARTNER, "rerouted_value_by_partner", "USD bn (numeraire)", 1,      \
       TWM_DIM_PARTNER, 0, "rerouted_value by transit partner")                             \
+    X(TWM_O_REROUTED_CHANGE, "rerouted_change", "USD bn (numeraire)", 0, 0, 0,              \
+      "rerouted_value minus the same sample's no-war baseline (the route mix at baseline "  \
+      "tariffs and no blocking, on the baseline CN->US flow): the rerouting the shock "     \
+      "caused")                                                                            \
+    X(TWM_O_REROUTED_CHANGE_BY_PARTNER, "rerouted_change_by_partner", "USD bn (numeraire)", \
+      1, TWM_DIM_PARTNER, 0, "rerouted_change by transit partner")                         \
     X(TWM_O_RELOCATED, "relocated_capacity_value", "USD bn (baseline)", 0, 0, 0,            \
       "Chinese gross output capacity moved to partners by tariff-jumping relocation, "      \
       "sum_a,j f_a[j] Y[CN,j] at baseline values")                                          \

@@ -185,7 +185,30 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
                 tot > 0.0 ? d->Z[TWM_NIJ(N, J, sc->us, sc->partner_region[a], j)] / tot : 0.0;
             msum += sc->route_w[a * J + j];
         }
-        if (spec->reroute_transit && msum > 0.0) {
+        if (spec->route_given && msum > 0.0) {
+            /* explicit shares of the sector's transit capacity msum (where
+             * transshipment went, configs/default.yaml); partners without one
+             * share the rest in proportion to their US-import share */
+            double gsum = 0.0, rest = 0.0;
+            for (size_t a = 0; a < P; a++) {
+                if (spec->route_given[a] >= 0.0)
+                    gsum += spec->route_given[a];
+                else
+                    rest += sc->route_w[a * J + j];
+            }
+            if (gsum > 1.0 + 1e-12) {
+                twm_scenario_free(sc);
+                return tw_error_set(err, TW_ECONFIG, "reroute_weights: shares sum to %g > 1",
+                                    gsum);
+            }
+            const double left = fmax(0.0, 1.0 - gsum);
+            for (size_t a = 0; a < P; a++) {
+                const double g = spec->route_given[a];
+                sc->route_w[a * J + j] =
+                    g >= 0.0 ? msum * g
+                             : (rest > 0.0 ? msum * left * sc->route_w[a * J + j] / rest : 0.0);
+            }
+        } else if (spec->reroute_transit && msum > 0.0) {
             /* transit hubs: weight m_a h_a, h_a = China's share of a's imports
              * of j, rescaled so that the total capacity sum_a w_a is unchanged */
             for (size_t a = 0; a < P; a++) {
@@ -241,6 +264,7 @@ void twm_scen_ws_free(twm_scen_ws *w)
     free(w->That);
     free(w->theta);
     free(w->route_share);
+    free(w->route_share0);
     free(w->direct_share);
     free(w->relocated);
     free(w->comp);
@@ -262,11 +286,12 @@ twm_scen_ws *twm_scen_ws_alloc(const twm_scenario *sc)
     w->That = malloc(N * J * sizeof(double));
     w->theta = malloc(J * sizeof(double));
     w->route_share = calloc(P * J, sizeof(double));
+    w->route_share0 = calloc(P * J, sizeof(double));
     w->direct_share = calloc(J, sizeof(double));
     w->relocated = calloc(P * J, sizeof(double));
     w->comp = calloc(P, sizeof(double));
-    w->scratch = calloc(P, sizeof(double));
-    if (!w->tau_new || !w->dhat || !w->That || !w->theta || !w->route_share ||
+    w->scratch = calloc(2 * P, sizeof(double));
+    if (!w->tau_new || !w->dhat || !w->That || !w->theta || !w->route_share || !w->route_share0 ||
         !w->direct_share || !w->relocated || !w->comp || !w->scratch) {
         twm_scen_ws_free(w);
         return NULL;
@@ -280,11 +305,15 @@ twm_scen_ws *twm_scen_ws_alloc(const twm_scenario *sc)
 }
 
 /* Mechanism 5: route choice of US purchases of Chinese-origin goods in
- * sector j. Writes the route shares and returns kappahat = C'/C and the
- * effective tariff through *tau_eff. */
+ * sector j, a CES nest of routes inside the Chinese origin with elasticity
+ * eta > theta_j (so the routed flow rises with the direct tariff: it scales
+ * as C'^(eta - theta), MODEL_NOTES). Writes the route shares now and at
+ * baseline (share0_a) and returns kappahat = C'/C and the effective tariff
+ * through *tau_eff. */
 static double reroute_sector(const twm_scenario *sc, size_t j, const twm_scen_ws *w,
                              double eta, double cap, double phi, double e_ship, double *tau_eff,
-                             double *share_a /* [P] */, double *share_d)
+                             double *share_a /* [P] */, double *share0_a /* [P] */,
+                             double *share_d)
 {
     const twm_data *d = sc->d;
     const size_t N = sc->N, J = sc->J, P = sc->P;
@@ -301,6 +330,7 @@ static double reroute_sector(const twm_scenario *sc, size_t j, const twm_scen_ws
         const size_t ra = (size_t)sc->partner_region[a];
         if (!(wa > 0.0)) {
             share_a[a] = 0.0;
+            share0_a[a] = 0.0;
             continue;
         }
         const double t0a = d->tau[TWM_NIJ(N, J, us, ra, j)];
@@ -312,14 +342,17 @@ static double reroute_sector(const twm_scenario *sc, size_t j, const twm_scen_ws
         S1 += b1;
         wt0 += b0 * t0a; /* scaled by S0 below */
         share_a[a] = b1;
+        share0_a[a] = b0;
         wt1 += b1 * t1a;
     }
     /* baseline route-weighted tariff: (t0d + sum b0 t0a) / S0 */
     wt0 /= S0;
     *share_d = 1.0 / S1;
     wt1 = (t1d + wt1) / S1;
-    for (size_t a = 0; a < P; a++)
+    for (size_t a = 0; a < P; a++) {
         share_a[a] /= S1;
+        share0_a[a] /= S0;
+    }
     /* Statistics record the baseline route mix at rate tau; the effective
      * rate moves by the change in the route-weighted tariff (MODEL_NOTES). */
     *tau_eff = fmax(0.0, t0d + wt1 - wt0);
@@ -361,6 +394,7 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
     for (size_t j = 0; j < J; j++)
         w->direct_share[j] = 1.0;
     memset(w->route_share, 0, (P ? P : 1) * J * sizeof(double));
+    memset(w->route_share0, 0, (P ? P : 1) * J * sizeof(double));
     memset(w->relocated, 0, (P ? P : 1) * J * sizeof(double));
 
     /* 2. Deal. */
@@ -472,26 +506,31 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
     /* 5. Transshipment: replaces the CN->US tariff by the route-weighted
      * tau'_eff and puts the rest of C'/C into dhat. */
     if (m[TWM_M_REROUTE]) {
-        const double eta = p[TWM_P_ETA], cap = p[TWM_P_REROUTE_CAPACITY];
+        const double gap = p[TWM_P_ETA_GAP], cap = p[TWM_P_REROUTE_CAPACITY];
         const double phi = p[TWM_P_PHI], e_ship = p[TWM_P_E_SHIP];
-        if (!(eta > 0.0) || !isfinite(eta))
-            return tw_error_set(err, TW_ENUMERIC, "eta is %g (must be > 0)", eta);
+        if (!(gap >= 0.0) || !isfinite(gap))
+            return tw_error_set(err, TW_ENUMERIC, "eta_gap is %g (must be >= 0)", gap);
         if (!(cap >= 0.0) || !(phi > -1.0))
             return tw_error_set(err, TW_ENUMERIC,
                                 "reroute_capacity (%g) must be >= 0 and phi (%g) > -1", cap, phi);
+        double *s0 = w->route_share0;
         for (size_t j = 0; j < J; j++) {
             if (!sc->tariffed[j])
                 continue;
             double teff, sd;
-            const double kap =
-                reroute_sector(sc, j, w, eta, cap, phi, e_ship, &teff, w->scratch, &sd);
+            /* the route elasticity exceeds the sector's trade elasticity */
+            const double eta = w->theta[j] + gap;
+            const double kap = reroute_sector(sc, j, w, eta, cap, phi, e_ship, &teff, w->scratch,
+                                              w->scratch + P, &sd);
             const size_t x = TWM_NIJ(N, J, us, cn, j);
             const double t0 = d->tau[x];
             w->dhat[x] *= kap * (1.0 + t0) / (1.0 + teff);
             w->tau_new[x] = teff;
             w->direct_share[j] = sd;
-            for (size_t a = 0; a < P; a++)
+            for (size_t a = 0; a < P; a++) {
                 w->route_share[a * J + j] = w->scratch[a];
+                s0[a * J + j] = w->scratch[P + a];
+            }
         }
     }
 

@@ -33,7 +33,7 @@
     X(TWM_P_T_DEAL_CN, "t_deal_cn")      \
     X(TWM_P_T_FLOOR, "t_floor")          \
     X(TWM_P_PAUSE_EXPIRES, "pause_expires") \
-    X(TWM_P_ETA, "eta")                  \
+    X(TWM_P_ETA_GAP, "eta_gap")          \
     X(TWM_P_REROUTE_CAPACITY, "reroute_capacity") \
     X(TWM_P_PHI, "phi")                  \
     X(TWM_P_E_SHIP, "e_ship")            \
@@ -102,6 +102,10 @@ typedef struct twm_scenario_spec {
     int reroute_transit;        /* route weights: 0 = partner's share of US imports
                                    (MODEL.md); 1 = the same total, redistributed in
                                    proportion to China's share of the partner's imports */
+    const double *route_given;  /* [n_partners] or NULL: explicit shares of the transit
+                                   capacity (reroute_weights: {CODE: share}); < 0 = not
+                                   given (shares the rest by US-import share); given
+                                   values must be >= 0 and sum to <= 1 */
     const double *tau_base;     /* [N*N*J] base counterfactual tariffs, NULL = data tau */
     const double *dhat_base;    /* [N*N*J] base counterfactual trade costs, NULL = 1 */
 } twm_scenario_spec;
@@ -136,10 +140,12 @@ typedef struct twm_scen_ws {
     double *theta;     /* [J] */
     double eps_crm;
     double *route_share; /* [P*J] share of the CN->US flow of sector j through partner a */
+    double *route_share0;/* [P*J] the same at baseline tariffs and no blocking, with this
+                            sample's route parameters (for rerouted_change) */
     double *direct_share;/* [J] */
     double *relocated;   /* [P*J] f_a[j] Y[CN,j]: baseline output moved from CN to a */
     double *comp;        /* [P] compliance used (clamped to [0,1]) */
-    double *scratch;     /* [P] */
+    double *scratch;     /* [2P] */
     int deal;            /* the deal happened (and the mechanism is on) */
     int re_active;       /* rare-earth suspension in force */
     twm_shock shock;     /* points into the arrays above */
