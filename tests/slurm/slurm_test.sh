@@ -63,6 +63,7 @@ done
 id munge >/dev/null 2>&1 || die "no 'munge' user (install the munge package)"
 "$PY" -c 'import h5py' 2>/dev/null || die "$PY cannot import h5py (apt-get install python3-h5py)"
 TW=$(readlink -f "$TW")
+H5TOOL=$(readlink -f "$H5TOOL")
 JOBS=$(readlink -f "$JOBS")
 
 # --work is emptied first: only a folder this script made (marker) or an empty one.
@@ -190,18 +191,34 @@ $nodeline State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 
+# No cgroups: proctrack/linuxproc and task/none above use none, but slurmd
+# 22.05 still loads a cgroup plugin at start, whose autodetection fails where
+# /sys/fs/cgroup is not mounted (many containers and chroots). cgroup/v1 named
+# explicitly only mounts controllers when a cgroup-based plugin asks for one,
+# and none does here; CgroupAutomount=no makes sure it never tries.
+cat >"$STATE/cgroup.conf" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupAutomount=no
+EOF
+
 slurmctld -D -i -f "$SLURM_CONF" >"$STATE/slurmctld.out" 2>&1 &
 PIDS+=($!) NAMES+=(slurmctld)
 CTLD_UP=1
 slurmd -D -f "$SLURM_CONF" >"$STATE/slurmd.out" 2>&1 &
 PIDS+=($!) NAMES+=(slurmd)
+first_error() {  # first_error DAEMON: its first error line, else its last line
+    local f=$STATE/$1.log e
+    e=$(grep -h -m 1 'error:' "$f" "$STATE/$1.out" 2>/dev/null | head -n 1)
+    [[ -n $e ]] || e=$(tail -q -n 1 "$f" "$STATE/$1.out" 2>/dev/null | tail -n 1)
+    printf '%s' "${e:-no log}"
+}
 t0=$SECONDS
 until [[ $(sinfo -h -o %T 2>/dev/null) == idle ]]; do
     for i in 1 2; do
         kill -0 "${PIDS[-$i]}" 2>/dev/null \
-            || die "${NAMES[-$i]} exited: $(tail -n 5 "$STATE/${NAMES[-$i]}.out" "$STATE/${NAMES[-$i]}.log" 2>/dev/null)"
+            || die "${NAMES[-$i]} exited at start: $(first_error "${NAMES[-$i]}")"
     done
-    (( SECONDS - t0 < 30 )) || die "node not idle after 30 s: $(sinfo 2>&1)"
+    (( SECONDS - t0 < 30 )) || die "node not idle after 30 s: $(sinfo -h 2>&1 | head -n 1); slurmd: $(first_error slurmd)"
     sleep 0.2
 done
 log "slurm up in $(( SECONDS - t0 )) s: node $node, $ncpus CPUs, ports $port1/$port2"
