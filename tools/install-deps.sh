@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages tradewar needs to build, test and run
 # (compiler, Open MPI, parallel HDF5, GSL, libyaml, Random123, cmocka, nettle,
-# Python's h5py/numpy/pandas/matplotlib/scipy/pytest, and a local Slurm for the
-# job tests). Does nothing when everything is installed already. Needs root
-# (or sudo) only when something is missing.
+# Python's h5py/numpy/pandas/matplotlib/scipy/pytest/xarray with both netCDF
+# engines, a local Slurm, shellcheck, clang's libFuzzer and Chromium for the
+# tests). Does nothing when everything is installed already. Needs root (or
+# sudo) only when something is missing. Every tool a test runs is listed here:
+# a test never depends on something that happened to be installed by hand.
 set -euo pipefail
 
 PACKAGES=(
@@ -12,8 +14,11 @@ PACKAGES=(
   libhdf5-openmpi-dev hdf5-tools
   libgsl-dev libyaml-dev librandom123-dev libcmocka-dev nettle-dev
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-pandas
-  python3-pytest
+  python3-pytest python3-xarray python3-netcdf4 python3-h5netcdf python3-tabulate
   slurm-wlm munge
+  shellcheck
+  clang libclang-rt-14-dev
+  chromium
 )
 
 missing=()
