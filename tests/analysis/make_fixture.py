@@ -95,7 +95,7 @@ def _tradewar(rng: np.random.Generator, n: int):
         "real_wage_pct": (real_wage, ("region",), "percent", "real wage change"),
         "exports_pct": (exports, ("region",), "percent", "change of exports (excl. domestic sales)"),
         "imports_pct": (imports, ("region",), "percent", "change of imports (excl. domestic sales)"),
-        "cpi_pct": (cpi, ("region",), "percent", "consumer price index change"),
+        "cpi_numeraire_pct": (cpi, ("region",), "percent", "consumer price index change"),
         "trade_balance_change": (tb_change, ("region",), "numeraire", "change of exports minus imports"),
         "tariff_revenue": (tariff_rev, ("region",), "numeraire", "tariff revenue"),
         "output_pct": (output, ("region", "sector"), "percent", "nominal gross output change"),

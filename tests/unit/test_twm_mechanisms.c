@@ -388,6 +388,96 @@ static void test_accounting(void **st)
     tw_world_close(&w);
 }
 
+/* Like-for-like outcomes. Goods-only = tariffed sectors: equal to the
+ * all-sector outcomes when every sector is tariffed, and the hand sum over
+ * the tariffed ones when a sector is not. Prices relative to the wage are
+ * the inverse of the real wage; welfare_usd is the equivalent variation on
+ * the baseline income; leverage_usd and tariff_revenue_change follow. */
+static double pct_(double a, double b) { return 100.0 * (a / b - 1.0); }
+
+static void test_like_for_like(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t N = w.d->N, J = w.d->J;
+    tw_world_war(&w);
+    solve_ok(&w);
+    assert_double_equal(*O(&w, TWM_O_US_CN_GOODS), *O(&w, TWM_O_US_CN_TRADE), 0.0);
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_TOTAL), *O(&w, TWM_O_CN_TOTAL), 0.0);
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_US), *O(&w, TWM_O_CN_US), 0.0);
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_PARTNERS), *O(&w, TWM_O_CN_PARTNERS), 0.0);
+    for (size_t n = 0; n < N; n++) {
+        const double rw = O(&w, TWM_O_REAL_WAGE)[n], cw = O(&w, TWM_O_CPI_WAGE)[n];
+        assert_double_equal((1.0 + rw / 100.0) * (1.0 + cw / 100.0), 1.0, 1e-12);
+        assert_double_equal(O(&w, TWM_O_WELFARE_USD)[n],
+                            w.d->I[n] * O(&w, TWM_O_WELFARE)[n] / 100.0, 1e-9 * w.d->I[n]);
+        assert_double_equal(O(&w, TWM_O_TARIFF_REVENUE_CHANGE)[n],
+                            O(&w, TWM_O_TARIFF_REVENUE)[n] - w.d->R[n], 1e-12 * w.d->I[n]);
+    }
+    /* the US tariff on Chinese goods raises US revenue */
+    assert_true(O(&w, TWM_O_TARIFF_REVENUE_CHANGE)[w.us] > 0.0);
+    assert_double_equal(*O(&w, TWM_O_LEVERAGE_USD),
+                        O(&w, TWM_O_WELFARE_USD)[w.us] - O(&w, TWM_O_WELFARE_USD)[w.cn], 1e-12);
+    /* the US tariff raises US consumer prices relative to the US wage */
+    assert_true(O(&w, TWM_O_CPI_WAGE)[w.us] > 0.0);
+    tw_world_close(&w);
+
+    /* AGR untariffed: goods outcomes are the sums over ELE, VEH, CRM */
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    twm_scenario_free(w.sc);
+    twm_scen_ws_free(w.sw);
+    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
+                              {w.mex, 0.25, 0.15, -1.0, 0},
+                              {w.eur, 0.20, 0.0, -1.0, 0},
+                              {w.row, 0.20, 0.0, -1.0, 0}};
+    uint8_t tariffed[4] = {1, 1, 1, 1};
+    tariffed[w.agr] = 0;
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 4;
+    spec.partners = pi;
+    spec.tariffed = tariffed;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    tw_error err;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
+    w.sw = twm_scen_ws_alloc(w.sc);
+    assert_non_null(w.sw);
+    tw_world_war(&w);
+    solve_ok(&w);
+    double us0 = 0, us1 = 0, tot0 = 0, tot1 = 0, pa0 = 0, pa1 = 0, uc0 = 0, uc1 = 0;
+    for (size_t j = 0; j < J; j++) {
+        if ((int)j == w.agr)
+            continue;
+        for (size_t n = 0; n < N; n++) {
+            if ((int)n == w.cn)
+                continue;
+            const double z0 = w.d->Z[TWM_NIJ(N, J, n, w.cn, j)], z1 = tw_world_z(&w, (int)n, w.cn, (int)j);
+            tot0 += z0;
+            tot1 += z1;
+            if ((int)n == w.us) {
+                us0 += z0;
+                us1 += z1;
+            } else {
+                pa0 += z0;
+                pa1 += z1;
+            }
+        }
+        uc0 += w.d->Z[TWM_NIJ(N, J, w.cn, w.us, j)];
+        uc1 += tw_world_z(&w, w.cn, w.us, (int)j);
+    }
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_TOTAL), pct_(tot1, tot0), 1e-9);
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_US), pct_(us1, us0), 1e-9);
+    assert_double_equal(*O(&w, TWM_O_CN_GOODS_PARTNERS), pct_(pa1, pa0), 1e-9);
+    assert_double_equal(*O(&w, TWM_O_US_CN_GOODS), pct_(us1 + uc1, us0 + uc0), 1e-9);
+    /* untaxed agriculture dilutes the all-sector fall of US-China trade */
+    assert_true(*O(&w, TWM_O_US_CN_GOODS) < *O(&w, TWM_O_US_CN_TRADE));
+    tw_world_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_input_limits),
         cmocka_unit_test(test_elasticities),
         cmocka_unit_test(test_accounting),
+        cmocka_unit_test(test_like_for_like),
     };
     return cmocka_run_group_tests_name("twm_mechanisms", tests, NULL, NULL);
 }

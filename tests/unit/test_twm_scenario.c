@@ -31,8 +31,8 @@ static void test_layout(void **st)
     assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
     assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
     assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
-    /* N=6, J=4, P=4: 7 region outcomes, 2 region x sector, 10 scalars, 2 partner */
-    assert_int_equal(twm_outcome_row_len(6, 4, 4), 7 * 6 + 2 * 24 + 10 + 2 * 4);
+    /* N=6, J=4, P=4: 10 region outcomes, 2 region x sector, 15 scalars, 2 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 10 * 6 + 2 * 24 + 15 + 2 * 4);
 }
 
 /* Every mechanism on, neutral parameters: the counterfactual is the baseline. */

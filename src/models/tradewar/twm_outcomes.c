@@ -73,47 +73,67 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
         o[TWM_O_EXPORTS][n] = pct(e1, e0);
         o[TWM_O_IMPORTS][n] = pct(m1, m0);
         o[TWM_O_CPI][n] = 100.0 * (P_ - 1.0);
+        o[TWM_O_CPI_WAGE][n] = 100.0 * (P_ / r->what[n] - 1.0);
         o[TWM_O_TRADE_BALANCE][n] = (e1 - m1) - (e0 - m0);
         o[TWM_O_TARIFF_REVENUE][n] = r->R_new[n];
+        o[TWM_O_TARIFF_REVENUE_CHANGE][n] = r->R_new[n] - d->R[n];
+        o[TWM_O_WELFARE_USD][n] = d->I[n] * ((r->I_new[n] / d->I[n]) / P_ - 1.0);
         for (size_t j = 0; j < J; j++) {
             o[TWM_O_OUTPUT][n * J + j] = pct(r->Y_new[n * J + j], d->Y[n * J + j]);
             o[TWM_O_DOMSHARE][n * J + j] = r->pi_new[TWM_NIJ(N, J, n, n, j)];
         }
     }
 
-    /* China's exports by destination group (Chinese origin, rerouting included). */
-    double us0 = 0, us1 = 0, tot0 = 0, tot1 = 0, pa0 = 0, pa1 = 0, re0 = 0, re1 = 0;
-    double uc0 = 0, uc1 = 0;
+    /* China's exports by destination group (Chinese origin, rerouting
+     * included), all sectors [0] and goods = tariffed sectors [1]. */
+    double us0[2] = {0}, us1[2] = {0}, tot0[2] = {0}, tot1[2] = {0}, pa0[2] = {0}, pa1[2] = {0};
+    double re0 = 0, re1 = 0, uc0[2] = {0}, uc1[2] = {0};
     for (size_t n = 0; n < N; n++) {
         if (n == cn)
             continue;
-        double z0 = 0.0, z1 = 0.0;
+        double z0[2] = {0}, z1[2] = {0};
         for (size_t j = 0; j < J; j++) {
-            z0 += d->Z[TWM_NIJ(N, J, n, cn, j)];
-            z1 += znew(d, w, r, n, cn, j);
+            const double a0 = d->Z[TWM_NIJ(N, J, n, cn, j)], a1 = znew(d, w, r, n, cn, j);
+            const int g = twm_scenario_is_tariffed(sc, j);
+            z0[0] += a0;
+            z1[0] += a1;
+            z0[1] += g ? a0 : 0.0;
+            z1[1] += g ? a1 : 0.0;
         }
-        tot0 += z0;
-        tot1 += z1;
-        if (n == us) {
-            us0 += z0;
-            us1 += z1;
-        } else if (twm_scenario_is_partner(sc, (int)n)) {
-            pa0 += z0;
-            pa1 += z1;
-        } else {
-            re0 += z0;
-            re1 += z1;
+        for (int g = 0; g < 2; g++) {
+            tot0[g] += z0[g];
+            tot1[g] += z1[g];
+            if (n == us) {
+                us0[g] += z0[g];
+                us1[g] += z1[g];
+            } else if (twm_scenario_is_partner(sc, (int)n)) {
+                pa0[g] += z0[g];
+                pa1[g] += z1[g];
+            }
+        }
+        if (n != us && !twm_scenario_is_partner(sc, (int)n)) {
+            re0 += z0[0];
+            re1 += z1[0];
         }
     }
     for (size_t j = 0; j < J; j++) {
-        uc0 += d->Z[TWM_NIJ(N, J, cn, us, j)];
-        uc1 += znew(d, w, r, cn, us, j);
+        const double a0 = d->Z[TWM_NIJ(N, J, cn, us, j)], a1 = znew(d, w, r, cn, us, j);
+        uc0[0] += a0;
+        uc1[0] += a1;
+        if (twm_scenario_is_tariffed(sc, j)) {
+            uc0[1] += a0;
+            uc1[1] += a1;
+        }
     }
-    *o[TWM_O_CN_US] = pct(us1, us0);
-    *o[TWM_O_CN_TOTAL] = pct(tot1, tot0);
-    *o[TWM_O_CN_PARTNERS] = pct(pa1, pa0);
+    *o[TWM_O_CN_US] = pct(us1[0], us0[0]);
+    *o[TWM_O_CN_TOTAL] = pct(tot1[0], tot0[0]);
+    *o[TWM_O_CN_PARTNERS] = pct(pa1[0], pa0[0]);
     *o[TWM_O_CN_REST] = pct(re1, re0);
-    *o[TWM_O_US_CN_TRADE] = pct(us1 + uc1, us0 + uc0);
+    *o[TWM_O_US_CN_TRADE] = pct(us1[0] + uc1[0], us0[0] + uc0[0]);
+    *o[TWM_O_US_CN_GOODS] = pct(us1[1] + uc1[1], us0[1] + uc0[1]);
+    *o[TWM_O_CN_GOODS_TOTAL] = pct(tot1[1], tot0[1]);
+    *o[TWM_O_CN_GOODS_US] = pct(us1[1], us0[1]);
+    *o[TWM_O_CN_GOODS_PARTNERS] = pct(pa1[1], pa0[1]);
 
     double rr = 0.0, rc = 0.0;
     for (size_t a = 0; a < P; a++) {
@@ -137,4 +157,5 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
 
     *o[TWM_O_US_CRM_PRICE] = d->crm >= 0 ? 100.0 * (r->Phat[us * J + (size_t)d->crm] - 1.0) : 0.0;
     *o[TWM_O_LEVERAGE] = o[TWM_O_WELFARE][us] - o[TWM_O_WELFARE][cn];
+    *o[TWM_O_LEVERAGE_USD] = o[TWM_O_WELFARE_USD][us] - o[TWM_O_WELFARE_USD][cn];
 }

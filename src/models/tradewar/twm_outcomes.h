@@ -32,14 +32,24 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
       "change of exports (excluding domestic sales) at exporter prices, numeraire units")   \
     X(TWM_O_IMPORTS, "imports_pct", "percent", 1, TWM_DIM_REGION, 0,                        \
       "change of imports (excluding domestic purchases) at exporter prices, numeraire units") \
-    X(TWM_O_CPI, "cpi_pct", "percent", 1, TWM_DIM_REGION, 0,                                \
-      "consumer price index change 100(prod_j Phat[n,j]^alpha[n,j] - 1), numeraire units") \
+    X(TWM_O_CPI, "cpi_numeraire_pct", "percent", 1, TWM_DIM_REGION, 0,                      \
+      "consumer price index change in numeraire units (world value added fixed), "          \
+      "100(prod_j Phat[n,j]^alpha[n,j] - 1): NOT a CPI as statistics measure it, see "      \
+      "cpi_wage_pct")                                                                      \
+    X(TWM_O_CPI_WAGE, "cpi_wage_pct", "percent", 1, TWM_DIM_REGION, 0,                      \
+      "consumer prices relative to the region's own wage, 100(P/what - 1): the price rise " \
+      "a worker sees at a given nominal wage (a CPI at unchanged wages)")                   \
     X(TWM_O_TRADE_BALANCE, "trade_balance_change", "USD bn (numeraire)", 1, TWM_DIM_REGION, 0, \
       "change of exports minus imports at exporter prices; deficits are held fixed, so "    \
       "this is zero up to the solver tolerance (an accounting check)")                     \
     X(TWM_O_TARIFF_REVENUE, "tariff_revenue", "USD bn (numeraire)", 1, TWM_DIM_REGION, 0,   \
       "tariff revenue R' in the counterfactual (on CN->US goods at the route-weighted "     \
       "rate tau'_eff)")                                                                    \
+    X(TWM_O_TARIFF_REVENUE_CHANGE, "tariff_revenue_change", "USD bn (numeraire)", 1,          \
+      TWM_DIM_REGION, 0, "tariff_revenue minus the baseline revenue R[n]")                 \
+    X(TWM_O_WELFARE_USD, "welfare_usd", "USD bn", 1, TWM_DIM_REGION, 0,                      \
+      "equivalent variation: the baseline income change worth the welfare change, "         \
+      "I[n] ((I'/I)/P - 1) = I[n] welfare_pct / 100")                                      \
     X(TWM_O_OUTPUT, "output_pct", "percent", 2, TWM_DIM_REGION, TWM_DIM_SECTOR,             \
       "change of nominal gross output Y'[n,j] (numeraire units)")                          \
     X(TWM_O_DOMSHARE, "domestic_share", "fraction", 2, TWM_DIM_REGION, TWM_DIM_SECTOR,      \
@@ -55,6 +65,14 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
       "(0 when there are none)")                                                           \
     X(TWM_O_US_CN_TRADE, "us_cn_trade_pct", "percent", 0, 0, 0,                             \
       "change of US-China bilateral trade, both directions, at exporter prices")           \
+    X(TWM_O_US_CN_GOODS, "us_cn_goods_trade_pct", "percent", 0, 0, 0,                       \
+      "us_cn_trade_pct over goods only (tariffed sectors: all but sectors.untariffed)")    \
+    X(TWM_O_CN_GOODS_TOTAL, "cn_goods_exports_total_pct", "percent", 0, 0, 0,               \
+      "cn_exports_total_pct over goods only (tariffed sectors)")                           \
+    X(TWM_O_CN_GOODS_US, "cn_goods_exports_to_us_pct", "percent", 0, 0, 0,                  \
+      "cn_exports_to_us_pct over goods only (tariffed sectors)")                           \
+    X(TWM_O_CN_GOODS_PARTNERS, "cn_goods_exports_to_partners_pct", "percent", 0, 0, 0,      \
+      "cn_exports_to_partners_pct over goods only (tariffed sectors)")                     \
     X(TWM_O_REROUTED, "rerouted_value", "USD bn (numeraire)", 0, 0, 0,                      \
       "Chinese-origin goods reaching the US through partners (counterfactual level, "       \
       "exporter prices)")                                                                  \
@@ -72,7 +90,9 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
     X(TWM_O_US_CRM_PRICE, "us_crm_price_pct", "percent", 0, 0, 0,                           \
       "change of the US price index of the critical-minerals sector (0 if none)")           \
     X(TWM_O_LEVERAGE, "leverage_pp", "percentage points", 0, 0, 0,                          \
-      "welfare_pct[US] - welfare_pct[CN] (positive: China loses more)")
+      "welfare_pct[US] - welfare_pct[CN] (positive: China loses more)")                    \
+    X(TWM_O_LEVERAGE_USD, "leverage_usd", "USD bn", 0, 0, 0,                                \
+      "welfare_usd[US] - welfare_usd[CN] (positive: China loses more in dollars)")
 
 enum {
 #define TWM_O_ENUM_(k, name, units, nd, d0, d1, desc) k,

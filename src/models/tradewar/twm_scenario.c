@@ -253,6 +253,10 @@ int twm_scenario_is_partner(const twm_scenario *sc, int n)
     return n >= 0 && (size_t)n < sc->N && sc->partner_of[n] >= 0;
 }
 size_t twm_scenario_n_params(const twm_scenario *sc) { return TWM_P_COUNT + sc->P; }
+int twm_scenario_is_tariffed(const twm_scenario *sc, size_t j)
+{
+    return j < sc->J && sc->tariffed[j];
+}
 const twm_data *twm_scenario_data(const twm_scenario *sc) { return sc->d; }
 
 void twm_scen_ws_free(twm_scen_ws *w)

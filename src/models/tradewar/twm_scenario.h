@@ -127,6 +127,8 @@ int twm_scenario_cn(const twm_scenario *sc);
 double twm_scenario_fdi_weight(const twm_scenario *sc, size_t a);
 /* 1 if region n is in the partner set. */
 int twm_scenario_is_partner(const twm_scenario *sc, int n);
+/* 1 if sector j is tariffed (not in sectors.untariffed): "goods". */
+int twm_scenario_is_tariffed(const twm_scenario *sc, size_t j);
 /* Number of parameters (TWM_P_COUNT + partners). */
 size_t twm_scenario_n_params(const twm_scenario *sc);
 const twm_data *twm_scenario_data(const twm_scenario *sc);
