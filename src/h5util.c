@@ -106,11 +106,23 @@ hid_t tw_h5_write_full_typed(hid_t loc, const char *name, hid_t filetype, hid_t 
     return ds;
 }
 
-hid_t tw_h5_write_full(hid_t loc, const char *name, int rank, const hsize_t *dims,
-                       const double *data, hid_t dxpl, int mine)
+int tw_h5_describe(hid_t ds, const char *units, const char *description, const char *name)
 {
-    return tw_h5_write_full_typed(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, data,
-                                  dxpl, mine);
+    int rc = tw_h5_attr_str(ds, "units", units ? units : "1");
+    rc |= tw_h5_attr_str(ds, "description", description ? description : name);
+    return rc ? -1 : 0;
+}
+
+hid_t tw_h5_write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                          const hsize_t *dims, const void *data, hid_t dxpl, int mine,
+                          const char *units, const char *description)
+{
+    hid_t ds = tw_h5_write_full_typed(loc, name, filetype, memtype, rank, dims, data, dxpl, mine);
+    if (ds >= 0 && tw_h5_describe(ds, units, description, name) < 0) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
 }
 
 hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,

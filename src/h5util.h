@@ -28,12 +28,20 @@ int tw_h5_write_rows(hid_t ds, hid_t dxpl, hid_t memtype, int mine, uint64_t s0,
  * [col, col+ncols) of a row-major buffer with `stride` doubles per row. */
 int tw_h5_write_cols(hid_t ds, hid_t dxpl, int mine, uint64_t s0, size_t nrows, const double *buf,
                      size_t stride, size_t col, size_t ncols);
-/* Create a float64 dataset of the given shape (rank 0: scalar) and write all
- * of it (only if mine). Returns the open dataset. */
-hid_t tw_h5_write_full(hid_t loc, const char *name, int rank, const hsize_t *dims,
-                       const double *data, hid_t dxpl, int mine);
+/* Create a dataset of the given shape (rank 0: scalar) and write all of it
+ * (only if mine), without labels: tw_h5_write_dataset is the one to use. */
 hid_t tw_h5_write_full_typed(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
                              const hsize_t *dims, const void *data, hid_t dxpl, int mine);
+/* Label a dataset with its "units" (NULL: "1", dimensionless) and
+ * "description" (NULL: the dataset's own name). Every dataset of the file
+ * carries both (docs/FORMAT.md); this is the one place that writes them. */
+int tw_h5_describe(hid_t ds, const char *units, const char *description, const char *name);
+/* The one helper for a whole dataset: create it, write all of it (only if
+ * mine), label it with units and description (as tw_h5_describe). Returns the
+ * open dataset (the caller closes it, e.g. after attaching scales), or -1. */
+hid_t tw_h5_write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+                          const hsize_t *dims, const void *data, hid_t dxpl, int mine,
+                          const char *units, const char *description);
 /* Fixed-length string labels as a 1-D dataset. */
 hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,
                          hid_t dxpl, int mine);

@@ -46,8 +46,7 @@ static int write_scales(tw_output *o, tw_error *err)
     hid_t ds = tw_h5_create(o->file, "sample", H5T_STD_I64LE, 1, &dn, NULL, NULL);
     if (ds < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot create /sample", o->path);
-    tw_h5_attr_str(ds, "units", "1");
-    tw_h5_attr_str(ds, "description", "sample index s: parameters depend only on (config, seed, s)");
+    tw_h5_describe(ds, "1", "sample index s: parameters depend only on (config, seed, s)", NULL);
     enum { PIECE = 65536 };
     int64_t *buf = malloc(PIECE * sizeof *buf);
     int rc = buf ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
@@ -69,8 +68,7 @@ static int write_scales(tw_output *o, tw_error *err)
                                       o->rank == 0);
         if (ls < 0)
             return tw_error_set(err, TW_EIO, "%s: cannot write /%s", o->path, dim->name);
-        tw_h5_attr_str(ls, "units", "1");
-        tw_h5_attr_str(ls, "description", dim->description ? dim->description : dim->name);
+        tw_h5_describe(ls, "1", dim->description, dim->name);
         if (H5DSset_scale(ls, dim->name) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot make /%s a scale", o->path, dim->name);
         H5Dclose(ls);
@@ -128,8 +126,7 @@ static int create_datasets(tw_output *o, tw_error *err)
         }
         char desc[256];
         tw_dist_describe(&pr->dist, desc, sizeof desc);
-        tw_h5_attr_str(o->ds_in[p], "units", pr->units ? pr->units : "1");
-        tw_h5_attr_str(o->ds_in[p], "description", pr->description ? pr->description : pr->name);
+        tw_h5_describe(o->ds_in[p], pr->units, pr->description, pr->name);
         tw_h5_attr_str(o->ds_in[p], "distribution", desc);
         attach_scales(o, o->ds_in[p], 1, 0, NULL);
     }
@@ -146,8 +143,7 @@ static int create_datasets(tw_output *o, tw_error *err)
             rc = tw_error_set(err, TW_EIO, "%s: cannot create /outputs/%s", o->path, oi->name);
             goto done;
         }
-        tw_h5_attr_str(o->ds_out[k], "units", oi->units ? oi->units : "1");
-        tw_h5_attr_str(o->ds_out[k], "description", oi->description ? oi->description : oi->name);
+        tw_h5_describe(o->ds_out[k], oi->units, oi->description, oi->name);
         if (attach_scales(o, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
             rc = tw_error_set(err, TW_EIO, "%s: cannot attach scales to /outputs/%s", o->path,
                               oi->name);
@@ -165,17 +161,13 @@ static int create_datasets(tw_output *o, tw_error *err)
         rc = tw_error_set(err, TW_EIO, "%s: cannot create /status", o->path);
         goto done;
     }
-    tw_h5_attr_str(o->ds_conv, "units", "1");
-    tw_h5_attr_str(o->ds_conv, "description",
-                   "1 if the model met its tolerance; 0 = failed or not computed yet");
-    tw_h5_attr_str(o->ds_iter, "units", "1");
-    tw_h5_attr_str(o->ds_iter, "description", "solver iterations (-1: not computed yet)");
-    tw_h5_attr_str(o->ds_resid, "units", "1");
-    tw_h5_attr_str(o->ds_resid, "description", "final solver residual (max |excess demand|)");
-    tw_h5_attr_str(o->ds_done, "units", "1");
-    tw_h5_attr_str(o->ds_done, "description",
+    tw_h5_describe(o->ds_conv, "1",
+                   "1 if the model met its tolerance; 0 = failed or not computed yet", NULL);
+    tw_h5_describe(o->ds_iter, "1", "solver iterations (-1: not computed yet)", NULL);
+    tw_h5_describe(o->ds_resid, "1", "final solver residual (max |excess demand|)", NULL);
+    tw_h5_describe(o->ds_done, "1",
                    "1 once all rows of the block are on disk; block b holds samples "
-                   "[b*block_size, (b+1)*block_size)");
+                   "[b*block_size, (b+1)*block_size)", NULL);
     attach_scales(o, o->ds_conv, 1, 0, NULL);
     attach_scales(o, o->ds_iter, 1, 0, NULL);
     attach_scales(o, o->ds_resid, 1, 0, NULL);
@@ -205,11 +197,11 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
             hsize_t dims[TW_MAX_OUTCOME_DIMS];
             for (int d = 0; d < ai->ndims; d++)
                 dims[d] = s->dims[ai->dims[d]].size;
-            hid_t ds = tw_h5_write_full(gd, ai->name, ai->ndims, dims, ai->data, o->dxpl, w);
+            hid_t ds = tw_h5_write_dataset(gd, ai->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                           ai->ndims, dims, ai->data, o->dxpl, w, ai->units,
+                                           ai->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                tw_h5_attr_str(ds, "units", ai->units ? ai->units : "1");
-                tw_h5_attr_str(ds, "description", ai->description ? ai->description : ai->name);
                 attach_scales(o, ds, 0, ai->ndims, ai->dims);
                 H5Dclose(ds);
             }
@@ -232,24 +224,23 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
         }
         for (size_t p = 0; gi >= 0 && p < o->n_params; p++) {
             const tw_param *pr = tw_params_get(s->params, p);
-            hid_t ds = tw_h5_write_full(gi, pr->name, 0, NULL, &cp[p], o->dxpl, w);
+            hid_t ds = tw_h5_write_dataset(gi, pr->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
+                                           NULL, &cp[p], o->dxpl, w, pr->units,
+                                           "median of the parameter's distribution");
             bad |= ds < 0;
-            if (ds >= 0) {
-                tw_h5_attr_str(ds, "units", pr->units ? pr->units : "1");
-                tw_h5_attr_str(ds, "description", "median of the parameter's distribution");
+            if (ds >= 0)
                 H5Dclose(ds);
-            }
         }
         size_t off = 0;
         for (size_t k = 0; go >= 0 && k < o->n_outcomes; k++) {
             const tw_outcome_info *oi = &s->outcomes[k];
             hsize_t dims[TW_MAX_OUTCOME_DIMS];
             outcome_dims(s, oi, dims);
-            hid_t ds = tw_h5_write_full(go, oi->name, oi->ndims, dims, co + off, o->dxpl, w);
+            hid_t ds = tw_h5_write_dataset(go, oi->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                           oi->ndims, dims, co + off, o->dxpl, w, oi->units,
+                                           oi->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                tw_h5_attr_str(ds, "units", oi->units ? oi->units : "1");
-                tw_h5_attr_str(ds, "description", oi->description ? oi->description : oi->name);
                 attach_scales(o, ds, 0, oi->ndims, oi->dims);
                 H5Dclose(ds);
             }

@@ -218,65 +218,85 @@ static char *default_output(const char *config_path)
     return out;
 }
 
-int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
-{
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    tw_session *ses = NULL;
-    tw_design *design = NULL;
-    tw_output *out = NULL;
-    thread_ws *tws = NULL;
-    double *central_p = NULL, *central_o = NULL, *in_buf = NULL, *out_buf = NULL;
-    tw_eval_status *st_buf = NULL;
-    uint8_t *done = NULL;
-    uint64_t *pending = NULL;
-    char *outpath = NULL;
-    int nthreads = omp_get_max_threads();
+/* The run in three parts, as OpenMC structures its simulation
+ * (initialize, next batch, finalize): run_init loads everything and opens the
+ * file, run_round computes and writes one round of blocks, run_finalize
+ * closes the file and does the summary pass. run_free releases what init
+ * took, whatever the outcome. All three are collective over rs->comm. */
+typedef struct run_state {
+    MPI_Comm comm;
+    int rank, size, nthreads;
+    const tw_run_opts *opts;
+    tw_session *ses;
+    tw_design *design;
+    tw_output *out;
+    thread_ws *tws;
+    double *central_p, *central_o, *in_buf, *out_buf;
+    tw_eval_status *st_buf;
+    uint8_t *done;    /* [nblocks] blocks already on disk (resume) */
+    uint64_t *pending; /* the blocks still to compute, in order */
+    char *outpath;
+    tw_run_meta meta;
+    uint64_t n, bs, nblocks, npend, rounds, ndone_samples;
+    size_t np, row;
+    int resuming, already_finished;
+    tw_progress prog;
     saved_signals oldsig;
-    int signals_on = 0;
-    double t_start = tw_now();
+    int signals_on;
+    double t_start, t_sync;
+} run_state;
 
-    int rc = tw_session_open(opts->config_path, &ses, err);
+/* Session, design, checks on the file system, the file (created or opened
+ * for resume), buffers and per-thread workspaces. Sets already_finished when
+ * --resume finds a finished file of the same run (nothing more to do). */
+static int run_init(run_state *rs, tw_error *err)
+{
+    MPI_Comm comm = rs->comm;
+    const tw_run_opts *opts = rs->opts;
+    int rank = rs->rank;
+    int rc = tw_session_open(opts->config_path, &rs->ses, err);
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
-    tw_config *cfg = ses->cfg;
-    const tw_model_schema *sch = ses->schema;
-    const tw_model_type *type = ses->type;
-    uint64_t n = opts->samples >= 0 ? (uint64_t)opts->samples : cfg->samples;
+    tw_config *cfg = rs->ses->cfg;
+    const tw_model_schema *sch = rs->ses->schema;
+    const tw_model_type *type = rs->ses->type;
+    rs->n = opts->samples >= 0 ? (uint64_t)opts->samples : cfg->samples;
     uint64_t seed = opts->has_seed ? opts->seed : cfg->seed;
     tw_design_kind dk = opts->design >= 0 ? (tw_design_kind)opts->design : cfg->design;
-    uint64_t bs = cfg->block_size;
-    size_t np = tw_params_count(sch->params), row = tw_outcome_row_size(sch);
+    rs->bs = cfg->block_size;
+    rs->np = tw_params_count(sch->params);
+    rs->row = tw_outcome_row_size(sch);
+    uint64_t n = rs->n, bs = rs->bs;
+    size_t np = rs->np, row = rs->row;
     if (n == 0)
         rc = tw_error_set(err, TW_EUSAGE, "the number of samples must be > 0");
     if (!rc)
-        rc = tw_design_create(dk, seed, n, np, &design, err);
+        rc = tw_design_create(dk, seed, n, np, &rs->design, err);
     if (!rc) {
-        outpath = opts->output ? strdup(opts->output)
-                  : cfg->output ? strdup(cfg->output) : default_output(cfg->path);
-        if (!outpath)
+        rs->outpath = opts->output ? strdup(opts->output)
+                      : cfg->output ? strdup(cfg->output) : default_output(cfg->path);
+        if (!rs->outpath)
             rc = tw_error_set(err, TW_ENOMEM, "out of memory");
     }
     if ((rc = tw_mpi_agree(comm, rc, err)))
-        goto done;
+        return rc;
 
     /* one rank looks at the file system; all agree on the answer */
     int exists = 0;
     if (rank == 0) {
         uint64_t bytes = n * (uint64_t)(np + row + 2) * 8u + (1u << 20);
-        rc = preflight(outpath, opts->resume, opts->force, bytes, &exists, err);
+        rc = preflight(rs->outpath, opts->resume, opts->force, bytes, &exists, err);
     }
     MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
     if ((rc = tw_mpi_agree(comm, rc, err)))
-        goto done;
+        return rc;
 
     /* the run's identity; the decomposition is recorded from rank 0 */
     size_t text_len;
     const char *text = tw_yaml_text(cfg->doc, &text_len);
-    int threads0 = nthreads;
+    int threads0 = rs->nthreads;
     MPI_Bcast(&threads0, 1, MPI_INT, 0, comm);
-    tw_run_meta meta = {
+    rs->meta = (tw_run_meta){
         .model = type->name,
         .design = tw_design_kind_name(dk),
         .seed = seed,
@@ -284,174 +304,225 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
         .block_size = bs,
         .config_text = text,
         .config_sha256 = cfg->sha256,
-        .mpi_ranks = size,
+        .mpi_ranks = rs->size,
         .omp_threads = threads0,
     };
-    uint64_t nblocks = tw_n_blocks(n, bs);
-    done = calloc(nblocks, 1);
-    pending = malloc(nblocks * sizeof *pending);
-    central_p = malloc((np + 1) * sizeof *central_p);
-    central_o = malloc((row + 1) * sizeof *central_o);
-    in_buf = malloc(bs * (np + 1) * sizeof *in_buf);
-    out_buf = malloc(bs * (row + 1) * sizeof *out_buf);
-    st_buf = malloc(bs * sizeof *st_buf);
-    tws = calloc((size_t)nthreads, sizeof *tws);
-    if (!done || !pending || !central_p || !central_o || !in_buf || !out_buf || !st_buf || !tws)
+    rs->nblocks = tw_n_blocks(n, bs);
+    rs->done = calloc(rs->nblocks, 1);
+    rs->pending = malloc(rs->nblocks * sizeof *rs->pending);
+    rs->central_p = malloc((np + 1) * sizeof *rs->central_p);
+    rs->central_o = malloc((row + 1) * sizeof *rs->central_o);
+    rs->in_buf = malloc(bs * (np + 1) * sizeof *rs->in_buf);
+    rs->out_buf = malloc(bs * (row + 1) * sizeof *rs->out_buf);
+    rs->st_buf = malloc(bs * sizeof *rs->st_buf);
+    rs->tws = calloc((size_t)rs->nthreads, sizeof *rs->tws);
+    if (!rs->done || !rs->pending || !rs->central_p || !rs->central_o || !rs->in_buf ||
+        !rs->out_buf || !rs->st_buf || !rs->tws)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
     if ((rc = tw_mpi_agree(comm, rc, err)))
-        goto done;
+        return rc;
 
-    int resuming = opts->resume && exists;
-    if (resuming) {
-        int finished = 0;
-        rc = tw_output_open_resume(comm, outpath, &meta, sch, done, &out, &finished, err);
-        if (!rc && finished) {
-            if (rank == 0 && !opts->quiet)
-                fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
-                        "nothing to do\n", outpath);
-            goto done;
-        }
+    rs->resuming = opts->resume && exists;
+    if (rs->resuming) {
+        rc = tw_output_open_resume(comm, rs->outpath, &rs->meta, sch, rs->done, &rs->out,
+                                   &rs->already_finished, err);
+        if (rc || rs->already_finished)
+            return rc;
     } else {
         tw_eval_status cst;
-        tw_params_medians(sch->params, central_p);
-        rc = tw_session_evaluate(ses, central_p, central_o, &cst, err);
+        tw_params_medians(sch->params, rs->central_p);
+        rc = tw_session_evaluate(rs->ses, rs->central_p, rs->central_o, &cst, err);
         if ((rc = tw_mpi_agree(comm, rc, err)))
-            goto done;
-        rc = tw_output_create(comm, outpath, &meta, sch, opts->force, central_p, central_o, &cst,
-                              &out, err);
+            return rc;
+        rc = tw_output_create(comm, rs->outpath, &rs->meta, sch, opts->force, rs->central_p,
+                              rs->central_o, &cst, &rs->out, err);
+        if (rc)
+            return rc;
     }
-    if (rc)
-        goto done;
 
     /* per-thread workspaces, allocated once by the thread that uses them */
     size_t wsz = tw_params_work_size(sch->params);
+    thread_ws *tws = rs->tws;
+    void *state = rs->ses->state;
     int ws_fail = 0;
 #pragma omp parallel reduction(| : ws_fail)
     {
         thread_ws *t = &tws[omp_get_thread_num()];
-        t->model_ws = type->workspace_alloc(ses->state);
+        t->model_ws = type->workspace_alloc(state);
         t->u = malloc((np + 1) * sizeof *t->u);
         t->work = malloc((wsz + 1) * sizeof *t->work);
         ws_fail |= !t->model_ws || !t->u || !t->work;
     }
     rc = ws_fail ? tw_error_set(err, TW_ENOMEM, "out of memory (thread workspaces)") : TW_OK;
     if ((rc = tw_mpi_agree(comm, rc, err)))
-        goto done;
+        return rc;
 
-    uint64_t npend = 0, ndone_samples = 0;
-    for (uint64_t b = 0; b < nblocks; b++) {
-        if (!done[b])
-            pending[npend++] = b;
+    for (uint64_t b = 0; b < rs->nblocks; b++) {
+        if (!rs->done[b])
+            rs->pending[rs->npend++] = b;
         else
-            ndone_samples += (b + 1) * bs > n ? n - b * bs : bs;
+            rs->ndone_samples += (b + 1) * bs > n ? n - b * bs : bs;
     }
-    tw_progress prog;
-    tw_progress_start(&prog, rank == 0 && !opts->quiet, n, ndone_samples);
+    rs->rounds = (rs->npend + (uint64_t)rs->size - 1) / (uint64_t)rs->size;
+    tw_progress_start(&rs->prog, rank == 0 && !opts->quiet, n, rs->ndone_samples);
     if (rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: %s, model %s, %llu samples (%s design, seed %llu), %llu blocks "
-                "of %llu%s, %d rank(s) x %d thread(s)\n", outpath, type->name,
-                (unsigned long long)n, meta.design, (unsigned long long)seed,
-                (unsigned long long)nblocks, (unsigned long long)bs,
-                resuming ? (npend ? ", resuming" : ", all blocks done") : "", size, nthreads);
+                "of %llu%s, %d rank(s) x %d thread(s)\n", rs->outpath, type->name,
+                (unsigned long long)n, rs->meta.design, (unsigned long long)seed,
+                (unsigned long long)rs->nblocks, (unsigned long long)bs,
+                rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
+                rs->nthreads);
 
     /* not reset: a signal that came during start-up (main installs the
      * handlers before MPI_Init) stops the run after its first round */
-    install_signals(&oldsig);
-    signals_on = 1;
-    uint64_t rounds = (npend + (uint64_t)size - 1) / (uint64_t)size;
-    double t_sync = tw_now();
-    int interrupted = 0;
-    for (uint64_t r = 0; r < rounds; r++) {
-        uint64_t idx = r * (uint64_t)size + (uint64_t)rank;
-        int64_t block = idx < npend ? (int64_t)pending[idx] : -1;
-        size_t nrows = 0;
+    install_signals(&rs->oldsig);
+    rs->signals_on = 1;
+    rs->t_sync = tw_now();
+    return TW_OK;
+}
+
+/* Round r: rank k computes pending block r*size + k (if any) with its
+ * threads, then all write their blocks collectively. *stop receives the stop
+ * signal seen on any rank (0: none), the same on every rank. */
+static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
+{
+    MPI_Comm comm = rs->comm;
+    const tw_model_schema *sch = rs->ses->schema;
+    const tw_model_type *type = rs->ses->type;
+    void *state = rs->ses->state;
+    size_t np = rs->np, row = rs->row;
+    uint64_t idx = r * (uint64_t)rs->size + (uint64_t)rs->rank;
+    int64_t block = idx < rs->npend ? (int64_t)rs->pending[idx] : -1;
+    size_t nrows = 0;
+    int rc = TW_OK;
+    *stop = 0;
+    if (block >= 0) {
+        uint64_t s0 = (uint64_t)block * rs->bs;
+        nrows = (size_t)(s0 + rs->bs > rs->n ? rs->n - s0 : rs->bs);
+        thread_ws *tws = rs->tws;
+        const tw_design *design = rs->design;
+        double *in_buf = rs->in_buf, *out_buf = rs->out_buf;
+        tw_eval_status *st_buf = rs->st_buf;
         int eval_rc = TW_OK;
-        if (block >= 0) {
-            uint64_t s0 = (uint64_t)block * bs;
-            nrows = (size_t)(s0 + bs > n ? n - s0 : bs);
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : eval_rc)
-            for (size_t i = 0; i < nrows; i++) {
-                thread_ws *t = &tws[omp_get_thread_num()];
-                double *x = in_buf + i * np;
-                tw_design_point(design, s0 + i, t->u);
-                tw_params_map(sch->params, t->u, x, t->work);
-                int e = type->evaluate(ses->state, t->model_ws, x, out_buf + i * row, &st_buf[i]);
-                if (e) {
-                    st_buf[i].converged = 0;
-                    eval_rc |= 1;
-                }
+        for (size_t i = 0; i < nrows; i++) {
+            thread_ws *t = &tws[omp_get_thread_num()];
+            double *x = in_buf + i * np;
+            tw_design_point(design, s0 + i, t->u);
+            tw_params_map(sch->params, t->u, x, t->work);
+            int e = type->evaluate(state, t->model_ws, x, out_buf + i * row, &st_buf[i]);
+            if (e) {
+                st_buf[i].converged = 0;
+                eval_rc |= 1;
             }
-            if (eval_rc)
-                rc = tw_error_set(err, TW_ENUMERIC, "the model failed on a sample of block %lld "
-                                  "(not a convergence failure); earlier blocks are kept",
-                                  (long long)block);
         }
-        if ((rc = tw_mpi_agree(comm, rc, err)))
-            goto done;
-        if ((rc = tw_output_write_block(out, block, nrows, in_buf, out_buf, st_buf, err)))
-            goto done;
-        uint64_t round_samples = 0, mine = nrows;
-        MPI_Allreduce(&mine, &round_samples, 1, MPI_UINT64_T, MPI_SUM, comm);
-        ndone_samples += round_samples;
-        if (rank == 0)
-            tw_progress_update(&prog, ndone_samples);
-        /* One reduction decides two things for every rank alike: a signal on
-         * any rank stops all after this round, and rank 0's clock says when
-         * to fsync (a sync every few seconds bounds what a machine crash can
-         * lose; see tw_output_sync). */
-        int local[2] = {stop_signal, rank == 0 && tw_now() - t_sync >= TW_SYNC_SECONDS};
-        int global[2];
-        MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, comm);
-        if (global[1] || global[0]) {
-            if ((rc = tw_output_sync(out, err)))
-                goto done;
-            t_sync = tw_now();
-        }
-        if (global[0] && r + 1 < rounds) {
-            interrupted = global[0];
-            break;
-        }
+        if (eval_rc)
+            rc = tw_error_set(err, TW_ENUMERIC, "the model failed on a sample of block %lld "
+                              "(not a convergence failure); earlier blocks are kept",
+                              (long long)block);
     }
-    rc = tw_output_close(out, err);
-    out = NULL;
+    if ((rc = tw_mpi_agree(comm, rc, err)))
+        return rc;
+    if ((rc = tw_output_write_block(rs->out, block, nrows, rs->in_buf, rs->out_buf, rs->st_buf,
+                                    err)))
+        return rc;
+    uint64_t round_samples = 0, mine = nrows;
+    MPI_Allreduce(&mine, &round_samples, 1, MPI_UINT64_T, MPI_SUM, comm);
+    rs->ndone_samples += round_samples;
+    if (rs->rank == 0)
+        tw_progress_update(&rs->prog, rs->ndone_samples);
+    /* One reduction decides two things for every rank alike: a signal on
+     * any rank stops all after this round, and rank 0's clock says when
+     * to fsync (a sync every few seconds bounds what a machine crash can
+     * lose; see tw_output_sync). */
+    int local[2] = {stop_signal, rs->rank == 0 && tw_now() - rs->t_sync >= TW_SYNC_SECONDS};
+    int global[2];
+    MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, comm);
+    if (global[1] || global[0]) {
+        if ((rc = tw_output_sync(rs->out, err)))
+            return rc;
+        rs->t_sync = tw_now();
+    }
+    *stop = global[0];
+    return TW_OK;
+}
+
+/* Close the file after the last round, then (unless interrupted) the
+ * summary pass. `interrupted` is the stop signal that ended the rounds early. */
+static int run_finalize(run_state *rs, int interrupted, tw_error *err)
+{
+    const tw_run_opts *opts = rs->opts;
+    int rc = tw_output_close(rs->out, err);
+    rs->out = NULL;
     if (rc)
-        goto done;
+        return rc;
     if (interrupted) {
-        if (rank == 0 && !opts->quiet)
+        if (rs->rank == 0 && !opts->quiet)
             fprintf(stderr, "\n");
-        rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d after %llu of %llu samples; "
-                          "%s is consistent: run again with --resume to continue", interrupted,
-                          (unsigned long long)ndone_samples, (unsigned long long)n, outpath);
-        goto done;
+        return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d after %llu of %llu "
+                            "samples; %s is consistent: run again with --resume to continue",
+                            interrupted, (unsigned long long)rs->ndone_samples,
+                            (unsigned long long)rs->n, rs->outpath);
     }
-    tw_progress_finish(&prog);
-    rc = tw_output_finalize(comm, outpath, sch, &meta, tw_now() - t_start,
+    tw_progress_finish(&rs->prog);
+    rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
+                            tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)256 << 20, err);
-    if (!rc && rank == 0 && !opts->quiet)
-        fprintf(stderr, "tradewar: finished %s (%.1f s)\n", outpath, tw_now() - t_start);
-done:
-    if (signals_on)
-        restore_signals(&oldsig);
-    if (out) {
+    if (!rc && rs->rank == 0 && !opts->quiet)
+        fprintf(stderr, "tradewar: finished %s (%.1f s)\n", rs->outpath, tw_now() - rs->t_start);
+    return rc;
+}
+
+static void run_free(run_state *rs)
+{
+    if (rs->signals_on)
+        restore_signals(&rs->oldsig);
+    if (rs->out) {
         tw_error tmp;
-        tw_output_close(out, &tmp);
+        tw_output_close(rs->out, &tmp);
     }
-    for (int t = 0; tws && t < nthreads; t++) {
-        if (tws[t].model_ws)
-            type->workspace_free(tws[t].model_ws);
-        free(tws[t].u);
-        free(tws[t].work);
+    for (int t = 0; rs->tws && t < rs->nthreads; t++) {
+        if (rs->tws[t].model_ws)
+            rs->ses->type->workspace_free(rs->tws[t].model_ws);
+        free(rs->tws[t].u);
+        free(rs->tws[t].work);
     }
-    free(tws);
-    tw_design_free(design);
-    free(central_p);
-    free(central_o);
-    free(in_buf);
-    free(out_buf);
-    free(st_buf);
-    free(done);
-    free(pending);
-    free(outpath);
-    tw_session_close(ses);
+    free(rs->tws);
+    tw_design_free(rs->design);
+    free(rs->central_p);
+    free(rs->central_o);
+    free(rs->in_buf);
+    free(rs->out_buf);
+    free(rs->st_buf);
+    free(rs->done);
+    free(rs->pending);
+    free(rs->outpath);
+    tw_session_close(rs->ses);
+}
+
+int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
+{
+    run_state rs = {.comm = comm, .opts = opts, .nthreads = omp_get_max_threads(),
+                    .t_start = tw_now()};
+    MPI_Comm_rank(comm, &rs.rank);
+    MPI_Comm_size(comm, &rs.size);
+    int rc = run_init(&rs, err);
+    if (!rc && rs.already_finished) {
+        if (rs.rank == 0 && !opts->quiet)
+            fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
+                    "nothing to do\n", rs.outpath);
+    } else if (!rc) {
+        int stop = 0, interrupted = 0;
+        for (uint64_t r = 0; !rc && r < rs.rounds; r++) {
+            rc = run_round(&rs, r, &stop, err);
+            if (!rc && stop && r + 1 < rs.rounds) {
+                interrupted = stop;
+                break;
+            }
+        }
+        if (!rc)
+            rc = run_finalize(&rs, interrupted, err);
+    }
+    run_free(&rs);
     return rc;
 }

@@ -95,6 +95,18 @@ static int summarise_outcome(hid_t ds, uint64_t n, size_t elems, const size_t *c
     return rc;
 }
 
+/* A whole serial dataset with its units and description, closed at once. */
+static int put(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
+               const hsize_t *dims, const void *data, const char *units, const char *description)
+{
+    hid_t ds = tw_h5_write_dataset(loc, name, filetype, memtype, rank, dims, data, H5P_DEFAULT, 1,
+                                   units, description);
+    if (ds < 0)
+        return 1;
+    H5Dclose(ds);
+    return 0;
+}
+
 static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
                                const tw_summary *sums, uint64_t n_conv, uint64_t n)
 {
@@ -105,8 +117,7 @@ static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
         return -1;
     tw_h5_attr_u64(g, "n_converged", n_conv);
     tw_h5_attr_u64(g, "n_samples", n);
-    tw_h5_attr_str(g, "units", oi->units ? oi->units : "1");
-    tw_h5_attr_str(g, "description", oi->description ? oi->description : oi->name);
+    tw_h5_describe(g, oi->units, oi->description, oi->name);
     hsize_t dims[TW_MAX_OUTCOME_DIMS + 1];
     for (int d = 0; d < oi->ndims; d++)
         dims[d] = s->dims[oi->dims[d]].size;
@@ -125,61 +136,33 @@ static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
             const tw_summary *x = &sums[e];
             v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
         }
-        hid_t ds = tw_h5_write_full(g, names[m], nd, dims, v, H5P_DEFAULT, 1);
-        bad |= ds < 0;
-        if (ds >= 0) {
-            tw_h5_attr_str(ds, "units", oi->units ? oi->units : "1");
-            tw_h5_attr_str(ds, "description", descr[m]);
-            H5Dclose(ds);
-        }
+        bad |= put(g, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd, dims, v, oi->units,
+                   descr[m]);
     }
     if (!bad) {
         for (size_t e = 0; e < elems; e++)
             u[e] = sums[e].count;
-        hid_t ds = tw_h5_write_full_typed(g, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, nd, dims,
-                                          u, H5P_DEFAULT, 1);
-        bad |= ds < 0;
-        if (ds >= 0) {
-            tw_h5_attr_str(ds, "units", "1");
-            tw_h5_attr_str(ds, "description", "number of values used (converged and finite)");
-            H5Dclose(ds);
-        }
+        bad |= put(g, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, nd, dims, u, "1",
+                   "number of values used (converged and finite)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NQUANT;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * TW_STATS_NQUANT, sums[e].quantiles, sizeof sums[e].quantiles);
-        hid_t ds = tw_h5_write_full(g, "quantiles", nd + 1, dims, v, H5P_DEFAULT, 1);
-        bad |= ds < 0;
-        if (ds >= 0) {
-            tw_h5_attr_str(ds, "units", oi->units ? oi->units : "1");
-            tw_h5_attr_str(ds, "description", "quantiles at /summary/quantile_levels "
-                           "(linear interpolation, numpy's default)");
-            H5Dclose(ds);
-        }
+        bad |= put(g, "quantiles", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd + 1, dims, v, oi->units,
+                   "quantiles at /summary/quantile_levels (linear interpolation, numpy's default)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NBINS;
         for (size_t e = 0; e < elems; e++)
             memcpy(u + e * TW_STATS_NBINS, sums[e].hist_counts, sizeof sums[e].hist_counts);
-        hid_t ds = tw_h5_write_full_typed(g, "hist_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                                          nd + 1, dims, u, H5P_DEFAULT, 1);
-        bad |= ds < 0;
-        if (ds >= 0) {
-            tw_h5_attr_str(ds, "units", "1");
-            tw_h5_attr_str(ds, "description", "histogram counts over equal-width bins");
-            H5Dclose(ds);
-        }
+        bad |= put(g, "hist_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64, nd + 1, dims, u, "1",
+                   "histogram counts over equal-width bins");
         dims[nd] = TW_STATS_NBINS + 1;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * width, sums[e].hist_edges, sizeof sums[e].hist_edges);
-        ds = tw_h5_write_full(g, "hist_edges", nd + 1, dims, v, H5P_DEFAULT, 1);
-        bad |= ds < 0;
-        if (ds >= 0) {
-            tw_h5_attr_str(ds, "units", oi->units ? oi->units : "1");
-            tw_h5_attr_str(ds, "description", "histogram bin edges, from min to max");
-            H5Dclose(ds);
-        }
+        bad |= put(g, "hist_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd + 1, dims, v,
+                   oi->units, "histogram bin edges, from min to max");
     }
     free(v);
     free(u);
@@ -200,14 +183,8 @@ static int write_all(const char *path, const tw_model_schema *s, const tw_run_me
     bad |= gsum < 0;
     if (gsum >= 0) {
         hsize_t nq = TW_STATS_NQUANT;
-        hid_t ql = tw_h5_write_full(gsum, "quantile_levels", 1, &nq, tw_stats_quantile_levels,
-                                    H5P_DEFAULT, 1);
-        bad |= ql < 0;
-        if (ql >= 0) {
-            tw_h5_attr_str(ql, "units", "1");
-            tw_h5_attr_str(ql, "description", "probability levels of the quantiles datasets");
-            H5Dclose(ql);
-        }
+        bad |= put(gsum, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nq,
+                   tw_stats_quantile_levels, "1", "probability levels of the quantiles datasets");
         tw_h5_attr_u64(gsum, "n_converged", n_conv);
         tw_h5_attr_u64(gsum, "n_samples", meta->n_samples);
         size_t off = 0;
