@@ -80,7 +80,7 @@ int main(int argc, char **argv)
             T[(2 + (size_t)k % (N - 2)) * J + j] = 1 + f * 5 * u();
         }
         double eps = eps_list[k % 7];
-        twm_shock sh = {tau, dh, T, th, eps};
+        twm_shock sh = {.tau_new = tau, .dhat = dh, .That = T, .theta = th, .eps_crm = eps};
         twm_solver_opts o = {1e-10, 5000};
         twm_result r;
         if (twm_solve(d, &sh, &o, ws, &r, &e)) {

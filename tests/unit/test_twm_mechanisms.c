@@ -182,7 +182,9 @@ static void test_tariff_revenue_rerouting(void **st)
 }
 
 /* A rare-earth suspension raises the US CRM price and cuts US electronics and
- * vehicle output, more so as eps_crm falls. */
+ * vehicle output, more so as eps_crm falls. US duties below the war level
+ * (0.3, a deal-like rate without the deal) so that the limit binds: at 145%
+ * the tariff alone cuts China's CRM deliveries below a 20% limit. */
 static void test_rare_earths(void **st)
 {
     (void)st;
@@ -193,6 +195,7 @@ static void test_rare_earths(void **st)
     const double eps[2] = {0.5, 0.05};
     for (int e = 0; e < 2; e++) {
         tw_world_war(&w);
+        w.p[TWM_P_T_US_CN] = 0.3;
         w.p[TWM_P_EPS_CRM] = eps[e];
         w.p[TWM_P_SIGMA_RE] = 0.8;
         w.p[TWM_P_RE_SUSPENDED] = 0.0;
@@ -201,6 +204,7 @@ static void test_rare_earths(void **st)
         const double ele0 = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.ele];
         const double veh0 = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.veh];
         const double wel0 = O(&w, TWM_O_WELFARE)[w.us];
+        assert_double_equal(O(&w, TWM_O_RE_WEDGE)[w.us], 0.0, 0.0);
         w.p[TWM_P_RE_SUSPENDED] = 1.0;
         solve_ok(&w);
         price[e] = *O(&w, TWM_O_US_CRM_PRICE) - p0;
@@ -210,6 +214,7 @@ static void test_rare_earths(void **st)
         assert_true(drop[e][0] < 0.0);
         assert_true(drop[e][1] < 0.0);
         assert_true(O(&w, TWM_O_WELFARE)[w.us] < wel0);
+        assert_true(O(&w, TWM_O_RE_WEDGE)[w.us] > 0.0);
         /* a deal lifts the suspension */
         w.p[TWM_P_DEAL] = 1.0;
         solve_ok(&w);
@@ -218,6 +223,73 @@ static void test_rare_earths(void **st)
     }
     assert_true(drop[1][0] < drop[0][0]);
     assert_true(drop[1][1] < drop[0][1]);
+    tw_world_close(&w);
+}
+
+/* Delivered quantity of China's CRM into n relative to baseline: spending
+ * over the delivered price chat That^(-1/theta) kappahat lam (written
+ * independently of the solver's cancelled form). */
+static double cn_crm_qhat(const tw_world *w, int n)
+{
+    const size_t N = w->d->N, J = w->d->J, c = (size_t)w->crm, cn = (size_t)w->cn;
+    const size_t x = TWM_NIJ(N, J, n, cn, c);
+    /* chat That^(-1/theta) of CN's CRM from its domestic sales (kappa 1):
+     * eq. 3 gives pi'/pi = That (chat / Phat)^(-theta) */
+    const size_t xd = TWM_NIJ(N, J, cn, cn, c);
+    const double th = w->sw->theta[c];
+    const double ucost = w->res.Phat[cn * J + c] * pow(w->res.pi_new[xd] / w->d->pi[xd], -1.0 / th);
+    const double kap = (1.0 + w->sw->tau_new[x]) / (1.0 + w->d->tau[x]) * w->sw->dhat[x];
+    const double lam = 1.0 + tw_world_o(w, TWM_O_RE_WEDGE)[n] / 100.0;
+    /* spending pi' X' = Z' (1 + tau') over the delivered price */
+    const double spend = tw_world_z(w, n, (int)cn, (int)c) * (1.0 + w->sw->tau_new[x]);
+    return spend / (w->d->Z[x] * (1.0 + w->d->tau[x])) / (ucost * kap * lam);
+}
+
+/* The quantity limit: binding at 1 - severity, the CRM price and the wedge
+ * rise and US downstream output falls monotonically with severity; severity
+ * -> 0 gives the no-ban solution. */
+static void test_rare_earth_limit_monotone(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t J = J_(&w);
+    tw_world_war(&w);
+    w.p[TWM_P_T_US_CN] = 0.3;
+    w.p[TWM_P_EPS_CRM] = 0.1;
+    w.p[TWM_P_RE_SUSPENDED] = 0.0;
+    solve_ok(&w);
+    const size_t row = twm_outcome_row_len(w.d->N, J, w.P);
+    double *noban = malloc(row * sizeof(double));
+    memcpy(noban, w.out, row * sizeof(double));
+    const double q_noban = cn_crm_qhat(&w, w.us);
+    assert_true(q_noban < 1.0); /* the limit at sigma -> 0 does not bind */
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    w.p[TWM_P_SIGMA_RE] = 1e-6;
+    solve_ok(&w);
+    for (size_t q = 0; q < row; q++)
+        assert_double_equal(w.out[q], noban[q], 1e-8 * (1.0 + fabs(noban[q])));
+    free(noban);
+    const double sig[5] = {0.3, 0.5, 0.7, 0.9, 0.99};
+    double pr = -1e300, wed = -1e300, ele = 1e300, veh = 1e300;
+    for (int k = 0; k < 5; k++) {
+        w.p[TWM_P_SIGMA_RE] = sig[k];
+        solve_ok(&w);
+        const double q = cn_crm_qhat(&w, w.us);
+        if (1.0 - sig[k] < q_noban) /* binding: delivered quantity at the limit */
+            assert_double_equal(q, 1.0 - sig[k], 1e-7 * (1.0 - sig[k]));
+        else
+            assert_true(q <= 1.0 - sig[k] + 1e-9);
+        const double p = *O(&w, TWM_O_US_CRM_PRICE), wd = O(&w, TWM_O_RE_WEDGE)[w.us];
+        const double e = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.ele];
+        const double v = O(&w, TWM_O_OUTPUT)[(size_t)w.us * J + w.veh];
+        assert_true(p > pr && wd > wed && e < ele && v < veh);
+        pr = p;
+        wed = wd;
+        ele = e;
+        veh = v;
+    }
+    /* the world scope hits a partner that the US scope (allies untargeted) spares */
     tw_world_close(&w);
 }
 
@@ -485,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_rerouting_grows_with_war),
         cmocka_unit_test(test_tariff_revenue_rerouting),
         cmocka_unit_test(test_rare_earths),
+        cmocka_unit_test(test_rare_earth_limit_monotone),
         cmocka_unit_test(test_deal),
         cmocka_unit_test(test_relocation),
         cmocka_unit_test(test_retaliation),

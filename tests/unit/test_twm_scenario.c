@@ -31,8 +31,8 @@ static void test_layout(void **st)
     assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
     assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
     assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
-    /* N=6, J=4, P=4: 10 region outcomes, 2 region x sector, 15 scalars, 2 partner */
-    assert_int_equal(twm_outcome_row_len(6, 4, 4), 10 * 6 + 2 * 24 + 15 + 2 * 4);
+    /* N=6, J=4, P=4: 11 region outcomes, 2 region x sector, 15 scalars, 2 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 11 * 6 + 2 * 24 + 15 + 2 * 4);
 }
 
 /* Every mechanism on, neutral parameters: the counterfactual is the baseline. */
@@ -423,19 +423,74 @@ static void test_rare_earth_dhat(void **st)
     w.p[TWM_P_RE_TARGET_ALLIES] = 0.5;
     w.p[TWM_P_COUNT + 2] = 1.0; /* EUR fully aligned */
     w.p[TWM_P_COUNT + 0] = 0.0; /* VNM not */
-    assert_int_equal(tw_world_apply(&w), 0);
-    const double kap_re = pow(0.4, -1.0 / 2.0);
-    /* US: on top of the rerouting index */
+    w.p[TWM_P_COUNT + 1] = 0.4; /* MEX partly */
     const size_t x = NIJ(&w, w.us, w.cn, w.crm);
-    const double d0 = w.sw->dhat[x];
+    assert_int_equal(tw_world_apply(&w), 0);
+    const double d1 = w.sw->dhat[x];
+    /* a quantity limit, not a trade cost: dhat is that of rerouting alone */
     w.p[TWM_P_RE_SUSPENDED] = 0.0;
     assert_int_equal(tw_world_apply(&w), 0);
-    assert_double_equal(d0 / w.sw->dhat[x], kap_re, 1e-12);
+    assert_double_equal(w.sw->dhat[x], d1, 0.0);
+    assert_null(w.sw->shock.qcap);
+    /* scope us (default): the US at 1 - sigma, partners at 1 - sigma c_a tgt */
     w.p[TWM_P_RE_SUSPENDED] = 1.0;
     assert_int_equal(tw_world_apply(&w), 0);
-    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.crm)], pow(1.0 - 0.3, -0.5), 1e-12);
-    assert_double_equal(w.sw->dhat[NIJ(&w, w.vnm, w.cn, w.crm)], 1.0, 0.0);
+    assert_true(w.sw->shock.qcap == w.sw->qcap);
+    assert_int_equal(w.sw->shock.qcap_exporter, w.cn);
+    assert_int_equal(w.sw->shock.qcap_sector, w.crm);
+    assert_double_equal(w.sw->qcap[w.us], 0.4, 1e-15);
+    assert_double_equal(w.sw->qcap[w.eur], 1.0 - 0.3, 1e-15);
+    assert_double_equal(w.sw->qcap[w.mex], 1.0 - 0.6 * 0.4 * 0.5, 1e-15);
+    assert_true(w.sw->qcap[w.vnm] < 0.0); /* no severity, no limit */
+    assert_true(w.sw->qcap[w.cn] < 0.0);
+    /* a deal lifts it */
+    w.p[TWM_P_DEAL] = 1.0;
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_null(w.sw->shock.qcap);
     tw_world_close(&w);
+
+    /* scopes aligned and world */
+    const int scope[2] = {TWM_RE_ALIGNED, TWM_RE_WORLD};
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(tw_world_open(&w, all_on), 0);
+        twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
+                                  {w.mex, 0.25, 0.15, -1.0, 0},
+                                  {w.eur, 0.20, 0.0, -1.0, 0},
+                                  {w.row, 0.20, 0.0, -1.0, 0}};
+        twm_scenario_spec spec;
+        memset(&spec, 0, sizeof spec);
+        spec.us = w.us;
+        spec.cn = w.cn;
+        spec.n_partners = 4;
+        spec.partners = pi;
+        spec.re_scope = scope[t];
+        for (int k = 0; k < TWM_M_COUNT; k++)
+            spec.mech[k] = 1;
+        twm_scenario *sc;
+        tw_error err;
+        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
+        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        tw_world_war(&w);
+        w.p[TWM_P_RE_SUSPENDED] = 1.0;
+        w.p[TWM_P_SIGMA_RE] = 0.6;
+        w.p[TWM_P_RE_TARGET_ALLIES] = 0.5;
+        w.p[TWM_P_COUNT + 0] = 0.0;
+        w.p[TWM_P_COUNT + 1] = 0.4;
+        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+        assert_double_equal(sw->qcap[w.us], 0.4, 1e-15);
+        if (t == 0) {
+            assert_double_equal(sw->qcap[w.mex], 1.0 - 0.6 * 0.4, 1e-15);
+            assert_true(sw->qcap[w.vnm] < 0.0);
+        } else {
+            assert_double_equal(sw->qcap[w.mex], 0.4, 1e-15);
+            assert_double_equal(sw->qcap[w.vnm], 0.4, 1e-15);
+            assert_double_equal(sw->qcap[w.row], 0.4, 1e-15);
+        }
+        assert_true(sw->qcap[w.cn] < 0.0);
+        twm_scen_ws_free(sw);
+        twm_scenario_free(sc);
+        tw_world_close(&w);
+    }
 }
 
 /* Mechanism 5: route shares, the effective tariff and kappahat. */
@@ -701,6 +756,8 @@ static void test_config_errors(void **st)
                         "key 'reroute_weights.VNM': a share of the transit capacity must be in [0, 1]");
     expect_config_error("model: tradewar\nreroute_weights: {VNM: lots}\n",
                         "reroute_weights.VNM");
+    expect_config_error("model: tradewar\nre_scope: allies\n",
+                        "key 're_scope': unknown value 'allies' (valid: us, aligned, world)");
     expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"
                         "  VNM: {reciprocal: 0.46}\n", "VNM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",

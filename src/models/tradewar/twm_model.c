@@ -17,7 +17,7 @@
 #include "twm_solver.h"
 
 static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
-                                       "sectors", "reroute_weights", NULL};
+                                       "sectors", "reroute_weights", "re_scope", NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -623,6 +623,24 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
             rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us_imports, "
                               "transit, or a mapping {PARTNER: share, ...})",
                               where(rw, "reroute_weights", w, sizeof w), v);
+            goto done;
+        }
+    }
+    /* re_scope: us (MODEL.md) | aligned | world */
+    tw_ynode rs = tw_ynode_get(ctx->root, "re_scope");
+    spec.re_scope = TWM_RE_US;
+    if (tw_ynode_ok(rs)) {
+        static const char *const scopes[] = {"us", "aligned", "world"};
+        const char *v;
+        if ((rc = tw_ynode_string(rs, "re_scope", &v, err)))
+            goto done;
+        spec.re_scope = -1;
+        for (int k = 0; k < 3; k++)
+            if (strcmp(v, scopes[k]) == 0)
+                spec.re_scope = k;
+        if (spec.re_scope < 0) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us, aligned, "
+                              "world)", where(rs, "re_scope", w, sizeof w), v);
             goto done;
         }
     }

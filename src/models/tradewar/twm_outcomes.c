@@ -74,6 +74,7 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
         o[TWM_O_IMPORTS][n] = pct(m1, m0);
         o[TWM_O_CPI][n] = 100.0 * (P_ - 1.0);
         o[TWM_O_CPI_WAGE][n] = 100.0 * (P_ / r->what[n] - 1.0);
+        o[TWM_O_RE_WEDGE][n] = r->qwedge ? 100.0 * expm1(r->qwedge[n]) : 0.0;
         o[TWM_O_TRADE_BALANCE][n] = (e1 - m1) - (e0 - m0);
         o[TWM_O_TARIFF_REVENUE][n] = r->R_new[n];
         o[TWM_O_TARIFF_REVENUE_CHANGE][n] = r->R_new[n] - d->R[n];

@@ -89,6 +89,10 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
       "sum_a,j f_a[j] Y[CN,j] at baseline values")                                          \
     X(TWM_O_US_CRM_PRICE, "us_crm_price_pct", "percent", 0, 0, 0,                           \
       "change of the US price index of the critical-minerals sector (0 if none)")           \
+    X(TWM_O_RE_WEDGE, "re_wedge_pct", "percent", 1, TWM_DIM_REGION, 0,                      \
+      "tariff equivalent of China's rare-earth licensing on its CRM deliveries to the "     \
+      "region, 100(lam - 1): the price wedge that holds them at the quantity limit "        \
+      "(0 where there is none or it does not bind)")                                        \
     X(TWM_O_LEVERAGE, "leverage_pp", "percentage points", 0, 0, 0,                          \
       "welfare_pct[US] - welfare_pct[CN] (positive: China loses more)")                    \
     X(TWM_O_LEVERAGE_USD, "leverage_usd", "USD bn", 0, 0, 0,                                \

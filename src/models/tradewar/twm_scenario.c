@@ -45,6 +45,7 @@ struct twm_scenario {
     double *us_share;    /* [J] share of additional US duties levied */
     double *tau_b;       /* [N*N*J] base counterfactual tariffs */
     double *dhat_b;      /* [N*N*J] base counterfactual trade costs */
+    int re_scope;        /* TWM_RE_* */
 };
 
 static double clamp01(double x)
@@ -94,6 +95,9 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->us = spec->us;
     sc->cn = spec->cn;
     memcpy(sc->mech, spec->mech, sizeof sc->mech);
+    sc->re_scope = spec->re_scope;
+    if (sc->re_scope < TWM_RE_US || sc->re_scope > TWM_RE_WORLD)
+        sc->re_scope = TWM_RE_US;
     sc->partner_region = calloc(P ? P : 1, sizeof(int));
     sc->partner_of = malloc(N * sizeof(int));
     sc->recip = calloc(P ? P : 1, sizeof(double));
@@ -272,6 +276,7 @@ void twm_scen_ws_free(twm_scen_ws *w)
     free(w->direct_share);
     free(w->relocated);
     free(w->comp);
+    free(w->qcap);
     free(w->scratch);
     free(w);
 }
@@ -294,9 +299,10 @@ twm_scen_ws *twm_scen_ws_alloc(const twm_scenario *sc)
     w->direct_share = calloc(J, sizeof(double));
     w->relocated = calloc(P * J, sizeof(double));
     w->comp = calloc(P, sizeof(double));
+    w->qcap = calloc(N, sizeof(double));
     w->scratch = calloc(2 * P, sizeof(double));
     if (!w->tau_new || !w->dhat || !w->That || !w->theta || !w->route_share || !w->route_share0 ||
-        !w->direct_share || !w->relocated || !w->comp || !w->scratch) {
+        !w->direct_share || !w->relocated || !w->comp || !w->scratch || !w->qcap) {
         twm_scen_ws_free(w);
         return NULL;
     }
@@ -538,18 +544,33 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
         }
     }
 
-    /* 6. Rare earths: a supply cut on China's CRM exports, lifted by a deal. */
+    /* 6. Rare earths: China's licensing as a quantity limit on its CRM
+     * deliveries (the solver finds the wedge that enforces it), lifted by a
+     * deal. The limit is enforced at the source, so rerouting does not get
+     * around it (the rerouted CRM is part of the capped CN->US flow). */
     w->re_active = m[TWM_M_RARE_EARTHS] && d->crm >= 0 && p[TWM_P_RE_SUSPENDED] > 0.5 && !w->deal;
+    w->shock.qcap = NULL;
+    w->shock.qcap_exporter = (int)cn;
+    w->shock.qcap_sector = d->crm;
     if (w->re_active) {
-        const size_t c = (size_t)d->crm;
         const double sig = fmin(clamp01(p[TWM_P_SIGMA_RE]), 0.999);
-        const double th = w->theta[c];
-        w->dhat[TWM_NIJ(N, J, us, cn, c)] *= pow(1.0 - sig, -1.0 / th);
         const double tgt = clamp01(p[TWM_P_RE_TARGET_ALLIES]);
-        for (size_t a = 0; a < P; a++) {
-            const double s = fmin(sig * w->comp[a] * tgt, 0.999);
-            w->dhat[TWM_NIJ(N, J, (size_t)sc->partner_region[a], cn, c)] *= pow(1.0 - s, -1.0 / th);
+        int any = 0;
+        for (size_t n = 0; n < N; n++) {
+            double s = 0.0;
+            const int a = sc->partner_of[n];
+            if (n == cn)
+                s = 0.0;
+            else if (n == us || sc->re_scope == TWM_RE_WORLD)
+                s = sig;
+            else if (a >= 0)
+                s = sig * w->comp[a] * (sc->re_scope == TWM_RE_ALIGNED ? 1.0 : tgt);
+            /* no severity, no limit: sigma -> 0 is the no-ban solve */
+            w->qcap[n] = s > 0.0 ? 1.0 - fmin(s, 0.999) : -1.0;
+            any |= s > 0.0;
         }
+        if (any)
+            w->shock.qcap = w->qcap;
     }
     return TW_OK;
 }

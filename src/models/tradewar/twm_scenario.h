@@ -89,6 +89,8 @@ typedef struct twm_partner_info {
     int floor_exempt;  /* 1: the t_floor duty does not apply (Mexico, Canada in 2025) */
 } twm_partner_info;
 
+enum { TWM_RE_US = 0, TWM_RE_ALIGNED = 1, TWM_RE_WORLD = 2 };
+
 typedef struct twm_scenario_spec {
     int us, cn;                 /* region indices */
     size_t n_partners;
@@ -102,6 +104,10 @@ typedef struct twm_scenario_spec {
     int reroute_transit;        /* route weights: 0 = partner's share of US imports
                                    (MODEL.md); 1 = the same total, redistributed in
                                    proportion to China's share of the partner's imports */
+    int re_scope;               /* rare-earth licensing reaches: TWM_RE_US (the US, and
+                                   aligned partners by re_target_allies c_a), TWM_RE_ALIGNED
+                                   (the US and each partner by c_a), TWM_RE_WORLD (every
+                                   destination) */
     const double *route_given;  /* [n_partners] or NULL: explicit shares of the transit
                                    capacity (reroute_weights: {CODE: share}); < 0 = not
                                    given (shares the rest by US-import share); given
@@ -147,6 +153,9 @@ typedef struct twm_scen_ws {
     double *direct_share;/* [J] */
     double *relocated;   /* [P*J] f_a[j] Y[CN,j]: baseline output moved from CN to a */
     double *comp;        /* [P] compliance used (clamped to [0,1]) */
+    double *qcap;        /* [N] rare-earth quantity limit by importer (ratio of China's
+                            baseline CRM deliveries, < 0 = none); shock.qcap points here
+                            while the suspension is in force */
     double *scratch;     /* [2P] */
     int deal;            /* the deal happened (and the mechanism is on) */
     int re_active;       /* rare-earth suspension in force */

@@ -30,6 +30,15 @@
  * use twm_vec_exp/twm_vec_log, branch-free fdlibm algorithms that vectorise
  * with baseline SSE2. Anderson mixing: twm_anderson.c.
  *
+ * Quantity limits (shock->qcap): K capped flows (exporter e, sector s, into
+ * importer n) each get a log wedge ll[k] >= 0 that multiplies A by
+ * exp(-theta ll). The outer unknown becomes [lw (N), ll (K)], mixed together
+ * by Anderson; the map for ll is a projected Newton-like step
+ * ll + log(q/cap) / elast (elast = theta (1 - pi') + eps pi', the partial
+ * elasticity of the delivered quantity to its own price), and the residual
+ * adds |log(q/cap)| (or its positive part where ll = 0). With no capped flow
+ * every operation is the one of the plain solve.
+ *
  * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
  * the previous solve in the workspace, so a solve's result does not depend on
  * what the thread solved before (DESIGN.md, reproducibility).
@@ -64,7 +73,13 @@ struct twm_solver_ws {
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
-    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N] */
+    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N]; lw, lwg, lwg_new, lw_best [2N]:
+                                                          wages then the K <= N cap wedges */
+    /* quantity limits (per solve): K cells, their A without wedge, log cap,
+     * log kappahat and That terms, step, and the wedge by importer */
+    size_t *qx, *qn, K;       /* [N] */
+    double *qA0, *qlcap, *qlk, *qg, *qw; /* [N] */
+    double *aa_out_buf;
     double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
     double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
@@ -82,16 +97,19 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + N * J * J + 2 * J + 7 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   5 * NJ + twm_aa_doubles(N, AA_MEM_OUTER) + 2 * twm_aa_doubles(NJ, AA_MEM_INNER);
+    size_t total = 5 * NNJ + N * J * J + 2 * J + 11 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+                   5 * NJ + 5 * N + twm_aa_doubles(2 * N, AA_MEM_OUTER) +
+                   2 * twm_aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
     ws->block = calloc(total, sizeof(double));
     ws->nidx = calloc(NJ > 0 ? 2 * NJ : 1, sizeof *ws->nidx);
-    if (!ws->block || !ws->nidx) {
+    ws->qx = calloc(N > 0 ? 2 * N : 1, sizeof *ws->qx);
+    if (!ws->block || !ws->nidx || !ws->qx) {
         free(ws->block);
         free(ws->nidx);
+        free(ws->qx);
         free(ws);
         return NULL;
     }
@@ -107,11 +125,17 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->W, NNJ);
     TAKE(ws->theta, J);
     TAKE(ws->ith, J);
-    TAKE(ws->lw, N);
+    ws->qn = ws->qx + N;
+    TAKE(ws->lw, 2 * N);
     TAKE(ws->what, N);
-    TAKE(ws->lwg, N);
-    TAKE(ws->lw_best, N);
-    TAKE(ws->lwg_new, N);
+    TAKE(ws->lwg, 2 * N);
+    TAKE(ws->lw_best, 2 * N);
+    TAKE(ws->lwg_new, 2 * N);
+    TAKE(ws->qA0, N);
+    TAKE(ws->qlcap, N);
+    TAKE(ws->qlk, N);
+    TAKE(ws->qg, N);
+    TAKE(ws->qw, N);
     TAKE(ws->step, N);
     TAKE(ws->I, N);
     TAKE(ws->lP, NJ);
@@ -137,7 +161,9 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
 #undef TAKE
-    p = twm_aa_init(&ws->aa_out, N, AA_MEM_OUTER, p);
+    ws->aa_out_buf = p;
+    p += twm_aa_doubles(2 * N, AA_MEM_OUTER);
+    twm_aa_init(&ws->aa_out, N, AA_MEM_OUTER, ws->aa_out_buf);
     p = twm_aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
@@ -150,6 +176,7 @@ void twm_solver_ws_free(twm_solver_ws *ws)
         return;
     free(ws->block);
     free(ws->nidx);
+    free(ws->qx);
     free(ws);
 }
 
@@ -163,6 +190,7 @@ typedef struct solve_ctx {
     double eps;
     double omE;   /* 1 - eps */
     long price_sweeps, x_sweeps;
+    int qe, qs;   /* capped exporter and sector (when ws->K > 0) */
 } solve_ctx;
 
 /* One price sweep: lc (and nest shares) from lP and lw, e = exp(-theta lc),
@@ -404,6 +432,9 @@ static double excess_demand(solve_ctx *c, double tol)
     size_t N = d->N, J = d->J;
     for (size_t n = 0; n < N; n++)
         ws->what[n] = exp(ws->lw[n]);
+    const double *ll = ws->lw + N;
+    for (size_t k = 0; k < ws->K; k++)
+        ws->A[ws->qx[k]] = ll[k] > 0.0 ? ws->qA0[k] * exp(-ws->theta[c->qs] * ll[k]) : ws->qA0[k];
     solve_prices(c, tol);
     shares(c);
     solve_X(c, tol);
@@ -424,6 +455,23 @@ static double excess_demand(solve_ctx *c, double tol)
         ws->ED[n] = ed;
         double a = fabs(ed);
         if (!(a <= res)) /* propagates NaN */
+            res = a;
+    }
+    /* quantity limits: log delivered quantity (spending over the delivered
+     * price; see qlk in twm_solve) against the cap */
+    const size_t e = (size_t)c->qe, sct = (size_t)c->qs;
+    for (size_t k = 0; k < ws->K; k++) {
+        const size_t x = ws->qx[k], n = ws->qn[k];
+        const double pn = ws->pinew[x];
+        const double zn = pn * ws->X[n * J + sct] * ws->inv1t[x];
+        const double lq = log(zn / d->Z[x]) - ws->lc[e * J + sct] - ws->qlk[k] - ll[k];
+        const double g = lq - ws->qlcap[k];
+        double el = ws->theta[sct] * (1.0 - pn) + (c->nest ? fmin(1.0, c->eps) : 1.0) * pn;
+        if (!(el > 0.05))
+            el = 0.05;
+        ws->qg[k] = g / el;
+        double a = ll[k] > 0.0 ? fabs(g) : fmax(0.0, g);
+        if (!(a <= res))
             res = a;
     }
     return res;
@@ -505,6 +553,37 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
                     ws->A[x] = 0.0;
                 }
             }
+    ws->K = 0;
+    if (shock->qcap) {
+        const int e = shock->qcap_exporter, sc_ = shock->qcap_sector;
+        if (e < 0 || (size_t)e >= N || sc_ < 0 || (size_t)sc_ >= J)
+            return tw_error_set(err, TW_EINTERNAL, "twm_solve: quantity limit on exporter %d, "
+                                "sector %d outside the data", e, sc_);
+        c.qe = e;
+        c.qs = sc_;
+        for (size_t n = 0; n < N; n++) {
+            const double q = shock->qcap[n];
+            const size_t x = TWM_NIJ(N, J, n, (size_t)e, (size_t)sc_);
+            if (!(q >= 0.0) || (int)n == e || !(d->Z[x] > 0.0) || !(ws->A[x] > 0.0))
+                continue;
+            if (!(q > 0.0 && q <= 1.0))
+                return tw_error_set(err, TW_ENUMERIC, "quantity limit %g into %s outside (0, 1]",
+                                    q, d->region_code[n]);
+            const double dh = shock->dhat ? shock->dhat[x] : 1.0;
+            const double T = shock->That ? shock->That[(size_t)e * J + (size_t)sc_] : 1.0;
+            ws->qx[ws->K] = x;
+            ws->qn[ws->K] = n;
+            ws->qA0[ws->K] = ws->A[x];
+            ws->qlcap[ws->K] = log(q);
+            /* quantity = spending pi'X' = Z'(1 + tau') over the delivered price
+             * chat T^(-1/theta) kappahat lam, kappahat = (1+tau')/(1+tau) dhat:
+             * the tariff factors cancel, leaving Z'/Z / (chat T^(-1/theta) dhat lam) */
+            ws->qlk[ws->K] = log(dh) - ws->ith[sc_] * log(T);
+            ws->K++;
+        }
+    }
+    const size_t NK = N + ws->K;
+    twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
             for (size_t k = 0; k < J; k++)
@@ -529,7 +608,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         }
 
     /* start */
-    memset(ws->lw, 0, N * sizeof(double));
+    memset(ws->lw, 0, NK * sizeof(double));
     memset(ws->lP, 0, NJ * sizeof(double));
     memcpy(ws->X, d->X, NJ * sizeof(double));
     for (size_t x = 0; x < NJ; x++) {
@@ -591,7 +670,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             if (!isfinite(best) || damp <= 1e-8)
                 return tw_error_set(err, TW_ENUMERIC,
                                     "non-finite excess labour demand at outer iteration %ld", it);
-            memcpy(ws->lw, ws->lw_best, N * sizeof(double));
+            memcpy(ws->lw, ws->lw_best, NK * sizeof(double));
             memset(ws->lP, 0, NJ * sizeof(double));
             memcpy(ws->X, d->X, NJ * sizeof(double));
             twm_aa_reset(&ws->aa_out);
@@ -602,15 +681,20 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         }
         if (r < best) {
             best = r;
-            memcpy(ws->lw_best, ws->lw, N * sizeof(double));
+            memcpy(ws->lw_best, ws->lw, NK * sizeof(double));
         }
         tin = clampd(INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
         for (size_t n = 0; n < N; n++)
             ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
         normalise(d, ws->lwg_new);
+        for (size_t k = 0; k < ws->K; k++)
+            ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->qg[k]);
         memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
         twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
         normalise(d, ws->lw);
+        for (size_t k = 0; k < ws->K; k++) /* a wedge is a tax, never a subsidy */
+            if (!(ws->lw[N + k] > 0.0))
+                ws->lw[N + k] = 0.0;
         /* predictor for the warm start of the inner solves: a region's
          * prices and spending move roughly with its wage */
         for (size_t n = 0; n < N; n++) {
@@ -634,6 +718,10 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + d->D[n];
     }
     (void)NNJ;
+    memset(ws->qw, 0, N * sizeof(double));
+    for (size_t k = 0; k < ws->K; k++)
+        ws->qw[ws->qn[k]] = ws->lw[N + k];
+    res->qwedge = ws->qw;
     res->converged = converged;
     res->iterations = (int)it;
     res->residual = r;

@@ -22,6 +22,15 @@ typedef struct twm_shock {
     double eps_crm;        /* CES elasticity of the critical-input nest; 1 = Cobb–Douglas
                               (exactly eq. 1); ignored when data->crm < 0. Must be >= 0.
                               NULL tau_new/dhat/That mean: baseline tau, 1, 1. */
+    /* Quantity limits (China's rare-earth licensing, MODEL_NOTES mechanism 6):
+     * for each importer n with qcap[n] >= 0, the delivered quantity of sector
+     * qcap_sector from region qcap_exporter is at most qcap[n] times its
+     * baseline. An endogenous iceberg wedge lam[n] >= 1 on that flow enforces
+     * it (complementarity: lam = 1 where the limit does not bind); the log
+     * wedges are unknowns of the outer loop next to the wages. NULL = none
+     * (the solve is then exactly the one without this feature). */
+    const double *qcap;    /* [N] ratio in (0, 1], or < 0 = no limit */
+    int qcap_exporter, qcap_sector;
 } twm_shock;
 
 typedef struct twm_solver_opts {
@@ -41,6 +50,8 @@ typedef struct twm_result {
     const double *Y_new; /* [N*J] */
     const double *I_new; /* [N] */
     const double *R_new; /* [N] */
+    const double *qwedge;/* [N] log of the quantity-limit wedge lam[n] on the capped flow
+                            into n (0 where there is no limit or it does not bind) */
     /* Added (additive change): work counters of this solve, for benchmarks. */
     long price_sweeps;   /* sweeps of the price fixed point (eqs. 1-2), all outer iterations */
     long x_sweeps;       /* sweeps of the expenditure system (eqs. 4-6) */
