@@ -41,6 +41,7 @@ static const key_spec engine_keys[] = {
     {"solver", K_SOLVER, 0, 0, 0, NONE, "{tol, max_iter}"},
     {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
     {"correlation", K_SECTION, 0, 0, 0, NONE, "Gaussian copula groups"},
+    {"sensitivity", K_SECTION, 0, 0, 0, NONE, "Sobol' indices (sensitivity.c)"},
 };
 #define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
 

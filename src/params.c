@@ -151,6 +151,11 @@ size_t tw_params_group_count(const tw_params *ps)
     return ps ? ps->ngroups : 0;
 }
 
+long tw_params_group_of(const tw_params *ps, size_t i)
+{
+    return ps && i < ps->n && ps->group_of ? ps->group_of[i] : -1;
+}
+
 /* Cholesky of the leading m x m block of corr with GSL. GSL reports a
  * non-positive-definite matrix through its error handler, whose default
  * aborts the process: switch it off around the call. Groups are declared

@@ -29,6 +29,7 @@ void tw_session_close(tw_session *s)
         return;
     if (s->type && s->state)
         s->type->destroy(s->state);
+    tw_sens_free(s->sens);
     tw_config_free(s->cfg);
     free(s);
 }
@@ -71,6 +72,8 @@ int tw_session_open(const char *config_path, tw_session **out, tw_error *err)
         goto fail;
     s->schema = s->type->schema(s->state);
     if ((rc = tw_config_apply_model(s->cfg, s->type, s->schema->params, err)))
+        goto fail;
+    if ((rc = tw_sens_create(s->cfg, s->schema, &s->sens, s->sens_note, sizeof s->sens_note, err)))
         goto fail;
     *out = s;
     return TW_OK;
@@ -201,6 +204,23 @@ typedef struct thread_ws {
     double *u, *work;
 } thread_ws;
 
+/* Design coordinates of sample s into t->u[0..np). A sensitivity run maps
+ * s = j (k + 2) + m to row m of base sample j (sensitivity.h); the Sobol'
+ * point of j is recomputed per row, which costs nothing next to a solve. */
+static const double *sample_point(const tw_design *design, const tw_sens *sens, uint64_t s,
+                                  thread_ws *t, size_t np)
+{
+    if (!sens) {
+        tw_design_point(design, s, t->u);
+        return t->u;
+    }
+    uint64_t K = tw_sens_factor_count(sens) + 2;
+    double *ab = t->u + np;
+    tw_design_point(design, s / K, ab);
+    tw_sens_row_point(sens, ab, (size_t)(s % K), t->u);
+    return t->u;
+}
+
 static char *default_output(const char *config_path)
 {
     char *tmp = strdup(config_path);
@@ -266,11 +286,27 @@ static int run_init(run_state *rs, tw_error *err)
     rs->bs = cfg->block_size;
     rs->np = tw_params_count(sch->params);
     rs->row = tw_outcome_row_size(sch);
+    const tw_sens *sens = rs->ses->sens;
+    if (sens) {
+        /* the section fixes the run's length, design and block shape */
+        if (opts->samples >= 0)
+            rc = tw_error_set(err, TW_EUSAGE, "-n cannot be used with a sensitivity: config "
+                              "(set sensitivity.base_samples)");
+        else if (opts->design >= 0 && opts->design != TW_DESIGN_SOBOL)
+            rc = tw_error_set(err, TW_EUSAGE, "--design %s cannot be used with a sensitivity: "
+                              "config (it uses the sobol pick-freeze design)",
+                              tw_design_kind_name((tw_design_kind)opts->design));
+        rs->n = tw_sens_samples(sens);
+        rs->bs = tw_sens_block_size(sens, cfg->block_size);
+    }
     uint64_t n = rs->n, bs = rs->bs;
     size_t np = rs->np, row = rs->row;
-    if (n == 0)
+    if (!rc && n == 0)
         rc = tw_error_set(err, TW_EUSAGE, "the number of samples must be > 0");
-    if (!rc)
+    if (!rc && sens)
+        rc = tw_design_create(TW_DESIGN_SOBOL, seed, tw_sens_base_samples(sens),
+                              tw_sens_design_dim(sens), &rs->design, err);
+    else if (!rc)
         rc = tw_design_create(dk, seed, n, np, &rs->design, err);
     if (!rc) {
         rs->outpath = opts->output ? strdup(opts->output)
@@ -298,7 +334,7 @@ static int run_init(run_state *rs, tw_error *err)
     MPI_Bcast(&threads0, 1, MPI_INT, 0, comm);
     rs->meta = (tw_run_meta){
         .model = type->name,
-        .design = tw_design_kind_name(dk),
+        .design = sens ? "pick-freeze" : tw_design_kind_name(dk),
         .seed = seed,
         .n_samples = n,
         .block_size = bs,
@@ -349,7 +385,7 @@ static int run_init(run_state *rs, tw_error *err)
     {
         thread_ws *t = &tws[omp_get_thread_num()];
         t->model_ws = type->workspace_alloc(state);
-        t->u = malloc((np + 1) * sizeof *t->u);
+        t->u = malloc((3 * np + 1) * sizeof *t->u); /* sensitivity: u, then A and B */
         t->work = malloc((wsz + 1) * sizeof *t->work);
         ws_fail |= !t->model_ws || !t->u || !t->work;
     }
@@ -372,6 +408,10 @@ static int run_init(run_state *rs, tw_error *err)
                 (unsigned long long)rs->nblocks, (unsigned long long)bs,
                 rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
                 rs->nthreads);
+    if (rank == 0 && !opts->quiet && sens)
+        fprintf(stderr, "tradewar: sensitivity: %zu factors x %llu base samples%s%s\n",
+                tw_sens_factor_count(sens), (unsigned long long)tw_sens_base_samples(sens),
+                rs->ses->sens_note[0] ? "; " : "", rs->ses->sens_note);
 
     /* not reset: a signal that came during start-up (main installs the
      * handlers before MPI_Init) stops the run after its first round */
@@ -401,6 +441,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
         nrows = (size_t)(s0 + rs->bs > rs->n ? rs->n - s0 : rs->bs);
         thread_ws *tws = rs->tws;
         const tw_design *design = rs->design;
+        const tw_sens *sens = rs->ses->sens;
         double *in_buf = rs->in_buf, *out_buf = rs->out_buf;
         tw_eval_status *st_buf = rs->st_buf;
         int eval_rc = TW_OK;
@@ -408,8 +449,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
         for (size_t i = 0; i < nrows; i++) {
             thread_ws *t = &tws[omp_get_thread_num()];
             double *x = in_buf + i * np;
-            tw_design_point(design, s0 + i, t->u);
-            tw_params_map(sch->params, t->u, x, t->work);
+            tw_params_map(sch->params, sample_point(design, sens, s0 + i, t, np), x, t->work);
             int e = type->evaluate(state, t->model_ws, x, out_buf + i * row, &st_buf[i]);
             if (e) {
                 st_buf[i].converged = 0;
@@ -465,6 +505,10 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
                             (unsigned long long)rs->n, rs->outpath);
     }
     tw_progress_finish(&rs->prog);
+    const tw_sens *sens = rs->ses->sens;
+    if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
+                                    tw_sens_base_samples(sens), err)))
+        return rc;
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)256 << 20, err);

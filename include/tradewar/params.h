@@ -47,6 +47,8 @@ int tw_params_set_dist(tw_params *ps, size_t i, const tw_dist *dist, tw_error *e
 int tw_params_add_group(tw_params *ps, const size_t *idx, size_t k, const double *corr,
                         tw_error *err);
 size_t tw_params_group_count(const tw_params *ps);
+/* Correlation group of parameter i, or -1 if it is independent. */
+long tw_params_group_of(const tw_params *ps, size_t i);
 
 /* Map one design point to values. work must hold tw_params_work_size()
  * doubles (per-thread scratch; the size is the largest group, 0 and work may

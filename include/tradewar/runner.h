@@ -18,6 +18,7 @@
 #include "tradewar/config.h"
 #include "tradewar/error.h"
 #include "tradewar/model.h"
+#include "tradewar/sensitivity.h"
 
 /* A loaded config with its model, ready to evaluate. */
 typedef struct tw_session {
@@ -25,10 +26,12 @@ typedef struct tw_session {
     const tw_model_type *type;
     void *state;
     const tw_model_schema *schema;
+    tw_sens *sens;       /* the `sensitivity:` section, or NULL */
+    char sens_note[512]; /* remark for the user ("" if none) */
 } tw_session;
 
 /* Load the config, find and create the model, apply `parameters:` and
- * `correlation:`. Serial; every rank may call it (same result everywhere). */
+ * `correlation:`, read `sensitivity:`. Serial; every rank may call it (same result everywhere). */
 int tw_session_open(const char *config_path, tw_session **out, tw_error *err);
 void tw_session_close(tw_session *s);
 
