@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Engine checks of `sensitivity:` runs (ctest label "mpi").
+
+    sensitivity_checks.py exact     Ishigami: /sensitivity layout, indices within 0.01 of the
+                                    exact values, intervals containing them; a constant
+                                    outcome gives NaN indices with status 1 and exit 0
+    sensitivity_checks.py decomp    Sobol' G with a named group and an automatic group of
+                                    correlated parameters: every dataset, /sensitivity
+                                    included, bitwise equal for 1/2/3 ranks x 1/2 threads
+    sensitivity_checks.py resume    kill -9 mid-run, --resume on 2 ranks x 2 threads:
+                                    bitwise equal to the uninterrupted run
+    sensitivity_checks.py cli       bad sensitivity input: exit 1 and file:line messages
+
+Environment: TRADEWAR, MPIEXEC and the Open MPI root flags (as engine_checks.py).
+"""
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+TRADEWAR = os.environ["TRADEWAR"]
+MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
+GROUPS = ("inputs", "outputs", "status", "summary", "sensitivity")
+
+# Exact Ishigami indices, a = 7, b = 0.1 (the closed forms are in the unit test)
+_a, _b = 7.0, 0.1
+_V = _a**2 / 8 + _b * math.pi**4 / 5 + _b**2 * math.pi**8 / 18 + 0.5
+_V1 = 0.5 * (1 + _b * math.pi**4 / 5) ** 2
+_V2 = _a**2 / 8
+_V13 = 8 * _b**2 * math.pi**8 / 225
+ISHIGAMI_S1 = np.array([_V1, _V2, 0.0]) / _V
+ISHIGAMI_ST = np.array([_V1 + _V13, _V2, _V13]) / _V
+
+
+def run(args, ranks=1, threads=1, check=True):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    cmd = [TRADEWAR] + args
+    if ranks > 1:
+        cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if check and p.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(cmd)} -> {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        assert f.attrs["finished"] == 1, f"{path} not finished"
+        for g in GROUPS:
+            if g not in f:
+                sys.exit(f"FAIL: {path} has no /{g}")
+
+            def visit(name, obj, g=g):
+                if isinstance(obj, h5py.Dataset):
+                    a = obj[()]
+                    out[f"{g}/{name}"] = (a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
+
+            f[g].visititems(visit)
+        for k, v in f["sensitivity"].attrs.items():
+            out[f"sensitivity@{k}"] = repr(v)
+    return out
+
+
+def same(want, path, what):
+    got = datasets(path)
+    if got.keys() != want.keys():
+        sys.exit(f"FAIL: {what}: datasets differ: {sorted(set(got) ^ set(want))}")
+    bad = [k for k in want if got[k] != want[k]]
+    if bad:
+        sys.exit(f"FAIL: {what}: differs from the reference in {bad[:5]}")
+    print(f"ok: {what}: bitwise equal ({len(want)} datasets)")
+
+
+def check_exact():
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "ish.yaml", "model: ishigami\nseed: 11\n"
+                    "sensitivity: {base_samples: 4096, bootstrap: 300, confidence: 0.95}\n")
+        out = os.path.join(tmp, "ish.h5")
+        p = run(["run", cfg, "-o", out])
+        assert "sensitivity: 3 factors x 4096 base samples" in p.stderr, p.stderr
+        with h5py.File(out, "r") as f:
+            assert f.attrs["design"] == b"pick-freeze", f.attrs["design"]
+            assert f.attrs["n_samples"] == 4096 * 5
+            g = f["sensitivity"]
+            assert [x.decode() for x in g["factor"][:]] == ["x1", "x2", "x3"]
+            assert g.attrs["base_samples"] == 4096 and g.attrs["base_samples_used"] == 4096
+            assert g.attrs["bootstrap"] == 300
+            S1, ST = g["y/S1"][:], g["y/ST"][:]
+            S1ci, STci = g["y/S1_ci"][:], g["y/ST_ci"][:]
+            assert S1.shape == (3,) and S1ci.shape == (3, 2), (S1.shape, S1ci.shape)
+            assert g["y/status"][()] == 0 and g["y/count"][()] == 4096
+            # the factor dimension is a scale attached to the indices
+            assert g["y/S1"].dims[0].label == "factor"
+            assert g["y/S1"].dims[0][0].name == "/sensitivity/factor"
+            for i in range(3):
+                print(f"x{i + 1}: S1 {S1[i]:.4f} [{S1ci[i, 0]:.4f}, {S1ci[i, 1]:.4f}] exact "
+                      f"{ISHIGAMI_S1[i]:.4f}; ST {ST[i]:.4f} [{STci[i, 0]:.4f}, {STci[i, 1]:.4f}] "
+                      f"exact {ISHIGAMI_ST[i]:.4f}")
+            assert np.all(np.abs(S1 - ISHIGAMI_S1) < 0.01), S1
+            assert np.all(np.abs(ST - ISHIGAMI_ST) < 0.01), ST
+            assert np.all((S1ci[:, 0] <= ISHIGAMI_S1) & (ISHIGAMI_S1 <= S1ci[:, 1])), S1ci
+            assert np.all((STci[:, 0] <= ISHIGAMI_ST) & (ISHIGAMI_ST <= STci[:, 1])), STci
+            # the rows are the pick-freeze matrices: AB_2 = A except x2, which is B's
+            x = np.stack([f["inputs/x1"][:], f["inputs/x2"][:], f["inputs/x3"][:]], 1).reshape(4096, 5, 3)
+            A, B, AB2 = x[:, 0], x[:, 1], x[:, 3]
+            assert np.array_equal(AB2[:, [0, 2]], A[:, [0, 2]]) and np.array_equal(AB2[:, 1], B[:, 1])
+        print("ok: Ishigami indices within 0.01 of the exact values, intervals contain them")
+
+        # y = 7 sin^2(0) + sin(0)(1 + 0.1 x3^4) = 0 for every x3: a constant outcome
+        cfg = write(tmp, "const.yaml", "model: ishigami\nparameters: {x1: 0.0, x2: 0.0}\n"
+                    "sensitivity: {base_samples: 64, bootstrap: 50}\n")
+        out = os.path.join(tmp, "const.h5")
+        run(["run", cfg, "-o", out, "-q"])
+        with h5py.File(out, "r") as f:
+            g = f["sensitivity/y"]
+            assert g["status"][()] == 1, g["status"][()]
+            assert np.all(np.isnan(g["S1"][:])) and np.all(np.isnan(g["ST_ci"][:]))
+            assert [x.decode() for x in f["sensitivity/factor"][:]] == ["x3"]
+        print("ok: a constant outcome gives NaN indices flagged with status 1, exit 0")
+
+
+def check_decomp():
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "g.yaml", """model: sobol_g
+coefficients: [0, 1, 4.5, 9, 99, 99, 99, 99]
+seed: 5
+block_size: 64
+correlation: [{params: [x3, x4], rho: 0.3}]
+sensitivity:
+  base_samples: 256
+  bootstrap: 100
+  groups: {small: ["x[5-8]"]}
+""")
+        ref = os.path.join(tmp, "ref.h5")
+        p = run(["run", cfg, "-o", ref])
+        assert "correlated parameters x3, x4 form one factor 'x*'" in p.stderr, p.stderr
+        with h5py.File(ref, "r") as f:
+            labels = [x.decode() for x in f["sensitivity/factor"][:]]
+            assert labels == ["x1", "x2", "x*", "small"], labels
+            # blocks of whole base samples: 8 base samples x (4 + 2) rows
+            assert f.attrs["block_size"] == 48, f.attrs["block_size"]
+        want = datasets(ref)
+        for ranks, threads in ((2, 1), (3, 1), (1, 2), (3, 2)):
+            out = os.path.join(tmp, f"r{ranks}t{threads}.h5")
+            run(["run", cfg, "-o", out, "-q"], ranks, threads)
+            same(want, out, f"{ranks} rank(s) x {threads} thread(s)")
+
+
+def check_resume():
+    with tempfile.TemporaryDirectory() as tmp:
+        # 1024 x 5 = 5120 samples at 0.2 ms: about 1 s serial (64 blocks of 80)
+        cfg = write(tmp, "slow.yaml", "model: ishigami\nseed: 3\ncost_us: 200\nblock_size: 80\n"
+                    "sensitivity: {base_samples: 1024, bootstrap: 100}\n")
+        ref = os.path.join(tmp, "ref.h5")
+        run(["run", cfg, "-o", ref, "-q"], 2, 1)
+        want = datasets(ref)
+        out = os.path.join(tmp, "killed.h5")
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        p = subprocess.Popen([TRADEWAR, "run", cfg, "-o", out, "-q"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t0 = time.time()
+        done = 0
+        while time.time() - t0 < 60 and p.poll() is None:
+            time.sleep(0.2)
+            try:
+                with h5py.File(out, "r") as f:
+                    done = int(f["status/block_done"][:].sum())
+                    nb = len(f["status/block_done"])
+            except (OSError, KeyError):
+                continue
+            if done >= 10:
+                break
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert 0 < done < nb, f"the run was not caught mid-way ({done} blocks)"
+        print(f"ok: killed with {done}/{nb} blocks done")
+        run(["run", cfg, "-o", out, "--resume", "-q"], 2, 2)
+        same(want, out, "killed and resumed on 2 ranks x 2 threads")
+
+
+def check_cli():
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [
+            ("model: ishigami\nsensitivity:\n  base_samples: 100\n", [],
+             "bad.yaml:3: key 'sensitivity.base_samples': must be a power of two (Sobol' nets), "
+             "got 100; try 64 or 128"),
+            ("model: ishigami\nsensitivity:\n  base_samples: 64\n  groups: {g: [x1], h: [x1]}\n",
+             [], "bad.yaml:4: key 'sensitivity.groups.h': parameter 'x1' is already in group 'g' "
+             "(groups may not overlap)"),
+            ("model: ishigami\nsensitivity:\n  base_samples: 64\n  groups: {g: [z]}\n", [],
+             "bad.yaml:4: key 'sensitivity.groups.g': 'z' names no parameter of this model"),
+            ("model: ishigami\nsensitivity: {base_samples: 64}\n", ["-n", "100"],
+             "error: -n cannot be used with a sensitivity: config (set sensitivity.base_samples)"),
+            ("model: ishigami\nsensitivity: {base_samples: 64}\n", ["--design", "lhs"],
+             "error: --design lhs cannot be used with a sensitivity: config (it uses the sobol "
+             "pick-freeze design)"),
+        ]
+        for text, extra, want in cases:
+            cfg = write(tmp, "bad.yaml", text)
+            out = os.path.join(tmp, "bad.h5")
+            p = run(["run", cfg, "-o", out, "-q"] + extra, check=False)
+            assert p.returncode == 1, (p.returncode, p.stderr)
+            assert want in p.stderr, f"want {want!r} in {p.stderr!r}"
+            assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+            assert not os.path.exists(out), "a refused run left a file"
+            print(f"ok: exit 1: {want}")
+
+
+if __name__ == "__main__":
+    {"exact": check_exact, "decomp": check_decomp, "resume": check_resume,
+     "cli": check_cli}[sys.argv[1]]()
