@@ -293,6 +293,51 @@ static void test_rare_earth_limit_monotone(void **st)
     tw_world_close(&w);
 }
 
+/* Short-run CRM supply: an elasticity -> infinity is the perfectly elastic
+ * solve (elasticities switched off the supply block only when
+ * crm_supply_elast is huge); lower elasticities make the same rare-earth
+ * limit raise the US CRM price more; no shock stays the baseline. */
+static void test_crm_supply_elasticity(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    const size_t row = twm_outcome_row_len(w.d->N, w.d->J, w.P);
+    double *flat = malloc(row * sizeof(double));
+    /* perfectly elastic reference: the supply block off in the shock */
+    tw_world_war(&w);
+    w.p[TWM_P_T_US_CN] = 0.3;
+    w.p[TWM_P_RE_SUSPENDED] = 1.0;
+    w.p[TWM_P_SIGMA_RE] = 0.8;
+    w.p[TWM_P_EPS_CRM] = 0.1;
+    assert_int_equal(tw_world_apply(&w), 0);
+    w.sw->shock.supply_elast = 0.0;
+    tw_error err;
+    twm_solver_opts o = {1e-12, 20000};
+    assert_int_equal(twm_solve(w.d, &w.sw->shock, &o, w.solver, &w.res, &err), 0);
+    assert_int_equal(w.res.converged, 1);
+    twm_outcomes_compute(w.sc, w.sw, &w.res, flat);
+    w.p[TWM_P_CRM_SUPPLY_ELAST] = 1e7;
+    solve_ok(&w);
+    for (size_t q = 0; q < row; q++)
+        assert_double_equal(w.out[q], flat[q], 1e-5 * (1.0 + fabs(flat[q])));
+    const double p_flat = flat[twm_outcome_offset(TWM_O_US_CRM_PRICE, w.d->N, w.d->J, w.P)];
+    free(flat);
+    const double se[3] = {2.0, 0.5, 0.1};
+    double prev = p_flat;
+    for (int k = 0; k < 3; k++) {
+        w.p[TWM_P_CRM_SUPPLY_ELAST] = se[k];
+        solve_ok(&w);
+        assert_true(*O(&w, TWM_O_US_CRM_PRICE) > prev);
+        prev = *O(&w, TWM_O_US_CRM_PRICE);
+    }
+    /* a bad elasticity is a parameter error, not a crash */
+    w.p[TWM_P_CRM_SUPPLY_ELAST] = 0.0;
+    assert_int_equal(twm_scenario_apply(w.sc, w.p, w.sw, &err), TW_ENUMERIC);
+    assert_non_null(strstr(err.msg, "crm_supply_elast"));
+    tw_world_close(&w);
+}
+
 /* A deal raises both US and Chinese welfare relative to no deal. */
 static void test_deal(void **st)
 {
@@ -558,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_tariff_revenue_rerouting),
         cmocka_unit_test(test_rare_earths),
         cmocka_unit_test(test_rare_earth_limit_monotone),
+        cmocka_unit_test(test_crm_supply_elasticity),
         cmocka_unit_test(test_deal),
         cmocka_unit_test(test_relocation),
         cmocka_unit_test(test_retaliation),

@@ -557,7 +557,7 @@ static void test_switches_really_off(void **st)
         {TWM_M_DEAL, {TWM_P_DEAL, TWM_P_T_DEAL_US, TWM_P_T_DEAL_CN, -1}},
         {TWM_M_PARTNER_TARIFFS, {TWM_P_T_FLOOR, TWM_P_PAUSE_EXPIRES, -1, -1}},
         {TWM_M_US_CN_TARIFFS, {TWM_P_T_US_CN, TWM_P_T_CN_US, TWM_P_T_DEAL_US, -1}},
-        {TWM_M_ELASTICITIES, {TWM_P_THETA_SCALE, TWM_P_THETA_CRM, -1, -1}},
+        {TWM_M_ELASTICITIES, {TWM_P_THETA_SCALE, TWM_P_THETA_CRM, TWM_P_CRM_SUPPLY_ELAST, -1}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         int mech[TWM_M_COUNT];

@@ -58,6 +58,7 @@ static inline void tw_world_neutral(tw_world *w)
     p[TWM_P_EPS_CRM] = 0.2;
     p[TWM_P_THETA_SCALE] = 1.0;
     p[TWM_P_THETA_CRM] = 2.0; /* = the data's theta of CRM */
+    p[TWM_P_CRM_SUPPLY_ELAST] = 0.5;
 }
 
 /* The 2025 war without a deal: 145% / 125% additional duties, the 10% floor. */

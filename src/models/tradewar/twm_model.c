@@ -73,6 +73,9 @@ static const param_default defaults[TWM_P_COUNT] = {
                            "common multiplier of the sectoral trade elasticities (3.10)"},
     [TWM_P_THETA_CRM] = {TW_DIST_UNIFORM, {1.0, 3.0, 0, 0}, "1",
                          "trade elasticity of the critical-minerals sector (3.10)"},
+    [TWM_P_CRM_SUPPLY_ELAST] = {TW_DIST_UNIFORM, {0.2, 1.0, 0, 0}, "1",
+                                "short-run supply elasticity of critical minerals in every "
+                                "region (cost rises as output^(1/elast)) (3.6, 3.10)"},
 };
 
 typedef struct twm_model {

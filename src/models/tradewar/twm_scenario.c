@@ -392,6 +392,16 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
                                 d->sector_code[j], th);
         w->theta[j] = th;
     }
+    /* Short-run supply of critical minerals (a sampled elasticity; with the
+     * elasticities switched off, perfectly elastic as in MODEL.md). */
+    w->shock.supply_elast = 0.0;
+    w->shock.supply_sector = d->crm;
+    if (m[TWM_M_ELASTICITIES] && d->crm >= 0) {
+        const double se = p[TWM_P_CRM_SUPPLY_ELAST];
+        if (!(se > 0.0) || !isfinite(se))
+            return tw_error_set(err, TW_ENUMERIC, "crm_supply_elast is %g (must be > 0)", se);
+        w->shock.supply_elast = se;
+    }
     w->eps_crm = p[TWM_P_EPS_CRM];
     if (!(w->eps_crm > 0.0) || !isfinite(w->eps_crm))
         return tw_error_set(err, TW_ENUMERIC, "eps_crm is %g (must be > 0)", w->eps_crm);

@@ -46,7 +46,8 @@
     X(TWM_P_R_ALLY, "r_ally")            \
     X(TWM_P_EPS_CRM, "eps_crm")          \
     X(TWM_P_THETA_SCALE, "theta_scale")  \
-    X(TWM_P_THETA_CRM, "theta_crm")
+    X(TWM_P_THETA_CRM, "theta_crm")      \
+    X(TWM_P_CRM_SUPPLY_ELAST, "crm_supply_elast")
 
 enum {
 #define TWM_P_ENUM_(k, s) k,

@@ -39,6 +39,13 @@
  * adds |log(q/cap)| (or its positive part where ll = 0). With no capped flow
  * every operation is the one of the plain solve.
  *
+ * Short-run supply (shock->supply_elast > 0): each region producing sector s
+ * gets a log cost factor u[k] (A[., n, s] times exp(-theta u)) that solves
+ * u = log(qhat) / elast, qhat = Y'/Y over the producer price
+ * chat exp(u) That^(-1/theta). The unknowns follow the cap wedges in the
+ * outer vector, [lw (N), ll (K), u (KS)]; Newton-like step
+ * (log qhat - elast u) / (theta + elast).
+ *
  * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
  * the previous solve in the workspace, so a solve's result does not depend on
  * what the thread solved before (DESIGN.md, reproducibility).
@@ -73,12 +80,18 @@ struct twm_solver_ws {
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
-    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N]; lw, lwg, lwg_new, lw_best [2N]:
-                                                          wages then the K <= N cap wedges */
+    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N]; lw, lwg, lwg_new, lw_best [3N]:
+                                                          wages, the K <= N cap wedges, the
+                                                          KS <= N supply cost factors */
     /* quantity limits (per solve): K cells, their A without wedge, log cap,
      * log kappahat and That terms, step, and the wedge by importer */
     size_t *qx, *qn, K;       /* [N] */
     double *qA0, *qlcap, *qlk, *qg, *qw; /* [N] */
+    /* short-run supply (per solve): KS producing regions, their index, the
+     * slot of each region (-1 none), log That / theta, step; A's column */
+    size_t *sn, KS;           /* [N] */
+    long *sk;                 /* [N] */
+    double *slT, *sg, *sA0;   /* [N], [N], [N*N] */
     double *aa_out_buf;
     double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
@@ -97,19 +110,21 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + N * J * J + 2 * J + 11 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   5 * NJ + 5 * N + twm_aa_doubles(2 * N, AA_MEM_OUTER) +
+    size_t total = 5 * NNJ + N * J * J + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+                   5 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
                    2 * twm_aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
     ws->block = calloc(total, sizeof(double));
     ws->nidx = calloc(NJ > 0 ? 2 * NJ : 1, sizeof *ws->nidx);
-    ws->qx = calloc(N > 0 ? 2 * N : 1, sizeof *ws->qx);
-    if (!ws->block || !ws->nidx || !ws->qx) {
+    ws->qx = calloc(N > 0 ? 3 * N : 1, sizeof *ws->qx);
+    ws->sk = calloc(N > 0 ? N : 1, sizeof *ws->sk);
+    if (!ws->block || !ws->nidx || !ws->qx || !ws->sk) {
         free(ws->block);
         free(ws->nidx);
         free(ws->qx);
+        free(ws->sk);
         free(ws);
         return NULL;
     }
@@ -126,11 +141,15 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->theta, J);
     TAKE(ws->ith, J);
     ws->qn = ws->qx + N;
-    TAKE(ws->lw, 2 * N);
+    ws->sn = ws->qx + 2 * N;
+    TAKE(ws->lw, 3 * N);
     TAKE(ws->what, N);
-    TAKE(ws->lwg, 2 * N);
-    TAKE(ws->lw_best, 2 * N);
-    TAKE(ws->lwg_new, 2 * N);
+    TAKE(ws->lwg, 3 * N);
+    TAKE(ws->lw_best, 3 * N);
+    TAKE(ws->lwg_new, 3 * N);
+    TAKE(ws->slT, N);
+    TAKE(ws->sg, N);
+    TAKE(ws->sA0, N * N);
     TAKE(ws->qA0, N);
     TAKE(ws->qlcap, N);
     TAKE(ws->qlk, N);
@@ -162,7 +181,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nE, NJ);
 #undef TAKE
     ws->aa_out_buf = p;
-    p += twm_aa_doubles(2 * N, AA_MEM_OUTER);
+    p += twm_aa_doubles(3 * N, AA_MEM_OUTER);
     twm_aa_init(&ws->aa_out, N, AA_MEM_OUTER, ws->aa_out_buf);
     p = twm_aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
@@ -177,6 +196,7 @@ void twm_solver_ws_free(twm_solver_ws *ws)
     free(ws->block);
     free(ws->nidx);
     free(ws->qx);
+    free(ws->sk);
     free(ws);
 }
 
@@ -191,6 +211,8 @@ typedef struct solve_ctx {
     double omE;   /* 1 - eps */
     long price_sweeps, x_sweeps;
     int qe, qs;   /* capped exporter and sector (when ws->K > 0) */
+    int ss;       /* supply sector (when ws->KS > 0) */
+    double selast;
 } solve_ctx;
 
 /* One price sweep: lc (and nest shares) from lP and lw, e = exp(-theta lc),
@@ -432,9 +454,23 @@ static double excess_demand(solve_ctx *c, double tol)
     size_t N = d->N, J = d->J;
     for (size_t n = 0; n < N; n++)
         ws->what[n] = exp(ws->lw[n]);
-    const double *ll = ws->lw + N;
-    for (size_t k = 0; k < ws->K; k++)
-        ws->A[ws->qx[k]] = ll[k] > 0.0 ? ws->qA0[k] * exp(-ws->theta[c->qs] * ll[k]) : ws->qA0[k];
+    const double *ll = ws->lw + N, *u = ws->lw + N + ws->K;
+    if (ws->KS > 0) {
+        const size_t s_ = (size_t)c->ss;
+        for (size_t k = 0; k < ws->KS; k++) {
+            const size_t n = ws->sn[k];
+            const double f = u[k] != 0.0 ? exp(-ws->theta[s_] * u[k]) : 1.0;
+            for (size_t m = 0; m < N; m++)
+                ws->A[TWM_NIJ(N, J, m, n, s_)] = ws->sA0[m * N + n] * f;
+        }
+        for (size_t k = 0; k < ws->K; k++)
+            if (ll[k] > 0.0)
+                ws->A[ws->qx[k]] *= exp(-ws->theta[c->qs] * ll[k]);
+    } else {
+        for (size_t k = 0; k < ws->K; k++)
+            ws->A[ws->qx[k]] =
+                ll[k] > 0.0 ? ws->qA0[k] * exp(-ws->theta[c->qs] * ll[k]) : ws->qA0[k];
+    }
     solve_prices(c, tol);
     shares(c);
     solve_X(c, tol);
@@ -464,13 +500,25 @@ static double excess_demand(solve_ctx *c, double tol)
         const size_t x = ws->qx[k], n = ws->qn[k];
         const double pn = ws->pinew[x];
         const double zn = pn * ws->X[n * J + sct] * ws->inv1t[x];
-        const double lq = log(zn / d->Z[x]) - ws->lc[e * J + sct] - ws->qlk[k] - ll[k];
+        double lq = log(zn / d->Z[x]) - ws->lc[e * J + sct] - ws->qlk[k] - ll[k];
+        if (ws->KS > 0 && c->ss == c->qs && ws->sk[e] >= 0)
+            lq -= u[ws->sk[e]]; /* the exporter's supply cost factor */
         const double g = lq - ws->qlcap[k];
         double el = ws->theta[sct] * (1.0 - pn) + (c->nest ? fmin(1.0, c->eps) : 1.0) * pn;
         if (!(el > 0.05))
             el = 0.05;
         ws->qg[k] = g / el;
         double a = ll[k] > 0.0 ? fabs(g) : fmax(0.0, g);
+        if (!(a <= res))
+            res = a;
+    }
+    /* short-run supply: log real output against elast u */
+    for (size_t k = 0; k < ws->KS; k++) {
+        const size_t n = ws->sn[k], x = n * J + (size_t)c->ss;
+        const double lq = log(ws->Y[x] / d->Y[x]) - ws->lc[x] - u[k] + ws->slT[k];
+        const double g = lq - c->selast * u[k];
+        ws->sg[k] = g / (ws->theta[c->ss] + c->selast);
+        double a = fabs(g);
         if (!(a <= res))
             res = a;
     }
@@ -582,7 +630,28 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             ws->K++;
         }
     }
-    const size_t NK = N + ws->K;
+    ws->KS = 0;
+    if (shock->supply_elast > 0.0) {
+        const int s_ = shock->supply_sector;
+        if (!isfinite(shock->supply_elast) || s_ < 0 || (size_t)s_ >= J)
+            return tw_error_set(err, TW_ENUMERIC, "short-run supply: elasticity %g, sector %d "
+                                "invalid", shock->supply_elast, s_);
+        c.ss = s_;
+        c.selast = shock->supply_elast;
+        for (size_t n = 0; n < N; n++) {
+            ws->sk[n] = -1;
+            for (size_t m = 0; m < N; m++)
+                ws->sA0[m * N + n] = ws->A[TWM_NIJ(N, J, m, n, (size_t)s_)];
+            if (!(d->Y[n * J + (size_t)s_] > 0.0))
+                continue;
+            const double T = shock->That ? shock->That[n * J + (size_t)s_] : 1.0;
+            ws->sk[n] = (long)ws->KS;
+            ws->sn[ws->KS] = n;
+            ws->slT[ws->KS] = ws->ith[s_] * log(T);
+            ws->KS++;
+        }
+    }
+    const size_t NK = N + ws->K + ws->KS;
     twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
@@ -689,12 +758,16 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         normalise(d, ws->lwg_new);
         for (size_t k = 0; k < ws->K; k++)
             ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->qg[k]);
+        for (size_t k = 0; k < ws->KS; k++)
+            ws->lwg_new[N + ws->K + k] = ws->lw[N + ws->K + k] + damp * ws->sg[k];
         memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
         twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
         normalise(d, ws->lw);
         for (size_t k = 0; k < ws->K; k++) /* a wedge is a tax, never a subsidy */
             if (!(ws->lw[N + k] > 0.0))
                 ws->lw[N + k] = 0.0;
+        for (size_t k = 0; k < ws->KS; k++) /* keep exp(-theta u) finite */
+            ws->lw[N + ws->K + k] = clampd(ws->lw[N + ws->K + k], -20.0, 20.0);
         /* predictor for the warm start of the inner solves: a region's
          * prices and spending move roughly with its wage */
         for (size_t n = 0; n < N; n++) {

@@ -31,6 +31,13 @@ typedef struct twm_shock {
      * (the solve is then exactly the one without this feature). */
     const double *qcap;    /* [N] ratio in (0, 1], or < 0 = no limit */
     int qcap_exporter, qcap_sector;
+    /* Short-run supply (critical minerals that cannot expand at once): with
+     * supply_elast > 0, the cost of sector supply_sector in every region
+     * carries the factor qhat^(1/supply_elast), qhat its real output
+     * change (decreasing returns; the rents are dissipated). One more unknown
+     * per producing region. <= 0: perfectly elastic supply (MODEL.md). */
+    double supply_elast;
+    int supply_sector;
 } twm_shock;
 
 typedef struct twm_solver_opts {
