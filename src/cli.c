@@ -1,6 +1,8 @@
 /* The command line: run, check, solve, info. */
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,10 +89,13 @@ static int usage_error(const cli *c, const char *usage, const char *fmt, const c
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !*s || *s == '-')
+    /* digits only: strtoull would skip blanks, accept a sign (and wrap "-1")
+     * and saturate on overflow */
+    if (!s || !isdigit((unsigned char)*s))
         return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
+    if (*end || errno == ERANGE)
         return -1;
     *out = v;
     return 0;
@@ -124,7 +129,7 @@ static int cmd_run(const cli *c, int argc, char **argv)
             break;
         case 'S':
             if (parse_u64(optarg, &u))
-                return usage_error(c, usage_run, "--seed: expected a non-negative integer, got '%s'",
+                return usage_error(c, usage_run, "--seed: expected an integer in [0, 18446744073709551615], got '%s'",
                                    optarg);
             ro.has_seed = 1;
             ro.seed = u;

@@ -20,7 +20,7 @@ typedef struct key_spec {
     const char *name;
     key_kind kind;
     int required;
-    double min, max; /* K_UINT bounds */
+    uint64_t min, max; /* K_UINT bounds */
     size_t offset;   /* into tw_config, (size_t)-1 for sections handled elsewhere */
     const char *help;
 } key_spec;
@@ -31,13 +31,13 @@ typedef struct key_spec {
 static const key_spec engine_keys[] = {
     {"model", K_STRING, 1, 0, 0, OFF(model), "model name"},
     {"data", K_PATH, 0, 0, 0, OFF(data_dir), "dataset folder, relative to the config"},
-    {"samples", K_UINT, 0, 1, 1e12, OFF(samples), "number of samples"},
-    {"seed", K_UINT, 0, 0, 18446744073709551615.0, OFF(seed), "random seed"},
+    {"samples", K_UINT, 0, 1, UINT64_C(1000000000000), OFF(samples), "number of samples"},
+    {"seed", K_UINT, 0, 0, UINT64_MAX, OFF(seed), "random seed"},
     {"design", K_DESIGN, 0, 0, 0, OFF(design), "mc | lhs | sobol"},
     /* outputs are relative to the working directory, like -o: results belong
      * where the user runs, not next to a possibly read-only installed config */
     {"output", K_STRING, 0, 0, 0, OFF(output), "HDF5 result file"},
-    {"block_size", K_UINT, 0, 1, 1 << 20, OFF(block_size), "samples per block"},
+    {"block_size", K_UINT, 0, 1, 1u << 20, OFF(block_size), "samples per block"},
     {"solver", K_SOLVER, 0, 0, 0, NONE, "{tol, max_iter}"},
     {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
     {"correlation", K_SECTION, 0, 0, 0, NONE, "Gaussian copula groups"},
@@ -105,23 +105,9 @@ static int parse_engine_key(tw_config *cfg, const key_spec *k, tw_ynode v, tw_er
         *dst = k->kind == K_PATH ? tw_config_resolve(cfg, s) : strdup(s);
         return *dst ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
     }
-    case K_UINT: {
-        const char *s = tw_ynode_scalar(v);
-        double d;
-        int rc = tw_ynode_double(v, k->name, &d, err);
-        if (rc)
-            return rc;
-        if (d != floor(d) || d < k->min || d > k->max)
-            return tw_error_set(err, TW_ECONFIG, "%s: must be an integer in [%.0f, %.0f], got '%s'",
-                                where, k->min, k->max, s);
-        uint64_t u;
-        if (strspn(s, "0123456789") == strlen(s))
-            u = strtoull(s, NULL, 10); /* exact for seeds beyond 2^53 */
-        else
-            u = (uint64_t)d;
-        *(uint64_t *)((char *)cfg + k->offset) = u;
-        return TW_OK;
-    }
+    case K_UINT:
+        return tw_ynode_uint64(v, k->name, k->min, k->max,
+                               (uint64_t *)((char *)cfg + k->offset), err);
     case K_DESIGN: {
         const char *s;
         int rc = tw_ynode_string(v, k->name, &s, err);
@@ -150,14 +136,9 @@ static int parse_engine_key(tw_config *cfg, const key_spec *k, tw_ynode v, tw_er
         }
         tw_ynode m = tw_ynode_get(v, "max_iter");
         if (tw_ynode_ok(m)) {
-            int64_t it;
-            if ((rc = tw_ynode_int64(m, "solver.max_iter", &it, err)))
+            uint64_t it;
+            if ((rc = tw_ynode_uint64(m, "solver.max_iter", 1, 100000000, &it, err)))
                 return rc;
-            if (it < 1 || it > 100000000) {
-                tw_ynode_where(m, "solver.max_iter", where, sizeof where);
-                return tw_error_set(err, TW_ECONFIG, "%s: must be in [1, 1e8], got %lld", where,
-                                    (long long)it);
-            }
             cfg->max_iter = (long)it;
         }
         return TW_OK;

@@ -149,6 +149,29 @@ static int check_min_max(const char *kname, double lo, double hi, tw_error *err)
 {
     if (!(lo < hi))
         return tw_error_set(err, TW_ECONFIG, "%s: min (%g) must be < max (%g)", kname, lo, hi);
+    /* the quantiles interpolate over max - min: it must be a finite double */
+    if (!isfinite(hi - lo))
+        return tw_error_set(err, TW_ECONFIG, "%s: max - min (%g - %g) overflows a double; use "
+                            "smaller bounds", kname, hi, lo);
+    return TW_OK;
+}
+
+double tw_dist_quantile(const tw_dist *d, double u);
+
+/* Every value the designs can draw must be a finite double: the quantile
+ * function is monotone and the designs' u lie in [DBL_TRUE_MIN, 1 - 2^-53]
+ * (clamp_u), so both ends and the middle are checked. A normal with mean
+ * 1e308 would otherwise draw inf, which no model can use. */
+static int check_finite_quantiles(const char *kname, const tw_dist *d, tw_error *err)
+{
+    static const double us[] = {0.0, 0.5, 1.0};
+    static const char *const what[] = {"lowest", "median", "highest"};
+    for (int i = 0; i < 3; i++) {
+        double q = tw_dist_quantile(d, us[i]);
+        if (!isfinite(q))
+            return tw_error_set(err, TW_ECONFIG, "%s: its %s value overflows a double (%g); use "
+                                "smaller parameters", kname, what[i], q);
+    }
     return TW_OK;
 }
 
@@ -333,6 +356,8 @@ int tw_dist_init(tw_dist *d, tw_dist_kind kind, const double *p, const double *v
     default:
         rc = tw_error_set(err, TW_EINTERNAL, "unhandled distribution kind %d", (int)kind);
     }
+    if (!rc)
+        rc = check_finite_quantiles(kname, d, err);
     return rc;
 }
 

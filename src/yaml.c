@@ -23,6 +23,41 @@ static yaml_node_t *node_of(tw_ynode n)
     return yaml_document_get_node((yaml_document_t *)&n.doc->doc, n.id);
 }
 
+/* Nesting deeper than TW_YAML_MAX_DEPTH is refused before the document is
+ * built: libyaml's scanner is quadratic in the flow depth (20,000 levels of
+ * `[[[...` took 36 s) and no config of ours nests more than a few levels.
+ * The event pass stops at the first level too deep, so the cost stays small;
+ * syntax errors are left to the document loader, which reports them. */
+static int check_depth(const char *name, const char *text, size_t len, tw_error *err)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", name);
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int depth = 0, rc = TW_OK;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        yaml_event_type_t t = ev.type;
+        unsigned long line = (unsigned long)ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > TW_YAML_MAX_DEPTH) {
+                rc = tw_error_set(err, TW_ECONFIG, "%s:%lu: nesting deeper than %d levels "
+                                  "(the limit for a config)", name, line, TW_YAML_MAX_DEPTH);
+                break;
+            }
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 static int load_buffer(const char *name, char *text, size_t len, tw_yaml **out, tw_error *err)
 {
     *out = NULL;
@@ -40,8 +75,14 @@ static int load_buffer(const char *name, char *text, size_t len, tw_yaml **out, 
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", name);
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = check_depth(name, text, len, err);
+    if (rc) {
+        yaml_parser_delete(&parser);
+        tw_yaml_free(y);
+        return rc;
+    }
     if (!yaml_parser_load(&parser, &y->doc)) {
-        int rc = tw_error_set(err, TW_ECONFIG, "%s:%lu: YAML syntax error: %s%s%s", name,
+        rc = tw_error_set(err, TW_ECONFIG, "%s:%lu: YAML syntax error: %s%s%s", name,
                               (unsigned long)parser.problem_mark.line + 1,
                               parser.problem ? parser.problem : "unknown",
                               parser.context ? " " : "", parser.context ? parser.context : "");
@@ -63,6 +104,9 @@ static int load_buffer(const char *name, char *text, size_t len, tw_yaml **out, 
 int tw_yaml_load_string(const char *name, const char *text, size_t len, tw_yaml **out,
                         tw_error *err)
 {
+    if (len > TW_YAML_MAX_BYTES)
+        return tw_error_set(err, TW_ECONFIG, "%s: the config is larger than %d MiB (the limit)",
+                            name, TW_YAML_MAX_BYTES >> 20);
     char *copy = malloc(len + 1);
     if (!copy)
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", name);
@@ -77,13 +121,22 @@ int tw_yaml_load_file(const char *path, tw_yaml **out, tw_error *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return tw_error_set(err, TW_ECONFIG, "%s: cannot open config: %s", path, strerror(errno));
+    /* Read in pieces and stop at the first NUL byte or past the size cap:
+     * /dev/zero, a FIFO or a binary file given as the config must end with
+     * a message at once, not after memory has grown without bound. */
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
+    int bad = 0, nul = 0, big = 0;
     while (buf) {
         size_t got = fread(buf + len, 1, cap - len - 1, f);
+        nul = memchr(buf + len, '\0', got) != NULL;
         len += got;
-        if (len + 1 < cap)
+        if (nul || len + 1 < cap)
             break;
+        if (len > TW_YAML_MAX_BYTES) {
+            big = 1;
+            break;
+        }
         char *nb = realloc(buf, cap * 2);
         if (!nb) {
             free(buf);
@@ -93,18 +146,24 @@ int tw_yaml_load_file(const char *path, tw_yaml **out, tw_error *err)
         buf = nb;
         cap *= 2;
     }
-    int bad = ferror(f);
+    bad = ferror(f);
     fclose(f);
     if (!buf)
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-    if (bad) {
-        free(buf);
-        return tw_error_set(err, TW_ECONFIG, "%s: read error", path);
-    }
+    if (!bad && !nul && !big && len > TW_YAML_MAX_BYTES)
+        big = 1;
     buf[len] = '\0';
-    if (strlen(buf) != len) {
+    int rc = TW_OK;
+    if (nul)
+        rc = tw_error_set(err, TW_ECONFIG, "%s: not a text file (contains NUL bytes)", path);
+    else if (big)
+        rc = tw_error_set(err, TW_ECONFIG, "%s: the config is larger than %d MiB (the limit); "
+                          "is it really a YAML config?", path, TW_YAML_MAX_BYTES >> 20);
+    else if (bad)
+        rc = tw_error_set(err, TW_ECONFIG, "%s: read error", path);
+    if (rc) {
         free(buf);
-        return tw_error_set(err, TW_ECONFIG, "%s: not a text file (contains NUL bytes)", path);
+        return rc;
     }
     return load_buffer(path, buf, len, out, err);
 }
@@ -277,6 +336,55 @@ int tw_ynode_int64(tw_ynode n, const char *path, int64_t *out, tw_error *err)
         return type_error(n, path, "an integer", err);
     }
     *out = (int64_t)v;
+    return TW_OK;
+}
+
+int tw_ynode_uint64(tw_ynode n, const char *path, uint64_t min, uint64_t max, uint64_t *out,
+                    tw_error *err)
+{
+    const char *s = tw_ynode_scalar(n);
+    char where[512];
+    if (!s || !*s)
+        return type_error(n, path, "an integer", err);
+    tw_ynode_where(n, path, where, sizeof where);
+    uint64_t v;
+    int range = 0;
+    size_t digits = strspn(s, "0123456789");
+    if (digits && s[digits] == '\0') {
+        /* plain digits: exact, whatever the size (seeds use all 64 bits) */
+        errno = 0;
+        unsigned long long u = strtoull(s, NULL, 10);
+        range = errno == ERANGE;
+        v = (uint64_t)u;
+    } else {
+        /* 1e6-style spellings are read as doubles, which are exact integers
+         * only up to 2^53: beyond that, the digits must be written out
+         * (1.8446744073709552e19 is not 2^64 - 1, and a cast would be
+         * undefined behaviour) */
+        double d;
+        tw_error tmp;
+        if (tw_ynode_double(n, path, &d, &tmp) != TW_OK || d != floor(d))
+            return tw_error_set(err, TW_ECONFIG, "%s: expected an integer in [%llu, %llu], got "
+                                "'%s'", where, (unsigned long long)min, (unsigned long long)max, s);
+        if (d < 0.0) {
+            range = 1;
+            v = 0;
+        } else if (d > 9007199254740992.0 && (double)max <= 9007199254740992.0) {
+            range = 1;
+            v = 0;
+        } else if (d > 9007199254740992.0) {
+            return tw_error_set(err, TW_ECONFIG, "%s: '%s' is beyond 2^53, where a number in "
+                                "floating-point notation is not an exact integer: write all its "
+                                "digits (an integer in [%llu, %llu])", where, s,
+                                (unsigned long long)min, (unsigned long long)max);
+        } else {
+            v = (uint64_t)d;
+        }
+    }
+    if (range || v < min || v > max)
+        return tw_error_set(err, TW_ECONFIG, "%s: out of range: must be an integer in [%llu, %llu], "
+                            "got '%s'", where, (unsigned long long)min, (unsigned long long)max, s);
+    *out = v;
     return TW_OK;
 }
 

@@ -26,8 +26,14 @@ typedef struct tw_ynode {
 
 typedef enum { TW_Y_NONE = 0, TW_Y_SCALAR, TW_Y_SEQUENCE, TW_Y_MAPPING } tw_ytype;
 
+/* Limits on what a config may be: larger files and deeper nesting are
+ * TW_ECONFIG errors (a config is a few KB and nests a few levels). */
+#define TW_YAML_MAX_BYTES (1 << 20)
+#define TW_YAML_MAX_DEPTH 64
+
 /* Load a file (or a string, named `name` in messages). Empty documents and
- * syntax errors are TW_ECONFIG with file:line. */
+ * syntax errors are TW_ECONFIG with file:line; so are files with NUL bytes,
+ * over TW_YAML_MAX_BYTES or nested deeper than TW_YAML_MAX_DEPTH. */
 int tw_yaml_load_file(const char *path, tw_yaml **out, tw_error *err);
 int tw_yaml_load_string(const char *name, const char *text, size_t len, tw_yaml **out,
                         tw_error *err);
@@ -55,6 +61,11 @@ tw_ynode tw_ynode_item(tw_ynode seq, size_t i);
  * wrong type or an unparsable value. */
 int tw_ynode_double(tw_ynode n, const char *path, double *out, tw_error *err);
 int tw_ynode_int64(tw_ynode n, const char *path, int64_t *out, tw_error *err);
+/* An integer in [min, max], exactly: digits of any length (checked for
+ * overflow) or an exact floating-point spelling up to 2^53 ("1e6"); anything
+ * else, out of range or not exact, is an error naming file:line, key and range. */
+int tw_ynode_uint64(tw_ynode n, const char *path, uint64_t min, uint64_t max, uint64_t *out,
+                    tw_error *err);
 int tw_ynode_bool(tw_ynode n, const char *path, int *out, tw_error *err);
 int tw_ynode_string(tw_ynode n, const char *path, const char **out, tw_error *err);
 /* A sequence of numbers; *out is malloc'ed, caller frees. */

@@ -23,14 +23,22 @@ int twm_csv_open(twm_csv_file *c, const char *path, tw_error *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return tw_error_set(err, TW_EDATA, "%s: cannot open: %s", path, strerror(errno));
+    /* Read in pieces and stop at the first NUL byte or past the size cap, so
+     * that /dev/zero, a FIFO or a binary file ends with a message at once
+     * instead of growing memory without bound. */
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
     }
+    int nul = 0, big = 0;
     for (;;) {
         if (cap - len < 2) {
+            if (len >= TWM_CSV_MAX_BYTES) {
+                big = 1;
+                break;
+            }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
@@ -41,20 +49,25 @@ int twm_csv_open(twm_csv_file *c, const char *path, tw_error *err)
             cap *= 2;
         }
         size_t got = fread(buf + len, 1, cap - len - 1, f);
+        nul = memchr(buf + len, '\0', got) != NULL;
         len += got;
-        if (got == 0)
+        if (got == 0 || nul)
             break;
     }
     int rerr = ferror(f);
     fclose(f);
-    if (rerr) {
-        free(buf);
-        return tw_error_set(err, TW_EDATA, "%s: read error", path);
-    }
     buf[len] = '\0';
-    if (strlen(buf) != len) {
+    int rc = TW_OK;
+    if (nul)
+        rc = tw_error_set(err, TW_EDATA, "%s: contains a NUL byte (not a text CSV file)", path);
+    else if (big)
+        rc = tw_error_set(err, TW_EDATA, "%s: larger than %d MiB (the limit for a data file)", path,
+                          (int)(TWM_CSV_MAX_BYTES >> 20));
+    else if (rerr)
+        rc = tw_error_set(err, TW_EDATA, "%s: read error", path);
+    if (rc) {
         free(buf);
-        return tw_error_set(err, TW_EDATA, "%s: contains a NUL byte (not a text CSV file)", path);
+        return rc;
     }
     c->buf = buf;
     c->pos = buf;

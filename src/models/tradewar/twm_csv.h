@@ -7,7 +7,8 @@
  *    literal quote); a quoted field may not span lines; text after a closing
  *    quote, or a quote inside an unquoted field, is an error;
  *  - spaces and tabs around unquoted fields are ignored;
- *  - the first non-empty line is the header and must match exactly.
+ *  - the first non-empty line is the header and must match exactly;
+ *  - no NUL bytes, at most TWM_CSV_MAX_BYTES.
  *
  * Errors are TW_EDATA with file:line and the column name.
  */
@@ -17,6 +18,10 @@
 #include "tradewar/error.h"
 
 #define CSV_MAX_FIELDS 16
+/* A data file larger than this is refused (with file name and limit): the
+ * reader holds the whole file in memory, and an OECD ICIO-sized dataset
+ * (77 regions x 45 sectors, 267,000 trade rows) is about 10 MB. */
+#define TWM_CSV_MAX_BYTES ((size_t)256 << 20)
 
 typedef struct twm_csv_file {
     const char *path;
