@@ -249,11 +249,26 @@ static int solve_and_print(const tw_session *s, const double *x)
         fprintf(stderr, "tradewar: error: %s\n", err.msg);
         return tw_error_exit_code(rc);
     }
+    char why[256] = "";
+    int nonfinite = tw_sample_nonfinite(s->schema, x, y, why, sizeof why);
     printf("\nsolver: %s, %d iterations, residual %.3g\n",
            st.converged ? "converged" : "NOT CONVERGED", st.iterations, st.residual);
     print_outcomes(s, y);
     free(y);
-    return st.converged ? 0 : 2;
+    /* the reason goes to stderr, one line: the tables above are on stdout */
+    fflush(stdout);
+    if (!st.converged) {
+        fprintf(stderr, "tradewar: error: the solver did not converge on this scenario (%d "
+                "iterations, residual %.3g; solver: tol %g, max_iter %ld)\n", st.iterations,
+                st.residual, s->cfg->tol, s->cfg->max_iter);
+        return 2;
+    }
+    if (nonfinite) {
+        fprintf(stderr, "tradewar: error: this scenario gives a non-finite value (%s): an overflow; "
+                "check the parameter values\n", why);
+        return 2;
+    }
+    return 0;
 }
 
 static void print_params(const tw_session *s, const double *x)

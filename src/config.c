@@ -357,8 +357,11 @@ static int apply_parameters(tw_ynode sec, tw_params *ps, tw_error *err)
             return rc;
         rc = tw_params_set_dist(ps, (size_t)idx, &d, err);
         tw_dist_free(&d);
-        if (rc)
-            return rc;
+        if (rc) {
+            char where[600];
+            tw_ynode_where(tw_ynode_value_at(sec, i), path, where, sizeof where);
+            return tw_error_prefix(err, "%s: ", where);
+        }
     }
     return TW_OK;
 }

@@ -103,6 +103,17 @@ static void outcome_dims(const tw_model_schema *s, const tw_outcome_info *oi, hs
         dims[d] = s->dims[oi->dims[d]].size;
 }
 
+#define TW_CHUNK_BYTES ((hsize_t)1 << 20)
+
+/* Rows per chunk for a dataset of n rows of `width` doubles. */
+static hsize_t chunk_rows(uint64_t n, size_t width)
+{
+    hsize_t rows = TW_CHUNK_BYTES / (8 * (hsize_t)(width ? width : 1));
+    if (rows < 1)
+        rows = 1;
+    return rows < n ? rows : (hsize_t)n;
+}
+
 static int create_datasets(tw_output *o, tw_error *err)
 {
     const tw_model_schema *s = o->schema;
@@ -115,8 +126,12 @@ static int create_datasets(tw_output *o, tw_error *err)
         rc = tw_error_set(err, TW_EIO, "%s: cannot create groups", o->path);
         goto done;
     }
-    /* a chunk may not exceed a fixed dimension: runs smaller than a block */
-    hsize_t n = o->n, bs = o->bs < o->n ? o->bs : o->n;
+    /* Chunks hold about TW_CHUNK_BYTES whatever the block size: one chunk
+     * per block made `block_size: 1` with 10^7 samples allocate 10^7 chunks
+     * per dataset up front, minutes in H5Dcreate that no signal could
+     * interrupt. Blocks need not align with chunks (no filters: rows are
+     * written in place). A chunk may not exceed the fixed dimension n. */
+    hsize_t n = o->n, bs = chunk_rows(o->n, 1);
     for (size_t p = 0; p < o->n_params; p++) {
         const tw_param *pr = tw_params_get(s->params, p);
         o->ds_in[p] = tw_h5_create(g_in, pr->name, H5T_IEEE_F64LE, 1, &n, &bs, &nan);
@@ -136,7 +151,7 @@ static int create_datasets(tw_output *o, tw_error *err)
         dims[0] = n;
         outcome_dims(s, oi, dims + 1);
         memcpy(chunk, dims, sizeof dims);
-        chunk[0] = bs;
+        chunk[0] = chunk_rows(o->n, tw_outcome_size(s, k));
         o->ds_out[k] = tw_h5_create(g_out, oi->name, H5T_IEEE_F64LE, 1 + oi->ndims, dims, chunk,
                                     &nan);
         if (o->ds_out[k] < 0) {
@@ -627,4 +642,16 @@ int tw_output_close(tw_output *o, tw_error *err)
     MPI_Comm comm = o->comm;
     output_free(o);
     return tw_mpi_agree(comm, rc, err);
+}
+
+int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err)
+{
+    tw_h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int rc = f < 0 || tw_h5_read_attr_u64(f, "n_converged", n_converged) < 0
+                 ? tw_error_set(err, TW_EIO, "%s: cannot read the attribute n_converged", path)
+                 : TW_OK;
+    if (f >= 0)
+        H5Fclose(f);
+    return rc;
 }

@@ -128,9 +128,45 @@ int tw_params_add(tw_params *ps, const char *name, const char *units, const char
         free(p->description);
         return tw_error_prefix(err, "parameter '%s': ", name);
     }
+    p->lo = -INFINITY;
+    p->hi = INFINITY;
     ps->group_of[ps->n] = -1;
     ps->n++;
     return TW_OK;
+}
+
+/* The values a distribution can draw are [Q(0), Q(1)] (the quantile clamps
+ * u into the open interval the designs use), not its mathematical support:
+ * a lognormal is fine for a parameter bounded above if its tail cannot
+ * reach the bound in double precision. */
+static int check_domain(const tw_param *p, const tw_dist *d, tw_error *err)
+{
+    if (p->lo == -INFINITY && p->hi == INFINITY)
+        return TW_OK;
+    double qlo = tw_dist_quantile(d, 0.0), qhi = tw_dist_quantile(d, 1.0);
+    int below = p->lo_open ? !(qlo > p->lo) : !(qlo >= p->lo);
+    if (below || !(qhi <= p->hi)) {
+        char desc[256];
+        tw_dist_describe(d, desc, sizeof desc);
+        return tw_error_set(err, TW_ECONFIG, "%s draws values in [%g, %g], outside the range "
+                            "%c%g, %g] of '%s' (%s)", desc, qlo, qhi, p->lo_open ? '(' : '[',
+                            p->lo, p->hi, p->name,
+                            p->domain_why ? p->domain_why : "the model's domain");
+    }
+    return TW_OK;
+}
+
+int tw_params_set_domain(tw_params *ps, size_t i, double lo, int lo_open, double hi,
+                         const char *why, tw_error *err)
+{
+    if (!ps || i >= ps->n)
+        return tw_error_set(err, TW_EINTERNAL, "tw_params_set_domain: bad index %zu", i);
+    tw_param *p = &ps->p[i];
+    p->lo = lo;
+    p->lo_open = lo_open != 0;
+    p->hi = hi;
+    p->domain_why = why;
+    return check_domain(p, &p->dist, err);
 }
 
 int tw_params_set_dist(tw_params *ps, size_t i, const tw_dist *dist, tw_error *err)
@@ -138,7 +174,10 @@ int tw_params_set_dist(tw_params *ps, size_t i, const tw_dist *dist, tw_error *e
     if (!ps || !dist || i >= ps->n)
         return tw_error_set(err, TW_EINTERNAL, "tw_params_set_dist: bad index %zu", i);
     tw_dist copy;
-    int rc = tw_dist_copy(&copy, dist, err);
+    int rc = check_domain(&ps->p[i], dist, err);
+    if (rc != TW_OK)
+        return rc;
+    rc = tw_dist_copy(&copy, dist, err);
     if (rc != TW_OK)
         return tw_error_prefix(err, "parameter '%s': ", ps->p[i].name);
     tw_dist_free(&ps->p[i].dist);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@
 #include "tradewar/design.h"
 #include "tradewar/output.h"
 #include "tradewar/params.h"
+
+/* At most this many blocks per run: the runner keeps a byte and a pending
+ * index per block, and the file a flag per block. */
+#define TW_MAX_BLOCKS ((uint64_t)1 << 24)
 
 /* Seconds between fsyncs of the result file during a run. */
 #define TW_SYNC_SECONDS 10.0
@@ -88,12 +93,39 @@ int tw_session_evaluate(const tw_session *s, const double *params, double *outco
     void *ws = s->type->workspace_alloc(s->state);
     if (!ws)
         return tw_error_set(err, TW_ENOMEM, "out of memory (model workspace)");
-    int rc = s->type->evaluate(s->state, ws, params, outcomes, st);
+    tw_error merr = {0};
+    int rc = s->type->evaluate(s->state, ws, params, outcomes, st, &merr);
     s->type->workspace_free(ws);
     if (rc)
-        return tw_error_set(err, rc, "the model failed on the central scenario (%s)",
-                            tw_error_name(rc));
+        return tw_error_set(err, rc, "the model failed on this scenario: %s",
+                            merr.msg[0] ? merr.msg : tw_error_name(rc));
     return TW_OK;
+}
+
+int tw_sample_nonfinite(const tw_model_schema *s, const double *x, const double *y, char *buf,
+                        size_t size)
+{
+    size_t np = tw_params_count(s->params);
+    for (size_t i = 0; x && i < np; i++)
+        if (!isfinite(x[i])) {
+            snprintf(buf, size, "input '%s' = %g", tw_params_get(s->params, i)->name, x[i]);
+            return 1;
+        }
+    size_t off = 0;
+    for (size_t k = 0; y && k < s->n_outcomes; k++) {
+        size_t m = tw_outcome_size(s, k);
+        for (size_t e = 0; e < m; e++)
+            if (!isfinite(y[off + e])) {
+                if (m == 1)
+                    snprintf(buf, size, "outcome '%s' = %g", s->outcomes[k].name, y[off + e]);
+                else
+                    snprintf(buf, size, "outcome '%s'[%zu] = %g", s->outcomes[k].name, e,
+                             y[off + e]);
+                return 1;
+            }
+        off += m;
+    }
+    return 0;
 }
 
 /* ---- signals ---- */
@@ -202,6 +234,9 @@ static int preflight(const char *path, int resume, int force, uint64_t bytes_nee
 typedef struct thread_ws {
     void *model_ws;
     double *u, *work;
+    tw_error err;      /* the model's message for the sample being evaluated */
+    tw_error fail;     /* the first failure of this thread in the current block */
+    uint64_t fail_at;  /* its sample index; UINT64_MAX: none */
 } thread_ws;
 
 /* Design coordinates of sample s into t->u[0..np). A sensitivity run maps
@@ -303,6 +338,13 @@ static int run_init(run_state *rs, tw_error *err)
     size_t np = rs->np, row = rs->row;
     if (!rc && n == 0)
         rc = tw_error_set(err, TW_EUSAGE, "the number of samples must be > 0");
+    else if (!rc && tw_n_blocks(n, bs) > TW_MAX_BLOCKS)
+        rc = tw_error_set(err, TW_EUSAGE, "%llu samples in blocks of %llu make %llu blocks, more "
+                          "than %llu (per-block bookkeeping would grow without bound): set "
+                          "block_size to at least %llu", (unsigned long long)n,
+                          (unsigned long long)bs, (unsigned long long)tw_n_blocks(n, bs),
+                          (unsigned long long)TW_MAX_BLOCKS,
+                          (unsigned long long)((n + TW_MAX_BLOCKS - 1) / TW_MAX_BLOCKS));
     if (!rc && sens)
         rc = tw_design_create(TW_DESIGN_SOBOL, seed, tw_sens_base_samples(sens),
                               tw_sens_design_dim(sens), &rs->design, err);
@@ -368,8 +410,19 @@ static int run_init(run_state *rs, tw_error *err)
         tw_eval_status cst;
         tw_params_medians(sch->params, rs->central_p);
         rc = tw_session_evaluate(rs->ses, rs->central_p, rs->central_o, &cst, err);
+        if (rc)
+            tw_error_prefix(err, "the central scenario (parameter medians): ");
         if ((rc = tw_mpi_agree(comm, rc, err)))
             return rc;
+        /* A stop requested during start-up ends the run here, before the
+         * file is created (creation writes every dataset's fill values and
+         * cannot be interrupted: about 0.3 s per million samples). */
+        int sig = stop_signal, anysig = 0;
+        MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
+        if (anysig)
+            return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d before %s was "
+                                "created; nothing was written: run the same command again",
+                                anysig, rs->outpath);
         rc = tw_output_create(comm, rs->outpath, &rs->meta, sch, opts->force, rs->central_p,
                               rs->central_o, &cst, &rs->out, err);
         if (rc)
@@ -444,22 +497,42 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
         const tw_sens *sens = rs->ses->sens;
         double *in_buf = rs->in_buf, *out_buf = rs->out_buf;
         tw_eval_status *st_buf = rs->st_buf;
-        int eval_rc = TW_OK;
+        int eval_rc = TW_OK, nthreads = rs->nthreads;
+        for (int t = 0; t < nthreads; t++)
+            tws[t].fail_at = UINT64_MAX;
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : eval_rc)
         for (size_t i = 0; i < nrows; i++) {
             thread_ws *t = &tws[omp_get_thread_num()];
-            double *x = in_buf + i * np;
+            double *x = in_buf + i * np, *y = out_buf + i * row;
+            char why[8];
             tw_params_map(sch->params, sample_point(design, sens, s0 + i, t, np), x, t->work);
-            int e = type->evaluate(state, t->model_ws, x, out_buf + i * row, &st_buf[i]);
+            int e = type->evaluate(state, t->model_ws, x, y, &st_buf[i], &t->err);
             if (e) {
                 st_buf[i].converged = 0;
                 eval_rc |= 1;
+                if (s0 + i < t->fail_at) {
+                    t->fail_at = s0 + i;
+                    t->fail = t->err;
+                    t->fail.code = e;
+                }
+            } else if (st_buf[i].converged && tw_sample_nonfinite(sch, x, y, why, sizeof why)) {
+                /* an overflow is no result: flagged like a non-converged
+                 * sample, so that the summary leaves it out and counts it */
+                st_buf[i].converged = 0;
             }
         }
-        if (eval_rc)
-            rc = tw_error_set(err, TW_ENUMERIC, "the model failed on a sample of block %lld "
-                              "(not a convergence failure); earlier blocks are kept",
-                              (long long)block);
+        if (eval_rc) {
+            /* the lowest failing sample, whichever thread met it */
+            const thread_ws *first = NULL;
+            for (int t = 0; t < nthreads; t++)
+                if (!first || tws[t].fail_at < first->fail_at)
+                    first = &tws[t];
+            rc = tw_error_set(err, first->fail.code, "the model failed on sample %llu (block "
+                              "%lld; not a convergence failure): %s; earlier blocks are kept",
+                              (unsigned long long)first->fail_at, (long long)block,
+                              first->fail.msg[0] ? first->fail.msg
+                                                 : tw_error_name(first->fail.code));
+        }
     }
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
@@ -512,7 +585,22 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)256 << 20, err);
-    if (!rc && rs->rank == 0 && !opts->quiet)
+    if (rc)
+        return rc;
+    /* A run in which no sample converged has no result, only a file of
+     * flagged samples: an error (exit 2), the file is kept for inspection. */
+    uint64_t n_conv = 1;
+    if (rs->rank == 0)
+        rc = tw_output_read_n_converged(rs->outpath, &n_conv, err);
+    if ((rc = tw_mpi_agree(rs->comm, rc, err)))
+        return rc;
+    MPI_Bcast(&n_conv, 1, MPI_UINT64_T, 0, rs->comm);
+    if (n_conv == 0)
+        return tw_error_set(err, TW_ENUMERIC, "no sample converged (0 of %llu; non-finite values "
+                            "count as failed): %s has no results; try `tradewar check` on the "
+                            "config, or the solver's tol and max_iter",
+                            (unsigned long long)rs->n, rs->outpath);
+    if (rs->rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: finished %s (%.1f s)\n", rs->outpath, tw_now() - rs->t_start);
     return rc;
 }

@@ -92,9 +92,11 @@ typedef struct tw_model_type {
     /* params: values in schema->params order. outcomes: all outcome arrays
      * concatenated in schema order, row-major. Returns TW_OK, or an error for
      * a condition that is not a non-convergence (status->converged == 0 is
-     * not an error: the sample is flagged, not dropped). */
+     * not an error: the sample is flagged, not dropped), with its reason in
+     * err (which parameter, which value; the engine adds the sample index).
+     * err belongs to the calling thread. */
     int (*evaluate)(const void *state, void *ws, const double *params, double *outcomes,
-                    tw_eval_status *status);
+                    tw_eval_status *status, tw_error *err);
 } tw_model_type;
 
 /* Registry of built-in models. */

@@ -85,6 +85,10 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
                        const tw_run_meta *meta, double elapsed_seconds, size_t mem_budget,
                        tw_error *err);
 
+/* Serial, after tw_output_finalize: the number of converged (and finite)
+ * samples recorded in the file. */
+int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err);
+
 /* Serial: is `path` an existing file? */
 int tw_output_exists(const char *path);
 

@@ -21,6 +21,12 @@ typedef struct tw_param {
     char *units;
     char *description;
     tw_dist dist;
+    /* The model's domain: every value drawn lies in [lo, hi], or (lo, hi]
+     * with lo_open (default: the whole real line); domain_why says where the
+     * range comes from (static text, for messages). */
+    double lo, hi;
+    int lo_open;
+    const char *domain_why;
 } tw_param;
 
 typedef struct tw_params tw_params; /* immutable once finalised: share across threads */
@@ -35,8 +41,14 @@ size_t tw_params_count(const tw_params *ps);
 const tw_param *tw_params_get(const tw_params *ps, size_t i);
 /* Index of a name, or -1. */
 long tw_params_find(const tw_params *ps, const char *name);
-/* Replace the distribution of parameter i (deep copy). */
+/* Replace the distribution of parameter i (deep copy). A distribution that
+ * can draw values outside the parameter's domain is a TW_ECONFIG error that
+ * names the distribution, the values it draws, the domain and its reason. */
 int tw_params_set_dist(tw_params *ps, size_t i, const tw_dist *dist, tw_error *err);
+/* Declare the domain of parameter i ([lo, hi], or (lo, hi] with lo_open;
+ * why: static text). Checks the current distribution too. */
+int tw_params_set_domain(tw_params *ps, size_t i, double lo, int lo_open, double hi,
+                         const char *why, tw_error *err);
 
 /* Declare a correlated group: k parameter indices and a k x k correlation
  * matrix (row-major). The matrix must be symmetric with unit diagonal and

@@ -39,6 +39,12 @@ void tw_session_close(tw_session *s);
 int tw_session_evaluate(const tw_session *s, const double *params, double *outcomes,
                         tw_eval_status *st, tw_error *err);
 
+/* 1 if a value among a sample's inputs x (schema order) or outcomes y is not
+ * finite, with the first one named in buf ("outcome 'y' = inf"); else 0.
+ * x or y may be NULL. The runner flags such a sample as not converged. */
+int tw_sample_nonfinite(const tw_model_schema *s, const double *x, const double *y, char *buf,
+                        size_t size);
+
 typedef struct tw_run_opts {
     const char *config_path;
     const char *output;   /* NULL: the config's `output:`, else <config name>.h5 */

@@ -97,7 +97,8 @@ static double *evaluate_design_kind(const tw_session *ses, uint64_t seed, tw_des
             tw_eval_status st;
             tw_sens_row_point(sv, ab, m, u);
             tw_params_map(ses->schema->params, u, x, work);
-            assert_int_equal(ses->type->evaluate(ses->state, ws, x, &y[j * K + m], &st), TW_OK);
+            assert_int_equal(ses->type->evaluate(ses->state, ws, x, &y[j * K + m], &st, NULL),
+                             TW_OK);
         }
     }
     ses->type->workspace_free(ws);

@@ -75,9 +75,10 @@ static const tw_model_schema *ishigami_schema(const void *state)
 }
 
 static int ishigami_evaluate(const void *state, void *ws, const double *x, double *y,
-                             tw_eval_status *st)
+                             tw_eval_status *st, tw_error *err)
 {
     (void)ws;
+    (void)err;
     const ishigami *m = state;
     tw_analytic_spin(m->cost_us);
     double s1 = sin(x[0]), s2 = sin(x[1]), x3 = x[2];

@@ -89,9 +89,10 @@ static const tw_model_schema *sobol_g_schema(const void *state)
 }
 
 static int sobol_g_evaluate(const void *state, void *ws, const double *x, double *y,
-                            tw_eval_status *st)
+                            tw_eval_status *st, tw_error *err)
 {
     (void)ws;
+    (void)err;
     const sobol_g *m = state;
     tw_analytic_spin(m->cost_us);
     double g = 1.0;

@@ -419,9 +419,10 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
             break;
         if ((rc = twm_csv_number(&c, 2, "theta", &theta[j], err)))
             break;
-        if (!(theta[j] > 0.0)) {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'theta': must be > 0, got %g", path,
-                              c.line, theta[j]);
+        if (!(theta[j] >= TWM_THETA_MIN && theta[j] <= TWM_THETA_MAX)) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'theta': %g is outside [%g, %g] "
+                              "(published trade elasticities are 0.37 to 64.85, Caliendo-Parro "
+                              "2015)", path, c.line, theta[j], TWM_THETA_MIN, TWM_THETA_MAX);
             break;
         }
         if ((rc = parse_flag(&c, 3, "industrial", &ind[j], err)) ||
@@ -546,6 +547,12 @@ static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *
         if (strict_positive ? !(v > min_value) : !(v >= min_value)) {
             rc = tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value %.17g must be %s %g",
                               path, c.line, value_col, v, strict_positive ? ">" : ">=", min_value);
+            goto done;
+        }
+        if (strcmp(value_col, "rate") == 0 && v > TWM_TARIFF_MAX) {
+            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'rate': %.17g is outside [0, %g] "
+                              "(a tariff of at most %g%%; no applied rate on record is higher)",
+                              path, c.line, v, TWM_TARIFF_MAX, 100.0 * TWM_TARIFF_MAX);
             goto done;
         }
         if (zero_domestic && n == i && v != 0.0) {

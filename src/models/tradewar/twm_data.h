@@ -44,6 +44,15 @@ typedef struct twm_data {
     double *alpha; /* [N*J] final-demand shares */
 } twm_data;
 
+/* Plausible ranges of the data (a value outside is refused with file:line
+ * and the range): trade elasticities theta, and tariff rates (tariffs.csv and
+ * counterfactual tariffs). Published theta estimates lie in [0.37, 64.85]
+ * (Caliendo-Parro 2015); the ranges leave room around them, and the highest
+ * applied tariffs on record are a few hundred percent. */
+#define TWM_THETA_MIN 0.1
+#define TWM_THETA_MAX 100.0
+#define TWM_TARIFF_MAX 10.0
+
 /* Load dir/{regions,sectors,trade,tariffs,io}.csv, check and derive.
  * Errors: TW_EDATA, "dir/trade.csv:17: column 'exporter': unknown region code 'XXX'".
  * CSV dialect: optional UTF-8 BOM, LF or CRLF, blank lines skipped, RFC 4180

@@ -78,6 +78,49 @@ static const param_default defaults[TWM_P_COUNT] = {
                                 "region (cost rises as output^(1/elast)) (3.6, 3.10)"},
 };
 
+/* The domain of each global parameter: what the mechanisms can use, and for
+ * rates and elasticities a generous bound around every published value, so
+ * that a typo (1e308, a sign) is refused with the range when the config is
+ * read instead of failing mid-run (tw_params_set_domain). */
+typedef struct {
+    double lo;
+    int lo_open;
+    double hi;
+    const char *why;
+} param_domain;
+
+#define TWM_DUTY {-1.0, 0, 10.0, "an additional duty from -100% to 1000%"}
+#define TWM_SWITCH {0.0, 0, 1.0, "a 0/1 switch"}
+#define TWM_FRACTION {0.0, 0, 1.0, "a fraction"}
+static const param_domain domains[TWM_P_COUNT] = {
+    [TWM_P_T_US_CN] = TWM_DUTY,
+    [TWM_P_T_CN_US] = TWM_DUTY,
+    [TWM_P_DEAL] = TWM_SWITCH,
+    [TWM_P_T_DEAL_US] = TWM_DUTY,
+    [TWM_P_T_DEAL_CN] = TWM_DUTY,
+    [TWM_P_T_FLOOR] = TWM_DUTY,
+    [TWM_P_PAUSE_EXPIRES] = TWM_SWITCH,
+    [TWM_P_ETA_GAP] = {0.0, 0, 100.0, "an elasticity gap; published trade elasticities are "
+                                      "below 100"},
+    [TWM_P_REROUTE_CAPACITY] = {0.0, 0, 100.0, "a non-negative scale of route weights"},
+    [TWM_P_PHI] = {-1.0, 1, 10.0, "a cost markup: 1 + phi must be > 0"},
+    [TWM_P_E_SHIP] = TWM_FRACTION,
+    [TWM_P_RE_SUSPENDED] = TWM_SWITCH,
+    [TWM_P_SIGMA_RE] = TWM_FRACTION,
+    [TWM_P_RE_TARGET_ALLIES] = TWM_FRACTION,
+    [TWM_P_F_MAX] = TWM_FRACTION,
+    [TWM_P_E_FDI] = TWM_FRACTION,
+    [TWM_P_NTB] = {-1.0, 1, 10.0, "a tariff equivalent: 1 + ntb must be > 0"},
+    [TWM_P_R_ALLY] = TWM_DUTY,
+    [TWM_P_EPS_CRM] = {0.0, 1, 100.0, "an elasticity of substitution: > 0, published "
+                                      "estimates are below 100"},
+    [TWM_P_THETA_SCALE] = {0.0, 1, 10.0, "a positive multiplier of the trade elasticities"},
+    [TWM_P_THETA_CRM] = {0.0, 1, TWM_THETA_MAX, "a trade elasticity: > 0; published "
+                                                "estimates are 0.37 to 64.85 (Caliendo-Parro "
+                                                "2015)"},
+    [TWM_P_CRM_SUPPLY_ELAST] = {0.0, 1, 100.0, "a supply elasticity: > 0"},
+};
+
 typedef struct twm_model {
     twm_data *data;
     twm_scenario *scen;
@@ -711,6 +754,11 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         rc = tw_params_add(m->params, twm_param_name(k), defaults[k].units,
                            defaults[k].description, &dd, err);
         tw_dist_free(&dd);
+        /* a parameter added without a domain stays unrestricted (the unit
+         * test test_model_domains fails until it has one) */
+        if (!rc && domains[k].why)
+            rc = tw_params_set_domain(m->params, (size_t)k, domains[k].lo, domains[k].lo_open,
+                                      domains[k].hi, domains[k].why, err);
         if (rc)
             goto done;
     }
@@ -730,6 +778,9 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
             rc = tw_params_add(m->params, name, "fraction", desc, &dd, err);
             tw_dist_free(&dd);
         }
+        if (!rc)
+            rc = tw_params_set_domain(m->params, TWM_P_COUNT + a, 0.0, 0, 1.0,
+                                      "a compliance share", err);
         if (rc)
             goto done;
     }
@@ -811,19 +862,18 @@ static void *twm_ws_alloc(const void *state)
 }
 
 static int twm_evaluate(const void *state, void *wsp, const double *params, double *outcomes,
-                        tw_eval_status *st)
+                        tw_eval_status *st, tw_error *err)
 {
     const twm_model *m = state;
     twm_ws *w = wsp;
-    tw_error err;
     st->converged = 0;
     st->iterations = 0;
     st->residual = NAN;
-    int rc = twm_scenario_apply(m->scen, params, w->scen, &err);
+    int rc = twm_scenario_apply(m->scen, params, w->scen, err);
     if (rc)
         return rc;
     twm_result res;
-    rc = twm_solve(m->data, &w->scen->shock, &m->opts, w->solver, &res, &err);
+    rc = twm_solve(m->data, &w->scen->shock, &m->opts, w->solver, &res, err);
     if (rc)
         return rc;
     st->converged = res.converged;
