@@ -248,6 +248,9 @@ static void test_error_duplicate_rows(void **state)
                  "trade.csv:4: duplicate row for (A, A, G)", NULL);
     expect_error("tariffs.csv", "importer,exporter,sector,rate\nA,B,G,0.1\nA,B,G,0.1\n",
                  "tariffs.csv:3: duplicate row", NULL);
+    expect_error("tariffs.csv", "importer,exporter,sector,rate\nA,B,G,0.1\nA,B,S,1e300\n",
+                 "tariffs.csv:3: column 'rate': 1.0000000000000001e+300 is outside [0, 10]",
+                 "1000%");
     expect_error("io.csv", "region,input_sector,sector,share\nA,G,G,0.2\nA,G,G,0.2\n",
                  "io.csv:3: duplicate row for (A, G, G)", NULL);
 }
@@ -290,7 +293,12 @@ static void test_error_sectors(void **state)
 {
     (void)state;
     expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,0,1,0\nS,s,8,0,0\n",
-                 "sectors.csv:2: column 'theta': must be > 0", NULL);
+                 "sectors.csv:2: column 'theta': 0 is outside [0.1, 100]", NULL);
+    /* issue 14: values far outside any published estimate failed mid-run */
+    expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,4,1,0\nS,s,1e-300,0,0\n",
+                 "sectors.csv:3: column 'theta': 1e-300 is outside [0.1, 100]", "0.37 to 64.85");
+    expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,1e15,1,0\nS,s,8,0,0\n",
+                 "sectors.csv:2: column 'theta': 1e+15 is outside [0.1, 100]", NULL);
     expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,-2,1,0\nS,s,8,0,0\n",
                  "sectors.csv:2: column 'theta'", NULL);
     expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,4,2,0\nS,s,8,0,0\n",

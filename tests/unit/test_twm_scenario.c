@@ -711,7 +711,7 @@ static void test_config_ok(void **st)
     assert_non_null(ws);
     double *row = calloc(tw_outcome_row_size(s), sizeof(double));
     tw_eval_status es;
-    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es), TW_OK);
+    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es, NULL), TW_OK);
     assert_int_equal(es.converged, 1);
     /* China's exports to the US fall a lot under the central war scenario */
     size_t off = 0;
@@ -786,7 +786,7 @@ static void test_not_converged_is_flagged(void **st)
     for (size_t q = 0; q < len; q++)
         row[q] = NAN;
     tw_eval_status es;
-    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es), TW_OK);
+    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es, NULL), TW_OK);
     assert_int_equal(es.converged, 0);
     assert_true(es.residual > 1e-10);
     for (size_t q = 0; q < len; q++)

@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""The reproducers of issue 14 (what fuzzing found), as runs of the program.
+
+    badinput_checks.py stop        SIGTERM while a 10^7-block file is created: exit 3 in seconds
+    badinput_checks.py reasons     the model's reason, parameter, file:line and range reach the user
+    badinput_checks.py nonfinite   infinite inputs refused; non-finite outcomes flagged, not summarised
+    badinput_checks.py integers    out-of-range integer keys refused with file:line (no silent change)
+    badinput_checks.py noconv      no converged sample: exit 2 and one line on stderr (run and check)
+    badinput_checks.py unbounded   /dev/zero as config or trade.csv, deep nesting: a message at once
+
+Environment: TRADEWAR (the binary), MPIEXEC, the Open MPI root flags.
+Every case checks the exit code and the message, as the issue asks.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+TRADEWAR = os.environ["TRADEWAR"]
+MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+WORLD = os.path.join(SRC, "configs", "data", "world")
+SMALL4 = os.path.join(SRC, "tests", "data", "small4")
+
+
+def run(args, ranks=1, threads=1, timeout=120):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    cmd = [TRADEWAR] + args
+    if ranks > 1:
+        cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def expect(p, code, *frags, what="", one_line=True):
+    """Exit code and message fragments (stderr); the error is one line
+    (usage errors print the usage after it: one_line=False)."""
+    err = p.stderr
+    if p.returncode != code or any(f not in err for f in frags):
+        sys.exit(f"FAIL: {what}: exit {p.returncode} (want {code}), stderr {err!r} should "
+                 f"contain {frags!r}\nstdout: {p.stdout[-2000:]}")
+    errs = [l for l in err.splitlines() if "error" in l]
+    if code and one_line and len(errs) != 1:
+        sys.exit(f"FAIL: {what}: expected one error line, got {errs!r}")
+    for bad in ("Traceback", "Segmentation", "AddressSanitizer", "runtime error"):
+        assert bad not in err, f"{what}: {err}"
+    print(f"ok: {what}: exit {code}")
+
+
+def check_stop():
+    """Issue 14.1: 10^7 samples in blocks of 1 spent minutes in H5Dcreate
+    (one chunk per block) and ignored SIGTERM. Chunks are now sized in bytes,
+    and a stop is honoured within seconds with exit 3."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "big.yaml", "model: ishigami\nsamples: 10000000\nblock_size: 1\n")
+        out = os.path.join(tmp, "big.h5")
+        proc = subprocess.Popen([TRADEWAR, "run", cfg, "-o", out], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, OMP_NUM_THREADS="1"))
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGTERM)
+        t0 = time.monotonic()
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            sys.exit("FAIL: SIGTERM ignored for 30 s")
+        waited = time.monotonic() - t0
+        if proc.returncode != 3 or "stopped by signal 15" not in err:
+            sys.exit(f"FAIL: SIGTERM: exit {proc.returncode}, stderr {err!r}")
+        if waited > 15:
+            sys.exit(f"FAIL: SIGTERM honoured only after {waited:.1f} s")
+        print(f"ok: SIGTERM 2 s into a 10^7-block run: exit 3 after {waited:.1f} s")
+        if os.path.exists(out):
+            with h5py.File(out, "r") as f:
+                chunk = f["inputs/x1"].chunks[0]
+                # 1 MiB of doubles, whatever the block size
+                assert chunk == 131072, f"chunk of /inputs/x1: {chunk} rows"
+                assert f["status/converged"].chunks[0] >= 131072
+            p = run(["info", out])
+            assert p.returncode == 0 and "10000000" in p.stdout, p.stdout + p.stderr
+        # more blocks than the runner keeps track of: refused before any work
+        huge = write(tmp, "huge.yaml", "model: ishigami\nsamples: 1e9\nblock_size: 1\n")
+        expect(run(["run", huge, "-o", os.path.join(tmp, "h.h5")]), 1,
+               "1000000000 blocks", "set block_size to at least 60", what="10^9 blocks of 1")
+        assert not os.path.exists(os.path.join(tmp, "h.h5"))
+
+
+def world_copy(tmp):
+    dst = os.path.join(tmp, "world")
+    shutil.copytree(WORLD, dst)
+    return dst
+
+
+def replace_line(path, old, new):
+    text = open(path).read()
+    assert old + "\n" in text, f"{old!r} not in {path}"
+    open(path, "w").write(text.replace(old + "\n", new + "\n", 1))
+
+
+def line_of(path, text):
+    return open(path).read().splitlines().index(text) + 1
+
+
+def check_reasons():
+    """Issue 14.2: every one of these ended in 'the model failed on the
+    central scenario (numerical error)'. Values outside the model's domain are
+    now refused when the config or data is read (file:line, range); what fails
+    only at run time carries the model's message and the sample index."""
+    with tempfile.TemporaryDirectory() as tmp:
+        world = world_copy(tmp)
+        cfg = write(tmp, "w.yaml", f"model: tradewar\ndata: {world}\nsamples: 8\n")
+        for param, rng in (("eta_gap: -1", "[0, 100] of 'eta_gap'"),
+                           ("theta_crm: -1", "(0, 100] of 'theta_crm'"),
+                           ("eps_crm: 0", "(0, 100] of 'eps_crm'"),
+                           ("reroute_capacity: -1", "[0, 100] of 'reroute_capacity'"),
+                           ("t_us_cn: 1.0e+308", "[-1, 10] of 't_us_cn'"),
+                           ("t_deal_us: {dist: uniform, min: 0.2, max: 1.0e+308}",
+                            "[-1, 10] of 't_deal_us'"),
+                           ("eps_crm: {dist: uniform, min: 0.1, max: 1.0e+308}",
+                            "(0, 100] of 'eps_crm'")):
+            c = write(tmp, "p.yaml", f"model: tradewar\ndata: {world}\nsamples: 8\n"
+                      f"parameters:\n  {param}\n")
+            name = param.split(":")[0]
+            for cmd in (["check", c], ["run", c, "-o", os.path.join(tmp, "p.h5")]):
+                expect(run(cmd), 1, f"p.yaml:5: key 'parameters.{name}'", rng,
+                       what=f"{cmd[0]} with {param}")
+            assert not os.path.exists(os.path.join(tmp, "p.h5"))
+        # data far outside published ranges: file, line, column and range
+        sectors = os.path.join(world, "sectors.csv")
+        first = open(sectors).read().splitlines()[1]
+        code, name, theta = first.split(",")[:3]
+        for bad in ("1e-300", "1e15"):
+            replace_line(sectors, first, first.replace(f"{code},{name},{theta},",
+                                                       f"{code},{name},{bad},"))
+            expect(run(["check", cfg]), 2, "sectors.csv:2: column 'theta'", "outside [0.1, 100]",
+                   "0.37 to 64.85", what=f"theta {bad} in sectors.csv")
+            shutil.copy(os.path.join(WORLD, "sectors.csv"), sectors)
+        tariffs = os.path.join(world, "tariffs.csv")
+        replace_line(tariffs, "MEX,IND,MET,0.05", "MEX,IND,MET,1e300")
+        n = line_of(tariffs, "MEX,IND,MET,1e300")
+        expect(run(["run", cfg, "-o", os.path.join(tmp, "t.h5")]), 2,
+               f"tariffs.csv:{n}: column 'rate'", "outside [0, 10]", what="tariff 1e300")
+        shutil.copy(os.path.join(WORLD, "tariffs.csv"), tariffs)
+        # the model's own message (no domain check on --set: a debugging tool)
+        expect(run(["solve", cfg, "--set", "eta_gap=-1"]), 2,
+               "the model failed on this scenario: eta_gap is -1 (must be >= 0)",
+               what="solve --set eta_gap=-1")
+        # a failure met only by some samples: the lowest failing sample, its
+        # block and the model's reason, the same for every decomposition
+        wide = write(tmp, "wide.yaml", f"model: tradewar\ndata: {world}\nsamples: 64\n"
+                     "block_size: 16\nsolver: {max_iter: 300}\nparameters:\n"
+                     "  theta_scale: {dist: uniform, min: 1.0e-6, max: 10}\n"
+                     "  eps_crm: {dist: uniform, min: 1.0e-9, max: 100}\n"
+                     "  ntb: {dist: uniform, min: -0.999999, max: 10}\n"
+                     "  phi: {dist: uniform, min: -0.9999999, max: 10}\n"
+                     "  eta_gap: {dist: uniform, min: 0, max: 100}\n"
+                     "  reroute_capacity: {dist: uniform, min: 0, max: 100}\n"
+                     "  t_us_cn: {dist: uniform, min: -1, max: 10}\n")
+        msgs = set()
+        for ranks, threads in ((1, 1), (2, 2)):
+            p = run(["run", wide, "-o", os.path.join(tmp, f"wide{ranks}.h5"), "-q"],
+                    ranks, threads)
+            expect(p, 2, "the model failed on sample ", "; not a convergence failure): ",
+                   "earlier blocks are kept", what=f"per-sample failure, {ranks}x{threads}")
+            line = [l for l in p.stderr.splitlines() if "failed on sample" in l][0]
+            sample = int(line.split("failed on sample ")[1].split()[0])
+            block = int(line.split("(block ")[1].split(";")[0])
+            assert block == sample // 16, line
+            msgs.add(line.split("error: ")[-1])
+        assert len(msgs) == 1, f"the message depends on the decomposition: {msgs}"
+
+
+def check_nonfinite():
+    """Issue 14.3: x3 ~ normal(1e308, 1e308) ran with inf inputs and
+    converged = 1; x3 = 1e200 made `check` print y = -nan and OK."""
+    with tempfile.TemporaryDirectory() as tmp:
+        c = write(tmp, "n.yaml", "model: ishigami\nsamples: 100\nparameters:\n"
+                  "  x3: {dist: normal, mean: 1.0e+308, sd: 1.0e+308}\n")
+        for cmd in (["check", c], ["run", c, "-o", os.path.join(tmp, "n.h5")]):
+            expect(run(cmd), 1, "n.yaml:4: key 'parameters.x3'", "overflows a double",
+                   what=f"{cmd[0]} with normal(1e308, 1e308)")
+        c = write(tmp, "c.yaml", "model: ishigami\nsamples: 100\nparameters:\n  x3: 1.0e+200\n")
+        p = run(["check", c])
+        expect(p, 2, "non-finite value (outcome 'y' = ", what="check with x3 = 1e200")
+        assert "check: OK" not in p.stdout
+        # half the samples overflow: flagged, counted, left out of the summary
+        c = write(tmp, "h.yaml", "model: ishigami\nsamples: 400\nblock_size: 64\ndesign: mc\n"
+                  "parameters:\n  x3: {dist: discrete, values: [0.5, 1.0e+100], "
+                  "weights: [1, 1]}\n")
+        out = os.path.join(tmp, "h.h5")
+        p = run(["run", c, "-o", out, "-q"], 2, 2)
+        assert p.returncode == 0, p.stderr
+        with h5py.File(out, "r") as f:
+            x3 = f["inputs/x3"][()]
+            y = f["outputs/y"][()]
+            conv = f["status/converged"][()].astype(bool)
+            big = x3 == 1e100
+            assert 0 < big.sum() < len(x3), big.sum()
+            assert (~np.isfinite(y[big])).all(), "1e100^4 should overflow"
+            assert (conv == ~big).all(), "converged must be 0 exactly for the overflowing samples"
+            assert f.attrs["n_converged"] == (~big).sum()
+            s = f["summary/y"]
+            assert s["count"][()] == (~big).sum()
+            assert np.isfinite(s["mean"][()]) and np.isfinite(s["std"][()])
+            assert np.isclose(s["mean"][()], y[conv].mean(), rtol=1e-12, atol=0)
+        print(f"ok: {big.sum()} of {len(x3)} overflowing samples flagged and left out")
+
+
+def check_integers():
+    """Issue 14.4: seed 2^64 was used as 2^64 - 1, 1.8446744073709552e19 as 0."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, val, frag in (("seed", "18446744073709551616", "out of range"),
+                               ("seed", "1.8446744073709552e19", "2^53"),
+                               ("seed", "-1", "out of range"),
+                               ("samples", "1e13", "[1, 1000000000000]"),
+                               ("block_size", "4294967297", "[1, 1048576]")):
+            c = write(tmp, "i.yaml", f"model: ishigami\n{key}: {val}\n")
+            for cmd in (["check", c], ["run", c, "-o", os.path.join(tmp, "i.h5")]):
+                expect(run(cmd), 1, f"i.yaml:2: key '{key}'", frag,
+                       what=f"{cmd[0]} with {key}: {val}")
+        c = write(tmp, "m.yaml", "model: ishigami\nsolver: {max_iter: 1.0e+19}\n")
+        expect(run(["check", c]), 1, "m.yaml:2: key 'solver.max_iter'", "[1, 100000000]",
+               what="max_iter 1e19")
+        ok = write(tmp, "ok.yaml", "model: ishigami\nsamples: 16\nseed: 18446744073709551615\n")
+        expect(run(["run", ok, "-o", os.path.join(tmp, "o.h5"), "--seed", "18446744073709551616"]),
+               1, "--seed", "18446744073709551616", what="--seed 2^64", one_line=False)
+        p = run(["run", ok, "-o", os.path.join(tmp, "o.h5"), "-q"])
+        assert p.returncode == 0, p.stderr
+        with h5py.File(os.path.join(tmp, "o.h5"), "r") as f:
+            assert int(f.attrs["seed"]) == 2**64 - 1, f.attrs["seed"]
+        print("ok: the largest seed is stored exactly")
+
+
+def check_noconv():
+    """Issue 14.5: `check` exited 2 saying nothing on stderr; `run` exited 0
+    with 0 of 8 samples converged and an all-NaN summary."""
+    with tempfile.TemporaryDirectory() as tmp:
+        c = write(tmp, "nc.yaml", f"model: tradewar\ndata: {WORLD}\nsamples: 8\n"
+                  "solver: {max_iter: 2}\n")
+        p = run(["check", c])
+        expect(p, 2, "the solver did not converge", "max_iter 2", what="check, nothing converges")
+        assert "NOT CONVERGED" in p.stdout and "check: OK" not in p.stdout
+        out = os.path.join(tmp, "nc.h5")
+        for ranks in (1, 2):
+            p = run(["run", c, "-o", out, "-q", "--force"], ranks)
+            expect(p, 2, "no sample converged (0 of 8", "nc.h5", what=f"run on {ranks} rank(s)")
+            with h5py.File(out, "r") as f:
+                assert f.attrs["n_converged"] == 0 and f["status/converged"][()].sum() == 0
+        # every sample non-finite is the same failure
+        c = write(tmp, "inf.yaml", "model: ishigami\nsamples: 50\nparameters:\n  x3: 1.0e+200\n")
+        expect(run(["run", c, "-o", os.path.join(tmp, "inf.h5"), "-q"]), 2,
+               "no sample converged (0 of 50", what="run, every outcome non-finite")
+
+
+def timed(args, limit):
+    t0 = time.monotonic()
+    p = run(args, timeout=limit * 4)
+    dt = time.monotonic() - t0
+    if dt > limit:
+        sys.exit(f"FAIL: tradewar {' '.join(args)} took {dt:.1f} s (limit {limit} s)")
+    return p
+
+
+def check_unbounded():
+    """Issue 14.6: /dev/zero as config or as trade.csv grew memory without
+    bound; 20,000 levels of flow nesting took 36 s in libyaml."""
+    with tempfile.TemporaryDirectory() as tmp:
+        expect(timed(["check", "/dev/zero"], 5), 1, "/dev/zero: not a text file",
+               what="/dev/zero as config")
+        deep = write(tmp, "deep.yaml", "model: " + "[" * 20000 + "]" * 20000 + "\n")
+        expect(timed(["check", deep], 5), 1, "deep.yaml:1: nesting deeper than 64 levels",
+               what="20,000 levels of nesting")
+        big = write(tmp, "big.yaml", "model: ishigami\n" + ("# " + "x" * 1000 + "\n") * 1100)
+        expect(timed(["check", big], 5), 1, "big.yaml: the config is larger than 1 MiB",
+               what="a 1.1 MB config")
+        data = os.path.join(tmp, "small4")
+        shutil.copytree(SMALL4, data)
+        cfg = write(tmp, "s.yaml", "model: tradewar\ndata: small4\nsamples: 8\n")
+        for name in ("trade.csv", "sectors.csv"):
+            os.remove(os.path.join(data, name))
+            os.symlink("/dev/zero", os.path.join(data, name))
+            expect(timed(["check", cfg], 5), 2, f"{name}: contains a NUL byte",
+                   what=f"/dev/zero as {name}")
+            os.remove(os.path.join(data, name))
+            shutil.copy(os.path.join(SMALL4, name), os.path.join(data, name))
+        # an endless text stream (a FIFO fed by a writer) ends at the size cap
+        fifo = os.path.join(data, "io.csv")
+        os.remove(fifo)
+        os.mkfifo(fifo)
+        feeder = subprocess.Popen(["sh", "-c", f"yes 'USA,AGR,AGR,0.1' > '{fifo}'"],
+                                  stderr=subprocess.DEVNULL)
+        try:
+            expect(timed(["check", cfg], 60), 2, "io.csv: larger than 256 MiB",
+                   what="an endless io.csv")
+        finally:
+            feeder.kill()
+            feeder.wait()
+
+
+CHECKS = {"stop": check_stop, "reasons": check_reasons, "nonfinite": check_nonfinite,
+          "integers": check_integers, "noconv": check_noconv, "unbounded": check_unbounded}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
+        sys.exit(__doc__)
+    CHECKS[sys.argv[1]]()
