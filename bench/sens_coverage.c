@@ -67,7 +67,7 @@ int main(int argc, char **argv)
                 tw_eval_status st;
                 tw_sens_row_point(sv, ab, m, u);
                 tw_params_map(ses->schema->params, u, x, NULL);
-                ses->type->evaluate(ses->state, ws, x, &y[j * K + m], &st);
+                ses->type->evaluate(ses->state, ws, x, &y[j * K + m], &st, NULL);
             }
         }
         tw_design_free(d);
