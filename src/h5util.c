@@ -1,5 +1,6 @@
 #include "h5util.h"
 
+#include <hdf5_hl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,26 +126,120 @@ hid_t tw_h5_write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t mem
     return ds;
 }
 
-hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,
-                         hid_t dxpl, int mine)
+hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n)
 {
-    size_t w = 1;
-    for (size_t i = 0; i < n; i++)
-        if (strlen(labels[i]) + 1 > w)
-            w = strlen(labels[i]) + 1;
-    char *buf = calloc(n ? n : 1, w);
-    if (!buf)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        memcpy(buf + i * w, labels[i], strlen(labels[i]));
+    /* Variable-length UTF-8: the string type every reader maps to text
+     * (netCDF-C 4.9 crashes on fixed-length string variables, h5netcdf gives
+     * bytes). Parallel HDF5 cannot write variable-length data, so this is
+     * only ever called on a file opened serially (see output.c). */
     hid_t st = H5Tcopy(H5T_C_S1);
-    H5Tset_size(st, w);
-    H5Tset_strpad(st, H5T_STR_NULLTERM);
+    H5Tset_size(st, H5T_VARIABLE);
+    H5Tset_cset(st, H5T_CSET_UTF8);
     hsize_t dn = n;
-    hid_t ds = tw_h5_write_full_typed(loc, name, st, st, 1, &dn, buf, dxpl, mine);
+    hid_t ds = tw_h5_write_full_typed(loc, name, st, st, 1, &dn, labels, H5P_DEFAULT, 1);
     H5Tclose(st);
-    free(buf);
     return ds;
+}
+
+int tw_h5_make_scale(hid_t ds, const char *name, const char *units, const char *description)
+{
+    int bad = tw_h5_describe(ds, units, description, name) < 0;
+    bad |= H5DSset_scale(ds, name) < 0;
+    return bad ? -1 : 0;
+}
+
+hid_t tw_h5_write_index_scale(hid_t loc, const char *name, uint64_t n, hid_t dxpl, int mine,
+                              const char *description)
+{
+    hsize_t dn = n;
+    hid_t ds = tw_h5_create(loc, name, H5T_STD_I64LE, 1, &dn, NULL, NULL);
+    if (ds < 0)
+        return -1;
+    /* written in pieces so that no buffer scales with n */
+    enum { PIECE = 65536 };
+    int64_t *buf = malloc(PIECE * sizeof *buf);
+    int bad = !buf;
+    for (uint64_t s0 = 0; !bad && s0 < n; s0 += PIECE) {
+        uint64_t cnt = n - s0 < PIECE ? n - s0 : PIECE;
+        for (uint64_t i = 0; i < cnt; i++)
+            buf[i] = (int64_t)(s0 + i);
+        bad |= tw_h5_write_rows(ds, dxpl, H5T_NATIVE_INT64, mine, s0, cnt, 1, buf) < 0;
+    }
+    free(buf);
+    bad |= tw_h5_make_scale(ds, name, "1", description) < 0;
+    if (bad) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+int tw_h5_attach(hid_t ds, hid_t loc, unsigned dim, const char *scale)
+{
+    hid_t sc = H5Dopen2(loc, scale, H5P_DEFAULT);
+    int rc = sc < 0 || H5DSattach_scale(ds, sc, dim) < 0 || H5DSset_label(ds, dim, scale) < 0;
+    if (sc >= 0)
+        H5Dclose(sc);
+    return rc ? -1 : 0;
+}
+
+int tw_h5_read_labels(hid_t sc, char ***labels, size_t *n)
+{
+    *labels = NULL;
+    *n = 0;
+    hid_t t = H5Dget_type(sc), sp = H5Dget_space(sc);
+    hsize_t dn = 0;
+    int rc = -1;
+    if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_ndims(sp) != 1)
+        goto done;
+    H5Sget_simple_extent_dims(sp, &dn, NULL);
+    char **out = calloc(dn ? dn : 1, sizeof *out);
+    if (!out)
+        goto done;
+    if (H5Tis_variable_str(t)) { /* format 1.1 */
+        char **v = calloc(dn ? dn : 1, sizeof *v);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(t));
+        if (v && H5Dread(sc, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
+            rc = 0;
+            for (hsize_t i = 0; i < dn; i++)
+                rc |= !(out[i] = strdup(v[i] ? v[i] : "")) ? -1 : 0;
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
+        }
+        free(v);
+        H5Tclose(mt);
+    } else { /* format 1.0: fixed-length, NUL-terminated */
+        size_t w = H5Tget_size(t);
+        char *buf = calloc(dn * w + 1, 1);
+        if (buf && H5Dread(sc, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
+            rc = 0;
+            for (hsize_t i = 0; i < dn; i++)
+                rc |= !(out[i] = strndup(buf + i * w, w)) ? -1 : 0;
+        }
+        free(buf);
+    }
+    if (rc) {
+        for (hsize_t i = 0; i < dn; i++)
+            free(out[i]);
+        free(out);
+    } else {
+        *labels = out;
+        *n = (size_t)dn;
+    }
+done:
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+void tw_h5_free_labels(char **labels, size_t n)
+{
+    for (size_t i = 0; labels && i < n; i++)
+        free(labels[i]);
+    free(labels);
 }
 
 static int attr_write(hid_t obj, const char *name, hid_t type, hid_t space, const void *v)

@@ -42,9 +42,21 @@ int tw_h5_describe(hid_t ds, const char *units, const char *description, const c
 hid_t tw_h5_write_dataset(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
                           const hsize_t *dims, const void *data, hid_t dxpl, int mine,
                           const char *units, const char *description);
-/* Fixed-length string labels as a 1-D dataset. */
-hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n,
-                         hid_t dxpl, int mine);
+/* Labels as a 1-D dataset of variable-length UTF-8 strings. Serial files
+ * only: parallel HDF5 cannot write variable-length data. */
+hid_t tw_h5_write_labels(hid_t loc, const char *name, const char *const *labels, size_t n);
+/* Make ds a dimension scale called name, with units and description. */
+int tw_h5_make_scale(hid_t ds, const char *name, const char *units, const char *description);
+/* An int64 dimension scale 0..n-1 (written collectively where dxpl says so). */
+hid_t tw_h5_write_index_scale(hid_t loc, const char *name, uint64_t n, hid_t dxpl, int mine,
+                              const char *description);
+/* Attach the scale loc/scale to dimension dim of ds and label the dimension
+ * with the scale's name. */
+int tw_h5_attach(hid_t ds, hid_t loc, unsigned dim, const char *scale);
+/* Read a 1-D string dataset (variable-length, or fixed-length as in format
+ * 1.0) into malloc'ed strings; free with tw_h5_free_labels. */
+int tw_h5_read_labels(hid_t ds, char ***labels, size_t *n);
+void tw_h5_free_labels(char **labels, size_t n);
 
 /* Attributes (create or overwrite). */
 int tw_h5_attr_str(hid_t obj, const char *name, const char *value);

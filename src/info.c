@@ -12,48 +12,32 @@
 #include "tradewar/stats.h"
 
 typedef struct labels {
-    size_t n, width;
-    char *buf;
+    size_t n;
+    char **s;
 } labels;
 
-/* Labels of dimension d of an /outputs dataset, from its attached scale. */
+/* Labels of dimension d of an /outputs dataset, from the root scale named
+ * by the dimension's label (format 1.0 and 1.1 alike). */
 static int read_labels(hid_t f, hid_t ds, unsigned d, labels *lb)
 {
     memset(lb, 0, sizeof *lb);
     char name[256];
-    if (H5DSget_num_scales(ds, d) < 1)
+    if (H5DSget_num_scales(ds, d) < 1 || H5DSget_label(ds, d, name, sizeof name) <= 0)
         return -1;
-    /* the scale's name is the dimension name; the scale sits in the root */
-    hid_t sc = -1;
-    /* the writer labels every dimension with its scale's name */
-    if (H5DSget_label(ds, d, name, sizeof name) > 0)
-        sc = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sc = H5Dopen2(f, name, H5P_DEFAULT);
     if (sc < 0)
         return -1;
-    hid_t t = H5Dget_type(sc);
-    hid_t sp = H5Dget_space(sc);
-    hsize_t n = 0;
-    H5Sget_simple_extent_dims(sp, &n, NULL);
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-        lb->width = H5Tget_size(t);
-        lb->n = (size_t)n;
-        lb->buf = calloc(lb->n * lb->width + 1, 1);
-        if (lb->buf)
-            H5Dread(sc, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, lb->buf);
-    }
-    H5Sclose(sp);
-    H5Tclose(t);
+    int rc = tw_h5_read_labels(sc, &lb->s, &lb->n);
     H5Dclose(sc);
-    return lb->buf ? 0 : -1;
+    return rc;
 }
 
 static const char *label_at(const labels *lb, size_t i, char *tmp, size_t n)
 {
-    if (!lb->buf || i >= lb->n) {
+    if (!lb->s || i >= lb->n)
         snprintf(tmp, n, "%zu", i);
-        return tmp;
-    }
-    snprintf(tmp, n, "%.*s", (int)lb->width, lb->buf + i * lb->width);
+    else
+        snprintf(tmp, n, "%s", lb->s[i]);
     return tmp;
 }
 
@@ -136,8 +120,8 @@ static herr_t print_outcome(hid_t gsum, const char *name, const H5L_info_t *info
     free(sem);
     free(std);
     free(q);
-    free(lb[0].buf);
-    free(lb[1].buf);
+    tw_h5_free_labels(lb[0].s, lb[0].n);
+    tw_h5_free_labels(lb[1].s, lb[1].n);
     H5Gclose(g);
     return 0;
 }

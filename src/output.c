@@ -38,62 +38,103 @@ int tw_output_exists(const char *path) { return access(path, F_OK) == 0; }
 
 static const char *dim_name(const tw_model_schema *s, int d) { return s->dims[d].name; }
 
-static int write_scales(tw_output *o, tw_error *err)
+/* netCDF readers (xarray's group=) see the coordinate variables of the group
+ * they open only, so every group whose datasets have a dimension holds its
+ * own copy of that dimension's scale: labels (region, sector, partner) in
+ * the groups below, the sample index in sample_groups. */
+static const char *const label_groups[] = {"/", "outputs", "baseline/data",
+                                           "baseline/central/outputs"};
+static const char *const sample_groups[] = {"/", "inputs", "outputs", "status"};
+
+/* The groups and the label scales, written by rank 0 on a serially opened
+ * file before everyone opens it in parallel: labels are variable-length
+ * strings, which parallel HDF5 cannot write. On failure nothing is left
+ * behind except a file that was there before (never touched). */
+static int create_skeleton(tw_output *o, int force, int central, tw_error *err)
 {
     const tw_model_schema *s = o->schema;
-    /* /sample: 0..n-1, written in pieces so no buffer scales with n. */
-    hsize_t dn = o->n;
-    hid_t ds = tw_h5_create(o->file, "sample", H5T_STD_I64LE, 1, &dn, NULL, NULL);
-    if (ds < 0)
-        return tw_error_set(err, TW_EIO, "%s: cannot create /sample", o->path);
-    tw_h5_describe(ds, "1", "sample index s: parameters depend only on (config, seed, s)", NULL);
-    enum { PIECE = 65536 };
-    int64_t *buf = malloc(PIECE * sizeof *buf);
-    int rc = buf ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
-    for (uint64_t s0 = 0; !rc && s0 < o->n; s0 += PIECE) {
-        uint64_t cnt = o->n - s0 < PIECE ? o->n - s0 : PIECE;
-        for (uint64_t i = 0; i < cnt; i++)
-            buf[i] = (int64_t)(s0 + i);
-        /* rank 0 writes, the others take part with an empty selection */
-        if (tw_h5_write_rows(ds, o->dxpl, H5T_NATIVE_INT64, o->rank == 0, s0, cnt, 1, buf) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot write /sample", o->path);
+    hid_t f = H5Fcreate(o->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return tw_error_set(err, TW_EIO, "%s: cannot create the result file (%s)", o->path,
+                            tw_output_exists(o->path) && !force
+                                ? "it exists; use --force or --resume"
+                                : "check the directory and permissions");
+    const char *groups[] = {"inputs", "outputs", "status", "baseline",
+                            s->n_baseline ? "baseline/data" : NULL,
+                            central ? "baseline/central" : NULL,
+                            central ? "baseline/central/inputs" : NULL,
+                            central ? "baseline/central/outputs" : NULL};
+    int bad = 0;
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        if (!groups[g])
+            continue;
+        hid_t gid = H5Gcreate2(f, groups[g], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= gid < 0;
+        if (gid >= 0)
+            H5Gclose(gid);
     }
-    free(buf);
-    if (!rc && H5DSset_scale(ds, "sample") < 0)
-        rc = tw_error_set(err, TW_EIO, "%s: cannot make /sample a dimension scale", o->path);
-    H5Dclose(ds);
-    for (size_t d = 0; !rc && d < s->n_dims; d++) {
-        const tw_dimension *dim = &s->dims[d];
-        hid_t ls = tw_h5_write_labels(o->file, dim->name, dim->labels, dim->size, o->dxpl,
-                                      o->rank == 0);
-        if (ls < 0)
-            return tw_error_set(err, TW_EIO, "%s: cannot write /%s", o->path, dim->name);
-        tw_h5_describe(ls, "1", dim->description, dim->name);
-        if (H5DSset_scale(ls, dim->name) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot make /%s a scale", o->path, dim->name);
-        H5Dclose(ls);
+    for (size_t g = 0; !bad && g < sizeof label_groups / sizeof *label_groups; g++) {
+        if (H5Lexists(f, label_groups[g], H5P_DEFAULT) <= 0 && strcmp(label_groups[g], "/"))
+            continue;
+        hid_t gid = H5Gopen2(f, label_groups[g], H5P_DEFAULT);
+        for (size_t d = 0; gid >= 0 && !bad && d < s->n_dims; d++) {
+            const tw_dimension *dim = &s->dims[d];
+            hid_t ls = tw_h5_write_labels(gid, dim->name, dim->labels, dim->size);
+            bad |= ls < 0 || tw_h5_make_scale(ls, dim->name, "1",
+                                              dim->description ? dim->description : dim->name) < 0;
+            if (ls >= 0)
+                H5Dclose(ls);
+        }
+        bad |= gid < 0;
+        if (gid >= 0)
+            H5Gclose(gid);
     }
-    return rc;
+    bad |= H5Fclose(f) < 0;
+    if (bad) {
+        unlink(o->path);
+        return tw_error_set(err, TW_EIO, "%s: cannot lay out the result file (disk full?)",
+                            o->path);
+    }
+    return TW_OK;
 }
 
-static int attach_scales(tw_output *o, hid_t ds, int sample_dim, int ndims, const int *dims)
+/* The sample scales (collective: every rank takes part, rank 0 writes). */
+static int write_scales(tw_output *o, tw_error *err)
 {
-    int rc = 0;
-    if (sample_dim) {
-        hid_t sc = H5Dopen2(o->file, "sample", H5P_DEFAULT);
-        rc |= sc < 0 || H5DSattach_scale(ds, sc, 0) < 0 || H5DSset_label(ds, 0, "sample") < 0;
-        if (sc >= 0)
-            H5Dclose(sc);
+    int bad = 0;
+    for (size_t g = 0; !bad && g < sizeof sample_groups / sizeof *sample_groups; g++) {
+        hid_t gid = H5Gopen2(o->file, sample_groups[g], H5P_DEFAULT);
+        hid_t ds = gid < 0 ? -1
+                           : tw_h5_write_index_scale(gid, "sample", o->n, o->dxpl, o->rank == 0,
+                                                     "sample index s: parameters depend only on "
+                                                     "(config, seed, s)");
+        bad |= ds < 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (gid >= 0)
+            H5Gclose(gid);
     }
-    for (int d = 0; d < ndims; d++) {
-        const char *dn = dim_name(o->schema, dims[d]);
-        hid_t sc = H5Dopen2(o->file, dn, H5P_DEFAULT);
-        /* the label lets readers (info, h5py's dims[i].label) name the axis */
-        rc |= sc < 0 || H5DSattach_scale(ds, sc, (unsigned)(d + sample_dim)) < 0 ||
-              H5DSset_label(ds, (unsigned)(d + sample_dim), dn) < 0;
-        if (sc >= 0)
-            H5Dclose(sc);
-    }
+    hid_t gst = bad ? -1 : H5Gopen2(o->file, "status", H5P_DEFAULT);
+    hid_t ds = gst < 0 ? -1
+                       : tw_h5_write_index_scale(gst, "block", o->nblocks, o->dxpl, o->rank == 0,
+                                                 "block index b: samples [b*block_size, "
+                                                 "(b+1)*block_size)");
+    bad |= ds < 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (gst >= 0)
+        H5Gclose(gst);
+    return bad ? tw_error_set(err, TW_EIO, "%s: cannot write the sample scales", o->path) : TW_OK;
+}
+
+/* Attach the scales of group g: "sample" to dimension 0 if sample_dim, then
+ * the model dimensions dims[]. */
+static int attach_scales(tw_output *o, hid_t g, hid_t ds, int sample_dim, int ndims,
+                         const int *dims)
+{
+    int rc = sample_dim ? tw_h5_attach(ds, g, 0, "sample") : 0;
+    for (int d = 0; d < ndims; d++)
+        rc |= tw_h5_attach(ds, g, (unsigned)(d + sample_dim), dim_name(o->schema, dims[d]));
     return rc ? -1 : 0;
 }
 
@@ -118,12 +159,12 @@ static int create_datasets(tw_output *o, tw_error *err)
 {
     const tw_model_schema *s = o->schema;
     const double nan = NAN;
-    hid_t g_in = H5Gcreate2(o->file, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g_out = H5Gcreate2(o->file, "outputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g_st = H5Gcreate2(o->file, "status", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g_in = H5Gopen2(o->file, "inputs", H5P_DEFAULT);
+    hid_t g_out = H5Gopen2(o->file, "outputs", H5P_DEFAULT);
+    hid_t g_st = H5Gopen2(o->file, "status", H5P_DEFAULT);
     int rc = TW_OK;
     if (g_in < 0 || g_out < 0 || g_st < 0) {
-        rc = tw_error_set(err, TW_EIO, "%s: cannot create groups", o->path);
+        rc = tw_error_set(err, TW_EIO, "%s: cannot open the groups", o->path);
         goto done;
     }
     /* Chunks hold about TW_CHUNK_BYTES whatever the block size: one chunk
@@ -143,7 +184,7 @@ static int create_datasets(tw_output *o, tw_error *err)
         tw_dist_describe(&pr->dist, desc, sizeof desc);
         tw_h5_describe(o->ds_in[p], pr->units, pr->description, pr->name);
         tw_h5_attr_str(o->ds_in[p], "distribution", desc);
-        attach_scales(o, o->ds_in[p], 1, 0, NULL);
+        attach_scales(o, g_in, o->ds_in[p], 1, 0, NULL);
     }
     for (size_t k = 0; k < o->n_outcomes; k++) {
         const tw_outcome_info *oi = &s->outcomes[k];
@@ -159,7 +200,7 @@ static int create_datasets(tw_output *o, tw_error *err)
             goto done;
         }
         tw_h5_describe(o->ds_out[k], oi->units, oi->description, oi->name);
-        if (attach_scales(o, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
+        if (attach_scales(o, g_out, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
             rc = tw_error_set(err, TW_EIO, "%s: cannot attach scales to /outputs/%s", o->path,
                               oi->name);
             goto done;
@@ -183,9 +224,10 @@ static int create_datasets(tw_output *o, tw_error *err)
     tw_h5_describe(o->ds_done, "1",
                    "1 once all rows of the block are on disk; block b holds samples "
                    "[b*block_size, (b+1)*block_size)", NULL);
-    attach_scales(o, o->ds_conv, 1, 0, NULL);
-    attach_scales(o, o->ds_iter, 1, 0, NULL);
-    attach_scales(o, o->ds_resid, 1, 0, NULL);
+    attach_scales(o, g_st, o->ds_conv, 1, 0, NULL);
+    attach_scales(o, g_st, o->ds_iter, 1, 0, NULL);
+    attach_scales(o, g_st, o->ds_resid, 1, 0, NULL);
+    tw_h5_attach(o->ds_done, g_st, 0, "block");
 done:
     if (g_in >= 0)
         H5Gclose(g_in);
@@ -201,12 +243,12 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
 {
     const tw_model_schema *s = o->schema;
     int w = o->rank == 0;
-    hid_t gb = H5Gcreate2(o->file, "baseline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t gb = H5Gopen2(o->file, "baseline", H5P_DEFAULT);
     if (gb < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot create /baseline", o->path);
     int bad = 0;
     if (s->n_baseline) {
-        hid_t gd = H5Gcreate2(gb, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t gd = H5Gopen2(gb, "data", H5P_DEFAULT);
         for (size_t a = 0; gd >= 0 && a < s->n_baseline; a++) {
             const tw_array_info *ai = &s->baseline[a];
             hsize_t dims[TW_MAX_OUTCOME_DIMS];
@@ -217,7 +259,7 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
                                            ai->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                attach_scales(o, ds, 0, ai->ndims, ai->dims);
+                attach_scales(o, gd, ds, 0, ai->ndims, ai->dims);
                 H5Dclose(ds);
             }
         }
@@ -226,9 +268,9 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
             H5Gclose(gd);
     }
     if (cp && co) {
-        hid_t gc = H5Gcreate2(gb, "central", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t gi = gc >= 0 ? H5Gcreate2(gc, "inputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-        hid_t go = gc >= 0 ? H5Gcreate2(gc, "outputs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        hid_t gc = H5Gopen2(gb, "central", H5P_DEFAULT);
+        hid_t gi = gc >= 0 ? H5Gopen2(gc, "inputs", H5P_DEFAULT) : -1;
+        hid_t go = gc >= 0 ? H5Gopen2(gc, "outputs", H5P_DEFAULT) : -1;
         bad |= gc < 0 || gi < 0 || go < 0;
         if (gc >= 0) {
             tw_h5_attr_str(gc, "description", "the deterministic central scenario: every "
@@ -256,7 +298,7 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
                                            oi->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                attach_scales(o, ds, 0, oi->ndims, oi->dims);
+                attach_scales(o, go, ds, 0, oi->ndims, oi->dims);
                 H5Dclose(ds);
             }
             off += tw_outcome_size(s, k);
@@ -394,15 +436,22 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
         output_free(o);
         return rc;
     }
-    hid_t fapl = tw_h5_fapl_mpio(comm);
-    o->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (o->file < 0)
-        rc = tw_error_set(err, TW_EIO, "%s: cannot create the result file (%s)", path,
-                          tw_output_exists(path) && !force ? "it exists; use --force or --resume"
-                                                           : "check the directory and permissions");
+    if (o->rank == 0)
+        rc = create_skeleton(o, force, central_params && central_outcomes, err);
     if ((rc = tw_mpi_agree(comm, rc, err))) {
         output_free(o);
+        return rc;
+    }
+    hid_t fapl = tw_h5_fapl_mpio(comm);
+    o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    if (o->file < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot open for writing", path);
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        int rank = o->rank;
+        output_free(o);
+        if (rank == 0)
+            unlink(path);
         return rc;
     }
     write_root_attrs(o, meta);

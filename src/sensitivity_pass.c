@@ -150,14 +150,14 @@ static int write_group(const char *path, const tw_model_schema *sch, const tw_se
         bad |= tw_h5_attr_str(g, "intervals", "percentile bootstrap over base samples") < 0;
         bad |= tw_h5_attr_str(g, "sample_layout", "sample j*(k+2)+m: m=0 A, m=1 B, m=2+i AB_i "
                               "(A with factor i from B)") < 0;
-        fsc = tw_h5_write_labels(g, "factor", lab, k, H5P_DEFAULT, 1);
+        fsc = tw_h5_write_labels(g, "factor", lab, k);
         bad |= fsc < 0;
         if (fsc >= 0) {
             bad |= tw_h5_describe(fsc, "1", "factor labels: named groups, automatic groups of "
                                   "correlated parameters, single parameters", "factor") < 0;
             bad |= H5DSset_scale(fsc, "factor") < 0;
         }
-        hid_t fm = tw_h5_write_labels(g, "factor_members", mem, k, H5P_DEFAULT, 1);
+        hid_t fm = tw_h5_write_labels(g, "factor_members", mem, k);
         bad |= fm < 0;
         if (fm >= 0) {
             bad |= tw_h5_describe(fm, "1", "parameters of each factor, comma-separated",

@@ -9,6 +9,7 @@
  * needed), summarises each column in sample order (stats.c), and sends the
  * results to rank 0, which writes /summary and the final attributes. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,16 +96,57 @@ static int summarise_outcome(hid_t ds, uint64_t n, size_t elems, const size_t *c
     return rc;
 }
 
-/* A whole serial dataset with its units and description, closed at once. */
-static int put(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int rank,
-               const hsize_t *dims, const void *data, const char *units, const char *description)
+/* Dimension scales of one /summary/<outcome> group: its own copies of the
+ * labels, the quantile levels and the bin indices, so that a netCDF reader
+ * opening the group (xarray's group=) gets labelled coordinates. */
+static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi)
 {
-    hid_t ds = tw_h5_write_dataset(loc, name, filetype, memtype, rank, dims, data, H5P_DEFAULT, 1,
+    int bad = 0;
+    for (int d = 0; d < oi->ndims; d++) {
+        const tw_dimension *dim = &s->dims[oi->dims[d]];
+        hid_t ds = tw_h5_write_labels(g, dim->name, dim->labels, dim->size);
+        bad |= ds < 0 || tw_h5_make_scale(ds, dim->name, "1",
+                                          dim->description ? dim->description : dim->name) < 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    hsize_t nq = TW_STATS_NQUANT;
+    hid_t ds = tw_h5_write_full_typed(g, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                      &nq, tw_stats_quantile_levels, H5P_DEFAULT, 1);
+    bad |= ds < 0 || tw_h5_make_scale(ds, "quantile_levels", "1",
+                                      "probability levels of the quantiles dataset") < 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    ds = tw_h5_write_index_scale(g, "bin", TW_STATS_NBINS, H5P_DEFAULT, 1, "histogram bin index");
+    bad |= ds < 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    ds = tw_h5_write_index_scale(g, "bin_edge", TW_STATS_NBINS + 1, H5P_DEFAULT, 1,
+                                 "histogram bin edge index");
+    bad |= ds < 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    return bad ? -1 : 0;
+}
+
+/* A whole serial dataset over the outcome's elements (and, if last, one more
+ * dimension with that scale), the group's scales attached, closed at once. */
+static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi, const char *last,
+                    const char *name, hid_t filetype, hid_t memtype, const hsize_t *dims,
+                    const void *data, const char *units, const char *description)
+{
+    int nd = oi->ndims + (last != NULL);
+    hid_t ds = tw_h5_write_dataset(g, name, filetype, memtype, nd, dims, data, H5P_DEFAULT, 1,
                                    units, description);
     if (ds < 0)
         return 1;
+    int bad = 0;
+    for (int d = 0; d < oi->ndims; d++)
+        bad |= tw_h5_attach(ds, g, (unsigned)d, s->dims[oi->dims[d]].name) < 0;
+    if (last)
+        bad |= tw_h5_attach(ds, g, (unsigned)oi->ndims, last) < 0;
     H5Dclose(ds);
-    return 0;
+    return bad;
 }
 
 static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
@@ -125,7 +167,7 @@ static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
     size_t width = TW_STATS_NBINS + 1;
     double *v = malloc(elems * width * sizeof *v);
     uint64_t *u = malloc(elems * width * sizeof *u);
-    int bad = !v || !u;
+    int bad = !v || !u || write_summary_scales(g, s, oi) < 0;
     static const char *const names[] = {"mean", "std", "sem", "min", "max"};
     static const char *const descr[] = {
         "mean over converged samples", "standard deviation (n-1) over converged samples",
@@ -136,33 +178,35 @@ static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
             const tw_summary *x = &sums[e];
             v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
         }
-        bad |= put(g, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd, dims, v, oi->units,
-                   descr[m]);
+        bad |= put_elem(g, s, oi, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, v,
+                        oi->units, descr[m]);
     }
     if (!bad) {
         for (size_t e = 0; e < elems; e++)
             u[e] = sums[e].count;
-        bad |= put(g, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, nd, dims, u, "1",
-                   "number of values used (converged and finite)");
+        bad |= put_elem(g, s, oi, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims, u, "1",
+                        "number of values used (converged and finite)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NQUANT;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * TW_STATS_NQUANT, sums[e].quantiles, sizeof sums[e].quantiles);
-        bad |= put(g, "quantiles", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd + 1, dims, v, oi->units,
-                   "quantiles at /summary/quantile_levels (linear interpolation, numpy's default)");
+        bad |= put_elem(g, s, oi, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
+                        H5T_NATIVE_DOUBLE, dims, v, oi->units,
+                        "quantiles at /summary/quantile_levels (linear interpolation, numpy's "
+                        "default)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NBINS;
         for (size_t e = 0; e < elems; e++)
             memcpy(u + e * TW_STATS_NBINS, sums[e].hist_counts, sizeof sums[e].hist_counts);
-        bad |= put(g, "hist_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64, nd + 1, dims, u, "1",
-                   "histogram counts over equal-width bins");
+        bad |= put_elem(g, s, oi, "bin", "hist_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims, u,
+                        "1", "histogram counts over equal-width bins");
         dims[nd] = TW_STATS_NBINS + 1;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * width, sums[e].hist_edges, sizeof sums[e].hist_edges);
-        bad |= put(g, "hist_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, nd + 1, dims, v,
-                   oi->units, "histogram bin edges, from min to max");
+        bad |= put_elem(g, s, oi, "bin_edge", "hist_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                        dims, v, oi->units, "histogram bin edges, from min to max");
     }
     free(v);
     free(u);
@@ -183,8 +227,12 @@ static int write_all(const char *path, const tw_model_schema *s, const tw_run_me
     bad |= gsum < 0;
     if (gsum >= 0) {
         hsize_t nq = TW_STATS_NQUANT;
-        bad |= put(gsum, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nq,
-                   tw_stats_quantile_levels, "1", "probability levels of the quantiles datasets");
+        hid_t ql = tw_h5_write_dataset(gsum, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                       1, &nq, tw_stats_quantile_levels, H5P_DEFAULT, 1, "1",
+                                       "probability levels of the quantiles datasets");
+        bad |= ql < 0 || H5DSset_scale(ql, "quantile_levels") < 0;
+        if (ql >= 0)
+            H5Dclose(ql);
         tw_h5_attr_u64(gsum, "n_converged", n_conv);
         tw_h5_attr_u64(gsum, "n_samples", meta->n_samples);
         size_t off = 0;

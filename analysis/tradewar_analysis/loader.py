@@ -40,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - environment problem
 #: The format this package reads; files with the same major and any minor
 #: version are accepted (minor versions only add things).
 FORMAT_NAME = "tradewar"
-FORMAT_VERSION = (1, 0)
+FORMAT_VERSION = (1, 1)
 
 #: Names of the dimension scales the engine may write, in the root group.
 KNOWN_DIMS = ("region", "sector", "partner")
@@ -62,7 +62,7 @@ def as_text(value) -> str:
             raise ValueError("expected a single string, got an array of %d" % value.size)
         value = value.reshape(()).item()
     if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("ascii", errors="replace").rstrip("\x00")
+        return bytes(value).decode("utf-8", errors="replace").rstrip("\x00")
     return str(value)
 
 
@@ -79,6 +79,11 @@ def _as_scalar(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _is_data(obj) -> bool:
+    """A dataset that is not a dimension scale."""
+    return isinstance(obj, h5py.Dataset) and h5py.h5ds.is_scale(obj.id) == 0
 
 
 def parse_version(text: str) -> Tuple[int, int]:
@@ -229,8 +234,9 @@ class ResultFile:
         for name in KNOWN_DIMS:
             if name in f and isinstance(f[name], h5py.Dataset):
                 self.dims[name] = tuple(as_text(v) for v in f[name][()])
-        self.parameters = sorted(k for k, v in f["inputs"].items() if isinstance(v, h5py.Dataset))
-        self.outcomes = [k for k, v in f["outputs"].items() if isinstance(v, h5py.Dataset)]
+        # format 1.1 keeps copies of the dimension scales in each group
+        self.parameters = sorted(k for k, v in f["inputs"].items() if _is_data(v))
+        self.outcomes = [k for k, v in f["outputs"].items() if _is_data(v)]
         self._infos: Dict[Tuple[str, str], VariableInfo] = {}
 
     def close(self) -> None:

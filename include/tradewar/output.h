@@ -22,7 +22,7 @@
 #include "tradewar/model.h"
 
 #define TW_FORMAT_NAME "tradewar"
-#define TW_FORMAT_VERSION "1.0"
+#define TW_FORMAT_VERSION "1.1"
 
 /* What identifies a run: a resume must match all of it. */
 typedef struct tw_run_meta {

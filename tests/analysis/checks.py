@@ -53,7 +53,7 @@ def stored_summary(path: str) -> dict:
             if not isinstance(g, h5py.Group):
                 continue
             ds = f["outputs"][name]
-            axes = [dims[list(ds.dims[a].values())[0].name.lstrip("/")] for a in range(1, ds.ndim)]
+            axes = [dims[list(ds.dims[a].values())[0].name.rsplit("/", 1)[-1]] for a in range(1, ds.ndim)]
             labels = [""] if not axes else ["/".join(t) for t in
                                              np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(axes), -1).T]
             E = len(labels)

@@ -57,7 +57,13 @@ def _bits(a):
 
 
 def _attr_bits(obj):
-    return {k: _bits(v) for k, v in obj.attrs.items()}
+    # Dimension-scale bookkeeping holds object references, which h5py reads
+    # as Python objects (their bytes are addresses in this process): compare
+    # the scales each axis has by name instead; REFERENCE_LIST is the inverse.
+    out = {k: _bits(v) for k, v in obj.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")}
+    if "DIMENSION_LIST" in obj.attrs:
+        out["DIMENSION_LIST"] = [[sc.name for sc in dim.values()] for dim in obj.dims]
+    return out
 
 
 def compare(pa, pb, groups, ignore_config=False):
