@@ -67,7 +67,10 @@ def datasets(path):
             def visit(name, obj, g=g):
                 if isinstance(obj, h5py.Dataset):
                     a = obj[()]
-                    out[f"{g}/{name}"] = (a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
+                    if a.dtype.kind == "O":  # variable-length strings: the values
+                        out[f"{g}/{name}"] = ("str", a.shape, a.tolist())
+                    else:
+                        out[f"{g}/{name}"] = (a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
 
             f[g].visititems(visit)
         for k, v in f["sensitivity"].attrs.items():
