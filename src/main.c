@@ -2,10 +2,40 @@
 #include <gsl/gsl_errno.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tradewar/runner.h"
+
+/* A rank that crashes takes the whole job down at once: MPI_Abort tells the
+ * launcher (mpirun, or srun through PMIx, also without --kill-on-bad-exit) to
+ * end every rank, instead of leaving the others waiting in a collective until
+ * the time limit. Not async-signal-safe, but the process is lost anyway; the
+ * result file stays resumable (blocks are flagged only after their rows). */
+static void on_crash(int signo)
+{
+    static const char msg[] = "tradewar: error: fatal signal in this rank: aborting the whole "
+                              "job (the result file stays resumable with --resume)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    signal(signo, SIG_DFL);
+    MPI_Abort(MPI_COMM_WORLD, 2);
+    raise(signo);
+}
+
+static void catch_crashes(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
 
 int main(int argc, char **argv)
 {
@@ -24,6 +54,11 @@ int main(int argc, char **argv)
     /* GSL's default handler aborts the process; every GSL call we make
      * checks its return value instead */
     gsl_set_error_handler_off();
+    /* errors inside MPI end the job (the default on MPI_COMM_WORLD, said
+     * explicitly because every step relies on it: no rank may live on alone) */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    if (argc > 1 && strcmp(argv[1], "run") == 0)
+        catch_crashes();
     int code = tw_cli_main(MPI_COMM_WORLD, argc, argv);
     MPI_Finalize();
     return code;

@@ -1,5 +1,7 @@
 #include "mpiutil.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tw_mpi_agree(MPI_Comm comm, int rc, tw_error *err)
@@ -23,4 +25,19 @@ int tw_mpi_agree(MPI_Comm comm, int rc, tw_error *err)
         memcpy(err->msg, msg, sizeof msg);
     }
     return code;
+}
+
+void tw_mpi_abort(MPI_Comm comm, const tw_error *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        fprintf(stderr, "tradewar: error: %s (ending the job: the parallel file cannot be "
+                "closed after a failed write)\n", err->msg);
+        fflush(stderr);
+    }
+    /* rank 0 has printed before anyone aborts: every rank agreed to come here */
+    MPI_Barrier(comm);
+    MPI_Abort(comm, tw_error_exit_code(err->code));
+    abort(); /* MPI_Abort does not return; this keeps _Noreturn honest */
 }

@@ -10,4 +10,13 @@
  * lowest failing rank with its message copied into err (TW_OK if none). */
 int tw_mpi_agree(MPI_Comm comm, int rc, tw_error *err);
 
+/* COLLECTIVE, does not return. For an agreed fatal error after which the
+ * ranks cannot leave cleanly: a collective write of the parallel HDF5 file
+ * failed, and closing the file would make the ranks diverge inside H5Fclose
+ * (one in MPI_File_close, another in a metadata sync point) and hang. Rank 0
+ * prints the message as the CLI does ("tradewar: error: ..."), then every
+ * rank calls MPI_Abort with the error's exit code. The file keeps what was
+ * written before (resumable: blocks are flagged only after their rows). */
+_Noreturn void tw_mpi_abort(MPI_Comm comm, const tw_error *err);
+
 #endif

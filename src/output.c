@@ -463,12 +463,11 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
     if (!rc && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = tw_error_set(err, TW_EIO, "%s: cannot flush (disk full?)", path);
     if ((rc = tw_mpi_agree(comm, rc, err))) {
-        int rank = o->rank;
-        output_free(o);
-        /* a file that failed while being laid out is useless: remove it */
-        if (rank == 0)
+        /* a file that failed while being laid out is useless: remove it;
+         * its parallel handle cannot be closed safely (see tw_mpi_abort) */
+        if (o->rank == 0)
             unlink(path);
-        return rc;
+        tw_mpi_abort(comm, err);
     }
     *out = o;
     return TW_OK;
@@ -669,7 +668,9 @@ int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const doubl
                                 "system error); completed blocks are kept, use --resume",
                                 o->path, (long long)block)
                  : TW_OK;
-    return tw_mpi_agree(o->comm, rc, err);
+    if ((rc = tw_mpi_agree(o->comm, rc, err)))
+        tw_mpi_abort(o->comm, err);
+    return TW_OK;
 }
 
 int tw_output_sync(tw_output *o, tw_error *err)
@@ -678,7 +679,9 @@ int tw_output_sync(tw_output *o, tw_error *err)
                  ? tw_error_set(err, TW_EIO, "%s: flush to disk failed (disk full or file system "
                                 "error); completed blocks are kept, use --resume", o->path)
                  : TW_OK;
-    return tw_mpi_agree(o->comm, rc, err);
+    if ((rc = tw_mpi_agree(o->comm, rc, err)))
+        tw_mpi_abort(o->comm, err);
+    return TW_OK;
 }
 
 int tw_output_close(tw_output *o, tw_error *err)
@@ -687,10 +690,12 @@ int tw_output_close(tw_output *o, tw_error *err)
         return TW_OK;
     int rc = TW_OK;
     if (o->file >= 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = tw_error_set(err, TW_EIO, "%s: final flush failed", o->path);
-    MPI_Comm comm = o->comm;
+        rc = tw_error_set(err, TW_EIO, "%s: final flush failed (disk full or file system "
+                          "error); completed blocks are kept, use --resume", o->path);
+    if ((rc = tw_mpi_agree(o->comm, rc, err)))
+        tw_mpi_abort(o->comm, err);
     output_free(o);
-    return tw_mpi_agree(comm, rc, err);
+    return TW_OK;
 }
 
 int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err)

@@ -5,6 +5,14 @@
  * communicator with the same arguments where noted; HDF5 here is not
  * thread-safe, so only one thread per rank may call into this module.
  *
+ * Failed writes: once the parallel file is open, a collective write, flush
+ * or layout step that fails on any rank ends the whole job (rank 0 prints
+ * the error, every rank calls MPI_Abort with exit status 2): the ranks cannot
+ * close a parallel HDF5 file after a failed write without diverging inside
+ * H5Fclose and hanging. What was written before stays resumable. So
+ * tw_output_create, _write_block, _sync and _close return only on success
+ * or on errors before the file is open.
+ *
  * Crash safety: every dataset is allocated (with NaN/0 fill values) when the
  * file is created and the metadata flushed, so later writes touch raw data
  * only. A run killed at any point leaves a readable file whose

@@ -13,6 +13,15 @@ Cases (one ctest test each):
               to rank 0 only, SIGTERM to a run without mpiexec: exit 3 within a few
               blocks, an unfinished consistent file (`tradewar info` reads it), and
               `--resume` finishes it identical to the uninterrupted run
+  deadrank    SIGKILL to one rank only (rank 1 of 2, as a failing node would): mpiexec
+              ends the whole job with a nonzero exit within 60 s (the survivor never
+              hangs in a collective), the file is unfinished but consistent, and
+              `--resume` finishes it identical to the uninterrupted run; a SIGSEGV
+              in one rank: MPI_Abort ends the job with a message, the file resumes
+  fault       a disk that fills up mid-run (LD_PRELOAD shim: pwrite fails with ENOSPC
+              after N writes), on every rank and on rank 1 only: exit 2 with a message
+              naming the file, no hang, an unfinished consistent file that `--resume`
+              (without the fault) finishes identical to the uninterrupted run
   mismatch    `--resume` with another config, seed, sample count or design: exit 1,
               the message names what differs, the file is not modified; then the
               right `--resume` still gives the uninterrupted result
@@ -579,7 +588,104 @@ def case_pbs():
     check(rc == 0 and "finished already" in o, f"long.pbs on the finished file: nothing to do, exit 0 (exit {rc})")
 
 
-CASES = {"kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
+def case_deadrank():
+    cfg = write_config("dead.yaml")
+    ref = reference(cfg)
+    out = os.path.join(ARGS.work, "dead.h5")
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    got = wait_blocks(p, out, 5)
+    procs = ranks_of(p)
+    if got is None or len(procs) != 2:
+        check(False, f"dead rank: no 5 blocks or not 2 ranks ({procs}): "
+                     f"{p.communicate()[0][-2000:]}")
+        return
+    victim = procs[-1]
+    t0 = time.time()
+    os.kill(victim, signal.SIGKILL)
+    try:
+        o = p.communicate(timeout=60)[0]
+        dt = time.time() - t0
+    except subprocess.TimeoutExpired:
+        kill9(p)
+        check(False, "dead rank: mpiexec still running 60 s after one rank was killed (a hang)")
+        return
+    check(p.returncode != 0, f"dead rank: the job ends {dt:.1f} s after rank pid {victim} was "
+                             f"killed, exit {p.returncode} (nonzero)")
+    left = [q for q in procs if os.path.exists(f"/proc/{q}")
+            and open(f"/proc/{q}/stat").read().split()[2] != "Z"]
+    check(not left, f"dead rank: no rank left running ({left})")
+    d, t, fin = twh5.progress(out)
+    check(fin == 0 and got[0] <= d < t, f"dead rank: unfinished consistent file, {d}/{t} blocks")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"dead rank: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "dead rank, resumed", h5diff=False)
+    else:
+        log(o)
+    # A crashing rank (SIGSEGV) calls MPI_Abort: the job ends with its message.
+    out = os.path.join(ARGS.work, "crash.h5")
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    got = wait_blocks(p, out, 5)
+    procs = ranks_of(p)
+    if got is None or len(procs) != 2:
+        check(False, f"crash: no 5 blocks or not 2 ranks ({procs})")
+        kill9(p)
+        return
+    t0 = time.time()
+    os.kill(procs[-1], signal.SIGSEGV)
+    try:
+        o = p.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        kill9(p)
+        check(False, "crash: mpiexec still running 60 s after a rank crashed")
+        return
+    check(p.returncode != 0 and "fatal signal in this rank: aborting the whole job" in o,
+          f"crash: a SIGSEGV in one rank aborts the job in {time.time() - t0:.1f} s with "
+          f"exit {p.returncode} and says so")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"crash: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "crash, resumed", h5diff=False)
+
+
+def case_fault():
+    cfg = write_config("fault.yaml")
+    ref = reference(cfg)
+    shim = os.path.abspath(ARGS.fault_shim or "")
+    if not check(os.path.isfile(shim), f"fault: the shim {shim} exists"):
+        return
+    # How many pwrites a clean run makes per rank: the fault goes to the middle.
+    probe = os.path.join(ARGS.work, "probe.h5")
+    rc, o, _ = run([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+                    "-x", "TW_FAULT_VERBOSE=1", ARGS.tradewar, "run", cfg, "-o", probe, "-q"])
+    counts = [int(w.split()[1]) for w in o.splitlines() if w.startswith("fault_pwrite:")]
+    if not check(rc == 0 and len(counts) == 2 and min(counts) > 20,
+                 f"fault: a run under the shim without a fault works, pwrites per rank {counts}"):
+        log(o)
+        return
+    for who, rank_env in (("every rank", []), ("rank 1 only", ["-x", "TW_FAULT_RANK=1"])):
+        out = os.path.join(ARGS.work, f"fault_{len(rank_env)}.h5")
+        after = min(counts) // 2
+        t0 = time.time()
+        rc, o, dt = run([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+                         "-x", f"TW_FAULT_PWRITE_AFTER={after}", *rank_env, ARGS.tradewar, "run",
+                         cfg, "-o", out], timeout=120)
+        check(rc == 2 and f"{out}: writing block" in o and "use --resume" in o,
+              f"fault on {who} after {after} pwrites: exit 2 (got {rc}) in {dt:.1f} s, "
+              f"the message names the file and says --resume")
+        if rc != 2:
+            log(o[-2000:])
+        if not check(os.path.exists(out), f"fault on {who}: the file is kept"):
+            continue
+        d, t, fin = twh5.progress(out)
+        check(fin == 0 and 0 < d < t, f"fault on {who}: unfinished file, {d}/{t} blocks done")
+        rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+        if check(rc == 0, f"fault on {who}: --resume without the fault exits 0 (got {rc})"):
+            same_as(ref, out, f"fault on {who}, resumed", h5diff=False)
+        else:
+            log(o)
+
+
+CASES = {"fault": case_fault, "deadrank": case_deadrank,
+         "kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
          "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
          "local": case_local, "pbs": case_pbs}
 
@@ -591,6 +697,7 @@ def main():
     ap.add_argument("--tradewar", required=True)
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--fault-shim", help="the LD_PRELOAD library of the fault case")
     ap.add_argument("--h5diff", default=shutil.which("h5diff"))
     ap.add_argument("--jobs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "..", "..", "jobs"), help="the jobs/ folder")

@@ -19,6 +19,11 @@
 #   timelimit  long.sbatch with --time=1 --signal=B:USR1@45 and ~40 s of work:
 #            Slurm's own warning signal stops it, it requeues (>= 1 restart),
 #            finishes, equals an uninterrupted run (about 90 s)
+#   deadrank  hybrid.sbatch with 2 ranks, under srun and under mpirun: SIGKILL to
+#            one rank after a few blocks ends the whole job within 60 s (srun
+#            --kill-on-bad-exit=1; mpirun by itself), nothing of it keeps
+#            running, the job is not COMPLETED, and the file resumes to the
+#            uninterrupted result (about 80 s)
 # Needs root (slurmd), slurm-wlm and munge; a missing piece is a failure with
 # a message, never a silent pass. Runs in about a minute on 2 cores.
 # shellcheck disable=SC2015  # `a && b || fail` is meant: fail when either fails
@@ -431,6 +436,54 @@ if want timelimit; then
     else
         fail "timelimit result differs: $o"
     fi
+fi
+
+# --- deadrank: one rank killed, the job must end, not hang ---------------------
+if want deadrank; then
+    log "== a dead rank under srun and mpirun"
+    # 2000 x 8 ms in 125 blocks of 16: ~8 s on 2 ranks, time to kill mid-way.
+    mkconfig "$RUN/dead.yaml" 2000 9 16 8000
+    local_run "$RUN/ref_dead.h5" "$RUN/dead.yaml"
+    for launcher in srun mpirun; do
+        out=$RUN/dead_$launcher.h5
+        j=$(TW_LAUNCHER=$launcher "${SUB[@]}" --ntasks="$ncpus" --cpus-per-task=1 \
+            -o "dead_$launcher.log" "$JOBS/slurm/hybrid.sbatch" "$RUN/dead.yaml" "$out") \
+            || die "sbatch failed"
+        log "submitted $j ($launcher, $ncpus ranks)"
+        if ! p=$("$PY" "$H5TOOL" wait "$out" 5 60); then
+            fail "deadrank $launcher: no 5 blocks within 60 s"; show_log "dead_$launcher.log"; continue
+        fi
+        # the ranks: tradewar processes of exactly this run (listed, killed by pid)
+        mapfile -t pids < <(pgrep -f -x -- "$TW run $RUN/dead.yaml -o $out")
+        if (( ${#pids[@]} != ncpus )); then
+            fail "deadrank $launcher: found ${#pids[@]} rank processes (${pids[*]}), expected $ncpus"
+            scancel "$j"; wait_job "$j" 60; continue
+        fi
+        t0=$SECONDS
+        kill -KILL "${pids[-1]}"
+        log "after $p (done total finished): SIGKILL to rank pid ${pids[-1]}"
+        wait_job "$j" 120
+        dt=$(( SECONDS - t0 ))
+        (( dt <= 60 )) && log "ok: deadrank $launcher: the job ended $dt s after one rank was killed" \
+            || fail "deadrank $launcher: the job took $dt s to end after one rank was killed"
+        st=$(jobfield "$j" JobState)
+        [[ $st != COMPLETED ]] && log "ok: deadrank $launcher: job state $st, exit $(jobfield "$j" ExitCode)" \
+            || fail "deadrank $launcher: job state COMPLETED after a rank was killed"
+        left=$(pgrep -f -x -- "$TW run $RUN/dead.yaml -o $out" | tr '\n' ' ')
+        [[ -z $left ]] && log "ok: deadrank $launcher: no rank left running" \
+            || fail "deadrank $launcher: ranks still running: $left"
+        read -r d t f < <("$PY" "$H5TOOL" progress "$out")
+        (( f == 0 && d < t )) && log "ok: deadrank $launcher: unfinished file, $d/$t blocks" \
+            || fail "deadrank $launcher: file $d/$t blocks, finished=$f"
+        if ( unset "${!SLURM_@}"
+             OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 \
+                 "$MPIEXEC" -n "$ncpus" --bind-to none "$TW" run "$RUN/dead.yaml" -o "$out" \
+                 --resume -q ) >"$out.resume.log" 2>&1; then
+            same ref_dead.h5 "$out" "deadrank $launcher: resumed = uninterrupted run"
+        else
+            fail "deadrank $launcher: --resume failed: $(tail -n 5 "$out.resume.log")"
+        fi
+    done
 fi
 
 if (( FAILS )); then

@@ -1,0 +1,71 @@
+/* LD_PRELOAD shim for fault-injection tests (resume_test.py case `fault`):
+ * after TW_FAULT_PWRITE_AFTER successful positional writes, every further
+ * pwrite/pwritev of this process fails with ENOSPC, as a full disk would
+ * fail in the middle of a run. MPI-IO (ROMIO and OMPIO) writes the HDF5 file
+ * with these calls; stderr and MPI's sockets use write(), which is left
+ * alone. TW_FAULT_RANK=K restricts the fault to the MPI rank K (from
+ * OMPI_COMM_WORLD_RANK / PMIX_RANK). TW_FAULT_VERBOSE=1 prints the count at
+ * exit (to choose TW_FAULT_PWRITE_AFTER). Test code only: never installed. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static long after = -1, count;
+static int verbose;
+
+__attribute__((constructor)) static void fault_init(void)
+{
+    const char *a = getenv("TW_FAULT_PWRITE_AFTER");
+    const char *r = getenv("TW_FAULT_RANK");
+    const char *me = getenv("OMPI_COMM_WORLD_RANK");
+    if (!me)
+        me = getenv("PMIX_RANK");
+    verbose = getenv("TW_FAULT_VERBOSE") != NULL;
+    if (a && (!r || (me && atoi(me) == atoi(r))))
+        after = atol(a);
+}
+
+__attribute__((destructor)) static void fault_fini(void)
+{
+    if (verbose)
+        fprintf(stderr, "fault_pwrite: %ld positional writes (fault after %ld)\n", count, after);
+}
+
+static int fail_now(void)
+{
+    if (after >= 0 && count >= after) {
+        errno = ENOSPC;
+        return 1;
+    }
+    count++;
+    return 0;
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "pwrite"); /* POSIX idiom */
+    return fail_now() ? -1 : real(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "pwrite64"); /* POSIX idiom */
+    return fail_now() ? -1 : real(fd, buf, n, off);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+    static ssize_t (*real)(int, const struct iovec *, int, off_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "pwritev"); /* POSIX idiom */
+    return fail_now() ? -1 : real(fd, iov, cnt, off);
+}
