@@ -595,6 +595,96 @@ static void test_like_for_like(void **st)
     tw_world_close(&w);
 }
 
+/* Recorded trade: rerouting relabels Chinese goods as the transit
+ * partner's, so US recorded imports from China fall more than China's
+ * exports to the US, and the recorded total (China + partners) equals the
+ * origin total; without rerouting recorded = origin. */
+static void test_recorded_trade(void **st)
+{
+    (void)st;
+    tw_world w;
+    for (int on = 0; on < 2; on++) {
+        int mech[TWM_M_COUNT];
+        memcpy(mech, all_on, sizeof mech);
+        mech[TWM_M_REROUTE] = on;
+        assert_int_equal(tw_world_open(&w, mech), 0);
+        const size_t N = w.d->N, J = w.d->J;
+        tw_world_war(&w);
+        solve_ok(&w);
+        const double rec = *O(&w, TWM_O_US_REC_CN), org = *O(&w, TWM_O_CN_GOODS_US);
+        if (!on) {
+            assert_double_equal(rec, org, 1e-9);
+        } else {
+            assert_true(rec < org - 1.0);
+        }
+        /* levels: recorded from CN + from partners = origin CN + partners' own */
+        int reg[4] = {w.vnm, w.mex, w.eur, w.row};
+        double z0c = 0, z1c = 0, rv0 = 0, rv1 = 0, rec1 = 0, org1 = 0;
+        for (size_t j = 0; j < J; j++) {
+            z0c += w.d->Z[TWM_NIJ(N, J, w.us, w.cn, j)];
+            z1c += tw_world_z(&w, w.us, w.cn, (int)j);
+        }
+        for (size_t a = 0; a < w.P; a++)
+            for (size_t j = 0; j < J; j++) {
+                rv0 += w.sw->route_share0[a * J + j] * w.d->Z[TWM_NIJ(N, J, w.us, w.cn, j)];
+                rv1 += w.sw->route_share[a * J + j] * tw_world_z(&w, w.us, w.cn, (int)j);
+            }
+        rec1 = (z0c - rv0) * (1.0 + rec / 100.0);
+        org1 = z1c;
+        for (size_t a = 0; a < w.P; a++) {
+            double u0 = 0, own1 = 0;
+            for (size_t j = 0; j < J; j++) {
+                u0 += w.d->Z[TWM_NIJ(N, J, w.us, reg[a], j)] +
+                      w.sw->route_share0[a * J + j] * w.d->Z[TWM_NIJ(N, J, w.us, w.cn, j)];
+                own1 += tw_world_z(&w, w.us, reg[a], (int)j);
+            }
+            rec1 += u0 * (1.0 + O(&w, TWM_O_US_REC_BY_PARTNER)[a] / 100.0);
+            org1 += own1;
+        }
+        assert_double_equal(rec1, org1, 1e-9 * org1);
+        if (on)
+            assert_true(rv1 > rv0); /* the war reroutes more than the baseline mix */
+        tw_world_close(&w);
+    }
+}
+
+/* horizon: short divides the trade response: the same war cuts China's
+ * exports to the US less, and the long horizon is the plain model. */
+static void test_horizon(void **st)
+{
+    (void)st;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    tw_world_war(&w);
+    solve_ok(&w);
+    const double lng = *O(&w, TWM_O_CN_GOODS_US);
+    const double th_ele = w.sw->theta[w.ele];
+    twm_scenario_free(w.sc);
+    twm_scen_ws_free(w.sw);
+    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
+                              {w.mex, 0.25, 0.15, -1.0, 0},
+                              {w.eur, 0.20, 0.0, -1.0, 0},
+                              {w.row, 0.20, 0.0, -1.0, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 4;
+    spec.partners = pi;
+    spec.theta_factor = TWM_SHORT_RUN_THETA_FACTOR;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    tw_error err;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
+    w.sw = twm_scen_ws_alloc(w.sc);
+    tw_world_war(&w);
+    solve_ok(&w);
+    assert_double_equal(w.sw->theta[w.ele], TWM_SHORT_RUN_THETA_FACTOR * th_ele, 1e-15);
+    assert_true(*O(&w, TWM_O_CN_GOODS_US) < 0.0);
+    assert_true(*O(&w, TWM_O_CN_GOODS_US) > lng + 5.0); /* a smaller fall */
+    tw_world_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +702,8 @@ int main(void)
         cmocka_unit_test(test_elasticities),
         cmocka_unit_test(test_accounting),
         cmocka_unit_test(test_like_for_like),
+        cmocka_unit_test(test_recorded_trade),
+        cmocka_unit_test(test_horizon),
     };
     return cmocka_run_group_tests_name("twm_mechanisms", tests, NULL, NULL);
 }

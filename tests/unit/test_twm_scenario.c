@@ -31,8 +31,8 @@ static void test_layout(void **st)
     assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
     assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
     assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
-    /* N=6, J=4, P=4: 11 region outcomes, 2 region x sector, 15 scalars, 2 partner */
-    assert_int_equal(twm_outcome_row_len(6, 4, 4), 11 * 6 + 2 * 24 + 15 + 2 * 4);
+    /* N=6, J=4, P=4: 11 region outcomes, 2 region x sector, 16 scalars, 4 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 11 * 6 + 2 * 24 + 16 + 4 * 4);
 }
 
 /* Every mechanism on, neutral parameters: the counterfactual is the baseline. */
@@ -756,6 +756,8 @@ static void test_config_errors(void **st)
                         "key 'reroute_weights.VNM': a share of the transit capacity must be in [0, 1]");
     expect_config_error("model: tradewar\nreroute_weights: {VNM: lots}\n",
                         "reroute_weights.VNM");
+    expect_config_error("model: tradewar\nhorizon: medium\n",
+                        "key 'horizon': unknown value 'medium' (valid: short, long)");
     expect_config_error("model: tradewar\nre_scope: allies\n",
                         "key 're_scope': unknown value 'allies' (valid: us, aligned, world)");
     expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"

@@ -17,7 +17,8 @@
 #include "twm_solver.h"
 
 static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
-                                       "sectors", "reroute_weights", "re_scope", NULL};
+                                       "sectors", "reroute_weights", "re_scope", "horizon",
+                                       NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -687,6 +688,21 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         if (spec.re_scope < 0) {
             rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us, aligned, "
                               "world)", where(rs, "re_scope", w, sizeof w), v);
+            goto done;
+        }
+    }
+    /* horizon: long (MODEL.md) | short */
+    tw_ynode hz = tw_ynode_get(ctx->root, "horizon");
+    spec.theta_factor = 1.0;
+    if (tw_ynode_ok(hz)) {
+        const char *v;
+        if ((rc = tw_ynode_string(hz, "horizon", &v, err)))
+            goto done;
+        if (strcmp(v, "short") == 0) {
+            spec.theta_factor = TWM_SHORT_RUN_THETA_FACTOR;
+        } else if (strcmp(v, "long") != 0) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: short, long)",
+                              where(hz, "horizon", w, sizeof w), v);
             goto done;
         }
     }

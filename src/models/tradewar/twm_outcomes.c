@@ -136,6 +136,30 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
     *o[TWM_O_CN_GOODS_US] = pct(us1[1], us0[1]);
     *o[TWM_O_CN_GOODS_PARTNERS] = pct(pa1[1], pa0[1]);
 
+    /* by partner: China's goods exports to a; US goods imports recorded
+     * from a (own goods + goods rerouted through a) and from China (the
+     * rest of the Chinese-origin flow) */
+    double rv1 = 0.0, rv0 = 0.0;
+    for (size_t a = 0; a < P; a++) {
+        const size_t ra = (size_t)twm_scenario_partner_region(sc, a);
+        double c0 = 0.0, c1 = 0.0, u0 = 0.0, u1 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            if (!twm_scenario_is_tariffed(sc, j))
+                continue;
+            c0 += d->Z[TWM_NIJ(N, J, ra, cn, j)];
+            c1 += znew(d, w, r, ra, cn, j);
+            const double zc0 = d->Z[TWM_NIJ(N, J, us, cn, j)], zc1 = znew(d, w, r, us, cn, j);
+            const double v0 = w->route_share0[a * J + j] * zc0, v1 = w->route_share[a * J + j] * zc1;
+            u0 += d->Z[TWM_NIJ(N, J, us, ra, j)] + v0;
+            u1 += znew(d, w, r, us, ra, j) + v1;
+            rv0 += v0;
+            rv1 += v1;
+        }
+        o[TWM_O_CN_GOODS_BY_PARTNER][a] = pct(c1, c0);
+        o[TWM_O_US_REC_BY_PARTNER][a] = pct(u1, u0);
+    }
+    *o[TWM_O_US_REC_CN] = pct(us1[1] - rv1, us0[1] - rv0);
+
     double rr = 0.0, rc = 0.0;
     for (size_t a = 0; a < P; a++) {
         double v = 0.0, v0 = 0.0;

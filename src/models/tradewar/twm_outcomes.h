@@ -73,6 +73,14 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
       "cn_exports_to_us_pct over goods only (tariffed sectors)")                           \
     X(TWM_O_CN_GOODS_PARTNERS, "cn_goods_exports_to_partners_pct", "percent", 0, 0, 0,      \
       "cn_exports_to_partners_pct over goods only (tariffed sectors)")                     \
+    X(TWM_O_CN_GOODS_BY_PARTNER, "cn_goods_exports_by_partner_pct", "percent", 1,           \
+      TWM_DIM_PARTNER, 0, "change of China's goods exports to each partner")              \
+    X(TWM_O_US_REC_CN, "us_goods_imports_from_cn_recorded_pct", "percent", 0, 0, 0,         \
+      "change of US goods imports from China as customs record them: Chinese-origin "       \
+      "goods minus those rerouted through partners (with the same sample's baseline mix)") \
+    X(TWM_O_US_REC_BY_PARTNER, "us_goods_imports_recorded_pct", "percent", 1,               \
+      TWM_DIM_PARTNER, 0, "change of US goods imports from each partner as customs "        \
+      "record them: its own goods plus Chinese goods rerouted through it")                 \
     X(TWM_O_REROUTED, "rerouted_value", "USD bn (numeraire)", 0, 0, 0,                      \
       "Chinese-origin goods reaching the US through partners (counterfactual level, "       \
       "exporter prices)")                                                                  \

@@ -46,6 +46,7 @@ struct twm_scenario {
     double *tau_b;       /* [N*N*J] base counterfactual tariffs */
     double *dhat_b;      /* [N*N*J] base counterfactual trade costs */
     int re_scope;        /* TWM_RE_* */
+    double theta_factor; /* horizon */
 };
 
 static double clamp01(double x)
@@ -96,6 +97,7 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->cn = spec->cn;
     memcpy(sc->mech, spec->mech, sizeof sc->mech);
     sc->re_scope = spec->re_scope;
+    sc->theta_factor = spec->theta_factor > 0.0 ? spec->theta_factor : 1.0;
     if (sc->re_scope < TWM_RE_US || sc->re_scope > TWM_RE_WORLD)
         sc->re_scope = TWM_RE_US;
     sc->partner_region = calloc(P ? P : 1, sizeof(int));
@@ -387,6 +389,8 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
         double th = d->theta[j] * ts;
         if (m[TWM_M_ELASTICITIES] && (int)j == d->crm)
             th = p[TWM_P_THETA_CRM];
+        if (sc->theta_factor != 1.0) /* horizon: short */
+            th *= sc->theta_factor;
         if (!(th > 0.0) || !isfinite(th))
             return tw_error_set(err, TW_ENUMERIC, "theta of sector '%s' is %g (must be > 0)",
                                 d->sector_code[j], th);

@@ -92,6 +92,12 @@ typedef struct twm_partner_info {
 
 enum { TWM_RE_US = 0, TWM_RE_ALIGNED = 1, TWM_RE_WORLD = 2 };
 
+/* Short-run (about one year) over long-run trade elasticities: Boehm,
+ * Levchenko and Pandalai-Nayar (2023, AER, "The long and short (run) of trade
+ * elasticities") estimate roughly 0.8 at one year against roughly 2 after
+ * 7-10 years (approximate); docs/MODEL_NOTES.md. */
+#define TWM_SHORT_RUN_THETA_FACTOR 0.4
+
 typedef struct twm_scenario_spec {
     int us, cn;                 /* region indices */
     size_t n_partners;
@@ -109,6 +115,8 @@ typedef struct twm_scenario_spec {
                                    aligned partners by re_target_allies c_a), TWM_RE_ALIGNED
                                    (the US and each partner by c_a), TWM_RE_WORLD (every
                                    destination) */
+    double theta_factor;        /* horizon: multiplies every trade elasticity (1 = long run,
+                                   MODEL.md; TWM_SHORT_RUN_THETA_FACTOR = one year); 0 = 1 */
     const double *route_given;  /* [n_partners] or NULL: explicit shares of the transit
                                    capacity (reroute_weights: {CODE: share}); < 0 = not
                                    given (shares the rest by US-import share); given
