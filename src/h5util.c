@@ -376,3 +376,37 @@ int tw_h5_read_attr_f64(hid_t obj, const char *name, double *value)
 {
     return attr_read_num(obj, name, H5T_NATIVE_DOUBLE, value);
 }
+
+/* Read in slabs of whole rows (~32 MiB), so that a chunk is read once. */
+int tw_h5_read_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t nc,
+                        double *buf)
+{
+    size_t slab = (32u << 20) / (elems * sizeof(double));
+    if (slab < 1)
+        slab = 1;
+    if (slab > n)
+        slab = (size_t)n;
+    double *rows = malloc((slab ? slab : 1) * elems * sizeof *rows);
+    if (!rows)
+        return -1;
+    hid_t fs = H5Dget_space(ds);
+    int rc = 0;
+    for (uint64_t s0 = 0; !rc && s0 < n; s0 += slab) {
+        size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
+        hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
+        H5Sget_simple_extent_dims(fs, count, NULL);
+        start[0] = s0;
+        count[0] = cnt;
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        hsize_t mdim = (hsize_t)cnt * elems;
+        hid_t ms = H5Screate_simple(1, &mdim, NULL);
+        rc = H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, rows) < 0 ? -1 : 0;
+        H5Sclose(ms);
+        for (size_t c = 0; !rc && c < nc; c++)
+            for (size_t r = 0; r < cnt; r++)
+                buf[c * n + s0 + r] = rows[r * elems + cols[c]];
+    }
+    H5Sclose(fs);
+    free(rows);
+    return rc;
+}

@@ -70,4 +70,9 @@ int tw_h5_read_attr_u64(hid_t obj, const char *name, uint64_t *value);
 int tw_h5_read_attr_i64(hid_t obj, const char *name, int64_t *value);
 int tw_h5_read_attr_f64(hid_t obj, const char *name, double *value);
 
+/* Columns cols[0..nc) of an outcome dataset [n_total, elements...] (elems
+ * values per row), rows [0, n): buf[c * n + s]. Serial. Returns 0 or -1. */
+int tw_h5_read_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t nc,
+                       double *buf);
+
 #endif

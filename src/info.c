@@ -44,7 +44,7 @@ static const char *label_at(const labels *lb, size_t i, char *tmp, size_t n)
 typedef struct walk {
     hid_t f;
     FILE *out;
-    int brief;
+    int brief; /* 1: outcomes by region and sector left out; 2: scalars only */
     size_t skipped;
 } walk;
 
@@ -77,7 +77,7 @@ static herr_t print_outcome(hid_t gsum, const char *name, const H5L_info_t *info
     int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
     H5Sclose(sp);
     H5Dclose(mds);
-    if (w->brief && nd >= 2) {
+    if ((w->brief && nd >= 2) || (w->brief > 1 && nd >= 1)) {
         w->skipped++;
         H5Gclose(g);
         return 0;
@@ -123,6 +123,42 @@ static herr_t print_outcome(hid_t gsum, const char *name, const H5L_info_t *info
     tw_h5_free_labels(lb[0].s, lb[0].n);
     tw_h5_free_labels(lb[1].s, lb[1].n);
     H5Gclose(g);
+    return 0;
+}
+
+/* /summary_by/<param>/<level>: the scalar outcomes of every level. */
+static herr_t print_level(hid_t gp, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    walk *w = data;
+    hid_t gl = H5Gopen2(gp, name, H5P_DEFAULT);
+    if (gl < 0)
+        return 0;
+    uint64_t ns = 0, nc = 0;
+    tw_h5_read_attr_u64(gl, "n_samples", &ns);
+    tw_h5_read_attr_u64(gl, "n_converged", &nc);
+    char pname[256] = "";
+    H5Iget_name(gp, pname, sizeof pname);
+    const char *pn = strrchr(pname, '/');
+    fprintf(w->out, "\n%s = %s: %llu samples, %llu converged\n", pn ? pn + 1 : pname, name,
+            (unsigned long long)ns, (unsigned long long)nc);
+    H5Literate(gl, H5_INDEX_NAME, H5_ITER_INC, NULL, print_outcome, w);
+    H5Gclose(gl);
+    return 0;
+}
+
+static herr_t print_regimes(hid_t gb, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    const walk *top = data;
+    hid_t gp = H5Gopen2(gb, name, H5P_DEFAULT);
+    if (gp < 0)
+        return 0;
+    fprintf(top->out, "\nby regime of %s (scalar outcomes; all in /summary_by/%s)\n", name,
+            name);
+    walk w = {top->f, top->out, 2, 0};
+    H5Literate(gp, H5_INDEX_NAME, H5_ITER_INC, NULL, print_level, &w);
+    H5Gclose(gp);
     return 0;
 }
 
@@ -211,6 +247,14 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         if (w.skipped)
             fprintf(out, "(%zu outcome(s) by region and sector left out; run `tradewar info %s` "
                     "for all)\n", w.skipped, path);
+    }
+    hid_t gb = finished && H5Lexists(f, "summary_by", H5P_DEFAULT) > 0
+                   ? H5Gopen2(f, "summary_by", H5P_DEFAULT)
+                   : -1;
+    if (gb >= 0) {
+        walk top = {f, out, 2, 0};
+        H5Literate(gb, H5_INDEX_NAME, H5_ITER_INC, NULL, print_regimes, &top);
+        H5Gclose(gb);
     }
     H5Fclose(f);
     return TW_OK;

@@ -35,6 +35,7 @@ void tw_session_close(tw_session *s)
     if (s->type && s->state)
         s->type->destroy(s->state);
     tw_sens_free(s->sens);
+    tw_summary_by_free(s->by);
     tw_config_free(s->cfg);
     free(s);
 }
@@ -79,6 +80,8 @@ int tw_session_open(const char *config_path, tw_session **out, tw_error *err)
     if ((rc = tw_config_apply_model(s->cfg, s->type, s->schema->params, err)))
         goto fail;
     if ((rc = tw_sens_create(s->cfg, s->schema, &s->sens, s->sens_note, sizeof s->sens_note, err)))
+        goto fail;
+    if ((rc = tw_summary_by_create(s->cfg, s->schema->params, &s->by, err)))
         goto fail;
     *out = s;
     return TW_OK;
@@ -581,6 +584,9 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     const tw_sens *sens = rs->ses->sens;
     if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
                                     tw_sens_base_samples(sens), err)))
+        return rc;
+    if (rs->ses->by &&
+        (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n, err)))
         return rc;
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,

@@ -53,41 +53,6 @@ static int read_ok(hid_t f, uint64_t nb, size_t K, uint8_t *ok)
     return rc;
 }
 
-/* Columns cols[0..nc) of outcome dataset ds (elems per row), rows [0, n):
- * buf[c * n + s]. Read in slabs of whole rows (~32 MiB). */
-static int read_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t nc,
-                        double *buf)
-{
-    size_t slab = (32u << 20) / (elems * sizeof(double));
-    if (slab < 1)
-        slab = 1;
-    if (slab > n)
-        slab = (size_t)n;
-    double *rows = malloc((slab ? slab : 1) * elems * sizeof *rows);
-    if (!rows)
-        return -1;
-    hid_t fs = H5Dget_space(ds);
-    int rc = 0;
-    for (uint64_t s0 = 0; !rc && s0 < n; s0 += slab) {
-        size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
-        hsize_t start[1 + TW_MAX_OUTCOME_DIMS] = {0}, count[1 + TW_MAX_OUTCOME_DIMS];
-        H5Sget_simple_extent_dims(fs, count, NULL);
-        start[0] = s0;
-        count[0] = cnt;
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-        hsize_t mdim = (hsize_t)cnt * elems;
-        hid_t ms = H5Screate_simple(1, &mdim, NULL);
-        rc = H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, rows) < 0 ? -1 : 0;
-        H5Sclose(ms);
-        for (size_t c = 0; !rc && c < nc; c++)
-            for (size_t r = 0; r < cnt; r++)
-                buf[c * n + s0 + r] = rows[r * elems + cols[c]];
-    }
-    H5Sclose(fs);
-    free(rows);
-    return rc;
-}
-
 static int attach(hid_t f, hid_t ds, hid_t factor_scale, const tw_model_schema *sch,
                   const tw_outcome_info *oi, int lead)
 {
@@ -288,7 +253,7 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
             snprintf(name, sizeof name, "outputs/%s", sch->outcomes[o].name);
             double *buf = malloc(nc * (n ? n : 1) * sizeof *buf);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-            if (!buf || ds < 0 || read_columns(ds, n, elems, cols, nc, buf) < 0)
+            if (!buf || ds < 0 || tw_h5_read_columns(ds, n, elems, cols, nc, buf) < 0)
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the sensitivity pass",
                                   path, name);
             if (ds >= 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "summary_group.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
 
@@ -149,8 +150,8 @@ static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi
     return bad;
 }
 
-static int write_summary_group(hid_t gsum, const tw_model_schema *s, size_t k,
-                               const tw_summary *sums, uint64_t n_conv, uint64_t n)
+int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
+                           const tw_summary *sums, uint64_t n_conv, uint64_t n)
 {
     const tw_outcome_info *oi = &s->outcomes[k];
     size_t elems = tw_outcome_size(s, k);
@@ -237,7 +238,7 @@ static int write_all(const char *path, const tw_model_schema *s, const tw_run_me
         tw_h5_attr_u64(gsum, "n_samples", meta->n_samples);
         size_t off = 0;
         for (size_t k = 0; !bad && k < s->n_outcomes; k++) {
-            bad |= write_summary_group(gsum, s, k, all + off, n_conv, meta->n_samples) < 0;
+            bad |= tw_summary_write_group(gsum, s, k, all + off, n_conv, meta->n_samples) < 0;
             off += tw_outcome_size(s, k);
         }
         H5Gclose(gsum);

@@ -19,6 +19,7 @@
 #include "tradewar/error.h"
 #include "tradewar/model.h"
 #include "tradewar/sensitivity.h"
+#include "tradewar/summary_by.h"
 
 /* A loaded config with its model, ready to evaluate. */
 typedef struct tw_session {
@@ -28,10 +29,11 @@ typedef struct tw_session {
     const tw_model_schema *schema;
     tw_sens *sens;       /* the `sensitivity:` section, or NULL */
     char sens_note[512]; /* remark for the user ("" if none) */
+    tw_summary_by *by;   /* `summary: {by: ...}`, or NULL */
 } tw_session;
 
 /* Load the config, find and create the model, apply `parameters:` and
- * `correlation:`, read `sensitivity:`. Serial; every rank may call it (same result everywhere). */
+ * `correlation:`, read `sensitivity:` and `summary:`. Serial; every rank may call it (same result everywhere). */
 int tw_session_open(const char *config_path, tw_session **out, tw_error *err);
 void tw_session_close(tw_session *s);
 

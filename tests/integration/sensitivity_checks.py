@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Engine checks of `sensitivity:` runs (ctest label "mpi").
+"""Engine checks of `sensitivity:`, `summary: {by: ...}` and `stop:` runs (ctest label "mpi").
 
     sensitivity_checks.py exact     Ishigami: /sensitivity layout, indices within 0.01 of the
                                     exact values, intervals containing them; a constant
@@ -10,6 +10,10 @@
     sensitivity_checks.py resume    kill -9 mid-run, --resume on 2 ranks x 2 threads:
                                     bitwise equal to the uninterrupted run
     sensitivity_checks.py cli       bad sensitivity input: exit 1 and file:line messages
+    sensitivity_checks.py regimes   /summary_by per level equals numpy on the masked samples
+                                    (count, mean, quantiles, histogram), has the datasets of
+                                    /summary, is bitwise equal on 3 ranks x 2 threads, shows
+                                    in `tradewar info`; bad `summary.by` exits 1 with file:line
 
 Environment: TRADEWAR, MPIEXEC and the Open MPI root flags (as engine_checks.py).
 """
@@ -223,6 +227,80 @@ def check_cli():
             print(f"ok: exit 1: {want}")
 
 
+def check_regimes():
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = write(tmp, "by.yaml", """model: sobol_g
+coefficients: [0, 1, 4.5]
+samples: 1500
+block_size: 128
+design: lhs
+parameters:
+  x1: {dist: bernoulli, p: 0.3}
+  x2: {dist: discrete, values: [0.9, 0.25, 0.5], weights: [2, 1, 1]}
+summary:
+  by: [x1, x2]
+""")
+        ref = os.path.join(tmp, "ref.h5")
+        run(["run", cfg, "-o", ref, "-q"])
+        with h5py.File(ref, "r") as f:
+            y = f["outputs/y"][:]
+            assert sorted(f["summary_by"]) == ["x1", "x2"]
+            for p, levels in (("x1", [0.0, 1.0]), ("x2", [0.25, 0.5, 0.9])):
+                x = f[f"inputs/{p}"][:]
+                names = sorted(f[f"summary_by/{p}"], key=float)
+                assert [float(n) for n in names] == levels, names
+                assert sum(int((x == v).sum()) for v in levels) == len(x)
+                for name, v in zip(names, levels):
+                    g = f[f"summary_by/{p}/{name}"]
+                    sel = y[x == v]
+                    assert g.attrs["value"] == v and g.attrs["n_samples"] == len(sel)
+                    o = g["y"]
+                    assert set(o) == set(f["summary/y"]), (set(o), set(f["summary/y"]))
+                    assert o["count"][()] == len(sel)
+                    assert abs(o["mean"][()] - sel.mean()) <= 1e-12 * max(1, abs(sel.mean()))
+                    assert abs(o["std"][()] - sel.std(ddof=1)) <= 1e-12 * max(1, sel.std())
+                    q = np.quantile(sel, f["summary/quantile_levels"][:])
+                    assert np.array_equal(o["quantiles"][:], q), (o["quantiles"][:], q)
+                    h, e = np.histogram(sel, 40)
+                    assert np.array_equal(o["hist_counts"][:], h)
+                    print(f"ok: {p} = {v}: {len(sel)} samples, mean {sel.mean():.4f}, quantiles "
+                          f"and histogram equal numpy's")
+        want = {k: v for k, v in datasets_by(ref).items()}
+        out = os.path.join(tmp, "r3t2.h5")
+        run(["run", cfg, "-o", out, "-q"], 3, 2)
+        got = datasets_by(out)
+        assert got == want, "3 ranks x 2 threads differ in /summary_by"
+        print(f"ok: /summary_by bitwise equal on 3 ranks x 2 threads ({len(want)} datasets)")
+        info = subprocess.run([TRADEWAR, "info", ref], capture_output=True, text=True).stdout
+        assert "by regime of x1" in info and "x1 = 1: " in info and "x2 = 0.25: " in info, info
+        print("ok: tradewar info shows the levels")
+        cases = [
+            ("summary: {by: [x3]}\n", "bad.yaml:5: key 'summary.by': 'x3' is continuous (uniform): "
+             "only bernoulli and discrete parameters split the samples into regimes"),
+            ("summary: {by: [x2, zz]}\n", "bad.yaml:5: key 'summary.by': unknown parameter 'zz'"),
+            ("summary: {by: [x1]}\n", "bad.yaml:5: key 'summary.by': 'x1' is constant: only "
+             "bernoulli and discrete parameters split the samples into regimes"),
+            ("summary: {by: []}\n", "bad.yaml:5: key 'summary.by': expected a non-empty list of "
+             "Bernoulli or discrete parameters, e.g. [deal, pause_expires]"),
+        ]
+        for extra, msg in cases:
+            bad = write(tmp, "bad.yaml", "model: sobol_g\ncoefficients: [0, 1, 4.5]\nsamples: 10\n"
+                        "parameters: {x1: 1, x2: {dist: bernoulli, p: 0.5}}\n" + extra)
+            p = run(["run", bad, "-o", os.path.join(tmp, "bad.h5"), "-q"], check=False)
+            assert p.returncode == 1 and msg in p.stderr, (p.returncode, p.stderr, msg)
+            print(f"ok: exit 1: {msg}")
+
+
+def datasets_by(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                out[name] = np.ascontiguousarray(obj[()]).tobytes()
+        f["summary_by"].visititems(visit)
+    return out
+
+
 if __name__ == "__main__":
     {"exact": check_exact, "decomp": check_decomp, "resume": check_resume,
-     "cli": check_cli}[sys.argv[1]]()
+     "cli": check_cli, "regimes": check_regimes}[sys.argv[1]]()
