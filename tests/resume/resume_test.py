@@ -44,12 +44,14 @@ Cases (one ctest test each):
               continuations are run until the chain ends: identical result
 """
 import argparse
+import atexit
 import hashlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -397,25 +399,37 @@ def case_unwritable():
     ro = os.path.join(ARGS.work, "readonly")
     os.makedirs(ro, exist_ok=True)
     os.chmod(ro, 0o555)
+    tw = ARGS.tradewar
     if os.geteuid() == 0:
-        if shutil.which("setpriv"):
-            # root writes anywhere; the permission case runs as nobody
-            os.chmod(ARGS.work, 0o755)
-            cases.append((os.path.join(ro, "out.h5"), "a read-only directory (as nobody)",
-                          ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]))
-        else:
-            log("note: no setpriv: the read-only directory case needs a non-root user; skipped")
+        # root writes anywhere; the permission case runs as nobody. nobody may
+        # not reach the build tree (a clone in /root is mode 700 on a fresh
+        # Debian), so the binary, the config and the directory are staged in
+        # a world-readable folder under /tmp (setpriv is in util-linux, which
+        # every Debian has).
+        stage = tempfile.mkdtemp(prefix="tw_unwritable_", dir="/tmp")
+        atexit.register(shutil.rmtree, stage, True)
+        os.chmod(stage, 0o755)
+        tw = shutil.copy2(ARGS.tradewar, os.path.join(stage, "tradewar"))
+        cfg = shutil.copy2(cfg, os.path.join(stage, "uw.yaml"))
+        ro = os.path.join(stage, "readonly")
+        os.makedirs(ro)
+        os.chmod(ro, 0o555)
+        cases.append((os.path.join(ro, "out.h5"), "a read-only directory (as nobody)",
+                      ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]))
     else:
         cases.append((os.path.join(ro, "out.h5"), "a read-only directory", None))
     for out, what, prefix in cases:
-        cmd = (prefix or []) + mpi_cmd(1, "run", cfg, "-o", out, "-q")
+        cmd = (prefix or []) + [ARGS.mpiexec, "-n", "1", "--bind-to", "none", tw,
+                                "run", cfg, "-o", out, "-q"]
         e = env()
         if prefix:
             e = {k: v for k, v in e.items() if not k.startswith("OMPI_ALLOW")}
-            e["HOME"] = "/tmp"
+            e["HOME"] = e["TMPDIR"] = "/tmp"
         t0 = time.time()
+        # nobody's working directory must be one it can enter (mpiexec's
+        # start-up fails in one it cannot)
         p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=300)
+                           text=True, timeout=300, cwd=os.path.dirname(tw) if prefix else None)
         dt = time.time() - t0
         first = next((m for m in p.stdout.splitlines() if "error" in m.lower()), "")
         check(p.returncode == 2, f"output in {what}: exit 2 (got {p.returncode}): {first}")
