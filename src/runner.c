@@ -582,12 +582,19 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     }
     tw_progress_finish(&rs->prog);
     const tw_sens *sens = rs->ses->sens;
+    double t_pass = tw_now();
     if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
                                     tw_sens_base_samples(sens), err)))
         return rc;
+    if (sens && rs->rank == 0 && !opts->quiet) /* bench/bench_sensitivity.sh reads this */
+        fprintf(stderr, "tradewar: sensitivity pass (estimators and bootstrap) %.2f s\n",
+                tw_now() - t_pass);
+    t_pass = tw_now();
     if (rs->ses->by &&
         (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n, err)))
         return rc;
+    if (rs->ses->by && rs->rank == 0 && !opts->quiet)
+        fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)256 << 20, err);

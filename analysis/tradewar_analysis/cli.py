@@ -3,6 +3,9 @@
     tradewar-analyze summary FILE [--format table|csv|markdown] [--outcome NAME ...] [--recompute]
     tradewar-analyze plot FILE -o DIR [--outcome NAME ...] [--max-points N]
     tradewar-analyze compare FILE FILE ... [-o DIR] [--format ...] [--outcome NAME ...]
+    tradewar-analyze compare --paired A.h5 B.h5 [--format ...] [--outcome NAME ...]
+    tradewar-analyze sensitivity FILE [-o DIR] [--format ...] [--outcome NAME ...]
+    tradewar-analyze regimes FILE [--format ...] [--outcome NAME ...]
     tradewar-analyze report FILE -o DIR [--outcome NAME ...]
 
 Exit status: 0 success, 2 bad input (not an HDF5 or tradewar file, a newer
@@ -94,6 +97,13 @@ def cmd_plot(args) -> int:
 def cmd_compare(args) -> int:
     from .compare import compare_table, compare_targets, file_labels, make_compare_plots
 
+    if args.paired:
+        from .paired import paired_table
+
+        if len(args.files) != 2:
+            raise AnalysisError("compare --paired needs exactly two files (A and B)")
+        sys.stdout.write(format_table(paired_table(args.files[0], args.files[1], args.outcome), args.format))
+        return 0
     if len(args.files) < 2:
         raise AnalysisError("compare needs at least two files")
     labels = file_labels(args.files)
@@ -116,6 +126,24 @@ def cmd_compare(args) -> int:
             if not args.quiet:
                 for p in written:
                     sys.stderr.write("wrote %s\n" % os.path.join(args.output, p.filename))
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from .sensitivity import plot_sensitivity, sensitivity_table
+
+    sys.stdout.write(format_table(sensitivity_table(args.file, args.outcome), args.format))
+    if args.output:
+        for fn in plot_sensitivity(args.file, args.output, args.outcome):
+            if not args.quiet:
+                sys.stderr.write("wrote %s\n" % os.path.join(args.output, fn))
+    return 0
+
+
+def cmd_regimes(args) -> int:
+    from .sensitivity import regimes_table
+
+    sys.stdout.write(format_table(regimes_table(args.file, args.outcome), args.format))
     return 0
 
 
@@ -180,7 +208,24 @@ def build_parser() -> argparse.ArgumentParser:
                                    "distributions (PNG), compare.csv and compare.md.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("-o", "--output", metavar="DIR", help="folder for overlay plots and tables")
+    p.add_argument("--paired", action="store_true",
+                   help="two runs sharing their samples (same seed, design, sample count, parameters): "
+                        "per-sample differences B - A with standard errors")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sensitivity", parents=[common, fmt], help="Sobol' indices with intervals",
+                       description="S1 and ST with bootstrap intervals per factor (from /sensitivity of a "
+                                   "sensitivity: run), factors sorted by ST; with -o a bar chart per outcome "
+                                   "element (sobol_<outcome>.png).")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="DIR", help="folder for the bar charts")
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("regimes", parents=[common, fmt], help="outcomes per level of deal, pause, ...",
+                       description="Mean and 5/50/95% quantiles per level of the parameters of "
+                                   "`summary: {by: [...]}` (from /summary_by); scalar outcomes unless --outcome.")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_regimes)
 
     p = sub.add_parser("report", parents=[common], help="a report folder with index.html and index.md",
                        description="Run metadata, parameters, summary tables and all figures in DIR.")
