@@ -12,9 +12,19 @@ hid_t tw_h5_fapl_mpio(MPI_Comm comm)
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
     H5Pset_all_coll_metadata_ops(fapl, 1);
     H5Pset_coll_metadata_write(fapl, 1);
+    H5Pset_file_locking(fapl, 0, 1); /* see tw_h5_open */
     /* 1.10 format features are not needed; the oldest format keeps the
      * file readable by every h5py/netCDF in use */
     return fapl;
+}
+
+hid_t tw_h5_open(const char *path, unsigned flags)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, flags, fapl);
+    H5Pclose(fapl);
+    return f;
 }
 
 hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,

@@ -17,6 +17,13 @@ void tw_h5_quiet(void);
 /* File access list for MPI-IO with collective metadata. Caller closes. */
 hid_t tw_h5_fapl_mpio(MPI_Comm comm);
 
+/* Open a file serially without HDF5's own file lock (flock): tradewar keeps
+ * writers apart with its own lock (writelock.h), and a reader must be able
+ * to open the file while a run writes it, in every phase (the summary pass
+ * opens it read-write; with HDF5's lock, `info` and the resume probe were
+ * locked out then and called the file damaged). */
+hid_t tw_h5_open(const char *path, unsigned flags);
+
 /* Create a dataset; chunk may be NULL (contiguous); fill may be NULL. */
 hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                    const hsize_t *chunk, const void *fill);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "h5util.h"
+#include "writelock.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
 
@@ -169,7 +170,7 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         return tw_error_set(err, TW_EUSAGE, "%s: no such file", path);
     if (H5Fis_hdf5(path) <= 0)
         return tw_error_set(err, TW_EDATA, "%s: not an HDF5 file (or truncated)", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = tw_h5_open(path, H5F_ACC_RDONLY);
     if (f < 0)
         return tw_error_set(err, TW_EDATA, "%s: cannot open (damaged HDF5 file?)", path);
     char fmt[64] = "", ver[32] = "", eng[32] = "", model[64] = "", design[16] = "", created[64] = "",
@@ -230,10 +231,13 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)\n",
             (unsigned long long)ndone, (unsigned long long)nb, (unsigned long long)sdone,
             (unsigned long long)n, n ? 100.0 * (double)sdone / (double)n : 0.0);
+    char who[512];
     if (finished)
         fprintf(out, "status         finished in %.1f s; %llu of %llu samples converged%s\n",
                 elapsed, (unsigned long long)nconv, (unsigned long long)n,
                 nconv < n ? " (failed samples are excluded from the summary)" : "");
+    else if (tw_writelock_holder(path, who, sizeof who))
+        fprintf(out, "status         UNFINISHED: being written now (%s)\n", who);
     else
         fprintf(out, "status         UNFINISHED: run `tradewar run CONFIG --resume -o %s`\n", path);
 

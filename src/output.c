@@ -53,7 +53,10 @@ static const char *const sample_groups[] = {"/", "inputs", "outputs", "status"};
 static int create_skeleton(tw_output *o, int force, int central, tw_error *err)
 {
     const tw_model_schema *s = o->schema;
-    hid_t f = H5Fcreate(o->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1); /* no HDF5 flock: see tw_h5_open */
+    hid_t f = H5Fcreate(o->path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (f < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot create the result file (%s)", o->path,
                             tw_output_exists(o->path) && !force
@@ -591,7 +594,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
     if (!rc) {
         /* Probe read-only first, so that a damaged file is never opened for
          * writing (HDF5 may touch the superblock on a read-write open). */
-        hid_t probe = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t probe = tw_h5_open(path, H5F_ACC_RDONLY);
         if (probe < 0)
             rc = tw_error_set(err, TW_EDATA, "%s: not an HDF5 file, or truncated/damaged", path);
         else {
@@ -701,7 +704,7 @@ int tw_output_close(tw_output *o, tw_error *err)
 int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err)
 {
     tw_h5_quiet();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = tw_h5_open(path, H5F_ACC_RDONLY);
     int rc = f < 0 || tw_h5_read_attr_u64(f, "n_converged", n_converged) < 0
                  ? tw_error_set(err, TW_EIO, "%s: cannot read the attribute n_converged", path)
                  : TW_OK;

@@ -15,6 +15,7 @@
 
 #include "mpiutil.h"
 #include "progress.h"
+#include "writelock.h"
 #include "tradewar/design.h"
 #include "tradewar/output.h"
 #include "tradewar/params.h"
@@ -193,16 +194,20 @@ static int mkdir_parents(const char *path)
     return rc;
 }
 
-static int preflight(const char *path, int resume, int force, uint64_t bytes_needed,
-                     int *exists, tw_error *err)
+/* Rank 0, before anything is written: the directory, the write lock (one
+ * writer per file: a live holder is refused before the checks below, so
+ * that the message names it), the existing file, the free space. */
+static int preflight(const char *path, int resume, int force, int quiet, uint64_t bytes_needed,
+                     int *exists, tw_writelock **lock, tw_error *err)
 {
     *exists = tw_output_exists(path);
-    if (*exists && !resume && !force)
-        return tw_error_set(err, TW_EUSAGE, "%s exists: use --resume to continue it or --force "
-                            "to overwrite it", path);
-    if (mkdir_parents(path) < 0)
+    if (mkdir_parents(path) < 0) {
+        if (*exists && !resume && !force)
+            return tw_error_set(err, TW_EUSAGE, "%s exists: use --resume to continue it or "
+                                "--force to overwrite it", path);
         return tw_error_set(err, TW_EIO, "%s: cannot create its directory: %s", path,
                             strerror(errno));
+    }
     char *tmp = strdup(path);
     if (!tmp)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
@@ -220,6 +225,15 @@ static int preflight(const char *path, int resume, int force, uint64_t bytes_nee
         close(fd);
         unlink(probe);
     }
+    char stale[1200];
+    if (!rc)
+        rc = tw_writelock_take(path, lock, stale, sizeof stale, err);
+    if (!rc && stale[0] && !quiet)
+        fprintf(stderr, "tradewar: warning: %s\n", stale);
+    *exists = tw_output_exists(path);
+    if (!rc && *exists && !resume && !force)
+        rc = tw_error_set(err, TW_EUSAGE, "%s exists: use --resume to continue it or --force "
+                          "to overwrite it", path);
     struct statvfs vfs;
     if (!rc && !(*exists && resume) && statvfs(dir, &vfs) == 0) {
         double avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
@@ -294,6 +308,7 @@ typedef struct run_state {
     uint8_t *done;    /* [nblocks] blocks already on disk (resume) */
     uint64_t *pending; /* the blocks still to compute, in order */
     char *outpath;
+    tw_writelock *lock; /* rank 0: the file's write lock, held to the end */
     tw_run_meta meta;
     uint64_t n, bs, nblocks, npend, rounds, ndone_samples;
     size_t np, row;
@@ -366,7 +381,8 @@ static int run_init(run_state *rs, tw_error *err)
     int exists = 0;
     if (rank == 0) {
         uint64_t bytes = n * (uint64_t)(np + row + 2) * 8u + (1u << 20);
-        rc = preflight(rs->outpath, opts->resume, opts->force, bytes, &exists, err);
+        rc = preflight(rs->outpath, opts->resume, opts->force, opts->quiet, bytes, &exists,
+                       &rs->lock, err);
     }
     MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
     if ((rc = tw_mpi_agree(comm, rc, err)))
@@ -626,6 +642,7 @@ static void run_free(run_state *rs)
         tw_error tmp;
         tw_output_close(rs->out, &tmp);
     }
+    tw_writelock_release(rs->lock); /* the file is closed: the next writer may come */
     for (int t = 0; rs->tws && t < rs->nthreads; t++) {
         if (rs->tws[t].model_ws)
             rs->ses->type->workspace_free(rs->tws[t].model_ws);

@@ -88,7 +88,7 @@ static int write_group(const char *path, const tw_model_schema *sch, const tw_se
                        uint64_t seed, uint64_t nb_used, const double *recs, tw_error *err)
 {
     size_t k = tw_sens_factor_count(s), rs = rec_size(k);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = tw_h5_open(path, H5F_ACC_RDWR);
     if (f < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot reopen to write /sensitivity", path);
     int bad = 0;
@@ -236,7 +236,7 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
                                                      : TW_OK;
     hid_t f = -1;
     if (!rc) {
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        f = tw_h5_open(path, H5F_ACC_RDONLY);
         if (f < 0 || read_ok(f, nb, K, ok) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
     }

@@ -218,7 +218,7 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
 static int write_all(const char *path, const tw_model_schema *s, const tw_run_meta *meta,
                      const tw_summary *all, uint64_t n_conv, double elapsed, tw_error *err)
 {
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t f = tw_h5_open(path, H5F_ACC_RDWR);
     if (f < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot reopen to write the summary", path);
     int bad = 0;
@@ -273,7 +273,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     uint64_t n_conv = 0;
     hid_t f = -1;
     if (!rc) {
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        f = tw_h5_open(path, H5F_ACC_RDONLY);
         if (f < 0 || read_mask(f, n, mask) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
     }

@@ -5,12 +5,15 @@
  * with these calls; stderr and MPI's sockets use write(), which is left
  * alone. TW_FAULT_RANK=K restricts the fault to the MPI rank K (from
  * OMPI_COMM_WORLD_RANK / PMIX_RANK). TW_FAULT_VERBOSE=1 prints the count at
- * exit (to choose TW_FAULT_PWRITE_AFTER). Test code only: never installed. */
+ * exit (to choose TW_FAULT_PWRITE_AFTER). It can also pause a run in one
+ * phase (H5Gcreate2 below). Test code only: never installed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -68,4 +71,26 @@ ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "pwritev"); /* POSIX idiom */
     return fail_now() ? -1 : real(fd, iov, cnt, off);
+}
+
+/* The pause: when TW_FAULT_PAUSE_GROUP names a group being created (e.g.
+ * "summary", which only the summary pass creates), touch the file
+ * TW_FAULT_PAUSE_MARK and sleep TW_FAULT_PAUSE_SECONDS first, so that a test
+ * can act while the run is in that phase. hid_t is int64_t in HDF5 1.10+. */
+int64_t H5Gcreate2(int64_t loc, const char *name, int64_t lcpl, int64_t gcpl, int64_t gapl)
+{
+    static int64_t (*real)(int64_t, const char *, int64_t, int64_t, int64_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "H5Gcreate2"); /* POSIX idiom */
+    const char *g = getenv("TW_FAULT_PAUSE_GROUP"), *mark = getenv("TW_FAULT_PAUSE_MARK");
+    if (g && name && strcmp(g, name) == 0) {
+        if (mark) {
+            FILE *f = fopen(mark, "w");
+            if (f)
+                fclose(f);
+        }
+        const char *sec = getenv("TW_FAULT_PAUSE_SECONDS");
+        sleep(sec ? (unsigned)atoi(sec) : 5u);
+    }
+    return real(loc, name, lcpl, gcpl, gapl);
 }

@@ -22,6 +22,14 @@ Cases (one ctest test each):
               after N writes), on every rank and on rank 1 only: exit 2 with a message
               naming the file, no hang, an unfinished consistent file that `--resume`
               (without the fault) finishes identical to the uninterrupted run
+  writers     HDF5 file locking on: while a run writes a file (mid-run, and paused
+              inside its summary pass by the LD_PRELOAD shim), a second writer
+              (`--resume`, `--force`) is refused with exit 1 naming the holder (host,
+              rank 0's pid, job) and changes nothing; `tradewar info`, h5py (default
+              locking) and tradewar-analyze read the file; the run then finishes
+              identical to the uninterrupted run. After kill -9 the stale lock file
+              is taken over with a message naming the dead holder, and the lock file
+              is gone after a run
   mismatch    `--resume` with another config, seed, sample count or design: exit 1,
               the message names what differs, the file is not modified; then the
               right `--resume` still gives the uninterrupted result
@@ -90,11 +98,17 @@ def write_config(name, samples=1200, seed=7, cost=4000):
     return path
 
 
+# The writers case runs with HDF5's file locking on (its default), as users do.
+LOCKING = False
+
+
 def env(threads=1):
     e = dict(os.environ)
     e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
              OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS=str(threads),
              HDF5_USE_FILE_LOCKING="FALSE")
+    if LOCKING:
+        del e["HDF5_USE_FILE_LOCKING"]
     return e
 
 
@@ -698,7 +712,82 @@ def case_fault():
             log(o)
 
 
-CASES = {"fault": case_fault, "deadrank": case_deadrank,
+def case_writers():
+    global LOCKING
+    LOCKING = True
+    cfg = write_config("writers.yaml")
+    ref = reference(cfg)
+    out = os.path.join(ARGS.work, "writers.h5")
+    mark = os.path.join(ARGS.work, "in_summary")
+    shim = os.path.abspath(ARGS.fault_shim or "")
+    host = os.uname().nodename
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
+    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+               "-x", "TW_FAULT_PAUSE_GROUP=summary", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
+               "-x", "TW_FAULT_PAUSE_SECONDS=6", ARGS.tradewar, "run", cfg, "-o", out, "-q"])
+    got = wait_blocks(p, out, 5)
+    procs = ranks_of(p)
+    if got is None or len(procs) != 2:
+        check(False, f"writers: no 5 blocks or not 2 ranks ({procs})")
+        kill9(p)
+        return
+
+    def readers_and_writers(phase):
+        for extra in (["--resume"], ["--force"]):
+            before = twh5.progress(out)[0]
+            rc, o, _ = run([ARGS.tradewar, "run", cfg, "-o", out, *extra])
+            named = "being written by another run" in o and f"host {host}" in o and \
+                any(f"pid {q} " in o for q in procs)
+            check(rc == 1 and named and twh5.progress(out)[0] >= before,
+                  f"writers, {phase}: a second writer ({extra[0]}) is refused with exit 1 "
+                  f"(got {rc}) naming host and rank 0's pid, the file not reset"
+                  + ("" if named else f": {o.strip()[-300:]}"))
+        rc, o, _ = run([ARGS.tradewar, "info", out])
+        check(rc == 0 and "being written now" in o,
+              f"writers, {phase}: `tradewar info` reads it and says it is being written (exit {rc})"
+              + ("" if rc == 0 else f": {o.strip()[-300:]}"))
+        try:
+            d, t, _ = twh5.progress(out)
+            check(True, f"writers, {phase}: h5py with HDF5 file locking on reads it: {d}/{t} blocks")
+        except Exception as e:  # noqa: BLE001
+            check(False, f"writers, {phase}: h5py with locking on cannot read it: {e}")
+        e = env()
+        e["PYTHONPATH"] = analysis
+        a = subprocess.run([sys.executable, "-m", "tradewar_analysis", "summary", out], env=e,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check("cannot open" not in a.stdout and "damaged" not in a.stdout,
+              f"writers, {phase}: tradewar-analyze opens it (exit {a.returncode}: "
+              f"{a.stdout.strip().splitlines()[-1:]})")
+
+    readers_and_writers("mid-run")
+    t0 = time.time()
+    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.05)
+    if check(os.path.exists(mark), "writers: the run reached its summary pass (paused there)"):
+        readers_and_writers("summary pass")
+    o = p.communicate(timeout=120)[0]
+    check(p.returncode == 0, f"writers: the first run finishes (exit {p.returncode})")
+    if p.returncode != 0:
+        log(o[-2000:])
+    same_as(ref, out, "writers: the first run", h5diff=False)
+    check(not os.path.exists(out + ".lock"), "writers: no lock file left after the run")
+
+    # a stale lock: its holder was killed
+    out2 = os.path.join(ARGS.work, "stale.h5")
+    p = start(mpi_cmd(2, "run", cfg, "-o", out2, "-q"))
+    wait_blocks(p, out2, 5)
+    procs = ranks_of(p)
+    kill9(p)
+    check(os.path.exists(out2 + ".lock"), "stale: kill -9 leaves the lock file behind")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out2, "--resume"))
+    check(rc == 0 and "taking over the write lock of a run that is gone" in o
+          and any(f"pid {q} " in o for q in procs),
+          f"stale: --resume takes over the dead run's lock with a message naming it (exit {rc})"
+          + ("" if rc == 0 else f": {o[-500:]}"))
+    same_as(ref, out2, "stale: resumed", h5diff=False)
+
+
+CASES = {"writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
          "kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
          "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
          "local": case_local, "pbs": case_pbs}
