@@ -257,15 +257,15 @@ static int solve_and_print(const tw_session *s, const double *x)
     free(y);
     /* the reason goes to stderr, one line: the tables above are on stdout */
     fflush(stdout);
+    if (nonfinite) {
+        fprintf(stderr, "tradewar: error: this scenario gives a non-finite value (%s): an overflow; "
+                "check the parameter values\n", why);
+        return 2;
+    }
     if (!st.converged) {
         fprintf(stderr, "tradewar: error: the solver did not converge on this scenario (%d "
                 "iterations, residual %.3g; solver: tol %g, max_iter %ld)\n", st.iterations,
                 st.residual, s->cfg->tol, s->cfg->max_iter);
-        return 2;
-    }
-    if (nonfinite) {
-        fprintf(stderr, "tradewar: error: this scenario gives a non-finite value (%s): an overflow; "
-                "check the parameter values\n", why);
         return 2;
     }
     return 0;

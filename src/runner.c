@@ -103,6 +103,9 @@ int tw_session_evaluate(const tw_session *s, const double *params, double *outco
     if (rc)
         return tw_error_set(err, rc, "the model failed on this scenario: %s",
                             merr.msg[0] ? merr.msg : tw_error_name(rc));
+    char why[8];
+    if (st->converged && tw_sample_nonfinite(s->schema, params, outcomes, why, sizeof why))
+        st->converged = 0; /* as in the run: an overflow is no result */
     return TW_OK;
 }
 

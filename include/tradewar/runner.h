@@ -37,7 +37,9 @@ typedef struct tw_session {
 int tw_session_open(const char *config_path, tw_session **out, tw_error *err);
 void tw_session_close(tw_session *s);
 
-/* Evaluate one parameter vector (serial, allocates a workspace). */
+/* Evaluate one parameter vector (serial, allocates a workspace). A model
+ * error comes back with the model's reason; a result with a non-finite input
+ * or outcome has st->converged = 0, as in a run. */
 int tw_session_evaluate(const tw_session *s, const double *params, double *outcomes,
                         tw_eval_status *st, tw_error *err);
 
