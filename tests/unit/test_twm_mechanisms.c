@@ -468,6 +468,43 @@ static void test_input_limits(void **st)
         assert_true(m1[a] < m0[a]);
     }
     assert_true(*O(&w, TWM_O_CN_PARTNERS) < cnp0);
+    /* the revenue stays with the partner */
+    const double rev03 = O(&w, TWM_O_TARIFF_REVENUE)[w.eur];
+    w.p[TWM_P_NTB] = 0.0;
+    solve_ok(&w);
+    assert_true(rev03 > O(&w, TWM_O_TARIFF_REVENUE)[w.eur]);
+    tw_world_close(&w);
+
+    /* covered sectors only: with input limits on ELE, VEH trade is untouched */
+    assert_int_equal(tw_world_open(&w, all_on), 0);
+    twm_scenario_free(w.sc);
+    twm_scen_ws_free(w.sw);
+    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
+                              {w.mex, 0.25, 0.15, -1.0, 0},
+                              {w.eur, 0.20, 0.0, -1.0, 0},
+                              {w.row, 0.20, 0.0, -1.0, 0}};
+    uint8_t cover[4] = {0, 0, 0, 0};
+    cover[w.ele] = 1;
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = w.us;
+    spec.cn = w.cn;
+    spec.n_partners = 4;
+    spec.partners = pi;
+    spec.input_limit_sectors = cover;
+    for (int k = 0; k < TWM_M_COUNT; k++)
+        spec.mech[k] = 1;
+    tw_error err;
+    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
+    w.sw = twm_scen_ws_alloc(w.sc);
+    tw_world_war(&w);
+    w.p[TWM_P_NTB] = 0.3;
+    assert_int_equal(tw_world_apply(&w), 0);
+    const size_t N = w.d->N, J = w.d->J;
+    assert_double_equal(w.sw->tau_new[TWM_NIJ(N, J, w.eur, w.cn, w.ele)],
+                        w.d->tau[TWM_NIJ(N, J, w.eur, w.cn, w.ele)] + 0.3 * 0.5, 1e-14);
+    assert_double_equal(w.sw->tau_new[TWM_NIJ(N, J, w.eur, w.cn, w.veh)],
+                        w.d->tau[TWM_NIJ(N, J, w.eur, w.cn, w.veh)], 0.0);
     tw_world_close(&w);
 }
 

@@ -197,7 +197,7 @@ static void test_base_counterfactual(void **st)
     assert_memory_equal(sw->dhat, db, NNJ * sizeof(double));
     twm_scen_ws_free(sw);
     twm_scenario_free(sc);
-    /* with the mechanisms: duties add to the base levels; the input limit multiplies */
+    /* with the mechanisms: duties add to the base levels, the input limit too */
     for (int k = 0; k < TWM_M_COUNT; k++)
         spec.mech[k] = 1;
     spec.mech[TWM_M_REROUTE] = 0;
@@ -208,7 +208,9 @@ static void test_base_counterfactual(void **st)
     assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
     assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.mex, w.veh)], 0.25 + 0.10, 1e-14);
     assert_double_equal(sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.1, 1e-14); /* EUR no partner */
-    assert_double_equal(sw->dhat[NIJ(&w, w.vnm, w.cn, w.ele)], 1.0 + 0.2 * 0.5, 1e-14);
+    assert_double_equal(sw->dhat[NIJ(&w, w.vnm, w.cn, w.ele)], db[NIJ(&w, w.vnm, w.cn, w.ele)], 0.0);
+    assert_double_equal(sw->tau_new[NIJ(&w, w.vnm, w.cn, w.ele)],
+                        tb[NIJ(&w, w.vnm, w.cn, w.ele)] + 0.2 * 0.5, 1e-14);
     twm_scen_ws_free(sw);
     twm_scenario_free(sc);
     free(tb);
@@ -404,8 +406,12 @@ static void test_input_limits_and_retaliation(void **st)
     w.p[TWM_P_R_ALLY] = 0.3;
     w.p[TWM_P_COUNT + 2] = 0.8; /* EUR */
     assert_int_equal(tw_world_apply(&w), 0);
-    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.0 + 0.2 * 0.8, 1e-14);
-    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.agr)], 1.0, 0.0); /* not industrial */
+    /* a duty levied by the partner on covered (industrial) sectors, not a trade cost */
+    const double t0 = w.d->tau[NIJ(&w, w.eur, w.cn, w.ele)];
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.eur, w.cn, w.ele)], t0 + 0.2 * 0.8, 1e-14);
+    assert_double_equal(w.sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.0, 0.0);
+    assert_double_equal(w.sw->tau_new[NIJ(&w, w.eur, w.cn, w.agr)],
+                        w.d->tau[NIJ(&w, w.eur, w.cn, w.agr)], 0.0); /* not industrial */
     assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.eur, w.agr)], 0.04 + 0.3 * 0.8, 1e-14);
     assert_double_equal(w.sw->tau_new[NIJ(&w, w.cn, w.vnm, w.agr)], 0.04 + 0.3 * 0.5, 1e-14);
     tw_world_close(&w);
@@ -766,6 +772,8 @@ static void test_config_errors(void **st)
                         "sectors.us_duty_share.CRM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {XXX: 0.5}}\n",
                         "unknown sector code 'XXX'");
+    expect_config_error("model: tradewar\nsectors: {input_limits: [ELE, XYZ]}\n",
+                        "unknown sector code 'XYZ'");
 }
 
 /* A solve that runs out of iterations is flagged, not an error, and its

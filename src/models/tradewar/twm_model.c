@@ -214,10 +214,10 @@ static int sector_list(const twm_data *d, tw_ynode n, const char *path, uint8_t 
  * us_duty_share: {CODE: share}}`: overrides of the data's sector flags and
  * the sectors the additional duties reach. */
 static int read_sectors(const tw_model_ctx *ctx, twm_data *d, uint8_t *tariffed, double *share,
-                        tw_error *err)
+                        uint8_t *ilimit, int *has_ilimit, tw_error *err)
 {
     static const char *const keys[] = {"industrial", "critical", "untariffed", "us_duty_share",
-                                       NULL};
+                                       "input_limits", NULL};
     tw_ynode s = tw_ynode_get(ctx->root, "sectors");
     for (size_t j = 0; j < d->J; j++) {
         tariffed[j] = 1;
@@ -255,6 +255,12 @@ static int read_sectors(const tw_model_ctx *ctx, twm_data *d, uint8_t *tariffed,
             return rc;
         for (size_t j = 0; j < d->J; j++)
             tariffed[j] = !tariffed[j];
+    }
+    n = tw_ynode_get(s, "input_limits");
+    if (tw_ynode_ok(n)) {
+        if ((rc = sector_list(d, n, "sectors.input_limits", ilimit, err)))
+            return rc;
+        *has_ilimit = 1;
     }
     n = tw_ynode_get(s, "critical");
     if (tw_ynode_ok(n)) {
@@ -449,7 +455,8 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     twm_partner_info *pinfo = NULL;
     tw_dist *pcomp = NULL;
     int *has_comp = NULL;
-    uint8_t *tariffed = NULL;
+    uint8_t *tariffed = NULL, *ilimit = NULL;
+    int has_ilimit = 0;
     double *share = NULL;
     double *tau_cf = NULL, *dhat_cf = NULL, *route_given = NULL;
     char *fpath = NULL;
@@ -474,11 +481,12 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
 
     tariffed = malloc(J);
     share = malloc(J * sizeof(double));
-    if (!tariffed || !share) {
+    ilimit = calloc(J, 1);
+    if (!tariffed || !share || !ilimit) {
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = read_sectors(ctx, d, tariffed, share, err)))
+    if ((rc = read_sectors(ctx, d, tariffed, share, ilimit, &has_ilimit, err)))
         goto done;
 
     twm_scenario_spec spec;
@@ -708,6 +716,7 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     }
     spec.tariffed = tariffed;
     spec.us_duty_share = share;
+    spec.input_limit_sectors = has_ilimit ? ilimit : NULL;
 
     /* counterfactual: {tariffs: file.csv, trade_costs: file.csv} */
     tw_ynode cf = tw_ynode_get(ctx->root, "counterfactual");
@@ -834,6 +843,7 @@ done:
     free(has_comp);
     free(pinfo);
     free(tariffed);
+    free(ilimit);
     free(share);
     free(tau_cf);
     free(dhat_cf);

@@ -47,6 +47,7 @@ struct twm_scenario {
     double *dhat_b;      /* [N*N*J] base counterfactual trade costs */
     int re_scope;        /* TWM_RE_* */
     double theta_factor; /* horizon */
+    uint8_t *ilimit;     /* [J] sectors covered by partners' input limits */
 };
 
 static double clamp01(double x)
@@ -68,6 +69,7 @@ void twm_scenario_free(twm_scenario *sc)
     free(sc->floor_exempt);
     free(sc->route_w);
     free(sc->tariffed);
+    free(sc->ilimit);
     free(sc->us_share);
     free(sc->tau_b);
     free(sc->dhat_b);
@@ -108,11 +110,12 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->floor_exempt = calloc(P ? P : 1, sizeof(int));
     sc->route_w = calloc((P ? P : 1) * J, sizeof(double));
     sc->tariffed = malloc(J);
+    sc->ilimit = malloc(J);
     sc->us_share = malloc(J * sizeof(double));
     sc->tau_b = malloc(NNJ * sizeof(double));
     sc->dhat_b = malloc(NNJ * sizeof(double));
     if (!sc->partner_region || !sc->partner_of || !sc->recip || !sc->extra || !sc->wfdi ||
-        !sc->floor_exempt || !sc->route_w || !sc->tariffed || !sc->us_share || !sc->tau_b || !sc->dhat_b) {
+        !sc->floor_exempt || !sc->route_w || !sc->tariffed || !sc->ilimit || !sc->us_share || !sc->tau_b || !sc->dhat_b) {
         twm_scenario_free(sc);
         return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
     }
@@ -231,6 +234,8 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
                 sc->route_w[a * J + j] = hsum > 0.0 ? sc->route_w[a * J + j] * msum / hsum : 0.0;
         }
         sc->tariffed[j] = spec->tariffed ? (spec->tariffed[j] != 0) : 1;
+        sc->ilimit[j] = spec->input_limit_sectors ? (spec->input_limit_sectors[j] != 0)
+                                                  : (d->industrial[j] && sc->tariffed[j]);
         sc->us_share[j] = spec->us_duty_share ? spec->us_duty_share[j] : 1.0;
         if (!(sc->us_share[j] >= 0.0 && sc->us_share[j] <= 1.0)) {
             tw_error_set(err, TW_ECONFIG, "sector '%s': US duty share %g outside [0,1]",
@@ -473,17 +478,21 @@ int twm_scenario_apply(const twm_scenario *sc, const double *p, twm_scen_ws *w, 
         }
     }
 
-    /* 8. Limits on Chinese inputs (industrial sectors). */
+    /* 8. Limits on Chinese inputs: a duty levied by the partner (revenue
+     * stays there) on the covered sectors (sectors.input_limits; default
+     * the industrial, tariffed ones), scaled by the partner's own compliance. */
     if (m[TWM_M_INPUT_LIMITS]) {
         const double ntb = p[TWM_P_NTB];
         for (size_t a = 0; a < P; a++) {
             const size_t ra = (size_t)sc->partner_region[a];
-            const double f = 1.0 + ntb * w->comp[a];
-            if (!(f > 0.0))
-                return tw_error_set(err, TW_ENUMERIC, "ntb = %g makes a trade cost <= 0", ntb);
+            const double t = ntb * w->comp[a];
+            if (!(1.0 + t > 0.0))
+                return tw_error_set(err, TW_ENUMERIC, "ntb = %g makes a duty <= -100%%", ntb);
             for (size_t j = 0; j < J; j++)
-                if (d->industrial[j])
-                    w->dhat[TWM_NIJ(N, J, ra, cn, j)] *= f;
+                if (sc->ilimit[j]) {
+                    const size_t x = TWM_NIJ(N, J, ra, cn, j);
+                    w->tau_new[x] = fmax(0.0, w->tau_new[x] + t);
+                }
         }
     }
 

@@ -117,6 +117,8 @@ typedef struct twm_scenario_spec {
                                    destination) */
     double theta_factor;        /* horizon: multiplies every trade elasticity (1 = long run,
                                    MODEL.md; TWM_SHORT_RUN_THETA_FACTOR = one year); 0 = 1 */
+    const uint8_t *input_limit_sectors; /* [J] sectors covered by the partners' input
+                                   limits (mechanism 8); NULL = industrial and tariffed */
     const double *route_given;  /* [n_partners] or NULL: explicit shares of the transit
                                    capacity (reroute_weights: {CODE: share}); < 0 = not
                                    given (shares the rest by US-import share); given
