@@ -42,6 +42,7 @@ static const key_spec engine_keys[] = {
     {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
     {"correlation", K_SECTION, 0, 0, 0, NONE, "Gaussian copula groups"},
     {"sensitivity", K_SECTION, 0, 0, 0, NONE, "Sobol' indices (sensitivity.c)"},
+    {"stop", K_SECTION, 0, 0, 0, NONE, "{outcome, sem | rel_sem | width}: stop on a target error"},
     {"summary", K_SECTION, 0, 0, 0, NONE, "{by: [parameters]}: results by regime (summary_by.c)"},
 };
 #define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])

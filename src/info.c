@@ -240,6 +240,17 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         fprintf(out, "status         UNFINISHED: being written now (%s)\n", who);
     else
         fprintf(out, "status         UNFINISHED: run `tradewar run CONFIG --resume -o %s`\n", path);
+    char reason[32] = "", rule[300] = "";
+    uint64_t used = 0;
+    double achieved = 0;
+    if (finished && tw_h5_read_attr_str(f, "stop_reason", reason, sizeof reason) >= 0) {
+        tw_h5_read_attr_str(f, "stop_rule", rule, sizeof rule);
+        tw_h5_read_attr_u64(f, "samples_used", &used);
+        tw_h5_read_attr_f64(f, "stop_achieved", &achieved);
+        fprintf(out, "stop           %s: %s, achieved %.4g with %llu samples\n",
+                strcmp(reason, "target") ? "ceiling reached" : "target met", rule, achieved,
+                (unsigned long long)used);
+    }
 
     if (finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
         fprintf(out, "\n%-40s %12s %10s %12s %12s %12s %12s  %s\n", "outcome", "mean", "+-95%CI",

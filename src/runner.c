@@ -37,6 +37,7 @@ void tw_session_close(tw_session *s)
         s->type->destroy(s->state);
     tw_sens_free(s->sens);
     tw_summary_by_free(s->by);
+    tw_stop_free(s->stop);
     tw_config_free(s->cfg);
     free(s);
 }
@@ -83,6 +84,8 @@ int tw_session_open(const char *config_path, tw_session **out, tw_error *err)
     if ((rc = tw_sens_create(s->cfg, s->schema, &s->sens, s->sens_note, sizeof s->sens_note, err)))
         goto fail;
     if ((rc = tw_summary_by_create(s->cfg, s->schema->params, &s->by, err)))
+        goto fail;
+    if ((rc = tw_stop_create(s->cfg, s->schema, s->sens, &s->stop, err)))
         goto fail;
     *out = s;
     return TW_OK;
@@ -314,6 +317,8 @@ typedef struct run_state {
     tw_writelock *lock; /* rank 0: the file's write lock, held to the end */
     tw_run_meta meta;
     uint64_t n, bs, nblocks, npend, rounds, ndone_samples;
+    uint64_t pbase, plim; /* rounds deal out pending[pbase..plim) (stop: up to a checkpoint) */
+    uint64_t used_blocks; /* stop rule met: the run's samples are these first blocks */
     size_t np, row;
     int resuming, already_finished;
     tw_progress prog;
@@ -423,6 +428,14 @@ static int run_init(run_state *rs, tw_error *err)
         return rc;
 
     rs->resuming = opts->resume && exists;
+    tw_stop *stop = rs->ses->stop;
+    if (stop) {
+        rc = tw_stop_begin(stop, comm, n, bs, seed, err);
+        if (!rc && rs->resuming)
+            rc = tw_stop_load(stop, rs->outpath, err); /* rank 0, before the parallel open */
+        if ((rc = tw_mpi_agree(comm, rc, err)))
+            return rc;
+    }
     if (rs->resuming) {
         rc = tw_output_open_resume(comm, rs->outpath, &rs->meta, sch, rs->done, &rs->out,
                                    &rs->already_finished, err);
@@ -475,6 +488,7 @@ static int run_init(run_state *rs, tw_error *err)
             rs->ndone_samples += (b + 1) * bs > n ? n - b * bs : bs;
     }
     rs->rounds = (rs->npend + (uint64_t)rs->size - 1) / (uint64_t)rs->size;
+    rs->plim = rs->npend;
     tw_progress_start(&rs->prog, rank == 0 && !opts->quiet, n, rs->ndone_samples);
     if (rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: %s, model %s, %llu samples (%s design, seed %llu), %llu blocks "
@@ -507,7 +521,8 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     void *state = rs->ses->state;
     size_t np = rs->np, row = rs->row;
     uint64_t idx = r * (uint64_t)rs->size + (uint64_t)rs->rank;
-    int64_t block = idx < rs->npend ? (int64_t)rs->pending[idx] : -1;
+    idx += rs->pbase;
+    int64_t block = idx < rs->plim ? (int64_t)rs->pending[idx] : -1;
     size_t nrows = 0;
     int rc = TW_OK;
     *stop = 0;
@@ -558,6 +573,9 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     }
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
+    if (rs->ses->stop && (rc = tw_stop_collect(rs->ses->stop, comm, block, nrows, rs->out_buf,
+                                               row, rs->st_buf, err)))
+        return rc;
     if ((rc = tw_output_write_block(rs->out, block, nrows, rs->in_buf, rs->out_buf, rs->st_buf,
                                     err)))
         return rc;
@@ -601,9 +619,13 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     }
     tw_progress_finish(&rs->prog);
     const tw_sens *sens = rs->ses->sens;
+    uint64_t used = rs->used_blocks ? rs->used_blocks * rs->bs : rs->n;
+    if (rs->ses->stop && (rc = tw_stop_record(rs->ses->stop, rs->comm, rs->outpath,
+                                              rs->used_blocks != 0, used, err)))
+        return rc;
     double t_pass = tw_now();
     if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
-                                    tw_sens_base_samples(sens), err)))
+                                    used / (tw_sens_factor_count(sens) + 2), err)))
         return rc;
     if (sens && rs->rank == 0 && !opts->quiet) /* bench/bench_sensitivity.sh reads this */
         fprintf(stderr, "tradewar: sensitivity pass (estimators and bootstrap) %.2f s\n",
@@ -665,6 +687,51 @@ static void run_free(run_state *rs)
     tw_session_close(rs->ses);
 }
 
+/* The rounds of a run with a stop rule (stop.h): the pending blocks below the
+ * next checkpoint (2, 4, 8, ... blocks), then the check on exactly that
+ * prefix, and so on; blocks already done (resume) are checked without being
+ * recomputed. Sets rs->used_blocks when the target is met. */
+static int run_with_checkpoints(run_state *rs, int *interrupted, tw_error *err)
+{
+    tw_stop *stop = rs->ses->stop;
+    uint64_t size = (uint64_t)rs->size, checked = 0;
+    int rc = TW_OK;
+    *interrupted = 0;
+    rs->pbase = 0;
+    while (!rc) {
+        uint64_t cp = tw_stop_next_checkpoint(stop, checked);
+        uint64_t lim = rs->pbase;
+        while (lim < rs->npend && (!cp || rs->pending[lim] < cp))
+            lim++;
+        rs->plim = lim;
+        uint64_t rounds = (lim - rs->pbase + size - 1) / size;
+        for (uint64_t r = 0; !rc && r < rounds; r++) {
+            int sig = 0;
+            rc = run_round(rs, r, &sig, err);
+            if (!rc && sig && (r + 1 < rounds || lim < rs->npend)) {
+                *interrupted = sig;
+                return TW_OK;
+            }
+        }
+        rs->pbase = lim;
+        if (rc || !cp)
+            break;
+        int met = 0;
+        if ((rc = tw_stop_check(stop, rs->comm, cp, &met, err)))
+            break;
+        if (rs->rank == 0 && !rs->opts->quiet)
+            fprintf(stderr, "\ntradewar: checkpoint %llu samples: %s: %.4g%s\n",
+                    (unsigned long long)(cp * rs->bs), tw_stop_describe(stop),
+                    tw_stop_achieved(stop), met ? ": target met, stopping" : "");
+        if (met) {
+            rs->used_blocks = cp;
+            break;
+        }
+        checked = cp;
+    }
+    return rc;
+}
+
 int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
 {
     run_state rs = {.comm = comm, .opts = opts, .nthreads = omp_get_max_threads(),
@@ -676,6 +743,11 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
         if (rs.rank == 0 && !opts->quiet)
             fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
                     "nothing to do\n", rs.outpath);
+    } else if (!rc && rs.ses->stop) {
+        int interrupted = 0;
+        rc = run_with_checkpoints(&rs, &interrupted, err);
+        if (!rc)
+            rc = run_finalize(&rs, interrupted, err);
     } else if (!rc) {
         int stop = 0, interrupted = 0;
         for (uint64_t r = 0; !rc && r < rs.rounds; r++) {

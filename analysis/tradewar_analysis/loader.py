@@ -263,8 +263,10 @@ class ResultFile:
 
     @property
     def finished(self) -> bool:
-        """True when the engine marked the run complete and every block is done."""
-        return bool(int(self.attrs.get("finished", 0) or 0)) and bool(self.block_done.all())
+        """True when the engine marked the run complete and every block is done (or the
+        run stopped on its target error, `stop:`: the blocks after it are never computed)."""
+        return bool(int(self.attrs.get("finished", 0) or 0)) and (
+            bool(self.block_done.all()) or "stop_reason" in self.attrs)
 
     @property
     def done_blocks(self) -> np.ndarray:

@@ -19,6 +19,7 @@
 #include "tradewar/error.h"
 #include "tradewar/model.h"
 #include "tradewar/sensitivity.h"
+#include "tradewar/stop.h"
 #include "tradewar/summary_by.h"
 
 /* A loaded config with its model, ready to evaluate. */
@@ -30,10 +31,12 @@ typedef struct tw_session {
     tw_sens *sens;       /* the `sensitivity:` section, or NULL */
     char sens_note[512]; /* remark for the user ("" if none) */
     tw_summary_by *by;   /* `summary: {by: ...}`, or NULL */
+    tw_stop *stop;       /* `stop:`, or NULL */
 } tw_session;
 
 /* Load the config, find and create the model, apply `parameters:` and
- * `correlation:`, read `sensitivity:` and `summary:`. Serial; every rank may call it (same result everywhere). */
+ * `correlation:`, read `sensitivity:`, `summary:`
+ * and `stop:`. Serial; every rank may call it (same result everywhere). */
 int tw_session_open(const char *config_path, tw_session **out, tw_error *err);
 void tw_session_close(tw_session *s);
 

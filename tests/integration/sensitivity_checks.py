@@ -14,6 +14,12 @@
                                     (count, mean, quantiles, histogram), has the datasets of
                                     /summary, is bitwise equal on 3 ranks x 2 threads, shows
                                     in `tradewar info`; bad `summary.by` exits 1 with file:line
+    sensitivity_checks.py stop      stop on a target: stops at the first checkpoint (a doubling
+                                    of blocks) whose prefix meets it (numpy on the prefixes), the
+                                    file records it, summary = prefix, bitwise on 3 ranks x 2
+                                    threads and after kill -9 + resume; the ceiling; a
+                                    sensitivity run stopping on the widest ST interval; bad
+                                    `stop:` input exits 1 with file:line
 
 Environment: TRADEWAR, MPIEXEC and the Open MPI root flags (as engine_checks.py).
 """
@@ -291,6 +297,117 @@ summary:
             print(f"ok: exit 1: {msg}")
 
 
+def check_stop():
+    with tempfile.TemporaryDirectory() as tmp:
+        text = ("model: ishigami\nsamples: 100000\nblock_size: 256\nseed: 4\ndesign: lhs\n"
+                "stop: {outcome: y, sem: 0.05}\n")
+        cfg = write(tmp, "stop.yaml", text)
+        ref = os.path.join(tmp, "ref.h5")
+        run(["run", cfg, "-o", ref, "-q"])
+        with h5py.File(ref, "r") as f:
+            used = int(f.attrs["samples_used"])
+            assert f.attrs["stop_reason"] == b"target" and f.attrs["stop_rule"] == b"sem(y) <= 0.05"
+            y = f["outputs/y"][:]
+            # the first checkpoint (2, 4, 8, ... blocks) whose prefix meets the target
+            sems = {c: y[:c * 256].std(ddof=1) / math.sqrt(c * 256) for c in (2, 4, 8, 16, 32, 64)}
+            first = min(c for c, e in sems.items() if e <= 0.05)
+            assert used == first * 256, (used, sems)
+            assert abs(f.attrs["stop_achieved"] - sems[first]) < 1e-12
+            assert f.attrs["stop_achieved"] == f["summary/y/sem"][()]
+            assert f["summary/y/count"][()] == used == f.attrs["n_converged"]
+            assert np.all(np.isnan(y[used:])) and not f["status/converged"][used:].any()
+            assert f["status/block_done"][:].sum() == used // 256
+        print(f"ok: stopped after {used} samples (sem {sems[first]:.4f} <= 0.05; at "
+              f"{used // 2} it was {sems[first // 2]:.4f})")
+        want = datasets_nosens(ref)
+        out = os.path.join(tmp, "r3t2.h5")
+        run(["run", cfg, "-o", out, "-q"], 3, 2)
+        assert datasets_nosens(out) == want, "3 ranks x 2 threads stop elsewhere"
+        print("ok: the same stop point and file on 3 ranks x 2 threads")
+
+        # kill -9 during the run, resume on 2 ranks: same stop point, same file
+        slow = write(tmp, "slow.yaml", text.replace("block_size: 256", "block_size: 256\ncost_us: 150"))
+        ref2 = os.path.join(tmp, "ref2.h5")
+        run(["run", slow, "-o", ref2, "-q"], 2, 1)
+        want2 = datasets_nosens(ref2)
+        out = os.path.join(tmp, "killed.h5")
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        p = subprocess.Popen([TRADEWAR, "run", slow, "-o", out, "-q"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t0, done = time.time(), 0
+        while time.time() - t0 < 60 and p.poll() is None:
+            time.sleep(0.1)
+            try:
+                with h5py.File(out, "r") as f:
+                    done = int(f["status/block_done"][:].sum())
+            except (OSError, KeyError):
+                continue
+            if done >= 5:
+                break
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert 0 < done < used // 256, f"not caught mid-way ({done} blocks)"
+        run(["run", slow, "-o", out, "--resume", "-q"], 2, 1)
+        assert datasets_nosens(out) == want2, "killed and resumed: differs"
+        print(f"ok: killed after {done} blocks, resumed: same stop point, bitwise equal")
+
+        # an unreachable target: the ceiling
+        cfg = write(tmp, "ceil.yaml", "model: ishigami\nsamples: 3000\nblock_size: 256\n"
+                    "stop: {outcome: y, rel_sem: 0.0001}\n")
+        out = os.path.join(tmp, "ceil.h5")
+        run(["run", cfg, "-o", out, "-q"])
+        with h5py.File(out, "r") as f:
+            assert f.attrs["stop_reason"] == b"ceiling" and f.attrs["samples_used"] == 3000
+            rel = f["summary/y/sem"][()] / abs(f["summary/y/mean"][()])
+            assert abs(f.attrs["stop_achieved"] - rel) < 1e-15
+        print("ok: an unreachable target runs to the ceiling and records the achieved error")
+
+        # sensitivity: stop when the widest ST interval is below 0.1
+        cfg = write(tmp, "ss.yaml", "model: ishigami\nseed: 4\n"
+                    "sensitivity: {base_samples: 16384, bootstrap: 200}\n"
+                    "stop: {outcome: y, index: ST, width: 0.1}\n")
+        out = os.path.join(tmp, "ss.h5")
+        run(["run", cfg, "-o", out, "-q"])
+        with h5py.File(out, "r") as f:
+            used = int(f.attrs["samples_used"])
+            nb = int(f["sensitivity"].attrs["base_samples_used"])
+            assert f.attrs["stop_reason"] == b"target" and used == nb * 5 and nb < 16384
+            assert nb & (nb - 1) == 0, nb
+            widest = np.diff(f["sensitivity/y/ST_ci"][:], axis=1).max()
+            assert widest == f.attrs["stop_achieved"] <= 0.1
+        print(f"ok: sensitivity run stopped at {nb} base samples (widest ST interval {widest:.4f})")
+
+        cases = [
+            ("stop: {outcome: z, sem: 0.1}\n", "bad.yaml:3: key 'stop.outcome': unknown outcome 'z' "
+             "(valid: y)"),
+            ("stop: {outcome: y, sem: -0.1}\n", "bad.yaml:3: key 'stop.sem': the target must be a "
+             "positive number, got -0.1"),
+            ("stop: {outcome: y, sem: 0.1, rel_sem: 0.1}\n", "bad.yaml:3: key 'stop': give exactly "
+             "one target: 'sem' or 'rel_sem' (or 'width' for a sensitivity run)"),
+            ("stop: {outcome: y, width: 0.1}\n", "bad.yaml:3: key 'stop.width': 'width' (of a Sobol' "
+             "index interval) needs a sensitivity: section; use 'sem' or 'rel_sem'"),
+        ]
+        for extra, msg in cases:
+            bad = write(tmp, "bad.yaml", "model: ishigami\nsamples: 100\n" + extra)
+            p = run(["run", bad, "-o", os.path.join(tmp, "bad.h5"), "-q"], check=False)
+            assert p.returncode == 1 and msg in p.stderr, (p.returncode, p.stderr, msg)
+            print(f"ok: exit 1: {msg}")
+
+
+def datasets_nosens(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        assert f.attrs["finished"] == 1
+        for g in ("inputs", "outputs", "status", "summary"):
+            def visit(name, obj, g=g):
+                if isinstance(obj, h5py.Dataset):
+                    out[f"{g}/{name}"] = np.ascontiguousarray(obj[()]).tobytes()
+            f[g].visititems(visit)
+        for k in ("stop_reason", "samples_used", "stop_achieved", "n_converged"):
+            out["@" + k] = repr(f.attrs[k])
+    return out
+
+
 def datasets_by(path):
     out = {}
     with h5py.File(path, "r") as f:
@@ -303,4 +420,4 @@ def datasets_by(path):
 
 if __name__ == "__main__":
     {"exact": check_exact, "decomp": check_decomp, "resume": check_resume,
-     "cli": check_cli, "regimes": check_regimes}[sys.argv[1]]()
+     "cli": check_cli, "regimes": check_regimes, "stop": check_stop}[sys.argv[1]]()
