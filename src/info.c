@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "h5util.h"
@@ -163,6 +164,152 @@ static herr_t print_regimes(hid_t gb, const char *name, const H5L_info_t *info, 
     return 0;
 }
 
+/* ---- --brief: the headline outcomes ---- */
+
+/* What a reader of the trade model looks at first (those the file has);
+ * other models show their scalar outcomes. Keep in step with the analysis
+ * package's headline_targets(). */
+static const char *const headlines[] = {
+    "leverage_pp",          "welfare_pct[USA]",     "welfare_pct[CHN]",
+    "cn_exports_to_us_pct", "cn_exports_total_pct", "us_cn_trade_pct",
+    "rerouted_change",      "us_crm_price_pct",     "leverage_usd"};
+enum { BRIEF_MAX_ROWS = 16 };
+
+/* Mean, q05 and q95 of element `label` (NULL: a scalar) of /summary/<name>.
+ * Returns 0, or -1 if the file has no such outcome or element. */
+static int brief_values(hid_t f, const char *name, const char *label, double v[3], char *units,
+                        size_t nu, char *desc, size_t nd)
+{
+    char path[512];
+    snprintf(path, sizeof path, "summary/%s", name);
+    if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0 || H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t g = H5Gopen2(f, path, H5P_DEFAULT);
+    hid_t mds = g >= 0 ? H5Dopen2(g, "mean", H5P_DEFAULT) : -1;
+    hsize_t dims[4] = {1, 1, 1, 1};
+    int ndim = -1;
+    if (mds >= 0) {
+        hid_t sp = H5Dget_space(mds);
+        ndim = H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+    }
+    size_t elems = 1, at = 0;
+    for (int d = 0; d < ndim; d++)
+        elems *= dims[d];
+    int rc = -1;
+    if (ndim == 0 && !label)
+        rc = 0;
+    else if (ndim == 1 && label) { /* find the label among the scale's */
+        labels lb;
+        /* format 1.1: the summary group's own scale; 1.0: the root's, via /outputs */
+        int got = read_labels(g, mds, 0, &lb) == 0;
+        if (!got) {
+            snprintf(path, sizeof path, "outputs/%s", name);
+            hid_t ods = H5Dopen2(f, path, H5P_DEFAULT);
+            got = ods >= 0 && read_labels(f, ods, 1, &lb) == 0;
+            if (ods >= 0)
+                H5Dclose(ods);
+        }
+        if (got) {
+            for (size_t i = 0; i < lb.n; i++)
+                if (strcasecmp(lb.s[i], label) == 0) {
+                    at = i;
+                    rc = 0;
+                }
+            tw_h5_free_labels(lb.s, lb.n);
+        }
+    }
+    double *mean = malloc(elems * sizeof *mean), *q = malloc(elems * TW_STATS_NQUANT * sizeof *q);
+    if (!rc && (!mean || !q || read_all(g, "mean", mean) || read_all(g, "quantiles", q)))
+        rc = -1;
+    if (!rc) {
+        /* levels 0.05 and 0.95 are entries 1 and 7 */
+        v[0] = mean[at];
+        v[1] = q[at * TW_STATS_NQUANT + 1];
+        v[2] = q[at * TW_STATS_NQUANT + 7];
+        units[0] = desc[0] = '\0';
+        tw_h5_read_attr_str(g, "units", units, nu);
+        tw_h5_read_attr_str(g, "description", desc, nd);
+    }
+    free(mean);
+    free(q);
+    if (mds >= 0)
+        H5Dclose(mds);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+static void brief_row(FILE *out, const char *shown, const double v[3], const char *units,
+                      const char *desc)
+{
+    /* one line each: a description longer than the screen is cut at a word */
+    char d[48];
+    size_t n = strlen(desc);
+    if (n < sizeof d)
+        snprintf(d, sizeof d, "%s", desc);
+    else {
+        size_t cut = sizeof d - 4;
+        while (cut > 20 && desc[cut] != ' ')
+            cut--;
+        snprintf(d, sizeof d, "%.*s...", (int)cut, desc);
+    }
+    fprintf(out, "%-22s %9.4g  [%9.4g, %9.4g]  %-18s %s\n", shown, v[0], v[1], v[2], units, d);
+}
+
+typedef struct brief_walk {
+    hid_t f;
+    FILE *out;
+    int shown, more;
+} brief_walk;
+
+static herr_t brief_scalar(hid_t gsum, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)info;
+    (void)gsum;
+    brief_walk *w = data;
+    double v[3];
+    char units[64], desc[512];
+    if (brief_values(w->f, name, NULL, v, units, sizeof units, desc, sizeof desc) < 0)
+        return 0;
+    if (w->shown < BRIEF_MAX_ROWS) {
+        brief_row(w->out, name, v, units, desc);
+        w->shown++;
+    } else
+        w->more++;
+    return 0;
+}
+
+static void print_brief(hid_t f, FILE *out, const char *path)
+{
+    fprintf(out, "\n%-22s %9s  %-22s  %-18s %s\n", "headline outcome", "mean", "90% interval",
+            "unit", "description");
+    brief_walk w = {f, out, 0, 0};
+    for (size_t i = 0; i < sizeof headlines / sizeof *headlines; i++) {
+        char name[128], *label = NULL;
+        snprintf(name, sizeof name, "%s", headlines[i]);
+        char *br = strchr(name, '[');
+        if (br) {
+            *br = '\0';
+            label = br + 1;
+            label[strcspn(label, "]")] = '\0';
+        }
+        double v[3];
+        char units[64], desc[512];
+        if (brief_values(f, name, label, v, units, sizeof units, desc, sizeof desc) == 0) {
+            brief_row(out, headlines[i], v, units, desc);
+            w.shown++;
+        }
+    }
+    if (!w.shown) { /* another model: its scalar outcomes */
+        hid_t gs = H5Gopen2(f, "summary", H5P_DEFAULT);
+        H5Literate(gs, H5_INDEX_NAME, H5_ITER_INC, NULL, brief_scalar, &w);
+        H5Gclose(gs);
+    }
+    fprintf(out, "(90%% interval: 5th to 95th percentile over the samples; every outcome and "
+            "element: `tradewar info %s`)\n", path);
+}
+
 int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
 {
     tw_h5_quiet();
@@ -238,8 +385,18 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
                 nconv < n ? " (failed samples are excluded from the summary)" : "");
     else if (tw_writelock_holder(path, who, sizeof who))
         fprintf(out, "status         UNFINISHED: being written now (%s)\n", who);
-    else
-        fprintf(out, "status         UNFINISHED: run `tradewar run CONFIG --resume -o %s`\n", path);
+    else {
+        /* the options a resume must repeat when they differed from the
+         * config's (a sensitivity run takes neither -n nor --design) */
+        char opt[160];
+        if (strcmp(design, "pick-freeze"))
+            snprintf(opt, sizeof opt, " -n %llu --seed %llu --design %s", (unsigned long long)n,
+                     (unsigned long long)seed, design);
+        else
+            snprintf(opt, sizeof opt, " --seed %llu", (unsigned long long)seed);
+        fprintf(out, "status         UNFINISHED: continue with `tradewar run CONFIG --resume -o %s%s` "
+                "(CONFIG: the one it was started with)\n", path, opt);
+    }
     char reason[32] = "", rule[300] = "";
     uint64_t used = 0;
     double achieved = 0;
@@ -252,7 +409,9 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
                 (unsigned long long)used);
     }
 
-    if (finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
+    if (finished && brief && H5Lexists(f, "summary", H5P_DEFAULT) > 0)
+        print_brief(f, out, path);
+    else if (finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
         fprintf(out, "\n%-40s %12s %10s %12s %12s %12s %12s  %s\n", "outcome", "mean", "+-95%CI",
                 "std", "q05", "median", "q95", "units");
         hid_t gs = H5Gopen2(f, "summary", H5P_DEFAULT);
@@ -266,11 +425,14 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     hid_t gb = finished && H5Lexists(f, "summary_by", H5P_DEFAULT) > 0
                    ? H5Gopen2(f, "summary_by", H5P_DEFAULT)
                    : -1;
-    if (gb >= 0) {
+    if (gb >= 0 && brief) /* a screen: the regimes are one command away */
+        fprintf(out, "(per-regime tables in /summary_by: `tradewar info %s`)\n", path);
+    else if (gb >= 0) {
         walk top = {f, out, 2, 0};
         H5Literate(gb, H5_INDEX_NAME, H5_ITER_INC, NULL, print_regimes, &top);
-        H5Gclose(gb);
     }
+    if (gb >= 0)
+        H5Gclose(gb);
     H5Fclose(f);
     return TW_OK;
 }

@@ -612,10 +612,23 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     if (interrupted) {
         if (rs->rank == 0 && !opts->quiet)
             fprintf(stderr, "\n");
+        /* the hint repeats the options this run was started with: a resume
+         * must match them (a different -n, --seed or --design is refused) */
+        char extra[128] = "";
+        size_t len = 0;
+        if (opts->samples >= 0)
+            len += (size_t)snprintf(extra + len, sizeof extra - len, " -n %lld",
+                                    (long long)opts->samples);
+        if (opts->has_seed && len < sizeof extra)
+            len += (size_t)snprintf(extra + len, sizeof extra - len, " --seed %llu",
+                                    (unsigned long long)opts->seed);
+        if (opts->design >= 0 && len < sizeof extra)
+            snprintf(extra + len, sizeof extra - len, " --design %s", rs->meta.design);
         return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d after %llu of %llu "
-                            "samples; %s is consistent: run again with --resume to continue",
-                            interrupted, (unsigned long long)rs->ndone_samples,
-                            (unsigned long long)rs->n, rs->outpath);
+                            "samples; %s is consistent: continue with `tradewar run %s --resume "
+                            "-o %s%s`", interrupted, (unsigned long long)rs->ndone_samples,
+                            (unsigned long long)rs->n, rs->outpath, opts->config_path,
+                            rs->outpath, extra);
     }
     tw_progress_finish(&rs->prog);
     const tw_sens *sens = rs->ses->sens;
