@@ -27,8 +27,8 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from . import __version__
-from .loader import DEFAULT_MEMORY_BYTES, AnalysisError, ResultFile, parse_target
-from .summary import format_table, summary_table
+from .loader import _TARGET_RE, DEFAULT_MEMORY_BYTES, AnalysisError, ResultFile, parse_targets
+from .summary import compact_table, format_table, summary_table
 
 PROG = "tradewar-analyze"
 
@@ -55,30 +55,31 @@ def _open(path: str, args) -> ResultFile:
 
 
 def _outcome_filter(rf: ResultFile, names: Optional[Sequence[str]]):
-    """Split --outcome values into outcome names and optional element filters."""
+    """Split --outcome values into outcome names and element filters
+    (None: every element of that outcome)."""
     if not names:
         return None, None
     outs, elems = [], {}
     for text in names:
-        bare = "[" not in text
-        t = parse_target(rf, text)
-        if t.name not in outs:
-            outs.append(t.name)
-        if bare:
-            elems[t.name] = None
-        elif elems.get(t.name, ()) is not None:
-            elems.setdefault(t.name, []).append(t.element)
+        ts = parse_targets(rf, text)
+        name = ts[0].name
+        if name not in outs:
+            outs.append(name)
+        if "[" not in text:
+            elems[name] = None
+        elif elems.get(name, ()) is not None:
+            elems.setdefault(name, []).extend(t.element for t in ts)
     return outs, elems
 
 
 def cmd_summary(args) -> int:
     with _open(args.file, args) as rf:
         outs, elems = _outcome_filter(rf, args.outcome)
-        df = summary_table(rf, outs, recompute=args.recompute)
+        df = summary_table(rf, outs, recompute=args.recompute, by=args.by)
         if elems:
             keep = [elems.get(o) is None or e in elems[o] for o, e in zip(df["outcome"], df["element"])]
             df = df[keep].reset_index(drop=True)
-        sys.stdout.write(format_table(df, args.format))
+        sys.stdout.write(format_table(compact_table(df) if args.format == "table" else df, args.format))
     return 0
 
 
@@ -87,7 +88,7 @@ def cmd_plot(args) -> int:
 
     with _open(args.file, args) as rf:
         written = make_plots(rf, args.output, targets=args.outcome, max_points=args.max_points,
-                             recompute=args.recompute)
+                             recompute=args.recompute, by=args.by)
     if not args.quiet:
         for p in written:
             print(os.path.join(args.output, p.filename))
@@ -158,12 +159,21 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if v < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, not %d" % v)
+    return v
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors in the tool's format (exit 2)."""
 
     def error(self, message: str):
-        self.print_usage(sys.stderr)
-        _err(message)
+        _err("%s (see %s --help)" % (message, self.prog))
         raise SystemExit(2)
 
 
@@ -174,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version="%(prog)s " + __version__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--outcome", nargs="+", action="extend", metavar="NAME",
-                        help="outcomes to use: NAME or NAME[LABEL] (e.g. welfare_pct[USA]); repeatable")
+                        help="outcomes to use: NAME, NAME[USA], NAME[USA,ELE] or the slice NAME[USA] of "
+                             "a region x sector outcome (labels case-insensitive); repeatable; a value "
+                             "that is an existing file is taken as FILE")
     common.add_argument("--recompute", action="store_true",
                         help="recompute statistics from the samples even if /summary is complete")
     common.add_argument("--memory-mb", type=float, default=DEFAULT_MEMORY_BYTES / 2 ** 20, metavar="MB",
@@ -190,23 +202,26 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Per outcome element: count, mean with 95% CI (mean +- 1.96 sem), std, "
                                    "sem, min, quantiles, max. Numbers come from the file's /summary when the "
                                    "run is finished, else from the finished blocks.")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", nargs="?")
+    p.add_argument("--by", metavar="PARAM", help="one table per value of a discrete parameter (e.g. deal)")
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("plot", parents=[common], help="write the standard figures (PNG)",
                        description="Distributions of the headline outcomes, welfare by region, China's exports "
                                    "by destination, scatter with Spearman rho, SRRC tornado and convergence of "
                                    "the mean (for --outcome, default leverage_pp or the first headline outcome).")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", nargs="?")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the PNG files")
-    p.add_argument("--max-points", type=int, default=100_000, metavar="N",
+    p.add_argument("--by", metavar="PARAM",
+                   help="also draw the headline outcomes (or --outcome) per value of a discrete parameter")
+    p.add_argument("--max-points", type=_positive_int, default=100_000, metavar="N",
                    help="samples used for scatter/Spearman/SRRC: the first N finished ones (default %(default)d)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("compare", parents=[common, fmt], help="several files side by side",
                        description="Headline outcomes of several files side by side; with -o also overlaid "
                                    "distributions (PNG), compare.csv and compare.md.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("-o", "--output", metavar="DIR", help="folder for overlay plots and tables")
     p.add_argument("--paired", action="store_true",
                    help="two runs sharing their samples (same seed, design, sample count, parameters): "
@@ -229,17 +244,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", parents=[common], help="a report folder with index.html and index.md",
                        description="Run metadata, parameters, summary tables and all figures in DIR.")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", nargs="?")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="report folder")
-    p.add_argument("--max-points", type=int, default=100_000, metavar="N",
+    p.add_argument("--max-points", type=_positive_int, default=100_000, metavar="N",
                    help="samples used for scatter/Spearman/SRRC (default %(default)d)")
     p.set_defaults(func=cmd_report)
     return ap
 
 
+def _unswallow(ap: argparse.ArgumentParser, args) -> None:
+    """``--outcome X FILE`` reads FILE as an outcome (nargs="+"): values that
+    are not outcome spellings but existing files are the FILE(s)."""
+    outs = list(args.outcome or [])
+    files = [o for o in outs if not _TARGET_RE.fullmatch(o) and os.path.exists(o)]
+    args.outcome = [o for o in outs if o not in files] or None
+    if hasattr(args, "files"):
+        args.files = list(args.files) + files
+        if not args.files:
+            ap.error("compare: the following arguments are required: FILE")
+        return
+    if files and args.file is None:
+        args.file = files.pop(0)
+    if files:
+        ap.error("%s: one FILE only (also got %s)" % (args.command, ", ".join(files)))
+    if args.file is None:
+        ap.error("%s: the following arguments are required: FILE" % args.command)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command; returns the exit status (never raises for bad input)."""
-    args = build_parser().parse_args(argv)
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    _unswallow(ap, args)
     debug = bool(os.environ.get("TRADEWAR_ANALYZE_DEBUG"))
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -8,6 +8,7 @@ over the finished blocks, so large files are fine).
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Dict, List, Optional, Sequence
 
@@ -62,7 +63,8 @@ def compare_table(files: Sequence[ResultFile], labels: Sequence[str], targets: S
                   recompute: bool = False) -> pd.DataFrame:
     """One row per target; per file the columns ``<label> mean``,
     ``<label> ci95`` (half-width 1.96 sem), ``<label> p5``, ``<label> p50``,
-    ``<label> p95``."""
+    ``<label> p95``; for every file after the first, ``<label> - <first>``
+    (difference of the means) and its ``ci95`` half-width."""
     cache: Dict[tuple, OutcomeSummary] = {}
     rows = []
     for t in targets:
@@ -80,6 +82,11 @@ def compare_table(files: Sequence[ResultFile], labels: Sequence[str], targets: S
             row["%s ci95" % lab] = Z95 * flat(s.sem)
             for level in (0.05, 0.5, 0.95):
                 row["%s p%g" % (lab, 100 * level)] = q[lev.index(level)] if level in lev else np.nan
+            if lab != labels[0]:
+                # difference of means to the first file; the runs are independent,
+                # so the half-width combines both standard errors
+                row["%s - %s" % (lab, labels[0])] = row["%s mean" % lab] - row["%s mean" % labels[0]]
+                row["%s - %s ci95" % (lab, labels[0])] = math.hypot(row["%s ci95" % lab], row["%s ci95" % labels[0]])
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -45,6 +45,9 @@ FORMAT_VERSION = (1, 1)
 #: Names of the dimension scales the engine may write, in the root group.
 KNOWN_DIMS = ("region", "sector", "partner")
 
+#: Between the labels of a multi-dimensional element: output_pct[USA,AGR].
+ELEMENT_SEP = ","
+
 #: Default memory budget for one chunk of rows or one group of columns.
 DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024
 
@@ -122,12 +125,13 @@ class VariableInfo:
 
     def element_labels(self) -> List[str]:
         """One label per element in row-major order: ``""`` for a scalar,
-        ``"USA"`` for a region vector, ``"USA/AGR"`` for region x sector."""
+        ``"USA"`` for a region vector, ``"USA,AGR"`` for region x sector (the
+        spelling ``tradewar info`` prints: ``output_pct[USA,AGR]``)."""
         if self.is_scalar:
             return [""]
         grids = np.meshgrid(*[np.asarray(l, dtype=object) for l in self.labels], indexing="ij")
         flat = [g.ravel() for g in grids]
-        return ["/".join(str(part) for part in parts) for parts in zip(*flat)]
+        return [ELEMENT_SEP.join(str(part) for part in parts) for parts in zip(*flat)]
 
     def element_index(self) -> Optional[pd.Index]:
         """A pandas (Multi)Index over the elements, named by dimension."""
@@ -530,24 +534,50 @@ class Target:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(self).replace("[", "_").rstrip("]"))
 
 
-def parse_target(rf: ResultFile, text: str) -> Target:
-    """Parse ``name`` or ``name[ELEMENT]`` (element ``USA`` or ``USA/MAN``)
-    and check it against the file; a bare array outcome means its first element."""
-    m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([^\]]*?)\s*\])?\s*", text)
+_TARGET_RE = re.compile(r"\s*([A-Za-z0-9_]+)\s*(?:\[\s*([^\]]*?)\s*\])?\s*")
+
+
+def parse_targets(rf: ResultFile, text: str, bare: str = "all") -> List[Target]:
+    """The elements ``text`` names, in the one spelling every command shares.
+
+    ``name`` (a scalar; for an array all elements, or with ``bare="first"``
+    the first one), ``name[USA]``, ``name[USA,ELE]`` (``/`` is accepted for
+    ``,``), and a slice ``name[USA]`` of a region x sector outcome (every
+    sector of USA). Labels match case-insensitively.
+    """
+    m = _TARGET_RE.fullmatch(text)
     if not m:
-        raise AnalysisError("cannot parse outcome %r (use NAME or NAME[LABEL])" % text)
+        raise AnalysisError("cannot parse outcome %r (use NAME, NAME[USA] or NAME[USA,ELE])" % text)
     info = rf.info(m.group(1))
-    labels = info.element_labels()
     elem = m.group(2) or ""
     if info.is_scalar:
         if elem:
             raise AnalysisError("outcome %s is a scalar; it has no element [%s]" % (info.name, elem))
-        return Target(info.name)
+        return [Target(info.name)]
+    labels = info.element_labels()
     if not elem:
-        elem = labels[0]
-    if elem not in labels:
-        raise AnalysisError("outcome %s has no element [%s] (has: %s)" % (info.name, elem, ", ".join(labels)))
-    return Target(info.name, elem)
+        return [Target(info.name, labels[0])] if bare == "first" else [Target(info.name, e) for e in labels]
+    parts = [p.strip() for p in re.split(r"[,/]", elem)]
+    if len(parts) > len(info.dims):
+        raise AnalysisError("outcome %s has %d dimension(s) (%s), not %d: [%s]"
+                            % (info.name, len(info.dims), ", ".join(info.dims), len(parts), elem))
+    fixed = []
+    for d, part in enumerate(parts):
+        hit = [l for l in info.labels[d] if l == part] or [l for l in info.labels[d] if l.lower() == part.lower()]
+        if not hit:
+            raise AnalysisError("outcome %s has no %s %r (has: %s)"
+                                % (info.name, info.dims[d], part, ", ".join(info.labels[d])))
+        fixed.append(hit[0])
+    return [Target(info.name, e) for e in labels if e.split(ELEMENT_SEP)[:len(fixed)] == fixed]
+
+
+def parse_target(rf: ResultFile, text: str) -> Target:
+    """One element (see parse_targets); a bare array outcome means its first
+    element, a slice is refused."""
+    ts = parse_targets(rf, text, bare="first")
+    if len(ts) != 1:
+        raise AnalysisError("%r names %d elements; name one, e.g. %s" % (text, len(ts), ts[0]))
+    return ts[0]
 
 
 def open_result(path: str, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> ResultFile:

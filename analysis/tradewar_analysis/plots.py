@@ -24,8 +24,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats as sstats
 
-from .loader import AnalysisError, ResultFile, Target, VariableInfo, parse_target
-from .summary import Z95, OutcomeSummary, outcome_summary
+from .loader import AnalysisError, ResultFile, Target, VariableInfo, parse_target, parse_targets
+from .summary import Z95, OutcomeSummary, by_values, outcome_summary
 
 #: Rows used for scatter plots, Spearman and SRRC (a prefix of the finished samples).
 DEFAULT_SENSITIVITY_SAMPLES = 100_000
@@ -157,6 +157,45 @@ def read_element(rf: ResultFile, target: Target, inputs: Sequence[str] = (),
             ins[p].append(ch.data[p][ok])
     cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)
     return cat(idx).astype(np.int64), cat(vals), {p: cat(v) for p, v in ins.items()}
+
+
+# -- split by a discrete parameter ----------------------------------------------
+
+def regime_label(param: str, value: float) -> str:
+    """Legend text of one value of a discrete parameter: ``deal`` / ``no
+    deal`` for a 0/1 parameter, else ``name = value``."""
+    if value in (0.0, 1.0):
+        return param.replace("_", " ") if value == 1.0 else "no " + param.replace("_", " ")
+    return "%s = %g" % (param, value)
+
+
+def plot_by(rf: ResultFile, target: Target, param: str, values: Sequence[float]) -> Figure:
+    """Histograms (density) of one outcome element per value of a discrete
+    parameter, with each regime's mean, P(> 0) and the zero line."""
+    info = rf.info(target.name)
+    _, y, ins = read_element(rf, target, [param])
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    finite = y[np.isfinite(y)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, 41)
+    for i, v in enumerate(values):
+        yv = y[ins[param] == v]
+        if yv.size == 0:
+            continue
+        c = COLORS[i % len(COLORS)]
+        ax.hist(yv, bins=edges, density=True, histtype="stepfilled", alpha=0.35, color=c,
+                label="%s: %d samples, mean %.3g, P(>0) = %.0f%%"
+                % (regime_label(param, v), yv.size, yv.mean(), 100.0 * np.mean(yv > 0)))
+        ax.axvline(yv.mean(), color=c, linewidth=1.5)
+    if lo < 0 < hi:
+        ax.axvline(0.0, color="black", linewidth=0.8, linestyle="-", alpha=0.7)
+    ax.legend(fontsize=8, loc="best", frameon=False)
+    ax.set_title("%s, by %s" % (title_of(info, target.element), param), fontsize=11)
+    ax.set_xlabel(axis_label(info, target.element))
+    ax.set_ylabel("probability density")
+    ax.grid(alpha=0.25)
+    return fig
 
 
 # -- distributions ------------------------------------------------------------
@@ -457,15 +496,17 @@ class PlotFile:
 
 
 def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = None,
-               max_points: int = DEFAULT_SENSITIVITY_SAMPLES, recompute: bool = False) -> List[PlotFile]:
+               max_points: int = DEFAULT_SENSITIVITY_SAMPLES, recompute: bool = False,
+               by: Optional[str] = None) -> List[PlotFile]:
     """Write the standard figures of a result file into ``outdir``.
 
     ``targets``: outcomes (``name`` or ``name[LABEL]``) for the scatter,
     tornado and convergence figures (default: ``default_sensitivity_target``).
     """
     rf.require_samples()
+    by_vals = by_values(rf, by) if by else None  # refuse a continuous one before drawing
     if targets:  # check the names before drawing anything
-        tlist = [parse_target(rf, t) for t in targets]
+        tlist = [t for text in targets for t in parse_targets(rf, text, bare="first")]
     else:
         d = default_sensitivity_target(rf)
         tlist = [d] if d else []
@@ -482,6 +523,10 @@ def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = N
         save(fig, os.path.join(outdir, fname))
         written.append(PlotFile(fname, title, caption))
 
+    if by:
+        for t in (tlist if targets else headline_targets(rf)):
+            emit(plot_by(rf, t, by, by_vals), "by_%s_%s.png" % (by, t.slug), "%s by %s" % (t, by),
+                 "Distribution of %s per value of %s, with each one's mean and P(> 0)." % (t, by))
     for t in headline_targets(rf):
         emit(plot_distribution(rf, t, summ(t.name)), "dist_%s.png" % t.slug,
              "Distribution of %s" % t, "Histogram (density) of %s over converged samples; mean, median, "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def _column_stats(v: np.ndarray, levels: np.ndarray):
     return n, mean, std, sem, lo, hi, q, counts.astype(np.uint64), edges
 
 
-def compute_summary(rf: ResultFile, name: str) -> OutcomeSummary:
+def compute_summary(rf: ResultFile, name: str, where: Optional[Tuple[str, float]] = None) -> OutcomeSummary:
     """Recompute the statistics of one outcome from the finished blocks.
 
     Memory: at most ``rf.memory_bytes`` for the gathered columns (plus one
@@ -111,9 +111,11 @@ def compute_summary(rf: ResultFile, name: str) -> OutcomeSummary:
     for c0 in range(0, E, cols_per_pass):
         c1 = min(E, c0 + cols_per_pass)
         cols: List[List[np.ndarray]] = [[] for _ in range(c0, c1)]
-        for ch in rf.chunks(outcomes=[name]):
+        for ch in rf.chunks(outcomes=[name], inputs=[where[0]] if where else ()):
             x = ch.data[name].reshape(ch.stop - ch.start, E)[:, c0:c1]
             ok = ch.converged[:, None] & np.isfinite(x)
+            if where:  # only the samples with parameter == value
+                ok &= (ch.data[where[0]] == where[1])[:, None]
             for k in range(c1 - c0):
                 cols[k].append(x[ok[:, k], k])
         for k, parts in enumerate(cols):
@@ -145,8 +147,25 @@ def level_name(level: float) -> str:
     return "p%s" % ("%g" % (100.0 * level))
 
 
+#: A parameter with at most this many distinct sampled values can split a table.
+MAX_BY_VALUES = 12
+
+
+def by_values(rf: ResultFile, param: str) -> List[float]:
+    """The distinct values of a discrete parameter (bernoulli, discrete) in
+    the finished samples; AnalysisError for a continuous one."""
+    rf.info(param, kind="input")  # unknown name: one-line error
+    seen: set = set()
+    for ch in rf.chunks(inputs=[param]):
+        seen.update(np.unique(ch.data[param][np.isfinite(ch.data[param])]).tolist())
+        if len(seen) > MAX_BY_VALUES:
+            raise AnalysisError("--by %s: a continuous parameter (more than %d distinct values); "
+                                "use a bernoulli or discrete one" % (param, MAX_BY_VALUES))
+    return sorted(seen)
+
+
 def summary_table(rf: ResultFile, outcomes: Optional[Sequence[str]] = None,
-                  recompute: bool = False) -> pd.DataFrame:
+                  recompute: bool = False, by: Optional[str] = None) -> pd.DataFrame:
     """One row per outcome element: count, mean, 95% CI, std, sem, min,
     quantiles, max (in the file's units).
 
@@ -156,9 +175,20 @@ def summary_table(rf: ResultFile, outcomes: Optional[Sequence[str]] = None,
     """
     names = list(rf.outcomes if not outcomes else outcomes)
     rf.check_outcomes(names)
+    if by:  # one table per value of the parameter, stacked, column "by" first
+        parts = []
+        for v in by_values(rf, by):
+            part = _table(rf, names, lambda name: compute_summary(rf, name, where=(by, v)))
+            part.insert(0, "by", "%s=%g" % (by, v))
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+    return _table(rf, names, lambda name: outcome_summary(rf, name, recompute=recompute))
+
+
+def _table(rf: ResultFile, names: Sequence[str], summarise) -> pd.DataFrame:
     rows = []
     for name in names:
-        s = outcome_summary(rf, name, recompute=recompute)
+        s = summarise(name)
         labels = s.info.element_labels()
         E = s.info.size
         flat = lambda a: np.asarray(a).reshape(E)
@@ -194,26 +224,42 @@ def formatted_cells(df: pd.DataFrame):
     return header, cells, numeric
 
 
+def compact_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns a person reads on a terminal: outcome[element], mean,
+    the 95% CI half-width, 5th/50th/95th percentiles, units (and ``by``)."""
+    out = pd.DataFrame()
+    if "by" in df:
+        out["by"] = df["by"]
+    out["outcome"] = [("%s[%s]" % (o, e)) if e else o for o, e in zip(df["outcome"], df["element"].fillna(""))]
+    out["mean"] = df["mean"]
+    out["+-95%"] = (df["ci95_high"] - df["ci95_low"]) / 2.0
+    for c in ("p5", "p50", "p95"):
+        if c in df:
+            out[c] = df[c]
+    out["units"] = df["units"]
+    return out
+
+
 def format_table(df: pd.DataFrame, fmt: str = "table") -> str:
-    """Render a table as ``table`` (aligned text), ``markdown`` or ``csv``.
+    """Render a table as ``table`` (aligned text), ``markdown`` or ``csv``
+    with pandas (``to_string``, ``to_markdown``, ``to_csv``).
 
     CSV keeps full precision (repr of each float) so that its numbers equal
     the file's; the other two show 4 significant digits.
     """
     if fmt == "csv":
         return df.to_csv(index=False, float_format="%.17g", na_rep="nan", lineterminator="\n")
-    header, cells, numeric = formatted_cells(df)
-    if fmt == "markdown":
-        esc = lambda s: s.replace("|", "\\|")
-        lines = ["| " + " | ".join(esc(h) for h in header) + " |",
-                 "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
-        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in cells]
-        return "\n".join(lines) + "\n"
-    if fmt != "table":
+    if fmt not in ("table", "markdown"):
         raise AnalysisError("unknown table format %r (choose table, csv or markdown)" % fmt)
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    just = lambda s, i: s.rjust(widths[i]) if numeric[i] else s.ljust(widths[i])
-    lines = ["  ".join(just(h, i) for i, h in enumerate(header)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(just(c, i) for i, c in enumerate(r)).rstrip() for r in cells]
-    return "\n".join(lines) + "\n"
+    shown = df.copy()
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    for c in df.columns:
+        shown[c] = [_fmt(v) for v in df[c]]
+    if fmt == "markdown":
+        shown = shown.apply(lambda col: col.str.replace("|", "\\|", regex=False))
+        return shown.to_markdown(index=False, colalign=["right" if n else "left" for n in numeric],
+                                 disable_numparse=True) + "\n"
+    # text columns left-aligned (to_string right-aligns values by default)
+    fmts = {c: (lambda v, w=max([len(x) for x in shown[c]] + [len(str(c))]): v.ljust(w))
+            for c, n in zip(df.columns, numeric) if not n}
+    return shown.to_string(index=False, formatters=fmts, justify="left") + "\n"

@@ -54,7 +54,7 @@ def stored_summary(path: str) -> dict:
                 continue
             ds = f["outputs"][name]
             axes = [dims[list(ds.dims[a].values())[0].name.rsplit("/", 1)[-1]] for a in range(1, ds.ndim)]
-            labels = [""] if not axes else ["/".join(t) for t in
+            labels = [""] if not axes else [",".join(t) for t in
                                              np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(axes), -1).T]
             E = len(labels)
             stats = {k: g[k][()].reshape(E) for k in ("mean", "std", "sem", "min", "max", "count")}

@@ -17,6 +17,7 @@ import pytest
 from checks import (assert_one_error_line, assert_png_ok, assert_table_equals_stored, parse_markdown,
                     read_csv, stored_summary)
 from conftest import ANALYSIS, LAUNCHER, run_cli
+from tradewar_analysis.loader import ResultFile
 
 HEADLINE_PNGS = ["dist_cn_exports_to_us_pct.png", "dist_cn_exports_total_pct.png", "dist_welfare_pct_USA.png",
                  "dist_welfare_pct_CHN.png", "dist_leverage_pp.png", "dist_rerouted_value.png",
@@ -65,18 +66,21 @@ def test_summary_table_format(files):
     r = run_cli("summary", files["ishigami"])
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split()[:4] == ["outcome", "element", "units", "count"] or lines[0].split()[:3] == [
-        "outcome", "element", "units"]
-    assert set(lines[1]) <= {"-", " "}
-    assert len(lines) == 3 and lines[2].split()[0] == "y"
+    assert lines[0].split() == ["outcome", "mean", "+-95%", "p5", "p50", "p95", "units"]
+    assert len(lines) == 2 and lines[1].split()[0] == "y"
+    # a person's table: one spelling, narrow enough for a terminal
+    r = run_cli("summary", files["tradewar"], "--outcome", "output_pct[usa,man]", "leverage_pp")
+    lines = r.stdout.splitlines()
+    assert [l.split()[0] for l in lines[1:]] == ["output_pct[USA,MAN]", "leverage_pp"]
+    assert max(len(l) for l in lines) < 100
 
 
 def test_summary_outcome_element_filter(files):
-    r = run_cli("summary", files["tradewar"], "--format", "csv", "--outcome", "output_pct[CHN/MAN]",
+    r = run_cli("summary", files["tradewar"], "--format", "csv", "--outcome", "output_pct[CHN,MAN]",
                 "--outcome", "rerouted_value_by_partner")
     assert r.returncode == 0, r.stderr
     df = read_csv(r.stdout)
-    assert list(zip(df["outcome"], df["element"])) == [("output_pct", "CHN/MAN")] + [
+    assert list(zip(df["outcome"], df["element"])) == [("output_pct", "CHN,MAN")] + [
         ("rerouted_value_by_partner", p) for p in ("VNM", "MEX", "EUR")]
     assert_table_equals_stored(df, files["tradewar"], complete=False)
 
@@ -110,7 +114,7 @@ def test_launcher_from_installed_layout(tmp_path, files):
                        env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[2].startswith("y ")
+    assert r.stdout.splitlines()[1].startswith("y ")
 
 
 # -- unfinished runs -------------------------------------------------------------
@@ -153,7 +157,7 @@ def test_newer_minor_version_is_accepted(files):
     ("v2", [], r"format_version 2\.0 is not supported"),
     ("empty", [], "no finished block"),
     ("tradewar", ["--outcome", "no_such_outcome"], "unknown outcome 'no_such_outcome'"),
-    ("tradewar", ["--outcome", "welfare_pct[XXX]"], r"no element \[XXX\]"),
+    ("tradewar", ["--outcome", "welfare_pct[XXX]"], r"has no region .XXX."),
     ("ishigami", ["--outcome", "leverage_pp"], "unknown outcome 'leverage_pp'"),
 ])
 @pytest.mark.parametrize("command", ["summary", "plot", "report"])
@@ -251,7 +255,7 @@ def test_plot_tradewar(files, tmp_path):
 
 def test_plot_outcome_choice(files, tmp_path):
     out = tmp_path / "plots"
-    r = run_cli("plot", files["tradewar"], "-o", out, "--outcome", "cn_exports_to_us_pct", "output_pct[USA/CRM]")
+    r = run_cli("plot", files["tradewar"], "-o", out, "--outcome", "cn_exports_to_us_pct", "output_pct[usa/crm]")
     assert r.returncode == 0, r.stderr
     for name in ("tornado_cn_exports_to_us_pct.png", "scatter_output_pct_USA_CRM.png",
                  "convergence_output_pct_USA_CRM.png", "tornado_output_pct_USA_CRM.png"):
@@ -347,3 +351,70 @@ def test_plots_are_deterministic(files, tmp_path):
 def test_help(command):
     r = run_cli(*command, "--help")
     assert r.returncode == 0 and "usage: tradewar-analyze" in r.stdout
+
+
+# -- one spelling, options, --by, differences ---------------------------------------
+
+def test_outcome_option_does_not_swallow_the_file(files):
+    for args in (["--outcome", "welfare_pct[usa]", files["tradewar"]],
+                 [files["tradewar"], "--outcome", "welfare_pct[USA]"]):
+        r = run_cli("summary", *args, "--format", "csv")
+        assert r.returncode == 0, r.stderr
+        assert list(zip(read_csv(r.stdout)["outcome"], read_csv(r.stdout)["element"])) == [("welfare_pct", "USA")]
+    assert_one_error_line(run_cli("summary", "--outcome", "welfare_pct"), 2, "required: FILE")
+
+
+def test_slice_of_a_region(files):
+    r = run_cli("summary", files["tradewar"], "--outcome", "output_pct[chn]", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    df = read_csv(r.stdout)
+    with ResultFile(files["tradewar"]) as rf:
+        sectors = rf.info("output_pct").labels[1]
+    assert df["element"].tolist() == ["CHN," + s for s in sectors]
+
+
+def test_summary_by_a_bernoulli_parameter(files):
+    r = run_cli("summary", files["tradewar"], "--by", "deal", "--outcome", "leverage_pp", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    df = read_csv(r.stdout)
+    assert df["by"].tolist() == ["deal=0", "deal=1"]
+    with ResultFile(files["tradewar"]) as rf:
+        _, d = rf.read(["leverage_pp", "deal"])
+    for v in (0, 1):
+        y = d["leverage_pp"][(d["deal"] == v) & np.isfinite(d["leverage_pp"])]
+        row = df[df["by"] == "deal=%d" % v].iloc[0]
+        assert row["count"] == y.size
+        np.testing.assert_allclose(row["mean"], y.mean(), rtol=1e-12)
+        np.testing.assert_allclose(row["p50"], np.median(y), rtol=1e-12)
+    assert df["count"].sum() == read_csv(run_cli("summary", files["tradewar"], "--outcome", "leverage_pp",
+                                                 "--format", "csv").stdout)["count"].sum()
+
+
+def test_by_refuses_a_continuous_or_unknown_parameter(files, tmp_path):
+    assert_one_error_line(run_cli("summary", files["tradewar"], "--by", "t_us_cn"), 2,
+                          "--by t_us_cn: a continuous parameter")
+    assert_one_error_line(run_cli("plot", files["tradewar"], "-o", tmp_path / "p", "--by", "t_us_cn"), 2,
+                          "continuous parameter")
+    assert not (tmp_path / "p").exists()
+    assert_one_error_line(run_cli("summary", files["tradewar"], "--by", "nope"), 2, "unknown parameter 'nope'")
+
+
+def test_plot_by_draws_each_headline(files, tmp_path):
+    r = run_cli("plot", files["tradewar"], "-o", tmp_path / "p", "--by", "deal", "-q")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "p" / "by_deal_leverage_pp.png").stat().st_size > 10_000
+
+
+def test_max_points_zero_refused(files, tmp_path):
+    for cmd in ("plot", "report"):
+        assert_one_error_line(run_cli(cmd, files["tradewar"], "-o", tmp_path / "x", "--max-points", "0"), 2,
+                              "--max-points: must be at least 1, not 0")
+
+
+def test_compare_difference_column(files):
+    r = run_cli("compare", files["tradewar"], files["tradewar_b"], "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(io.StringIO(r.stdout))
+    a, b = [c[:-len(" mean")] for c in df.columns if c.endswith(" mean")]
+    np.testing.assert_allclose(df["%s - %s" % (b, a)], df["%s mean" % b] - df["%s mean" % a], rtol=1e-12)
+    np.testing.assert_allclose(df["%s - %s ci95" % (b, a)], np.hypot(df["%s ci95" % b], df["%s ci95" % a]))

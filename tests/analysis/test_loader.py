@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tradewar_analysis import AnalysisError, ResultFile, outcome_summary, summary_table
-from tradewar_analysis.loader import as_text, parse_version
+from tradewar_analysis.loader import as_text, parse_targets, parse_version
 from tradewar_analysis.plots import (Target, headline_targets, parse_target, read_element, running_mean, spearman,
                                      srrc)
 
@@ -22,7 +22,7 @@ def test_metadata_and_dimension_labels(files):
         assert rf.dims["partner"] == ("VNM", "MEX", "EUR")
         info = rf.info("output_pct")
         assert info.dims == ("region", "sector") and info.shape == (6, 4) and info.units == "percent"
-        assert info.element_labels()[:2] == ["USA/AGR", "USA/MAN"]
+        assert info.element_labels()[:2] == ["USA,AGR", "USA,MAN"]
         assert rf.info("rerouted_value_by_partner").dims == ("partner",)
         assert rf.info("t_us_cn", "input").distribution.startswith("triangular(")
         assert isinstance(rf.attrs["seed"], int) and isinstance(rf.attrs["config"], str)
@@ -85,7 +85,20 @@ def test_targets(files):
         heads = [str(t) for t in headline_targets(rf)]
         assert heads == ["cn_exports_to_us_pct", "cn_exports_total_pct", "welfare_pct[USA]", "welfare_pct[CHN]",
                          "leverage_pp", "rerouted_value", "us_crm_price_pct"]
-        assert parse_target(rf, "output_pct[CHN/CRM]") == Target("output_pct", "CHN/CRM")
+        # one spelling (tradewar info's), "/" accepted, labels case-insensitive
+        assert str(Target("output_pct", "CHN,CRM")) == "output_pct[CHN,CRM]"
+        for text in ("output_pct[CHN,CRM]", "output_pct[CHN/CRM]", "output_pct[ chn , crm ]"):
+            assert parse_target(rf, text) == Target("output_pct", "CHN,CRM")
+        # a slice: every sector of one region, in file order
+        sl = parse_targets(rf, "output_pct[usa]")
+        assert [t.element for t in sl] == ["USA," + s for s in rf.info("output_pct").labels[1]]
+        assert len(parse_targets(rf, "output_pct")) == rf.info("output_pct").size
+        with pytest.raises(AnalysisError, match="names %d elements" % len(sl)):
+            parse_target(rf, "output_pct[USA]")
+        with pytest.raises(AnalysisError, match="has no sector 'XYZ'"):
+            parse_target(rf, "output_pct[USA,XYZ]")
+        with pytest.raises(AnalysisError, match="2 dimension"):
+            parse_target(rf, "output_pct[USA,AGR,X]")
         assert parse_target(rf, "welfare_pct") == Target("welfare_pct", "USA")
         with pytest.raises(AnalysisError, match="is a scalar"):
             parse_target(rf, "leverage_pp[USA]")
