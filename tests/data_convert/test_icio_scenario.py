@@ -96,8 +96,12 @@ def test_run_converges_and_matches_baseline(world):
         # the engine's baseline (C loader) = this package's independent derivation
         np.testing.assert_allclose(f["baseline/data/deficit"][:], d["D"], rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(f["baseline/data/value_added"][:], d["VA"], rtol=1e-9)
-        for k in f["outputs"]:
-            assert np.isfinite(f["outputs"][k][:]).all(), k
+        n_out = 0
+        for k, v in f["outputs"].items():
+            if isinstance(v, h5py.Dataset) and v.dtype.kind == "f":   # not the label scales
+                assert np.isfinite(v[:]).all(), k
+                n_out += 1
+        assert n_out >= 10
         # the war tariffs (>= +100 points both ways) cut China's exports to the US
         # and US-China trade in every sample
         assert (f["outputs/cn_exports_to_us_pct"][:] < -10).all()
@@ -109,8 +113,9 @@ def test_ranks_bitwise(world):
     if "r2" not in outs:
         pytest.skip("MPIEXEC not set")
     with h5py.File(outs["r1"], "r") as a, h5py.File(outs["r2"], "r") as b:
-        for k in a["outputs"]:
-            assert a["outputs"][k][:].tobytes() == b["outputs"][k][:].tobytes(), k
+        for k, v in a["outputs"].items():
+            if isinstance(v, h5py.Dataset) and v.dtype.kind == "f":
+                assert v[:].tobytes() == b["outputs"][k][:].tobytes(), k
         for k in a["summary"]:
             if isinstance(a["summary"][k], h5py.Group):
                 assert a["summary"][k]["mean"][()].tobytes() == b["summary"][k]["mean"][()].tobytes()
