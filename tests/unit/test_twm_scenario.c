@@ -729,6 +729,64 @@ static void test_config_ok(void **st)
     tw_model_tradewar.destroy(state);
 }
 
+/* deficits: balanced rebases the data on the zero-deficit equilibrium:
+ * every baseline deficit is 0, world value added is unchanged (the
+ * numeraire), and samples solve against it; fixed and world_share are the
+ * same closure. */
+static const double *baseline_array(const tw_model_schema *s, const char *name)
+{
+    for (size_t k = 0; k < s->n_baseline; k++)
+        if (strcmp(s->baseline[k].name, name) == 0)
+            return s->baseline[k].data;
+    return NULL;
+}
+
+static void test_deficits_closure(void **st)
+{
+    (void)st;
+    tw_error err;
+    void *sf = NULL, *sw = NULL, *sb = NULL;
+    assert_int_equal(create_from("model: tradewar\ndeficits: fixed\n", &err, &sf), TW_OK);
+    assert_int_equal(create_from("model: tradewar\ndeficits: world_share\n", &err, &sw), TW_OK);
+    int rc = create_from("model: tradewar\ndeficits: balanced\n", &err, &sb);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, TW_OK);
+    const tw_model_schema *f = tw_model_tradewar.schema(sf), *w = tw_model_tradewar.schema(sw),
+                          *b = tw_model_tradewar.schema(sb);
+    const double *df = baseline_array(f, "deficit"), *dw = baseline_array(w, "deficit"),
+                 *db = baseline_array(b, "deficit");
+    const double *vf = baseline_array(f, "value_added"), *vb = baseline_array(b, "value_added");
+    assert_non_null(df);
+    assert_non_null(db);
+    double maxd = 0.0, vaf = 0.0, vab = 0.0;
+    for (size_t n = 0; n < f->dims[0].size; n++) {
+        assert_double_equal(dw[n], df[n], 0.0);
+        maxd = fmax(maxd, fabs(df[n]));
+        assert_double_equal(db[n], 0.0, 1e-8 * vf[n]);
+        vaf += vf[n];
+        vab += vb[n];
+    }
+    assert_true(maxd > 1e-3); /* the test world has deficits to remove */
+    assert_double_equal(vab, vaf, 1e-9 * vaf);
+    /* a sample at the medians converges against the balanced baseline */
+    double x[TWM_P_COUNT + 4];
+    tw_params_medians(b->params, x);
+    void *ws = tw_model_tradewar.workspace_alloc(sb);
+    double *row = calloc(tw_outcome_row_size(b), sizeof(double));
+    tw_eval_status es;
+    assert_int_equal(tw_model_tradewar.evaluate(sb, ws, x, row, &es, &err), TW_OK);
+    assert_int_equal(es.converged, 1);
+    free(row);
+    tw_model_tradewar.workspace_free(ws);
+    tw_model_tradewar.destroy(sf);
+    tw_model_tradewar.destroy(sw);
+    tw_model_tradewar.destroy(sb);
+    expect_config_error("model: tradewar\ndeficits: floating\n",
+                        "key 'deficits': unknown value 'floating' (valid: fixed, world_share, "
+                        "balanced)");
+}
+
 static void test_config_errors(void **st)
 {
     (void)st;
@@ -837,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_all_off_no_shock),
         cmocka_unit_test(test_config_ok),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_deficits_closure),
         cmocka_unit_test(test_counterfactual_missing_file),
         cmocka_unit_test(test_not_converged_is_flagged),
     };

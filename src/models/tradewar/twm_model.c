@@ -18,7 +18,7 @@
 
 static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
                                        "sectors", "reroute_weights", "re_scope", "horizon",
-                                       NULL};
+                                       "deficits", NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -447,6 +447,48 @@ static int build_baseline(twm_model *m, tw_error *err)
     return TW_OK;
 }
 
+/* deficits: balanced. The baseline is replaced by the equilibrium of the
+ * same economy with every deficit zero (no other shock, Cobb-Douglas inputs:
+ * the nest's eps is a per-sample parameter, so the rebalanced baseline keeps
+ * the data's cost shares), as Caliendo-Parro and Dekle-Eaton-Kortum do
+ * before a counterfactual; every sample is then solved against it. */
+static int rebalance_deficits(twm_data *d, tw_error *err)
+{
+    const size_t N = d->N, J = d->J;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    double *D0 = calloc(N, sizeof(double));
+    int rc = TW_OK;
+    if (!ws || !D0) {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory (deficits: balanced)");
+        goto out;
+    }
+    twm_shock sh;
+    memset(&sh, 0, sizeof sh);
+    sh.eps_crm = 1.0;
+    sh.D_new = D0;
+    twm_solver_opts o = {1e-12, 20000};
+    twm_result r;
+    if ((rc = twm_solve(d, &sh, &o, ws, &r, err)))
+        goto out;
+    if (!r.converged) {
+        rc = tw_error_set(err, TW_EDATA, "deficits: balanced: the zero-deficit equilibrium was "
+                          "not found (residual %g after %d iterations)", r.residual,
+                          r.iterations);
+        goto out;
+    }
+    for (size_t n = 0; n < N; n++)
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++) {
+                const size_t x = TWM_NIJ(N, J, n, i, j);
+                d->Z[x] = r.pi_new[x] * r.X_new[n * J + j] / (1.0 + d->tau[x]);
+            }
+    rc = twm_data_derive(d, err);
+out:
+    twm_solver_ws_free(ws);
+    free(D0);
+    return rc;
+}
+
 static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
 {
     *state = NULL;
@@ -478,6 +520,25 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     m->J = J;
     m->opts.tol = ctx->tol > 0 ? ctx->tol : 1e-10;
     m->opts.max_iter = ctx->max_iter > 0 ? ctx->max_iter : 5000;
+
+    /* deficits: fixed (MODEL.md) | world_share (the same: fixed in units of
+     * world value added, the numeraire) | balanced */
+    tw_ynode dfn = tw_ynode_get(ctx->root, "deficits");
+    if (tw_ynode_ok(dfn)) {
+        const char *v;
+        if ((rc = tw_ynode_string(dfn, "deficits", &v, err)))
+            goto done;
+        if (strcmp(v, "balanced") == 0) {
+            if ((rc = rebalance_deficits(d, err))) {
+                tw_error_prefix(err, "%s: ", where(dfn, "deficits", w, sizeof w));
+                goto done;
+            }
+        } else if (strcmp(v, "fixed") != 0 && strcmp(v, "world_share") != 0) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: fixed, "
+                              "world_share, balanced)", where(dfn, "deficits", w, sizeof w), v);
+            goto done;
+        }
+    }
 
     tariffed = malloc(J);
     share = malloc(J * sizeof(double));

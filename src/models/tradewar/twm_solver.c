@@ -212,6 +212,7 @@ typedef struct solve_ctx {
     long price_sweeps, x_sweeps;
     int qe, qs;   /* capped exporter and sector (when ws->K > 0) */
     int ss;       /* supply sector (when ws->KS > 0) */
+    const double *D; /* deficits in eq. 6 */
     double selast;
 } solve_ctx;
 
@@ -392,7 +393,7 @@ static void x_sweep(solve_ctx *c, const double *X, double *out)
     size_t N = d->N, J = d->J;
     output_from_X(c, X);
     for (size_t n = 0; n < N; n++) {
-        double In = ws->what[n] * d->VA[n] + ws->R[n] + d->D[n];
+        double In = ws->what[n] * d->VA[n] + ws->R[n] + c->D[n];
         ws->I[n] = In;
         const double *Yn = ws->Y + n * J;
         double *Ye = ws->Yeff + n * J;
@@ -554,7 +555,8 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     double tol = opts && opts->tol > 0.0 ? opts->tol : 1e-10;
     long max_iter = opts && opts->max_iter > 0 ? opts->max_iter : 5000;
 
-    solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm};
+    solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm,
+                   .D = shock->D_new ? shock->D_new : d->D};
     c.nest = d->crm >= 0 && shock->eps_crm != 1.0;
     if (c.nest && !(isfinite(shock->eps_crm) && shock->eps_crm >= 0.0))
         return tw_error_set(err, TW_ENUMERIC, "eps_crm = %g must be finite and >= 0",
@@ -788,7 +790,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         for (size_t j = 0; j < J; j++)
             s += d->alpha[n * J + j] * ws->lP[n * J + j];
         ws->P[n] = exp(s);
-        ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + d->D[n];
+        ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + c.D[n];
     }
     (void)NNJ;
     memset(ws->qw, 0, N * sizeof(double));

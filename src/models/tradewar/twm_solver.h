@@ -38,6 +38,9 @@ typedef struct twm_shock {
      * per producing region. <= 0: perfectly elastic supply (MODEL.md). */
     double supply_elast;
     int supply_sector;
+    /* Deficits in the counterfactual (eq. 6), [N] summing to 0; NULL = the
+     * baseline D (MODEL.md: held fixed). Used to rebalance a dataset. */
+    const double *D_new;
 } twm_shock;
 
 typedef struct twm_solver_opts {
