@@ -27,8 +27,9 @@ hid_t tw_h5_open(const char *path, unsigned flags)
     return f;
 }
 
-hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                   const hsize_t *chunk, const void *fill)
+static hid_t create_dataset(hid_t loc, const char *name, hid_t type, int rank,
+                            const hsize_t *dims, const hsize_t *chunk, const void *fill,
+                            H5D_fill_time_t when)
 {
     hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -36,7 +37,7 @@ hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
         H5Pset_chunk(dcpl, rank, chunk);
     if (fill) {
         H5Pset_fill_value(dcpl, type, fill);
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+        H5Pset_fill_time(dcpl, when);
     }
     /* Allocate every chunk now: after creation only raw data changes, so a
      * killed run leaves consistent metadata (parallel HDF5 requires early
@@ -46,6 +47,18 @@ hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsiz
     H5Pclose(dcpl);
     H5Sclose(space);
     return ds;
+}
+
+hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                   const hsize_t *chunk, const void *fill)
+{
+    return create_dataset(loc, name, type, rank, dims, chunk, fill, H5D_FILL_TIME_ALLOC);
+}
+
+hid_t tw_h5_create_unfilled(hid_t loc, const char *name, hid_t type, int rank,
+                            const hsize_t *dims, const hsize_t *chunk, const void *fill)
+{
+    return create_dataset(loc, name, type, rank, dims, chunk, fill, H5D_FILL_TIME_NEVER);
 }
 
 int tw_h5_write_rows(hid_t ds, hid_t dxpl, hid_t memtype, int mine, uint64_t s0, uint64_t count,

@@ -27,6 +27,10 @@ hid_t tw_h5_open(const char *path, unsigned flags);
 /* Create a dataset; chunk may be NULL (contiguous); fill may be NULL. */
 hid_t tw_h5_create(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                    const hsize_t *chunk, const void *fill);
+/* The same, allocated but not filled: the fill value is recorded, the caller
+ * writes it (tw_output fills in slabs, so that a stop can come in between). */
+hid_t tw_h5_create_unfilled(hid_t loc, const char *name, hid_t type, int rank,
+                            const hsize_t *dims, const hsize_t *chunk, const void *fill);
 
 /* Write `count` consecutive entries of a 1-D dataset starting at s0 (width = 1). */
 int tw_h5_write_rows(hid_t ds, hid_t dxpl, hid_t memtype, int mine, uint64_t s0, uint64_t count,

@@ -7,6 +7,7 @@
 #include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,83 @@ static void outcome_dims(const tw_model_schema *s, const tw_outcome_info *oi, hs
 
 #define TW_CHUNK_BYTES ((hsize_t)1 << 20)
 
+/* The per-sample datasets are created unfilled and filled here in slabs of
+ * about TW_FILL_BYTES per dataset, split over the ranks, with a look at the
+ * stop flag between slabs: writing the fill values of 10^8 samples takes
+ * tens of seconds, which inside H5Dcreate no signal could interrupt. A stop
+ * leaves a file whose blocks are all pending: --resume computes them all
+ * (rows not filled yet read as 0 until then). */
+#define TW_FILL_BYTES ((size_t)8 << 20)
+
+static const volatile sig_atomic_t *stop_flag;
+
+void tw_output_watch_stop(const volatile sig_atomic_t *flag) { stop_flag = flag; }
+
+static int fill_datasets(tw_output *o, tw_error *err)
+{
+    int size;
+    MPI_Comm_size(o->comm, &size);
+    size_t maxw = 1;
+    for (size_t k = 0; k < o->n_outcomes; k++)
+        if (tw_outcome_size(o->schema, k) > maxw)
+            maxw = tw_outcome_size(o->schema, k);
+    uint64_t slab = TW_FILL_BYTES / (8 * maxw);
+    if (slab < 1)
+        slab = 1;
+    if (slab > o->n)
+        slab = o->n;
+    size_t mine_max = (size_t)(slab / (uint64_t)size + 1);
+    double *nan = malloc(mine_max * maxw * sizeof *nan);
+    int32_t *minus1 = malloc(mine_max * sizeof *minus1);
+    uint8_t *zero = calloc(mine_max, 1);
+    int rc = nan && minus1 && zero ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < mine_max * maxw; i++)
+        nan[i] = NAN;
+    for (size_t i = 0; !rc && i < mine_max; i++)
+        minus1[i] = -1;
+    if ((rc = tw_mpi_agree(o->comm, rc, err))) {
+        free(nan);
+        free(minus1);
+        free(zero);
+        return rc;
+    }
+    for (uint64_t s0 = 0; s0 < o->n; s0 += slab) {
+        uint64_t count = s0 + slab > o->n ? o->n - s0 : slab;
+        uint64_t a = s0 + count * (uint64_t)o->rank / (uint64_t)size;
+        uint64_t b = s0 + count * (uint64_t)(o->rank + 1) / (uint64_t)size;
+        int mine = b > a;
+        size_t m = (size_t)(b - a);
+        int bad = 0;
+        for (size_t p = 0; p < o->n_params; p++)
+            bad |= tw_h5_write_cols(o->ds_in[p], o->dxpl, mine, a, m, nan, 1, 0, 1) < 0;
+        for (size_t k = 0; k < o->n_outcomes; k++) {
+            size_t w = tw_outcome_size(o->schema, k);
+            bad |= tw_h5_write_cols(o->ds_out[k], o->dxpl, mine, a, m, nan, w, 0, w) < 0;
+        }
+        bad |= tw_h5_write_rows(o->ds_conv, o->dxpl, H5T_NATIVE_UINT8, mine, a, m, 1, zero) < 0;
+        bad |= tw_h5_write_rows(o->ds_iter, o->dxpl, H5T_NATIVE_INT32, mine, a, m, 1, minus1) < 0;
+        bad |= tw_h5_write_rows(o->ds_resid, o->dxpl, H5T_NATIVE_DOUBLE, mine, a, m, 1, nan) < 0;
+        rc = bad ? tw_error_set(err, TW_EIO, "%s: writing the fill values failed (disk full?)",
+                                o->path)
+                 : TW_OK;
+        if ((rc = tw_mpi_agree(o->comm, rc, err)))
+            break;
+        int local = stop_flag ? *stop_flag : 0, any = 0;
+        MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, o->comm);
+        if (any && s0 + slab < o->n) {
+            rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d while %s was created "
+                              "(%llu of %llu rows filled); no sample computed yet: run again "
+                              "with --resume to continue", any, o->path,
+                              (unsigned long long)(s0 + count), (unsigned long long)o->n);
+            break;
+        }
+    }
+    free(nan);
+    free(minus1);
+    free(zero);
+    return rc;
+}
+
 /* Rows per chunk for a dataset of n rows of `width` doubles. */
 static hsize_t chunk_rows(uint64_t n, size_t width)
 {
@@ -178,7 +256,7 @@ static int create_datasets(tw_output *o, tw_error *err)
     hsize_t n = o->n, bs = chunk_rows(o->n, 1);
     for (size_t p = 0; p < o->n_params; p++) {
         const tw_param *pr = tw_params_get(s->params, p);
-        o->ds_in[p] = tw_h5_create(g_in, pr->name, H5T_IEEE_F64LE, 1, &n, &bs, &nan);
+        o->ds_in[p] = tw_h5_create_unfilled(g_in, pr->name, H5T_IEEE_F64LE, 1, &n, &bs, &nan);
         if (o->ds_in[p] < 0) {
             rc = tw_error_set(err, TW_EIO, "%s: cannot create /inputs/%s", o->path, pr->name);
             goto done;
@@ -196,7 +274,8 @@ static int create_datasets(tw_output *o, tw_error *err)
         outcome_dims(s, oi, dims + 1);
         memcpy(chunk, dims, sizeof dims);
         chunk[0] = chunk_rows(o->n, tw_outcome_size(s, k));
-        o->ds_out[k] = tw_h5_create(g_out, oi->name, H5T_IEEE_F64LE, 1 + oi->ndims, dims, chunk,
+        o->ds_out[k] = tw_h5_create_unfilled(g_out, oi->name, H5T_IEEE_F64LE, 1 + oi->ndims, dims,
+                                             chunk,
                                     &nan);
         if (o->ds_out[k] < 0) {
             rc = tw_error_set(err, TW_EIO, "%s: cannot create /outputs/%s", o->path, oi->name);
@@ -211,9 +290,9 @@ static int create_datasets(tw_output *o, tw_error *err)
     }
     const uint8_t zero8 = 0;
     const int32_t minus1 = -1;
-    o->ds_conv = tw_h5_create(g_st, "converged", H5T_STD_U8LE, 1, &n, &bs, &zero8);
-    o->ds_iter = tw_h5_create(g_st, "iterations", H5T_STD_I32LE, 1, &n, &bs, &minus1);
-    o->ds_resid = tw_h5_create(g_st, "residual", H5T_IEEE_F64LE, 1, &n, &bs, &nan);
+    o->ds_conv = tw_h5_create_unfilled(g_st, "converged", H5T_STD_U8LE, 1, &n, &bs, &zero8);
+    o->ds_iter = tw_h5_create_unfilled(g_st, "iterations", H5T_STD_I32LE, 1, &n, &bs, &minus1);
+    o->ds_resid = tw_h5_create_unfilled(g_st, "residual", H5T_IEEE_F64LE, 1, &n, &bs, &nan);
     hsize_t nb = o->nblocks;
     o->ds_done = tw_h5_create(g_st, "block_done", H5T_STD_U8LE, 1, &nb, NULL, &zero8);
     if (o->ds_conv < 0 || o->ds_iter < 0 || o->ds_resid < 0 || o->ds_done < 0) {
@@ -465,6 +544,15 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
         rc = write_baseline(o, central_params, central_outcomes, central_status, err);
     if (!rc && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = tw_error_set(err, TW_EIO, "%s: cannot flush (disk full?)", path);
+    if (!(rc = tw_mpi_agree(comm, rc, err))) {
+        /* the layout is complete: from here on the file is resumable */
+        rc = fill_datasets(o, err);
+        if (rc == TW_EINTERRUPTED) {
+            tw_error tmp;
+            tw_output_close(o, &tmp);
+            return rc;
+        }
+    }
     if ((rc = tw_mpi_agree(comm, rc, err))) {
         /* a file that failed while being laid out is useless: remove it;
          * its parallel handle cannot be closed safely (see tw_mpi_abort) */

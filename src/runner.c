@@ -450,14 +450,15 @@ static int run_init(run_state *rs, tw_error *err)
         if ((rc = tw_mpi_agree(comm, rc, err)))
             return rc;
         /* A stop requested during start-up ends the run here, before the
-         * file is created (creation writes every dataset's fill values and
-         * cannot be interrupted: about 0.3 s per million samples). */
+         * file is created; during creation, the filling of the datasets
+         * (about 0.3 s per million samples) stops between slabs. */
         int sig = stop_signal, anysig = 0;
         MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
         if (anysig)
             return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d before %s was "
                                 "created; nothing was written: run the same command again",
                                 anysig, rs->outpath);
+        tw_output_watch_stop(&stop_signal);
         rc = tw_output_create(comm, rs->outpath, &rs->meta, sch, opts->force, rs->central_p,
                               rs->central_o, &cst, &rs->out, err);
         if (rc)

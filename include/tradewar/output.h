@@ -23,6 +23,7 @@
 #define TRADEWAR_OUTPUT_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,11 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
 /* Serial, after tw_output_finalize: the number of converged (and finite)
  * samples recorded in the file. */
 int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err);
+
+/* Let tw_output_create look at *flag (a stop signal, 0 = none) between the
+ * slabs of fill values it writes; on a stop it returns TW_EINTERRUPTED with
+ * the file closed and resumable (no block done). */
+void tw_output_watch_stop(const volatile sig_atomic_t *flag);
 
 /* Serial: is `path` an existing file? */
 int tw_output_exists(const char *path);

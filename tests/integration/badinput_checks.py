@@ -83,6 +83,7 @@ def check_stop():
         if waited > 15:
             sys.exit(f"FAIL: SIGTERM honoured only after {waited:.1f} s")
         print(f"ok: SIGTERM 2 s into a 10^7-block run: exit 3 after {waited:.1f} s")
+        assert "while" in err or "after" in err or "before" in err, err
         if os.path.exists(out):
             with h5py.File(out, "r") as f:
                 chunk = f["inputs/x1"].chunks[0]
