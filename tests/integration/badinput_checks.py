@@ -92,6 +92,32 @@ def check_stop():
                 assert f["status/converged"].chunks[0] >= 131072
             p = run(["info", out])
             assert p.returncode == 0 and "10000000" in p.stdout, p.stdout + p.stderr
+        # a stop while the datasets are being filled (12 slabs of 10^6 rows):
+        # sent as soon as the file appears, honoured after the current slab,
+        # and the file resumes with every block pending
+        if os.path.exists(out):
+            os.remove(out)
+        cfg = write(tmp, "fill.yaml", "model: ishigami\nsamples: 12000000\nblock_size: 4096\n")
+        proc = subprocess.Popen([TRADEWAR, "run", cfg, "-o", out], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, OMP_NUM_THREADS="1"))
+        t0 = time.monotonic()
+        while not os.path.exists(out) and proc.poll() is None and time.monotonic() - t0 < 60:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        t0 = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        waited = time.monotonic() - t0
+        if proc.returncode != 3 or "stopped by signal 15 while" not in err:
+            sys.exit(f"FAIL: SIGTERM during creation: exit {proc.returncode}, stderr {err!r}")
+        assert waited < 15, f"SIGTERM during creation honoured after {waited:.1f} s"
+        with h5py.File(out, "r") as f:
+            assert f.attrs["finished"] == 0 and f["status/block_done"][()].sum() == 0
+            it = f["status/iterations"]
+            assert (it[:1000] == -1).all(), "the first slab holds the fill value"
+        p = run(["info", out])
+        assert p.returncode == 0 and "0/12000000" in p.stdout.replace(",", ""), p.stdout
+        print(f"ok: SIGTERM during file creation: exit 3 after {waited:.1f} s, file resumable")
         # more blocks than the runner keeps track of: refused before any work
         huge = write(tmp, "huge.yaml", "model: ishigami\nsamples: 1e9\nblock_size: 1\n")
         expect(run(["run", huge, "-o", os.path.join(tmp, "h.h5")]), 1,
