@@ -185,28 +185,34 @@ def check_reasons():
         expect(run(["solve", cfg, "--set", "eta_gap=-1"]), 2,
                "the model failed on this scenario: eta_gap is -1 (must be >= 0)",
                what="solve --set eta_gap=-1")
-        # a failure met only by some samples: the lowest failing sample, its
-        # block and the model's reason, the same for every decomposition
-        wide = write(tmp, "wide.yaml", f"model: tradewar\ndata: {world}\nsamples: 64\n"
-                     "block_size: 16\nsolver: {max_iter: 300}\nparameters:\n"
-                     "  theta_scale: {dist: uniform, min: 1.0e-6, max: 10}\n"
-                     "  eps_crm: {dist: uniform, min: 1.0e-9, max: 100}\n"
-                     "  ntb: {dist: uniform, min: -0.999999, max: 10}\n"
-                     "  phi: {dist: uniform, min: -0.9999999, max: 10}\n"
-                     "  eta_gap: {dist: uniform, min: 0, max: 100}\n"
-                     "  reroute_capacity: {dist: uniform, min: 0, max: 100}\n"
-                     "  t_us_cn: {dist: uniform, min: -1, max: 10}\n")
+        # a failure met only by some samples (ishigami's test switch
+        # fail_above, set above every x1 of the first 40 samples): the lowest
+        # failing sample, its block and the model's reason, the same for
+        # every decomposition
+        base = "model: ishigami\nsamples: 256\nblock_size: 16\ndesign: mc\nseed: 3\n"
+        p = run(["run", write(tmp, "ok.yaml", base), "-o", os.path.join(tmp, "ok.h5"), "-q"])
+        assert p.returncode == 0, p.stderr
+        with h5py.File(os.path.join(tmp, "ok.h5"), "r") as f:
+            x1 = f["inputs/x1"][()]
+        thr = float(x1[:40].max())
+        first = int(np.argmax(x1 > thr))
+        assert first >= 40 and x1[first] > thr
+        wide = write(tmp, "fail.yaml", base + f"fail_above: {thr!r}\n")
         msgs = set()
-        for ranks, threads in ((1, 1), (2, 2)):
-            p = run(["run", wide, "-o", os.path.join(tmp, f"wide{ranks}.h5"), "-q"],
-                    ranks, threads)
-            expect(p, 2, "the model failed on sample ", "; not a convergence failure): ",
+        for ranks, threads in ((1, 1), (2, 2), (3, 1)):
+            out = os.path.join(tmp, f"fail{ranks}.h5")
+            p = run(["run", wide, "-o", out, "-q"], ranks, threads)
+            expect(p, 2, f"the model failed on sample {first} (block {first // 16}; not a "
+                   "convergence failure): x1 = ", " is above fail_above = ",
                    "earlier blocks are kept", what=f"per-sample failure, {ranks}x{threads}")
             line = [l for l in p.stderr.splitlines() if "failed on sample" in l][0]
-            sample = int(line.split("failed on sample ")[1].split()[0])
-            block = int(line.split("(block ")[1].split(";")[0])
-            assert block == sample // 16, line
+            got = float(line.split("x1 = ")[1].split()[0])
+            assert got == x1[first], f"{got!r} is not the failing sample's x1 {x1[first]!r}"
             msgs.add(line.split("error: ")[-1])
+            with h5py.File(out, "r") as f:
+                done = f["status/block_done"][()]
+                assert not done[first // 16], "the failing block is not marked done"
+                assert done[: first // 16 // ranks * ranks].all(), done
         assert len(msgs) == 1, f"the message depends on the decomposition: {msgs}"
 
 

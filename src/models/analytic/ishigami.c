@@ -16,6 +16,7 @@
 
 typedef struct ishigami {
     double a, b, cost_us;
+    double fail_above; /* test switch: samples with x1 above it fail (NAN: off) */
     tw_params *params;
     tw_model_schema schema;
 } ishigami;
@@ -24,7 +25,7 @@ static const tw_outcome_info ishigami_outcomes[] = {
     {"y", "1", "Ishigami function value", 0, {0}},
 };
 
-static const char *const ishigami_keys[] = {"a", "b", "cost_us", NULL};
+static const char *const ishigami_keys[] = {"a", "b", "cost_us", "fail_above", NULL};
 
 static void ishigami_destroy(void *state)
 {
@@ -43,6 +44,7 @@ static int ishigami_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
     m->a = 7.0;
     m->b = 0.1;
+    m->fail_above = NAN;
     int rc = TW_OK;
     tw_ynode a = tw_ynode_get(ctx->root, "a"), b = tw_ynode_get(ctx->root, "b");
     if (tw_ynode_ok(a) && (rc = tw_ynode_double(a, "a", &m->a, err)))
@@ -50,6 +52,11 @@ static int ishigami_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     if (tw_ynode_ok(b) && (rc = tw_ynode_double(b, "b", &m->b, err)))
         goto fail;
     if ((rc = tw_analytic_cost(ctx, &m->cost_us, err)))
+        goto fail;
+    /* `fail_above: X`: a model error on every sample with x1 > X, so that
+     * the engine's handling of failing samples can be tested exactly */
+    tw_ynode fa = tw_ynode_get(ctx->root, "fail_above");
+    if (tw_ynode_ok(fa) && (rc = tw_ynode_double(fa, "fail_above", &m->fail_above, err)))
         goto fail;
     m->params = tw_params_new();
     if (!m->params) {
@@ -78,8 +85,10 @@ static int ishigami_evaluate(const void *state, void *ws, const double *x, doubl
                              tw_eval_status *st, tw_error *err)
 {
     (void)ws;
-    (void)err;
     const ishigami *m = state;
+    if (x[0] > m->fail_above) /* false when off (NAN) */
+        return tw_error_set(err, TW_ENUMERIC, "x1 = %.17g is above fail_above = %g (the test "
+                            "switch)", x[0], m->fail_above);
     tw_analytic_spin(m->cost_us);
     double s1 = sin(x[0]), s2 = sin(x[1]), x3 = x[2];
     y[0] = s1 + m->a * s2 * s2 + m->b * x3 * x3 * x3 * x3 * s1;
