@@ -26,7 +26,7 @@ static const char usage_main[] =
     "  check CONFIG                            validate config and data, print the\n"
     "                                          parameter table, solve the central scenario\n"
     "  solve CONFIG [--set NAME=VALUE]...      one deterministic scenario (medians unless set)\n"
-    "  info OUT.h5 [--brief]                   metadata, progress and summary of a result file\n"
+    "  info OUT.h5 [--brief|--json]            metadata, progress and summary of a result file\n"
     "\n"
     "  tradewar <command> --help               options of a command\n"
     "  tradewar --version\n"
@@ -44,6 +44,8 @@ static const char usage_run[] =
     "      --resume          continue an unfinished file: only blocks not yet done are computed;\n"
     "                        the result is bitwise identical to an uninterrupted run\n"
     "      --force           overwrite an existing result file\n"
+    "      --max-time T      stop cleanly (exit 3, resumable) before a round that would end\n"
+    "                        after T: 3600, 90s, 45m, 12h, 2d, HH:MM:SS or D-HH:MM:SS\n"
     "  -q, --quiet           no progress display\n"
     "  -h, --help\n"
     "SIGTERM, SIGINT and SIGUSR1 make every rank finish its block, flush and exit 3.\n";
@@ -59,9 +61,11 @@ static const char usage_solve[] =
     "unless set with --set (repeatable), and print the outcomes as tables.\n";
 
 static const char usage_info[] =
-    "usage: tradewar info FILE [--brief]\n"
+    "usage: tradewar info FILE [--brief | --json]\n"
     "Print a result file's metadata, progress (blocks done/total) and summary table.\n"
-    "  --brief   leave out per-region-and-sector outcomes\n";
+    "  --brief   leave out per-region-and-sector outcomes\n"
+    "  --json    one line of JSON for scripts: status (finished, running, unfinished),\n"
+    "            writer, samples_done, blocks_done, progress, n_converged, versions\n";
 
 typedef struct cli {
     MPI_Comm comm;
@@ -101,6 +105,75 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* A duration for --max-time, in seconds: "3600", "90s", "45m", "12h", "2d",
+ * or Slurm's forms "MM:SS", "HH:MM:SS", "D-HH:MM:SS" (what `squeue -o %L`
+ * prints). Must be > 0. */
+static int parse_duration(const char *s, double *out)
+{
+    char *end;
+    if (!*s || *s == '-' || *s == '+')
+        return -1;
+    if (strchr(s, ':') || strchr(s, '-')) {
+        long d = 0, part[3] = {0, 0, 0};
+        int n = 0;
+        const char *p = s;
+        const char *dash = strchr(s, '-');
+        if (dash) {
+            errno = 0;
+            d = strtol(s, &end, 10);
+            if (end != dash || errno || d < 0)
+                return -1;
+            p = dash + 1;
+        }
+        for (;;) {
+            if (n == 3 || !isdigit((unsigned char)*p))
+                return -1;
+            errno = 0;
+            part[n++] = strtol(p, &end, 10);
+            if (errno || part[n - 1] < 0)
+                return -1;
+            if (*end == '\0')
+                break;
+            if (*end != ':')
+                return -1;
+            p = end + 1;
+        }
+        /* MM:SS, HH:MM:SS; with days always HH[:MM[:SS]] */
+        long h = 0, m = 0, sec = 0;
+        if (dash)
+            h = part[0], m = n > 1 ? part[1] : 0, sec = n > 2 ? part[2] : 0;
+        else if (n == 2)
+            m = part[0], sec = part[1];
+        else if (n == 3)
+            h = part[0], m = part[1], sec = part[2];
+        else
+            return -1;
+        if ((n == 3 || dash) && m > 59)
+            return -1;
+        if (sec > 59)
+            return -1;
+        *out = (double)d * 86400.0 + (double)h * 3600.0 + (double)m * 60.0 + (double)sec;
+        return *out > 0 ? 0 : -1;
+    }
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v > 0) || v > 1e9)
+        return -1;
+    double unit = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        unit = 60, end++;
+    else if (*end == 'h')
+        unit = 3600, end++;
+    else if (*end == 'd')
+        unit = 86400, end++;
+    if (*end)
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
 /* ---- run ---- */
 
 static int cmd_run(const cli *c, int argc, char **argv)
@@ -110,7 +183,7 @@ static int cmd_run(const cli *c, int argc, char **argv)
         {"seed", required_argument, NULL, 'S'},   {"design", required_argument, NULL, 'D'},
         {"resume", no_argument, NULL, 'r'},       {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"max-time", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
     tw_run_opts ro = {.samples = -1, .design = -1};
     int ch;
     uint64_t u;
@@ -138,6 +211,12 @@ static int cmd_run(const cli *c, int argc, char **argv)
             ro.design = tw_design_kind_from_name(optarg);
             if (ro.design < 0)
                 return usage_error(c, usage_run, "--design: expected mc, lhs or sobol, got '%s'",
+                                   optarg);
+            break;
+        case 'T':
+            if (parse_duration(optarg, &ro.max_time))
+                return usage_error(c, usage_run, "--max-time: expected a duration such as 3600, "
+                                   "90s, 45m, 12h, 2d, MM:SS, HH:MM:SS or D-HH:MM:SS (> 0), got '%s'",
                                    optarg);
             break;
         case 'r':
@@ -401,6 +480,8 @@ static int cmd_info(const cli *c, int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--brief"))
             brief = 1;
+        else if (!strcmp(argv[i], "--json"))
+            brief = TW_INFO_JSON;
         else if (argv[i][0] == '-' || path)
             return usage_error(c, usage_info, "info: unexpected argument '%s'", argv[i]);
         else

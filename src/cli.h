@@ -13,6 +13,7 @@ int tw_cli_main(MPI_Comm comm, int argc, char **argv);
 
 /* Print a result file's metadata, progress and summary table (serial).
  * brief: leave out per-region-and-sector outcomes. */
+#define TW_INFO_JSON 2 /* brief = 2: one JSON object for scripts (status, progress) */
 int tw_info_print(const char *path, FILE *out, int brief, tw_error *err);
 
 #endif

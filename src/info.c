@@ -310,6 +310,21 @@ static void print_brief(hid_t f, FILE *out, const char *path)
             "element: `tradewar info %s`)\n", path);
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
 int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
 {
     tw_h5_quiet();
@@ -366,6 +381,30 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         }
     free(done);
 
+    if (brief == TW_INFO_JSON) {
+        char who[512] = "";
+        int live = !finished && tw_writelock_holder(path, who, sizeof who);
+        fputs("{\"path\": ", out);
+        json_str(out, path);
+        fputs(", \"format_version\": ", out);
+        json_str(out, ver);
+        fputs(", \"engine_version\": ", out);
+        json_str(out, eng);
+        fputs(", \"model\": ", out);
+        json_str(out, model);
+        fprintf(out, ", \"status\": \"%s\", \"finished\": %s, \"writer\": ",
+                finished ? "finished" : live ? "running" : "unfinished",
+                finished ? "true" : "false");
+        json_str(out, who);
+        fprintf(out, ", \"n_samples\": %llu, \"samples_done\": %llu, \"n_blocks\": %llu, "
+                "\"blocks_done\": %llu, \"progress\": %.6f, \"n_converged\": %llu, "
+                "\"elapsed_seconds\": %.3f, \"seed\": %llu}\n",
+                (unsigned long long)n, (unsigned long long)sdone, (unsigned long long)nb,
+                (unsigned long long)ndone, n ? (double)sdone / (double)n : 0.0,
+                (unsigned long long)nconv, elapsed, (unsigned long long)seed);
+        H5Fclose(f);
+        return TW_OK;
+    }
     fprintf(out, "file           %s\n", path);
     fprintf(out, "format         %s %s (engine %s)\n", fmt, ver, eng);
     fprintf(out, "model          %s, design %s, seed %llu\n", model, design,

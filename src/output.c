@@ -422,6 +422,7 @@ static void write_root_attrs(tw_output *o, const tw_run_meta *m)
     tw_h5_attr_i64(f, "omp_threads", m->omp_threads);
     tw_h5_attr_str(f, "config", m->config_text ? m->config_text : "");
     tw_h5_attr_str(f, "config_sha256", m->config_sha256 ? m->config_sha256 : "");
+    tw_h5_attr_str(f, "data_sha256", m->data_sha256 ? m->data_sha256 : "");
     tw_h5_attr_i64(f, "finished", 0);
     tw_h5_attr_u64(f, "n_converged", 0);
     tw_h5_attr_f64(f, "elapsed_seconds", 0.0);
@@ -593,7 +594,38 @@ static int check_attr_u64(hid_t f, const char *name, uint64_t want, const char *
     return TW_OK;
 }
 
-static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, tw_error *err)
+/* Every data file read now must have been read, with the same content, when
+ * the file was made: compared by hash (a path may differ when the run is
+ * resumed from elsewhere). */
+static int check_data(hid_t f, const char *now, const char *path, tw_error *err)
+{
+    char *then = tw_h5_read_attr_strdup(f, "data_sha256");
+    if (!then)
+        return tw_error_set(err, TW_EDATA, "%s: has no 'data_sha256' attribute (made by an "
+                            "older tradewar, or damaged): its data files cannot be checked; "
+                            "start the run again", path);
+    int rc = TW_OK;
+    for (const char *line = now ? now : ""; !rc && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len > 66) {
+            char sha[65];
+            memcpy(sha, line, 64);
+            sha[64] = '\0';
+            if (!strstr(then, sha))
+                rc = tw_error_set(err, TW_ECONFIG, "%s: cannot resume: data file %.*s differs "
+                                  "from the one the run started with (sha256 now %s; the file "
+                                  "lists: %s)", path, (int)(len - 66), line + 66, sha,
+                                  then[0] ? then : "none");
+        }
+        line += len + (nl != NULL);
+    }
+    free(then);
+    return rc;
+}
+
+static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, char *note,
+                             size_t note_size, tw_error *err)
 {
     hid_t f = o->file;
     int rc;
@@ -606,8 +638,14 @@ static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, 
         (rc = check_attr_u64(f, "seed", m->seed, o->path, err)) ||
         (rc = check_attr_str(f, "design", m->design, o->path, err)) ||
         (rc = check_attr_u64(f, "n_samples", m->n_samples, o->path, err)) ||
-        (rc = check_attr_u64(f, "block_size", m->block_size, o->path, err)))
+        (rc = check_attr_u64(f, "block_size", m->block_size, o->path, err)) ||
+        (rc = check_data(f, m->data_sha256, o->path, err)))
         return rc;
+    char ver[64] = "";
+    tw_h5_read_attr_str(f, "engine_version", ver, sizeof ver);
+    if (note && note_size && strcmp(ver, TW_VERSION) != 0)
+        snprintf(note, note_size, "%s was started by tradewar %s, this is %s: the samples "
+                 "computed now come from another engine version", o->path, ver, TW_VERSION);
     int64_t fin = 0;
     tw_h5_read_attr_i64(f, "finished", &fin);
     *finished = fin != 0;
@@ -670,10 +708,12 @@ static int distrust_incomplete_blocks(tw_output *o, uint8_t *block_done, tw_erro
 
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
-                          int *finished, tw_error *err)
+                          int *finished, char *note, size_t note_size, tw_error *err)
 {
     *out = NULL;
     *finished = 0;
+    if (note && note_size)
+        note[0] = '\0';
     tw_h5_quiet();
     tw_output *o = output_alloc(comm, path, meta, schema);
     int rc = o ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
@@ -687,7 +727,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
             rc = tw_error_set(err, TW_EDATA, "%s: not an HDF5 file, or truncated/damaged", path);
         else {
             o->file = probe;
-            rc = verify_for_resume(o, meta, finished, err);
+            rc = verify_for_resume(o, meta, finished, note, note_size, err);
             if (!rc)
                 rc = open_datasets(o, err);
             output_free_handles(o);

@@ -19,6 +19,7 @@
 #include "tradewar/design.h"
 #include "tradewar/output.h"
 #include "tradewar/params.h"
+#include "tradewar/provenance.h"
 
 /* At most this many blocks per run: the runner keeps a byte and a pending
  * index per block, and the file a flag per block. */
@@ -39,6 +40,7 @@ void tw_session_close(tw_session *s)
     tw_summary_by_free(s->by);
     tw_stop_free(s->stop);
     tw_config_free(s->cfg);
+    free(s->data_files);
     free(s);
 }
 
@@ -76,8 +78,13 @@ int tw_session_open(const char *config_path, tw_session **out, tw_error *err)
     /* unknown top-level keys first: a typo should not surface as a model error */
     if ((rc = tw_config_apply_model(s->cfg, s->type, NULL, err)))
         goto fail;
+    tw_provenance_reset(); /* the model records every data file it reads */
     if ((rc = s->type->create(&ctx, &s->state, err)))
         goto fail;
+    if (!(s->data_files = tw_provenance_text())) {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+        goto fail;
+    }
     s->schema = s->type->schema(s->state);
     if ((rc = tw_config_apply_model(s->cfg, s->type, s->schema->params, err)))
         goto fail;
@@ -152,6 +159,7 @@ void tw_run_catch_signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* a signal must not fail a write or read with EINTR */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
@@ -167,6 +175,7 @@ static void install_signals(saved_signals *old)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* a signal must not fail a write or read with EINTR */
     sigaction(SIGTERM, &sa, &old->term);
     sigaction(SIGINT, &sa, &old->intr);
     sigaction(SIGUSR1, &sa, &old->usr1);
@@ -325,6 +334,7 @@ typedef struct run_state {
     saved_signals oldsig;
     int signals_on;
     double t_start, t_sync;
+    double max_round; /* rank 0: the longest round so far, seconds (for --max-time) */
 } run_state;
 
 /* Session, design, checks on the file system, the file (created or opened
@@ -409,6 +419,7 @@ static int run_init(run_state *rs, tw_error *err)
         .block_size = bs,
         .config_text = text,
         .config_sha256 = cfg->sha256,
+        .data_sha256 = rs->ses->data_files,
         .mpi_ranks = rs->size,
         .omp_threads = threads0,
     };
@@ -437,8 +448,11 @@ static int run_init(run_state *rs, tw_error *err)
             return rc;
     }
     if (rs->resuming) {
+        char note[512];
         rc = tw_output_open_resume(comm, rs->outpath, &rs->meta, sch, rs->done, &rs->out,
-                                   &rs->already_finished, err);
+                                   &rs->already_finished, note, sizeof note, err);
+        if (!rc && note[0] && rank == 0)
+            fprintf(stderr, "tradewar: warning: %s\n", note);
         if (rc || rs->already_finished)
             return rc;
     } else {
@@ -511,6 +525,52 @@ static int run_init(run_state *rs, tw_error *err)
     return TW_OK;
 }
 
+/* A stop that is not a signal: --max-time. */
+#define STOP_MAX_TIME (-1)
+
+/* Rank 0: would the next round (as long as the longest so far, with a
+ * margin of half of it) end after --max-time? Like GROMACS -maxh, the run
+ * then stops while it can still write its last block. */
+static int time_is_up(const run_state *rs)
+{
+    double limit = rs->opts->max_time;
+    return limit > 0 && tw_now() - rs->t_start + 1.5 * rs->max_round > limit;
+}
+
+/* COLLECTIVE: a stop signal on any rank, or rank 0's --max-time check. */
+static int stop_agreed(run_state *rs)
+{
+    int local[2] = {stop_signal, rs->rank == 0 && time_is_up(rs)}, global[2];
+    MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, rs->comm);
+    return global[0] ? global[0] : global[1] ? STOP_MAX_TIME : 0;
+}
+
+static int stopped_error(const run_state *rs, int stop, const char *when, tw_error *err)
+{
+    char why[96];
+    if (stop == STOP_MAX_TIME)
+        snprintf(why, sizeof why, "stopped by --max-time (%.0f s)", rs->opts->max_time);
+    else
+        snprintf(why, sizeof why, "stopped by signal %d", stop);
+    /* the hint repeats the options this run was started with: a resume
+     * must match them (a different -n, --seed or --design is refused) */
+    const tw_run_opts *opts = rs->opts;
+    char extra[128] = "";
+    size_t len = 0;
+    if (opts->samples >= 0)
+        len += (size_t)snprintf(extra + len, sizeof extra - len, " -n %lld",
+                                (long long)opts->samples);
+    if (opts->has_seed && len < sizeof extra)
+        len += (size_t)snprintf(extra + len, sizeof extra - len, " --seed %llu",
+                                (unsigned long long)opts->seed);
+    if (opts->design >= 0 && len < sizeof extra)
+        snprintf(extra + len, sizeof extra - len, " --design %s", rs->meta.design);
+    return tw_error_set(err, TW_EINTERRUPTED, "%s %s; %llu of %llu samples done; %s is "
+                        "consistent: continue with `tradewar run %s --resume -o %s%s`", why, when,
+                        (unsigned long long)rs->ndone_samples, (unsigned long long)rs->n,
+                        rs->outpath, opts->config_path, rs->outpath, extra);
+}
+
 /* Round r: rank k computes pending block r*size + k (if any) with its
  * threads, then all write their blocks collectively. *stop receives the stop
  * signal seen on any rank (0: none), the same on every rank. */
@@ -526,6 +586,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     int64_t block = idx < rs->plim ? (int64_t)rs->pending[idx] : -1;
     size_t nrows = 0;
     int rc = TW_OK;
+    double t_round = tw_now();
     *stop = 0;
     if (block >= 0) {
         uint64_t s0 = (uint64_t)block * rs->bs;
@@ -589,15 +650,22 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
      * any rank stops all after this round, and rank 0's clock says when
      * to fsync (a sync every few seconds bounds what a machine crash can
      * lose; see tw_output_sync). */
-    int local[2] = {stop_signal, rs->rank == 0 && tw_now() - rs->t_sync >= TW_SYNC_SECONDS};
-    int global[2];
-    MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, comm);
-    if (global[1] || global[0]) {
+    int local[3] = {stop_signal, rs->rank == 0 && tw_now() - rs->t_sync >= TW_SYNC_SECONDS,
+                    0};
+    if (rs->rank == 0) {
+        double dt = tw_now() - t_round;
+        if (dt > rs->max_round)
+            rs->max_round = dt;
+        local[2] = time_is_up(rs);
+    }
+    int global[3];
+    MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, comm);
+    if (global[1] || global[0] || global[2]) {
         if ((rc = tw_output_sync(rs->out, err)))
             return rc;
         rs->t_sync = tw_now();
     }
-    *stop = global[0];
+    *stop = global[0] ? global[0] : global[2] ? STOP_MAX_TIME : 0;
     return TW_OK;
 }
 
@@ -613,25 +681,15 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     if (interrupted) {
         if (rs->rank == 0 && !opts->quiet)
             fprintf(stderr, "\n");
-        /* the hint repeats the options this run was started with: a resume
-         * must match them (a different -n, --seed or --design is refused) */
-        char extra[128] = "";
-        size_t len = 0;
-        if (opts->samples >= 0)
-            len += (size_t)snprintf(extra + len, sizeof extra - len, " -n %lld",
-                                    (long long)opts->samples);
-        if (opts->has_seed && len < sizeof extra)
-            len += (size_t)snprintf(extra + len, sizeof extra - len, " --seed %llu",
-                                    (unsigned long long)opts->seed);
-        if (opts->design >= 0 && len < sizeof extra)
-            snprintf(extra + len, sizeof extra - len, " --design %s", rs->meta.design);
-        return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d after %llu of %llu "
-                            "samples; %s is consistent: continue with `tradewar run %s --resume "
-                            "-o %s%s`", interrupted, (unsigned long long)rs->ndone_samples,
-                            (unsigned long long)rs->n, rs->outpath, opts->config_path,
-                            rs->outpath, extra);
+        return stopped_error(rs, interrupted, "after its current blocks", err);
     }
     tw_progress_finish(&rs->prog);
+    /* Each pass below is redone on resume when a stop comes before the
+     * file is marked finished: a stop is honoured before each pass, and
+     * inside the summary pass (between outcomes, and before `finished`). */
+    int stop;
+    if ((stop = stop_agreed(rs)))
+        return stopped_error(rs, stop, "before the final passes (every block is done)", err);
     const tw_sens *sens = rs->ses->sens;
     uint64_t used = rs->used_blocks ? rs->used_blocks * rs->bs : rs->n;
     if (rs->ses->stop && (rc = tw_stop_record(rs->ses->stop, rs->comm, rs->outpath,
@@ -644,15 +702,20 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     if (sens && rs->rank == 0 && !opts->quiet) /* bench/bench_sensitivity.sh reads this */
         fprintf(stderr, "tradewar: sensitivity pass (estimators and bootstrap) %.2f s\n",
                 tw_now() - t_pass);
+    if (sens && (stop = stop_agreed(rs)))
+        return stopped_error(rs, stop, "after the sensitivity pass (every block is done)", err);
     t_pass = tw_now();
     if (rs->ses->by &&
         (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n, err)))
         return rc;
     if (rs->ses->by && rs->rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
+    if (rs->ses->by && (stop = stop_agreed(rs)))
+        return stopped_error(rs, stop, "after the summary by regime (every block is done)", err);
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
-                            opts->mem_budget ? opts->mem_budget : (size_t)256 << 20, err);
+                            opts->mem_budget ? opts->mem_budget : (size_t)256 << 20,
+                            &stop_signal, err);
     if (rc)
         return rc;
     /* A run in which no sample converged has no result, only a file of
@@ -766,7 +829,8 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
         int stop = 0, interrupted = 0;
         for (uint64_t r = 0; !rc && r < rs.rounds; r++) {
             rc = run_round(&rs, r, &stop, err);
-            if (!rc && stop && r + 1 < rs.rounds) {
+            /* also after the last round: the passes are redone on resume */
+            if (!rc && stop) {
                 interrupted = stop;
                 break;
             }

@@ -11,11 +11,13 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "h5util.h"
+#include "mpiutil.h"
 #include "summary_group.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
@@ -215,7 +217,8 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
     return bad ? -1 : 0;
 }
 
-static int write_all(const char *path, const tw_model_schema *s, const tw_run_meta *meta,
+static int write_all(const volatile sig_atomic_t *stop, const char *path,
+                     const tw_model_schema *s, const tw_run_meta *meta,
                      const tw_summary *all, uint64_t n_conv, double elapsed, tw_error *err)
 {
     hid_t f = tw_h5_open(path, H5F_ACC_RDWR);
@@ -250,6 +253,14 @@ static int write_all(const char *path, const tw_model_schema *s, const tw_run_me
     bad |= tw_h5_attr_i64(f, "mpi_ranks", meta->mpi_ranks) < 0;
     bad |= tw_h5_attr_i64(f, "omp_threads", meta->omp_threads) < 0;
     bad |= H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+    if (!bad && stop && *stop) {
+        /* a stop during the write: leave finished = 0, resume redoes it */
+        int sig = (int)*stop;
+        H5Fclose(f);
+        return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d while writing the "
+                            "summary; every block is done and %s is consistent: run again with "
+                            "--resume to finish it (the summary is redone)", sig, path);
+    }
     bad |= tw_h5_attr_i64(f, "finished", 1) < 0;
     bad |= H5Fclose(f) < 0;
     return bad ? tw_error_set(err, TW_EIO, "%s: writing the summary failed (disk full?)", path)
@@ -257,7 +268,8 @@ static int write_all(const char *path, const tw_model_schema *s, const tw_run_me
 }
 
 int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s,
-                       const tw_run_meta *meta, double elapsed, size_t mem_budget, tw_error *err)
+                       const tw_run_meta *meta, double elapsed, size_t mem_budget,
+                       const volatile sig_atomic_t *stop, tw_error *err)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -281,6 +293,12 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
         n_conv += mask[i] != 0;
     size_t off = 0;
     for (size_t k = 0; !rc && k < s->n_outcomes; k++) {
+        if (stop && *stop) {
+            rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
+                              "pass; every block is done and %s is consistent: run again with "
+                              "--resume to finish it (the pass is redone)", (int)*stop, path);
+            break;
+        }
         size_t elems = tw_outcome_size(s, k), nc = 0;
         for (size_t e = 0; e < elems; e++)
             if ((off + e) % (size_t)size == (size_t)rank)
@@ -303,13 +321,10 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     free(mask);
     free(cols);
 
-    /* everyone must know if anyone failed before the gather */
-    int bad = rc != TW_OK, anybad;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);
-    if (anybad) {
+    /* everyone must know if anyone failed (or was stopped) before the
+     * gather, and all report the same */
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
         free(mine);
-        if (!rc)
-            rc = tw_error_set(err, TW_EIO, "%s: the summary failed on another rank", path);
         return rc;
     }
     int bytes = (int)(nmine * sizeof *mine);
@@ -333,7 +348,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     if (rank == 0) {
         for (size_t i = 0; i < total; i++)
             all[got[i].col] = got[i].s;
-        rc = write_all(path, s, meta, all, n_conv, elapsed, err);
+        rc = write_all(stop, path, s, meta, all, n_conv, elapsed, err);
         free(counts);
         free(displs);
         free(got);

@@ -42,6 +42,7 @@ typedef struct tw_run_meta {
     uint64_t block_size;
     const char *config_text;
     const char *config_sha256;
+    const char *data_sha256; /* "sha256  path" lines of the data files read */
     int mpi_ranks;
     int omp_threads;
 } tw_run_meta;
@@ -65,12 +66,15 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
 /* COLLECTIVE. Open an unfinished file for --resume. Verifies format, model,
  * design, seed, n_samples, block_size and config_sha256 (a mismatch is a
  * TW_ECONFIG error naming what differs) and the shapes against the schema.
+ * A data file whose SHA-256 is not among the file's `data_sha256` is refused
+ * (TW_ECONFIG naming it); another engine_version only fills `note` (a
+ * warning for the caller to print; "" otherwise).
  * block_done receives n_blocks flags. A file of the same run that is already
  * finished is left untouched: TW_OK, *finished = 1 and *out = NULL (so that a
  * requeued job or a repeated command is a no-op). */
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
-                          int *finished, tw_error *err);
+                          int *finished, char *note, size_t note_size, tw_error *err);
 
 /* COLLECTIVE. Write this rank's block (block < 0: nothing) of nrows rows:
  * inputs [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then
@@ -89,10 +93,12 @@ int tw_output_close(tw_output *o, tw_error *err);
  * (columns spread over the ranks, gathered on rank 0) and, on rank 0, write
  * it together with the final attributes (finished = 1, n_converged,
  * elapsed_seconds, mpi_ranks, omp_threads). mem_budget bounds the column
- * buffers per rank in bytes. */
+ * buffers per rank in bytes. A nonzero *stop (a stop signal; stop may be
+ * NULL) ends the pass between outcomes, or before `finished` is set:
+ * TW_EINTERRUPTED on every rank, the file resumable (resume redoes the pass). */
 int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *schema,
                        const tw_run_meta *meta, double elapsed_seconds, size_t mem_budget,
-                       tw_error *err);
+                       const volatile sig_atomic_t *stop, tw_error *err);
 
 /* Serial, after tw_output_finalize: the number of converged (and finite)
  * samples recorded in the file. */

@@ -28,6 +28,7 @@ typedef struct tw_session {
     const tw_model_type *type;
     void *state;
     const tw_model_schema *schema;
+    char *data_files; /* "sha256  path" per data file read (tw_provenance_text) */
     tw_sens *sens;       /* the `sensitivity:` section, or NULL */
     char sens_note[512]; /* remark for the user ("" if none) */
     tw_summary_by *by;   /* `summary: {by: ...}`, or NULL */
@@ -61,6 +62,8 @@ typedef struct tw_run_opts {
     int design;           /* < 0: the config's */
     int resume, force, quiet;
     size_t mem_budget;    /* bytes per rank for the summary pass (0: 256 MiB) */
+    double max_time;      /* seconds (0: none): stop cleanly (exit 3) before a round or a
+                             pass that would end after this, counted from the start */
 } tw_run_opts;
 
 /* COLLECTIVE over comm. Returns TW_OK when the file is finished,

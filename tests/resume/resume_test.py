@@ -30,6 +30,16 @@ Cases (one ctest test each):
               identical to the uninterrupted run. After kill -9 the stale lock file
               is taken over with a message naming the dead holder, and the lock file
               is gone after a run
+  stops       stops at the end of a run and by time: SIGTERM during the last round (a
+              one-round run) and while the summary pass runs (paused by the shim):
+              exit 3, every block done but finished=0, `--resume` redoes the pass and
+              gives the uninterrupted result; `--max-time 4` exits 3 within the limit
+              (+ MPI start-up) and resumes identical; unparsable --max-time values: exit 1
+  provenance  a trade-model run on a copy of the data: the file's data_sha256 lists every
+              CSV read with its true SHA-256; after one data value changes, `--resume`
+              exits 1 naming that file and leaves the result file untouched; with the
+              data restored but another engine_version in the file, `--resume` warns
+              naming both versions and finishes
   mismatch    `--resume` with another config, seed, sample count or design: exit 1,
               the message names what differs, the file is not modified; then the
               right `--resume` still gives the uninterrupted result
@@ -54,6 +64,7 @@ Cases (one ctest test each):
 import argparse
 import atexit
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -742,6 +753,15 @@ def case_writers():
                   f"writers, {phase}: a second writer ({extra[0]}) is refused with exit 1 "
                   f"(got {rc}) naming host and rank 0's pid, the file not reset"
                   + ("" if named else f": {o.strip()[-300:]}"))
+        rc, o, _ = run([ARGS.tradewar, "info", "--json", out])
+        try:
+            js = json.loads(o)
+        except ValueError:
+            js = {}
+        check(rc == 0 and js.get("status") == "running" and f"host {host}" in js.get("writer", "")
+              and 0 < js.get("blocks_done", 0) <= js.get("n_blocks", 0) and js.get("finished") is False,
+              f"writers, {phase}: `info --json` says running, names the writer, blocks "
+              f"{js.get('blocks_done')}/{js.get('n_blocks')} (exit {rc})")
         rc, o, _ = run([ARGS.tradewar, "info", out])
         check(rc == 0 and "being written now" in o,
               f"writers, {phase}: `tradewar info` reads it and says it is being written (exit {rc})"
@@ -771,6 +791,10 @@ def case_writers():
         log(o[-2000:])
     same_as(ref, out, "writers: the first run", h5diff=False)
     check(not os.path.exists(out + ".lock"), "writers: no lock file left after the run")
+    js = json.loads(run([ARGS.tradewar, "info", "--json", out])[1])
+    check(js["status"] == "finished" and js["finished"] is True and js["writer"] == ""
+          and js["blocks_done"] == js["n_blocks"] and js["samples_done"] == js["n_samples"],
+          f"writers: `info --json` after the run: {js['status']}, {js['blocks_done']}/{js['n_blocks']}")
 
     # a stale lock: its holder was killed
     out2 = os.path.join(ARGS.work, "stale.h5")
@@ -779,6 +803,9 @@ def case_writers():
     procs = ranks_of(p)
     kill9(p)
     check(os.path.exists(out2 + ".lock"), "stale: kill -9 leaves the lock file behind")
+    js = json.loads(run([ARGS.tradewar, "info", "--json", out2])[1])
+    check(js["status"] == "unfinished" and js["writer"] == "",
+          f"stale: `info --json` says unfinished, no writer (a dead holder is none): {js['status']}")
     rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out2, "--resume"))
     check(rc == 0 and "taking over the write lock of a run that is gone" in o
           and any(f"pid {q} " in o for q in procs),
@@ -787,7 +814,120 @@ def case_writers():
     same_as(ref, out2, "stale: resumed", h5diff=False)
 
 
-CASES = {"writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
+def case_stops():
+    shim = os.path.abspath(ARGS.fault_shim or "")
+    # (a) the last round: a one-round run (2 blocks of 16 on 2 ranks, 0.1 s a sample)
+    cfg = write_config("last.yaml", samples=32, cost=100000)
+    ref = reference(cfg, "ref_last.h5")
+    out = os.path.join(ARGS.work, "last.h5")
+    p = start(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    t0 = time.time()
+    while not os.path.exists(out) and p.poll() is None and time.time() - t0 < 60:
+        time.sleep(0.01)
+    procs = ranks_of(p)
+    for q in procs:
+        os.kill(q, signal.SIGTERM)
+    o = p.communicate(timeout=120)[0]
+    d, t, fin = twh5.progress(out)
+    check(p.returncode == 3 and d == t and fin == 0,
+          f"SIGTERM in the last round: exit 3 (got {p.returncode}), {d}/{t} blocks, finished={fin}")
+    if p.returncode != 3:
+        log(o[-1500:])
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"last round: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "last round, resumed", h5diff=False)
+    # (b) the summary pass, paused there by the shim
+    cfg = write_config("pass.yaml")
+    ref = reference(cfg, "ref_pass.h5")
+    out = os.path.join(ARGS.work, "pass.h5")
+    mark = os.path.join(ARGS.work, "in_summary")
+    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+               "-x", "TW_FAULT_PAUSE_GROUP=summary", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
+               "-x", "TW_FAULT_PAUSE_SECONDS=3", ARGS.tradewar, "run", cfg, "-o", out])
+    t0 = time.time()
+    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.02)
+    procs = ranks_of(p)
+    for q in procs:
+        os.kill(q, signal.SIGTERM)
+    o = p.communicate(timeout=120)[0]
+    d, t, fin = twh5.progress(out)
+    check(p.returncode == 3 and d == t and fin == 0 and "while writing the summary" in o,
+          f"SIGTERM in the summary pass: exit 3 (got {p.returncode}), {d}/{t} blocks, "
+          f"finished={fin}, the message says where")
+    if p.returncode != 3:
+        log(o[-1500:])
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"summary pass: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "summary pass, resumed", h5diff=False)
+    # (c) --max-time
+    cfg = write_config("maxtime.yaml", samples=3000)
+    out = os.path.join(ARGS.work, "maxtime.h5")
+    rc, o, dt = run(mpi_cmd(2, "run", cfg, "-o", out, "--max-time", "4", "-q"))
+    d, t, fin = twh5.progress(out)
+    check(rc == 3 and "stopped by --max-time (4 s)" in o and dt < 4 + 3 and fin == 0 and d < t,
+          f"--max-time 4: exit 3 (got {rc}) after {dt:.1f} s (limit 4 s + MPI start-up), "
+          f"{d}/{t} blocks, the message names --max-time")
+    ref = reference(cfg, "ref_maxtime.h5")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "--max-time", "1:00:00", "-q"))
+    if check(rc == 0, f"--max-time: --resume with a long limit exits 0 (got {rc})"):
+        same_as(ref, out, "--max-time, resumed", h5diff=False)
+    for bad in ("abc", "0", "-5", "10x", "5:61", "1:2:3:4", "1-25:00:00x"):
+        rc, o, _ = run([ARGS.tradewar, "run", cfg, "-o", os.path.join(ARGS.work, "no.h5"),
+                        "--max-time", bad])
+        check(rc == 1 and f"--max-time: expected a duration" in o and f"got '{bad}'" in o
+              and not os.path.exists(os.path.join(ARGS.work, "no.h5")),
+              f"--max-time '{bad}': exit 1 (got {rc}) with a message, no file")
+
+
+def case_provenance():
+    import h5py
+    import numpy as np
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "configs", "data",
+                       "world")
+    data = os.path.join(ARGS.work, "world")
+    shutil.copytree(src, data)
+    cfg = os.path.join(ARGS.work, "prov.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"model: tradewar\ndata: {data}\nsamples: 24\nseed: 3\nblock_size: 8\n"
+                f"counterfactual:\n  tariffs: {data}/tariffs_2025_extra.csv\n")
+    out = os.path.join(ARGS.work, "prov.h5")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "-q"))
+    if not check(rc == 0, f"provenance: the trade-model run finishes (exit {rc})"):
+        log(o[-2000:])
+        return
+    with h5py.File(out, "r") as f:
+        listed = f.attrs["data_sha256"]
+        listed = listed.decode() if isinstance(listed, bytes) else listed
+    lines = [ln.split("  ", 1) for ln in listed.splitlines()]
+    truth = all(sha(p) == h for h, p in lines)
+    csvs = {os.path.join(data, n) for n in os.listdir(data) if n.endswith(".csv")}
+    read = {os.path.normpath(p) for _, p in lines}
+    check(lines and truth and os.path.join(data, "tariffs_2025_extra.csv") in read
+          and read <= {os.path.normpath(c) for c in csvs},
+          f"provenance: data_sha256 lists {len(lines)} CSV files, each with its true SHA-256")
+    victim = os.path.normpath(lines[0][1])
+    with open(victim) as f:
+        text = f.read()
+    before = sha(out)
+    with open(victim, "w") as f:
+        f.write(text + "\n")  # one more newline: same numbers, other bytes
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume"))
+    check(rc == 1 and f"data file {victim} differs" in o and sha(out) == before,
+          f"provenance: a changed data file is refused on --resume with exit 1 (got {rc}) "
+          f"naming it, the result file untouched" + ("" if rc == 1 else f": {o[-400:]}"))
+    with open(victim, "w") as f:
+        f.write(text)
+    with h5py.File(out, "r+") as f:
+        f.attrs["engine_version"] = np.bytes_("0.0-old")  # fixed-length, as tradewar writes
+        f.attrs["finished"] = 0
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume"))
+    check(rc == 0 and "was started by tradewar 0.0-old, this is" in o,
+          f"provenance: another engine version only warns on --resume (exit {rc})"
+          + ("" if rc == 0 else f": {o[-400:]}"))
+
+
+CASES = {"provenance": case_provenance, "stops": case_stops, "writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
          "kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
          "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
          "local": case_local, "pbs": case_pbs}

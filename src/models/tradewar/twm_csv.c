@@ -2,6 +2,8 @@
  * See twm_csv.h for the dialect. */
 #include "twm_csv.h"
 
+#include "tradewar/provenance.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -69,6 +71,7 @@ int twm_csv_open(twm_csv_file *c, const char *path, tw_error *err)
         free(buf);
         return rc;
     }
+    tw_provenance_record(path, buf, len); /* resume refuses changed data */
     c->buf = buf;
     c->pos = buf;
     if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
