@@ -148,6 +148,18 @@ def cmd_regimes(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import export
+
+    with _open(args.file, args) as rf:
+        outs, _ = _outcome_filter(rf, args.outcome)
+        written = export(rf, args.output, args.format, outs)
+    if not args.quiet:
+        for p in written:
+            print(p)
+    return 0
+
+
 def cmd_report(args) -> int:
     from .report import write_report
 
@@ -241,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`summary: {by: [...]}` (from /summary_by); scalar outcomes unless --outcome.")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_regimes)
+
+    p = sub.add_parser("export", parents=[common], help="the samples as a tidy long table (CSV or netCDF)",
+                       description="One row per sample and outcome element: sample, outcome, region, sector, "
+                                   "partner, value, converged; and the parameters per sample (CSV: "
+                                   "OUT.parameters.csv; netCDF: the same file). Streamed in chunks: memory "
+                                   "stays within --memory-mb. --outcome NAME limits the outcomes (whole outcomes).")
+    p.add_argument("file", metavar="FILE", nargs="?")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.csv or .nc)")
+    p.add_argument("--format", choices=("csv", "netcdf"), default="csv", help="default: csv")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("report", parents=[common], help="a report folder with index.html and index.md",
                        description="Run metadata, parameters, summary tables and all figures in DIR.")
