@@ -88,7 +88,7 @@ def cmd_plot(args) -> int:
 
     with _open(args.file, args) as rf:
         written = make_plots(rf, args.output, targets=args.outcome, max_points=args.max_points,
-                             recompute=args.recompute, by=args.by)
+                             recompute=args.recompute, by=args.by, fmt=args.figure_format)
     if not args.quiet:
         for p in written:
             print(os.path.join(args.output, p.filename))
@@ -165,7 +165,7 @@ def cmd_report(args) -> int:
 
     with _open(args.file, args) as rf:
         paths = write_report(rf, args.output, targets=args.outcome, recompute=args.recompute,
-                             max_points=args.max_points)
+                             max_points=args.max_points, fmt=args.figure_format)
     if not args.quiet:
         print(paths[0])
     return 0
@@ -226,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the PNG files")
     p.add_argument("--by", metavar="PARAM",
                    help="also draw the headline outcomes (or --outcome) per value of a discrete parameter")
+    p.add_argument("--format", dest="figure_format", choices=("png", "svg", "pdf"), default="png",
+                   help="figure format (default png, 150 dpi)")
     p.add_argument("--max-points", type=_positive_int, default=100_000, metavar="N",
                    help="samples used for scatter/Spearman/SRRC: the first N finished ones (default %(default)d)")
     p.set_defaults(func=cmd_plot)
@@ -268,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run metadata, parameters, summary tables and all figures in DIR.")
     p.add_argument("file", metavar="FILE", nargs="?")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="report folder")
+    p.add_argument("--format", dest="figure_format", choices=("png", "svg", "pdf"), default="png",
+                   help="figure format (default png, 150 dpi; pdf figures are linked, not shown)")
     p.add_argument("--max-points", type=_positive_int, default=100_000, metavar="N",
                    help="samples used for scatter/Spearman/SRRC (default %(default)d)")
     p.set_defaults(func=cmd_report)

@@ -509,6 +509,11 @@ class ResultFile:
             return np.asarray(self._f[path][()], dtype=np.float64)
         return None
 
+    def baseline_central_input(self, name: str) -> Optional[float]:
+        """The central scenario's value of a parameter, if stored."""
+        path = "baseline/central/inputs/%s" % name
+        return float(self._f[path][()]) if path in self._f else None
+
     def metadata(self) -> Dict[str, object]:
         """Root attributes (config text excluded) in file order."""
         return {k: v for k, v in self.attrs.items() if k != "config"}

@@ -31,6 +31,10 @@ from .summary import Z95, OutcomeSummary, by_values, outcome_summary
 DEFAULT_SENSITIVITY_SAMPLES = 100_000
 #: Points drawn per scatter panel.
 SCATTER_POINTS = 2_000
+#: Names of the region codes of the shipped world data (configs/data/world/regions.csv).
+REGION_NAMES = {"USA": "United States", "CHN": "China", "EU27": "European Union", "GBR": "United Kingdom",
+                "JPN": "Japan", "KOR": "Korea", "TWN": "Taiwan", "VNM": "Viet Nam", "ASN": "Rest of ASEAN",
+                "IND": "India", "MEX": "Mexico", "CAN": "Canada", "BRA": "Brazil", "ROW": "Rest of the world"}
 US_CODES = ("USA", "US")
 CN_CODES = ("CHN", "CN")
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
@@ -127,9 +131,18 @@ def _new_figure(w: float = 7.0, h: float = 4.5) -> Figure:
     return fig
 
 
+#: Resolution of PNG figures (SVG and PDF are vector).
+DPI = 150
+FORMATS = ("png", "svg", "pdf")
+
+
 def save(fig: Figure, path: str) -> str:
-    """Write a figure as PNG and return its path."""
-    fig.savefig(path, format="png", dpi=100)
+    """Write a figure in the format its extension names (png at DPI, svg,
+    pdf) and return its path."""
+    ext = os.path.splitext(path)[1].lstrip(".").lower() or "png"
+    if ext not in FORMATS:
+        raise AnalysisError("unknown figure format %r (choose %s)" % (ext, ", ".join(FORMATS)))
+    fig.savefig(path, format=ext, dpi=DPI, metadata={"Date": None} if ext in ("svg", "pdf") else None)
     return path
 
 
@@ -200,7 +213,8 @@ def plot_by(rf: ResultFile, target: Target, param: str, values: Sequence[float])
 
 # -- distributions ------------------------------------------------------------
 
-def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSummary] = None) -> Figure:
+def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSummary] = None,
+                      p_positive: Optional[float] = None) -> Figure:
     """Histogram (density) of one outcome element with its mean, median,
     5-95% range and, when stored, the deterministic central scenario."""
     info = rf.info(target.name)
@@ -230,13 +244,85 @@ def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSumm
         central = rf.baseline_central(target.name)
         if central is not None and central.size == info.size:
             c = float(central.reshape(info.size)[k])
-            ax.axvline(c, color=COLORS[1], linestyle="--", linewidth=1.2, label="central scenario %.4g" % c)
+            ax.axvline(c, color=COLORS[1], linestyle="--", linewidth=1.2,
+                       label="central scenario %.4g\n(one run, every parameter at its median%s)"
+                       % (c, central_note(rf)))
+        if edges[0] < 0 < edges[-1]:
+            ax.axvline(0.0, color="black", linewidth=0.8, alpha=0.6)
+        if p_positive is not None:
+            ax.plot([], [], " ", label="P(> 0) = %.0f%%" % (100 * p_positive))
         ax.legend(fontsize=8, loc="best", frameon=False)
     ax.set_title(title_of(info, target.element), fontsize=11)
     ax.set_xlabel(axis_label(info, target.element))
     ax.set_ylabel("probability density (per %s)" % info.units if info.units and info.units != "1"
                   else "probability density")
     ax.grid(alpha=0.25)
+    return fig
+
+
+def central_note(rf: ResultFile) -> str:
+    """What the central scenario means for the 0/1 parameters (the median
+    of a bernoulli(p <= 0.5) is 0: e.g. no deal)."""
+    notes = []
+    for p in rf.parameters:
+        if rf.info(p, "input").distribution.startswith("bernoulli"):
+            v = rf.baseline_central_input(p)
+            if v is not None:
+                notes.append(regime_label(p, float(v)))
+    return ": " + ", ".join(notes) if notes else ""
+
+
+def plot_heatmap(rf: ResultFile, name: str, summ: Optional[OutcomeSummary] = None) -> Figure:
+    """Mean of a region x sector outcome as a heatmap (diverging around 0),
+    every cell annotated."""
+    info = rf.info(name)
+    s = summ if summ is not None else outcome_summary(rf, name)
+    m = np.asarray(s.mean, dtype=float).reshape(info.shape)
+    R, S = info.shape
+    fig = _new_figure(max(6.0, 0.62 * S + 2.5), max(4.0, 0.38 * R + 1.6))
+    ax = fig.add_subplot()
+    lim = float(np.nanmax(np.abs(m))) if np.isfinite(m).any() else 1.0
+    im = ax.imshow(m, cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_xticks(range(S))
+    ax.set_xticklabels(info.labels[1], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(R))
+    ax.set_yticklabels(["%s %s" % (c, REGION_NAMES.get(c, "")) for c in info.labels[0]], fontsize=8)
+    for i in range(R):
+        for j in range(S):
+            if np.isfinite(m[i, j]):
+                ax.text(j, i, "%.1f" % m[i, j], ha="center", va="center", fontsize=6.5,
+                        color="white" if abs(m[i, j]) > 0.6 * lim else "black")
+    fig.colorbar(im, ax=ax, label="mean %s" % with_units(name, info.units), shrink=0.85)
+    ax.set_title("%s: mean by %s and %s" % (PRETTY.get(name) or info.description, info.dims[0], info.dims[1]),
+                 fontsize=10)
+    return fig
+
+
+def plot_by_label(rf: ResultFile, name: str, summ: Optional[OutcomeSummary] = None) -> Figure:
+    """Mean with the 5-95% range of a one-dimensional outcome, per label
+    (e.g. rerouting by transit partner), largest mean first."""
+    info = rf.info(name)
+    s = summ if summ is not None else outcome_summary(rf, name)
+    lev = list(np.round(s.levels, 6))
+    mean = np.asarray(s.mean, float)
+    q = np.asarray(s.quantiles, float)
+    lo, hi = q[:, lev.index(0.05)], q[:, lev.index(0.95)]
+    order = np.argsort(-np.nan_to_num(mean, nan=-np.inf))
+    labels = ["%s %s" % (info.labels[0][i], REGION_NAMES.get(info.labels[0][i], "")) for i in order]
+    fig = _new_figure(7.0, max(3.0, 0.32 * len(order) + 1.4))
+    ax = fig.add_subplot()
+    y = np.arange(len(order))[::-1]
+    ax.barh(y, mean[order], color=COLORS[0], alpha=0.75, label="mean")
+    ax.errorbar(mean[order], y, xerr=[np.clip(mean[order] - lo[order], 0, None),
+                                      np.clip(hi[order] - mean[order], 0, None)],
+                fmt="none", ecolor="black", elinewidth=0.8, capsize=2, label="5-95% of samples")
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel(with_units(name, info.units))
+    ax.set_title("%s by %s" % (info.description[:1].upper() + info.description[1:], info.dims[0]), fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", alpha=0.25)
     return fig
 
 
@@ -487,6 +573,47 @@ def plot_convergence(rf: ResultFile, target: Target) -> Figure:
 # -- the standard set -------------------------------------------------------------
 
 @dataclass
+class TargetStats:
+    """What the report says about one headline outcome element: mean, 5% and
+    95% quantiles, P(> 0), and per value of each 0/1 parameter that splits
+    it (regime means differ by more than half the regimes' mean standard
+    deviation) the regime's count, mean and P(> 0)."""
+
+    target: Target
+    n: int
+    mean: float
+    p5: float
+    p95: float
+    p_positive: float
+    splits: Dict[str, Dict[float, Tuple[int, float, float]]]
+
+
+def bernoulli_parameters(rf: ResultFile) -> List[str]:
+    return [p for p in rf.parameters if rf.info(p, "input").distribution.startswith("bernoulli")]
+
+
+def headline_stats(rf: ResultFile, targets: Optional[Sequence[Target]] = None) -> List[TargetStats]:
+    """TargetStats of the headline outcomes (one streamed read each)."""
+    out = []
+    params = bernoulli_parameters(rf)
+    for t in (targets if targets is not None else headline_targets(rf)):
+        _, y, ins = read_element(rf, t, params)
+        if y.size == 0:
+            continue
+        splits = {}
+        for p in params:
+            groups = {float(v): y[ins[p] == v] for v in np.unique(ins[p])}
+            if len(groups) != 2 or min(g.size for g in groups.values()) < 2:
+                continue
+            a, b = groups.values()
+            if abs(a.mean() - b.mean()) > 0.5 * (a.std() + b.std()):
+                splits[p] = {v: (g.size, float(g.mean()), float(np.mean(g > 0))) for v, g in groups.items()}
+        out.append(TargetStats(t, y.size, float(y.mean()), float(np.quantile(y, 0.05)),
+                               float(np.quantile(y, 0.95)), float(np.mean(y > 0)), splits))
+    return out
+
+
+@dataclass
 class PlotFile:
     """A written figure: file name (relative to the folder), title, caption."""
 
@@ -497,7 +624,8 @@ class PlotFile:
 
 def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = None,
                max_points: int = DEFAULT_SENSITIVITY_SAMPLES, recompute: bool = False,
-               by: Optional[str] = None) -> List[PlotFile]:
+               by: Optional[str] = None, fmt: str = "png",
+               stats: Optional[List[TargetStats]] = None) -> List[PlotFile]:
     """Write the standard figures of a result file into ``outdir``.
 
     ``targets``: outcomes (``name`` or ``name[LABEL]``) for the scatter,
@@ -519,18 +647,44 @@ def make_plots(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] = N
             cache[name] = outcome_summary(rf, name, recompute=recompute)
         return cache[name]
 
+    if fmt not in FORMATS:
+        raise AnalysisError("unknown figure format %r (choose %s)" % (fmt, ", ".join(FORMATS)))
+
     def emit(fig: Figure, fname: str, title: str, caption: str) -> None:
+        fname = os.path.splitext(fname)[0] + "." + fmt
         save(fig, os.path.join(outdir, fname))
         written.append(PlotFile(fname, title, caption))
+
+    heads = stats if stats is not None else headline_stats(rf)
 
     if by:
         for t in (tlist if targets else headline_targets(rf)):
             emit(plot_by(rf, t, by, by_vals), "by_%s_%s.png" % (by, t.slug), "%s by %s" % (t, by),
                  "Distribution of %s per value of %s, with each one's mean and P(> 0)." % (t, by))
-    for t in headline_targets(rf):
-        emit(plot_distribution(rf, t, summ(t.name)), "dist_%s.png" % t.slug,
-             "Distribution of %s" % t, "Histogram (density) of %s over converged samples; mean, median, "
-             "5-95%% range and the central scenario (if stored)." % t)
+    for st in heads:
+        t = st.target
+        info = rf.info(t.name)
+        desc = "%s (%s)" % (info.description, info.units) if info.units and info.units != "1" else info.description
+        emit(plot_distribution(rf, t, summ(t.name), p_positive=st.p_positive), "dist_%s.png" % t.slug,
+             "Distribution of %s" % t, "%s: %s. Histogram (density) over the converged samples with the mean, "
+             "median, 5-95%% range, the zero line, P(> 0) and the central scenario (a single run with every "
+             "parameter at its median%s)." % (t, desc, central_note(rf)))
+        for p, reg in st.splits.items():
+            emit(plot_by(rf, t, p, sorted(reg)), "regime_%s_%s.png" % (p, t.slug),
+                 "%s by %s" % (t, p),
+                 "%s splits into two humps by %s: one histogram per regime (%s) with its mean and P(> 0); "
+                 "the overall mean and median fall between them." % (t, p, " / ".join(
+                     regime_label(p, v) for v in sorted(reg, reverse=True))))
+    if "output_pct" in rf.outcomes and len(rf.info("output_pct").shape) == 2:
+        emit(plot_heatmap(rf, "output_pct", summ("output_pct")), "heatmap_output_pct.png",
+             "Output change by region and sector",
+             "Mean change of gross output per region (rows) and sector (columns), %s." % rf.info("output_pct").units)
+    for name in ("rerouted_change_by_partner", "rerouted_value_by_partner"):
+        if name in rf.outcomes and len(rf.info(name).shape) == 1:
+            emit(plot_by_label(rf, name, summ(name)), "%s.png" % name, "Rerouting by transit partner",
+                 "%s: mean per partner with the 5-95%% range of the samples (%s)."
+                 % (rf.info(name).description, rf.info(name).units))
+            break
     if "welfare_pct" in rf.outcomes and len(rf.info("welfare_pct").shape) == 1:
         emit(plot_welfare_by_region(rf, "welfare_pct", summ("welfare_pct")), "welfare_by_region.png",
              "Welfare by region", "Welfare change per region: box 25-75%, whiskers 5-95%, median and mean.")

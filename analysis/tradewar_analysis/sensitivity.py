@@ -157,7 +157,7 @@ def plot_sensitivity(path: str, outdir: str, targets: Optional[Sequence[str]] = 
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         fn = "sobol_%s%s.png" % (name, ("_" + lab.replace(",", "_").replace("/", "_")) if lab else "")
-        fig.savefig(os.path.join(outdir, fn), dpi=110)
+        fig.savefig(os.path.join(outdir, fn), dpi=150)
         plt.close(fig)
         written.append(fn)
     return written

@@ -22,7 +22,11 @@ from tradewar_analysis.loader import ResultFile
 HEADLINE_PNGS = ["dist_cn_exports_to_us_pct.png", "dist_cn_exports_total_pct.png", "dist_welfare_pct_USA.png",
                  "dist_welfare_pct_CHN.png", "dist_leverage_pp.png", "dist_rerouted_value.png",
                  "dist_us_crm_price_pct.png", "welfare_by_region.png", "cn_exports_by_destination.png",
-                 "scatter_leverage_pp.png", "tornado_leverage_pp.png", "convergence_leverage_pp.png"]
+                 "scatter_leverage_pp.png", "tornado_leverage_pp.png", "convergence_leverage_pp.png",
+                 # the region x sector heatmap, rerouting by partner, and the outcomes the fixture's
+                 # deal coin flip splits into two humps, drawn per regime
+                 "heatmap_output_pct.png", "rerouted_value_by_partner.png", "regime_deal_cn_exports_to_us_pct.png",
+                 "regime_deal_leverage_pp.png", "regime_deal_welfare_pct_CHN.png", "regime_deal_welfare_pct_USA.png"]
 
 
 # -- summary ---------------------------------------------------------------------
