@@ -116,8 +116,9 @@ def write_report(rf: ResultFile, outdir: str, targets: Optional[Sequence[str]] =
     if "sensitivity" in rf._f:
         from .sensitivity import plot_sensitivity
 
-        sobol = plot_sensitivity(rf.path, outdir, [t.name for t in headline_targets(rf) if not t.element] or None,
-                                 max_charts=12)
+        analysed = set(rf._f["sensitivity"])
+        wanted = [t.name for t in headline_targets(rf) if not t.element and t.name in analysed]
+        sobol = plot_sensitivity(rf.path, outdir, wanted or None, max_charts=12)
     found = findings(rf, stats, max_points)
     full = summary_table(rf, recompute=recompute)
     with open(os.path.join(outdir, "summary.csv"), "w") as fh:

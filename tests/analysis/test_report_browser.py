@@ -96,3 +96,31 @@ def test_report_svg_figures(files, tmp_path):
     assert svgs and not re.findall(r'<img src="[^"]+\.png"', html)
     assert open(out / svgs[0]).read(200).lstrip().startswith("<?xml")
     assert browser_problems(str(out / "index.html"), tmp_path) == []
+
+
+def test_report_shows_sobol_indices(files, tmp_path):
+    """A file with /sensitivity (the engine's layout: factor labels, per
+    outcome S1, ST [k] and S1_ci, ST_ci [k, 2]) gets a Sobol' section."""
+    p = tmp_path / "sens.h5"
+    shutil.copy(files["tradewar"], p)
+    k = 3
+    with h5py.File(p, "a") as f:
+        g = f.create_group("sensitivity")
+        g.attrs["confidence"] = 0.95
+        g.attrs["base_samples_used"] = 128
+        fac = g.create_dataset("factor", data=["deal", "t_us_cn", "compliance*"], dtype=h5py.string_dtype())
+        fac.make_scale("factor")
+        g.create_dataset("factor_members", data=["deal", "t_us_cn", "compliance_a,compliance_b"],
+                         dtype=h5py.string_dtype())
+        o = g.create_group("leverage_pp")
+        o["S1"], o["ST"] = np.array([0.5, 0.2, 0.1]), np.array([0.6, 0.3, 0.15])
+        o["S1_ci"] = np.array([[0.4, 0.6], [0.1, 0.3], [0.0, 0.2]])
+        o["ST_ci"] = np.array([[0.5, 0.7], [0.2, 0.4], [0.1, 0.2]])
+        o["status"] = np.uint8(0)
+        o["S1"].dims[0].attach_scale(fac)
+    r = run_cli("report", p, "-o", tmp_path / "rep", "-q")
+    assert r.returncode == 0, r.stderr
+    html = open(tmp_path / "rep" / "index.html").read()
+    assert 'href="#sobol"' in html and '<img src="sobol_leverage_pp.png"' in html
+    assert png_dpi(str(tmp_path / "rep" / "sobol_leverage_pp.png")) >= 149.9
+    assert browser_problems(str(tmp_path / "rep" / "index.html"), tmp_path) == []
