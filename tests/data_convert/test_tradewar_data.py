@@ -287,3 +287,42 @@ def test_launcher(tmp_path):
                         str(tmp_path / "none")], capture_output=True, text=True)
     assert p.returncode == 2
     assert p.stderr.startswith("tradewar-data: error: ") and "regions.csv: cannot open" in p.stderr
+
+
+def test_inputs_above_output_scaled(tmp_path):
+    """A column whose intermediate inputs exceed its output (negative value
+    added) gets its input shares scaled to a 1% value-added share, reported;
+    the dataset passes the checks."""
+    ds = synth_dataset(3, 3, seed=6, tariffs=False)
+    src = str(tmp_path / "src")
+    write_synth(ds, src, "icio")
+    # raise every input into CHN_D03 (column 5) to twice that column's output
+    def f(rows):
+        h = rows[0]
+        c = h.index("CHN_D03")
+        out = float([r for r in rows if r[0] == "OUT"][0][c])
+        ind = [r for r in rows[1:] if r[0] not in ("TLS", "VA", "OUT")]
+        tot = sum(float(r[c]) for r in ind)
+        for r in ind:
+            x = float(r[c]) * 2 * out / tot
+            r[-1] = repr(float(r[-1]) + x - float(r[c]))   # keep OUT = row sum
+            r[c] = repr(x)
+        return rows
+    _edit_icio(os.path.join(src, "icio.csv"), f)
+    rc, out, err = convert(src, str(tmp_path / "ds"), tariffs=None)
+    assert rc == 0, err
+    assert "input shares scaled in 1 columns: CHN/D03 x" in out
+    back = read_dir(str(tmp_path / "ds"))
+    np.testing.assert_allclose(1 - back.gamma[1, :, 1].sum(), 0.01, rtol=1e-9)
+
+
+def test_wiod_bad_total_row(tmp_path):
+    ds = synth_dataset(3, 3, seed=4)
+    src = str(tmp_path / "src")
+    write_synth(ds, src, "wiod")
+    _edit_icio(os.path.join(src, "wiod.csv"),
+               lambda r: r[:-1] + [["XX", "XX", "TOT", "r99"] + r[-1][4:]])
+    rc, _, err = convert(src, str(tmp_path / "ds"), "wiod")
+    assert rc == 2
+    assert "wiod.csv:18: row 'XX': unknown total row (valid: II_fob, TXSP" in err, err
+    assert not (tmp_path / "ds").exists()
