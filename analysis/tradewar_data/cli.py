@@ -41,7 +41,8 @@ def _convert(args, reader):
     ds, rep = convert(table, args.region_map, args.sector_map, args.sectors, args.tariffs)
     ok, text = report(ds, "Checks of the converted dataset")
     if not ok:
-        raise DataError(f"{args.table}: the converted dataset fails its checks:\n{text}")
+        fails = "; ".join(x[6:] for x in text.splitlines() if x.startswith("FAIL: "))
+        raise DataError(f"{args.table}: the converted dataset fails its checks: {fails}")
     notes = "\n".join(rep)
     readme = (f"# Dataset converted by tradewar-data {args.cmd}\n\n"
               f"Source table: `{os.path.basename(args.table)}`; region map "
