@@ -162,11 +162,10 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         L += b->p[i].n;
     uint8_t *conv = malloc(n ? n : 1), *masks = malloc(L * (n ? n : 1));
     double *x = malloc((n ? n : 1) * sizeof *x);
-    double *scratch = malloc((n ? n : 1) * sizeof *scratch);
     size_t maxmine = (total / (size_t)size + 1) * L;
     col_res *mine = malloc(maxmine * sizeof *mine);
     uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
-    int rc = (!conv || !masks || !x || !scratch || !mine || !lcount || !lconv)
+    int rc = (!conv || !masks || !x || !mine || !lcount || !lconv)
                  ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
                  : TW_OK;
     hid_t f = -1;
@@ -211,13 +210,26 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
             if (ds >= 0)
                 H5Dclose(ds);
-            for (size_t c = 0; !rc && c < nc; c++)
-                for (size_t l = 0; l < L; l++) {
-                    mine[nmine].col = (off + cols[c]) * L + l;
-                    tw_stats_summarise(buf + c * n, (size_t)n, 1, masks + l * n, scratch,
-                                       &mine[nmine].s);
-                    nmine++;
-                }
+            /* the rank's threads share the columns; each (column, level)
+             * is one summary in sample order, stored at a fixed place */
+            int fail = 0;
+            col_res *dst = mine + nmine;
+#pragma omp parallel reduction(| : fail) if (!rc && nc > 1)
+            {
+                double *tscratch = malloc((n ? n : 1) * sizeof *tscratch);
+                fail |= !tscratch;
+#pragma omp for schedule(dynamic, 1)
+                for (size_t c = 0; c < nc; c++)
+                    for (size_t l = 0; tscratch && !rc && l < L; l++) {
+                        dst[c * L + l].col = (off + cols[c]) * L + l;
+                        tw_stats_summarise(buf + c * n, (size_t)n, 1, masks + l * n, tscratch,
+                                           &dst[c * L + l].s);
+                    }
+                free(tscratch);
+            }
+            if (!rc && fail)
+                rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
+            nmine += nc * L;
             free(buf);
         }
         off += elems;
@@ -228,7 +240,6 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     free(conv);
     free(masks);
     free(x);
-    free(scratch);
 
     int bad = rc != TW_OK, anybad;
     MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);

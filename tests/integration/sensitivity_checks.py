@@ -14,6 +14,9 @@
                                     (count, mean, quantiles, histogram), has the datasets of
                                     /summary, is bitwise equal on 3 ranks x 2 threads, shows
                                     in `tradewar info`; bad `summary.by` exits 1 with file:line
+    sensitivity_checks.py configsync configs/default_sensitivity.yaml is configs/default.yaml
+                                    plus its sensitivity: section (no drift), and `tradewar check`
+                                    accepts it (its groups name existing parameters)
     sensitivity_checks.py stop      stop on a target: stops at the first checkpoint (a doubling
                                     of blocks) whose prefix meets it (numpy on the prefixes), the
                                     file records it, summary = prefix, bitwise on 3 ranks x 2
@@ -394,6 +397,28 @@ def check_stop():
             print(f"ok: exit 1: {msg}")
 
 
+def check_configsync():
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    base = open(os.path.join(root, "configs", "default.yaml")).read().splitlines()
+    sens = open(os.path.join(root, "configs", "default_sensitivity.yaml")).read().splitlines()
+    # drop the header comment before the first line of default.yaml, and the tail section
+    start = sens.index(base[0])
+    end = next(i for i, ln in enumerate(sens) if ln.startswith("# CHANGED: the sensitivity analysis"))
+    body = [ln for ln in sens[start:end] if "# CHANGED" not in ln]
+    want = [ln for ln in base if not ln.startswith(("samples:", "design:", "output:"))]
+    while body and not body[-1].strip():
+        body.pop()
+    while want and not want[-1].strip():
+        want.pop()
+    if body != want:
+        import difflib
+        sys.exit("FAIL: configs/default_sensitivity.yaml drifted from configs/default.yaml:\n" +
+                 "\n".join(list(difflib.unified_diff(want, body, lineterm=""))[:30]))
+    p = run(["check", os.path.join(root, "configs", "default_sensitivity.yaml")], check=False)
+    assert p.returncode == 0, p.stderr
+    print("ok: default_sensitivity.yaml = default.yaml + its sensitivity: section; check passes")
+
+
 def datasets_nosens(path):
     out = {}
     with h5py.File(path, "r") as f:
@@ -420,4 +445,5 @@ def datasets_by(path):
 
 if __name__ == "__main__":
     {"exact": check_exact, "decomp": check_decomp, "resume": check_resume,
-     "cli": check_cli, "regimes": check_regimes, "stop": check_stop}[sys.argv[1]]()
+     "cli": check_cli, "regimes": check_regimes, "stop": check_stop,
+     "configsync": check_configsync}[sys.argv[1]]()
