@@ -513,9 +513,10 @@ static int run_init(run_state *rs, tw_error *err)
                 rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
                 rs->nthreads);
     if (rank == 0 && !opts->quiet && sens)
-        fprintf(stderr, "tradewar: sensitivity: %zu factors x %llu base samples%s%s\n",
+        fprintf(stderr, "tradewar: sensitivity: %zu factors x %llu base samples\n%s%s%s",
                 tw_sens_factor_count(sens), (unsigned long long)tw_sens_base_samples(sens),
-                rs->ses->sens_note[0] ? "; " : "", rs->ses->sens_note);
+                rs->ses->sens_note[0] ? "tradewar: " : "", rs->ses->sens_note,
+                rs->ses->sens_note[0] ? "\n" : "");
 
     /* not reset: a signal that came during start-up (main installs the
      * handlers before MPI_Init) stops the run after its first round */
