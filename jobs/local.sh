@@ -30,11 +30,15 @@
 #   TW_RUN_ARGS  more `tradewar run` arguments ("--resume", "--force", "-q")
 #   TW_RANKS, TW_THREADS   the layout (see above)
 #   TRADEWAR     the binary; default: `tradewar` on PATH, else the build tree
-#                next to this script (build*/src/tradewar), else ../../../bin
-#                of an installed share/tradewar/jobs
+#                next to this script (build/src, build/<preset>/src as made by
+#                `cmake --preset X`, build*/src), else ../../../bin of an
+#                installed share/tradewar/jobs
 #   MPIEXEC      the launcher (default mpiexec); with Open MPI the script adds
-#                --bind-to none (threads need the cores, not one core per rank)
-#                and, when run as root, --allow-run-as-root
+#                --map-by slot:PE=<threads> --bind-to core (every rank on its
+#                own cores, disjoint; OMP_PLACES=cores, OMP_PROC_BIND=close pin
+#                its threads to them; --bind-to none --oversubscribe when
+#                ranks x threads exceed the cores) and, as root,
+#                --allow-run-as-root
 #
 # Ctrl-C (or SIGTERM) asks tradewar to finish the current block and stop
 # (exit 3); run the same command with TW_RUN_ARGS=--resume to continue.
@@ -52,7 +56,11 @@ find_binary() {
     fi
     if command -v tradewar >/dev/null 2>&1; then command -v tradewar; return; fi
     local b
-    for b in "$here"/../build/src/tradewar "$here"/../build*/src/tradewar "$here"/../../../bin/tradewar; do
+    # a plain build, the CMake presets' build/<preset>/src (release first),
+    # other build folders, then the installed prefix (share/tradewar/jobs -> bin)
+    for b in "$here"/../build/src/tradewar "$here"/../build/release/src/tradewar \
+             "$here"/../build/*/src/tradewar "$here"/../build*/src/tradewar \
+             "$here"/../../../bin/tradewar; do
         if [[ -x $b ]]; then readlink -f "$b"; return; fi
     done
     die "tradewar not found: build it (cmake --build build), put it on PATH or set TRADEWAR=/path/to/tradewar"
@@ -97,10 +105,15 @@ launch=()
 if command -v "$mpiexec" >/dev/null 2>&1; then
     launch=("$mpiexec" -n "$ranks")
     if "$mpiexec" --version 2>&1 | grep -q 'Open MPI\|OpenRTE'; then
-        # Open MPI binds each of <= 2 ranks to one core by default: the threads
-        # of a rank would share it.
-        launch+=(--bind-to none)
-        (( ranks > cores )) && launch+=(--oversubscribe)
+        if (( ranks * threads <= cores )); then
+            # each rank gets its own `threads` cores (disjoint), its threads
+            # one core each (OMP_PLACES=cores, OMP_PROC_BIND=close below);
+            # Open MPI's default binds a rank to one core and its threads
+            # would share it, --bind-to none lets ranks share cores
+            launch+=(--map-by "slot:PE=$threads" --bind-to core)
+        else
+            launch+=(--bind-to none --oversubscribe)
+        fi
         [[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
     fi
 elif (( ranks == 1 )); then
@@ -109,7 +122,7 @@ else
     die "no MPI launcher '$mpiexec' (install openmpi-bin or set MPIEXEC)"
 fi
 export OMP_NUM_THREADS=$threads
-export OMP_PROC_BIND=${OMP_PROC_BIND:-spread}
+export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
 
 echo "local.sh: $cores cores -> $ranks ranks x $threads threads; $tw"
 echo "local.sh: ${launch[*]} $tw ${args[*]}"

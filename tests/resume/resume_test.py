@@ -52,7 +52,9 @@ Cases (one ctest test each):
   exists      an existing file (finished result, text file) without --resume or
               --force: exit 1, untouched; --resume on a finished file: exit 0, untouched
               (with another seed: exit 1); --force: overwritten with the right result
-  local       jobs/local.sh: the layout it picks, a full run, Ctrl-C (SIGINT to its
+  local       jobs/local.sh: the layout it picks; with N ranks x 1 thread and 1 rank x
+              N threads each rank's CPU affinity (/proc) is N / 1 core(s) of its own,
+              disjoint from the others; a full run, Ctrl-C (SIGINT to its
               process group) gives exit 3, TW_RUN_ARGS=--resume finishes it identical
               to an uninterrupted run
   pbs         jobs/pbs/*.pbs in a simulated PBS environment (PBS_* variables, a node
@@ -492,6 +494,18 @@ def case_exists():
         log(o)
 
 
+def cpulist(text):
+    """'0-2,5' -> {0, 1, 2, 5}"""
+    out = set()
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.update(range(int(a), int(b) + 1))
+        elif part:
+            out.add(int(part))
+    return out
+
+
 def case_local():
     script = os.path.join(ARGS.jobs, "local.sh")
     cfg = write_config("loc.yaml", samples=2000, cost=4000)
@@ -507,6 +521,34 @@ def case_local():
     want = f"{cores} cores -> {ranks} ranks x {cores // ranks} threads"
     check(p.returncode == 0 and want in p.stdout, f"local.sh picks '{want}' (dry run): "
                                                   f"{p.stdout.strip().splitlines()[:1]}")
+    # Binding: every rank on its own cores, disjoint, `threads` of them each
+    # (read back from /proc/PID/status of the running ranks).
+    ncores = len(os.sched_getaffinity(0))
+    for lr, lt in ((ncores, 1), (1, ncores)):
+        aout = os.path.join(ARGS.work, f"aff_{lr}x{lt}.h5")
+        p = subprocess.Popen([script, cfg, aout, "-q"], env=dict(e, TW_RANKS=str(lr),
+                             TW_THREADS=str(lt)), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        got = wait_blocks(p, aout, 2)
+        masks = {}
+        for q in ranks_of(p):
+            # the union over the rank's threads (OpenMP pins each thread to
+            # one core of the rank's set; the main thread shows only its own)
+            masks[q] = set()
+            for task in os.listdir(f"/proc/{q}/task"):
+                try:
+                    with open(f"/proc/{q}/task/{task}/status") as f:
+                        for line in f:
+                            if line.startswith("Cpus_allowed_list:"):
+                                masks[q] |= cpulist(line.split(":", 1)[1].strip())
+                except OSError:
+                    pass
+        kill9(p)
+        sets = list(masks.values())
+        disjoint = all(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1:])
+        check(got is not None and len(sets) == lr and disjoint and all(len(m) == lt for m in sets),
+              f"local.sh {lr} ranks x {lt} threads: each rank bound to {lt} core(s) of its own, "
+              f"disjoint: {[sorted(m) for m in sets]}")
     out = os.path.join(ARGS.work, "loc.h5")
     # SIGINT to the process group, as Ctrl-C on a terminal does.
     p = subprocess.Popen([script, cfg, out, "-q"], env=e, stdout=subprocess.PIPE,
