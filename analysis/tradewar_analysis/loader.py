@@ -326,7 +326,9 @@ class ResultFile:
         dims, labels = [], []
         for axis in range(1, ds.ndim):
             dname = self._dim_name(ds, axis)
-            lab = self.dims.get(dname)
+            # the labels of the scale attached to this axis (format 1.1 keeps
+            # them in the dataset's own group), else the root copy (1.0)
+            lab = self._scale_labels(ds, axis) or self.dims.get(dname)
             if lab is None or len(lab) != ds.shape[axis]:
                 lab = tuple(str(i) for i in range(ds.shape[axis]))
             dims.append(dname)
@@ -339,6 +341,17 @@ class ResultFile:
         )
         self._infos[key] = info
         return info
+
+    @staticmethod
+    def _scale_labels(ds, axis: int) -> Optional[Tuple[str, ...]]:
+        """Text labels of the dimension scale attached to an axis, or None."""
+        try:
+            scales = list(ds.dims[axis].values())
+        except Exception:  # no DIMENSION_LIST, or an unresolvable reference
+            return None
+        if not scales or h5py.check_string_dtype(scales[0].dtype) is None:
+            return None
+        return tuple(as_text(v) for v in scales[0][()])
 
     def _dim_name(self, ds, axis: int) -> str:
         """Name of the dimension scale attached to an axis, or a guess."""
