@@ -176,10 +176,17 @@ def read_element(rf: ResultFile, target: Target, inputs: Sequence[str] = (),
 
 def regime_label(param: str, value: float) -> str:
     """Legend text of one value of a discrete parameter: ``deal`` / ``no
-    deal`` for a 0/1 parameter, else ``name = value``."""
-    if value in (0.0, 1.0):
-        return param.replace("_", " ") if value == 1.0 else "no " + param.replace("_", " ")
+    deal`` for a 0/1 parameter named by one word, else ``name = value``
+    (``pause_expires = 0``: a made-up phrase would misname the parameter)."""
+    if value in (0.0, 1.0) and param.isalpha():
+        return param if value == 1.0 else "no " + param
     return "%s = %g" % (param, value)
+
+
+def _legend_below(ax) -> None:
+    """The legend under the axes, where it cannot hide the histogram (one
+    column: long entries would run off the figure side by side)."""
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1)
 
 
 def plot_by(rf: ResultFile, target: Target, param: str, values: Sequence[float]) -> Figure:
@@ -187,7 +194,7 @@ def plot_by(rf: ResultFile, target: Target, param: str, values: Sequence[float])
     parameter, with each regime's mean, P(> 0) and the zero line."""
     info = rf.info(target.name)
     _, y, ins = read_element(rf, target, [param])
-    fig = _new_figure()
+    fig = _new_figure(7.0, 5.4)
     ax = fig.add_subplot()
     finite = y[np.isfinite(y)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -203,7 +210,7 @@ def plot_by(rf: ResultFile, target: Target, param: str, values: Sequence[float])
         ax.axvline(yv.mean(), color=c, linewidth=1.5)
     if lo < 0 < hi:
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="-", alpha=0.7)
-    ax.legend(fontsize=8, loc="best", frameon=False)
+    _legend_below(ax)
     ax.set_title("%s, by %s" % (title_of(info, target.element), param), fontsize=11)
     ax.set_xlabel(axis_label(info, target.element))
     ax.set_ylabel("probability density")
@@ -223,7 +230,7 @@ def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSumm
     counts = _flat(s.hist_counts, info, 1)[k].astype(float)
     edges = _flat(s.hist_edges, info, 1)[k]
     mean, n = float(_flat(s.mean, info)[k]), int(_flat(s.count, info)[k])
-    fig = _new_figure()
+    fig = _new_figure(7.0, 6.4)
     ax = fig.add_subplot()
     if n == 0 or not np.all(np.isfinite(edges)):
         ax.text(0.5, 0.5, "no converged samples", ha="center", va="center", transform=ax.transAxes)
@@ -245,13 +252,13 @@ def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSumm
         if central is not None and central.size == info.size:
             c = float(central.reshape(info.size)[k])
             ax.axvline(c, color=COLORS[1], linestyle="--", linewidth=1.2,
-                       label="central scenario %.4g\n(one run, every parameter at its median%s)"
-                       % (c, central_note(rf)))
+                       label="central scenario %.4g (one run, every parameter at its median%s)"
+                       % (c, central_note(rf, ":\n")))
         if edges[0] < 0 < edges[-1]:
             ax.axvline(0.0, color="black", linewidth=0.8, alpha=0.6)
         if p_positive is not None:
             ax.plot([], [], " ", label="P(> 0) = %.0f%%" % (100 * p_positive))
-        ax.legend(fontsize=8, loc="best", frameon=False)
+        _legend_below(ax)
     ax.set_title(title_of(info, target.element), fontsize=11)
     ax.set_xlabel(axis_label(info, target.element))
     ax.set_ylabel("probability density (per %s)" % info.units if info.units and info.units != "1"
@@ -260,7 +267,7 @@ def plot_distribution(rf: ResultFile, target: Target, summ: Optional[OutcomeSumm
     return fig
 
 
-def central_note(rf: ResultFile) -> str:
+def central_note(rf: ResultFile, sep: str = ": ") -> str:
     """What the central scenario means for the 0/1 parameters (the median
     of a bernoulli(p <= 0.5) is 0: e.g. no deal)."""
     notes = []
@@ -269,7 +276,7 @@ def central_note(rf: ResultFile) -> str:
             v = rf.baseline_central_input(p)
             if v is not None:
                 notes.append(regime_label(p, float(v)))
-    return ": " + ", ".join(notes) if notes else ""
+    return sep + ", ".join(notes) if notes else ""
 
 
 def plot_heatmap(rf: ResultFile, name: str, summ: Optional[OutcomeSummary] = None) -> Figure:
