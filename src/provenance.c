@@ -54,7 +54,8 @@ static int by_path(const void *a, const void *b)
 
 char *tw_provenance_text(void)
 {
-    qsort(recs, nrecs, sizeof *recs, by_path);
+    if (nrecs > 1) /* qsort's array may not be NULL, even when empty (C11 7.22.5) */
+        qsort(recs, nrecs, sizeof *recs, by_path);
     size_t len = 1;
     for (size_t i = 0; i < nrecs; i++)
         len += 64 + 2 + strlen(recs[i].path) + 1;
