@@ -41,3 +41,30 @@ void tw_mpi_abort(MPI_Comm comm, const tw_error *err)
     MPI_Abort(comm, tw_error_exit_code(err->code));
     abort(); /* MPI_Abort does not return; this keeps _Noreturn honest */
 }
+
+void tw_mpi_gather_to_root(MPI_Comm comm, const void *mine, int count, MPI_Datatype type,
+                           void *got)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int *counts = NULL, *displs = NULL;
+    if (rank == 0) {
+        counts = malloc(2 * (size_t)size * sizeof *counts);
+        if (!counts) {
+            /* the other ranks are already in the gather: no clean way back */
+            fprintf(stderr, "tradewar: error: out of memory (gathering results to rank 0)\n");
+            fflush(stderr);
+            MPI_Abort(comm, tw_error_exit_code(TW_ENOMEM));
+        }
+        displs = counts + size;
+    }
+    MPI_Gather(&count, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
+    if (rank == 0)
+        for (int r = 0, d = 0; r < size; r++) {
+            displs[r] = d;
+            d += counts[r];
+        }
+    MPI_Gatherv(mine, count, type, got, counts, displs, type, 0, comm);
+    free(counts);
+}

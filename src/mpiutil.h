@@ -19,4 +19,12 @@ int tw_mpi_agree(MPI_Comm comm, int rc, tw_error *err);
  * written before (resumable: blocks are flagged only after their rows). */
 _Noreturn void tw_mpi_abort(MPI_Comm comm, const tw_error *err);
 
+/* COLLECTIVE. Gathers every rank's `count` items of `type` at `mine` to
+ * rank 0, concatenated in rank order into `got` (rank 0 only: room for the
+ * sum over ranks; ignored elsewhere). The ranks' counts may differ; the
+ * per-rank layout is the caller's (e.g. records tagged with their column).
+ * Rank 0 aborts the job if it cannot hold the per-rank counts. */
+void tw_mpi_gather_to_root(MPI_Comm comm, const void *mine, int count, MPI_Datatype type,
+                           void *got);
+
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "mpiutil.h"
 #include "tradewar/sensitivity.h"
 
 /* Per column: id, status, used, then k x (s1, st, s1 lo, s1 hi, st lo, st hi). */
@@ -310,24 +311,15 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
                                       "rank", path);
     }
     int cnt = (int)(nmine * rs);
-    int *counts = NULL, *displs = NULL;
     double *got = NULL, *recs = NULL;
     if (rank == 0) {
-        counts = malloc((size_t)size * sizeof *counts);
-        displs = malloc((size_t)size * sizeof *displs);
         got = malloc((total * rs + 1) * sizeof *got);
         recs = malloc((total * rs + 1) * sizeof *recs);
     }
-    MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
-    if (rank == 0)
-        for (int r = 0, d = 0; r < size; r++) {
-            displs[r] = d;
-            d += counts[r];
-        }
-    MPI_Gatherv(mine, cnt, MPI_DOUBLE, got, counts, displs, MPI_DOUBLE, 0, comm);
+    tw_mpi_gather_to_root(comm, mine, cnt, MPI_DOUBLE, got);
     free(mine);
     if (rank == 0) {
-        if (!counts || !displs || !got || !recs)
+        if (!got || !recs)
             rc = tw_error_set(err, TW_ENOMEM, "out of memory (sensitivity pass)");
         for (size_t i = 0; !rc && i < total; i++) {
             size_t id = (size_t)got[i * rs];
@@ -335,8 +327,6 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
         }
         if (!rc)
             rc = write_group(path, sch, s, seed, nb, recs, err);
-        free(counts);
-        free(displs);
         free(got);
         free(recs);
     }

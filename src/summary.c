@@ -328,29 +328,18 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
         return rc;
     }
     int bytes = (int)(nmine * sizeof *mine);
-    int *counts = NULL, *displs = NULL;
     col_result *got = NULL;
     tw_summary *all = NULL;
     if (rank == 0) {
-        counts = malloc((size_t)size * sizeof *counts);
-        displs = malloc((size_t)size * sizeof *displs);
         got = malloc((total + 1) * sizeof *got);
         all = malloc((total + 1) * sizeof *all);
     }
-    MPI_Gather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
-    if (rank == 0)
-        for (int r = 0, d = 0; r < size; r++) {
-            displs[r] = d;
-            d += counts[r];
-        }
-    MPI_Gatherv(mine, bytes, MPI_BYTE, got, counts, displs, MPI_BYTE, 0, comm);
+    tw_mpi_gather_to_root(comm, mine, bytes, MPI_BYTE, got);
     free(mine);
     if (rank == 0) {
         for (size_t i = 0; i < total; i++)
             all[got[i].col] = got[i].s;
         rc = write_all(stop, path, s, meta, all, n_conv, elapsed, err);
-        free(counts);
-        free(displs);
         free(got);
         free(all);
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "h5util.h"
+#include "mpiutil.h"
 #include "summary_group.h"
 #include "tradewar/params.h"
 #include "tradewar/stats.h"
@@ -150,38 +151,17 @@ typedef struct col_res {
     tw_summary s;
 } col_res;
 
-int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
-                        const tw_summary_by *b, uint64_t n, tw_error *err)
+/* Reads the inputs once to make one mask per (parameter, level): converged
+ * and input == level, with each level's sample and converged counts. */
+static int build_level_masks(hid_t f, const char *path, const tw_summary_by *b, uint64_t n,
+                             const uint8_t *conv, double *x, uint8_t *masks, uint64_t *lcount,
+                             uint64_t *lconv, tw_error *err)
 {
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    tw_h5_quiet();
-    size_t total = tw_outcome_row_size(sch), L = 0;
-    for (size_t i = 0; i < b->n; i++)
-        L += b->p[i].n;
-    uint8_t *conv = malloc(n ? n : 1), *masks = malloc(L * (n ? n : 1));
-    double *x = malloc((n ? n : 1) * sizeof *x);
-    size_t maxmine = (total / (size_t)size + 1) * L;
-    col_res *mine = malloc(maxmine * sizeof *mine);
-    uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
-    int rc = (!conv || !masks || !x || !mine || !lcount || !lconv)
-                 ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
-                 : TW_OK;
-    hid_t f = -1;
-    if (!rc) {
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (f < 0 || read_rows(f, "status/converged", H5T_NATIVE_UINT8, n, conv) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
-    }
-    /* one mask per (parameter, level): converged and input == level */
-    for (size_t i = 0, l0 = 0; !rc && i < b->n; l0 += b->p[i].n, i++) {
+    for (size_t i = 0, l0 = 0; i < b->n; l0 += b->p[i].n, i++) {
         char name[512];
         snprintf(name, sizeof name, "inputs/%s", b->p[i].name);
-        if (read_rows(f, name, H5T_NATIVE_DOUBLE, n, x) < 0) {
-            rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
-            break;
-        }
+        if (read_rows(f, name, H5T_NATIVE_DOUBLE, n, x) < 0)
+            return tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
         for (size_t l = 0; l < b->p[i].n; l++) {
             uint8_t *m = masks + (l0 + l) * n;
             for (uint64_t s = 0; s < n; s++) {
@@ -192,9 +172,20 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
             }
         }
     }
+    return TW_OK;
+}
+
+/* This rank's share of the work: the output columns dealt round-robin over
+ * the ranks, each summarised once per level into mine (nmine records). */
+static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
+                                uint64_t n, size_t L, const uint8_t *masks, int rank, int size,
+                                col_res *mine, size_t *nmine_out, tw_error *err)
+{
+    size_t total = tw_outcome_row_size(sch);
     size_t nmine = 0, off = 0;
+    int rc = TW_OK;
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    if (!rc && !cols)
+    if (!cols)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
     for (size_t k = 0; !rc && k < sch->n_outcomes; k++) {
         size_t elems = tw_outcome_size(sch, k), nc = 0;
@@ -235,6 +226,88 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         off += elems;
     }
     free(cols);
+    *nmine_out = nmine;
+    return rc;
+}
+
+/* Rank 0: /summary_by/<parameter>/<level>/ from all the gathered summaries
+ * (all[column * L + level]). Returns nonzero if any HDF5 call failed. */
+static int write_summary_by_groups(const char *path, const tw_model_schema *sch,
+                                   const tw_summary_by *b, size_t L, const tw_summary *all,
+                                   tw_summary *lev, const uint64_t *lcount, const uint64_t *lconv)
+{
+    hid_t fw = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    int wbad = fw < 0;
+    if (!wbad && H5Lexists(fw, "summary_by", H5P_DEFAULT) > 0)
+        wbad |= H5Ldelete(fw, "summary_by", H5P_DEFAULT) < 0; /* interrupted finish */
+    hid_t gb = wbad ? -1 : H5Gcreate2(fw, "summary_by", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    wbad |= gb < 0;
+    if (gb >= 0)
+        tw_h5_describe(gb, "1", "the summary of every outcome per level of the Bernoulli "
+                       "and discrete parameters of `summary: {by: [...]}`", "summary_by");
+    for (size_t i = 0, l0 = 0; !wbad && i < b->n; l0 += b->p[i].n, i++) {
+        hid_t gp = H5Gcreate2(gb, b->p[i].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        wbad |= gp < 0;
+        for (size_t l = 0; !wbad && l < b->p[i].n; l++) {
+            char ln[64];
+            level_name(b->p[i].values[l], ln, sizeof ln);
+            hid_t gl = H5Gcreate2(gp, ln, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            wbad |= gl < 0;
+            if (gl < 0)
+                break;
+            wbad |= tw_h5_attr_f64(gl, "value", b->p[i].values[l]) < 0;
+            wbad |= tw_h5_attr_u64(gl, "n_samples", lcount[l0 + l]) < 0;
+            wbad |= tw_h5_attr_u64(gl, "n_converged", lconv[l0 + l]) < 0;
+            size_t o = 0;
+            for (size_t k = 0; !wbad && k < sch->n_outcomes; k++) {
+                size_t elems = tw_outcome_size(sch, k);
+                for (size_t e = 0; e < elems; e++)
+                    lev[e] = all[(o + e) * L + l0 + l];
+                wbad |= tw_summary_write_group(gl, sch, k, lev, lconv[l0 + l],
+                                               lcount[l0 + l]) < 0;
+                o += elems;
+            }
+            H5Gclose(gl);
+        }
+        if (gp >= 0)
+            H5Gclose(gp);
+    }
+    if (gb >= 0)
+        H5Gclose(gb);
+    if (fw >= 0)
+        wbad |= H5Fclose(fw) < 0;
+    return wbad;
+}
+
+int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
+                        const tw_summary_by *b, uint64_t n, tw_error *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    tw_h5_quiet();
+    size_t total = tw_outcome_row_size(sch), L = 0;
+    for (size_t i = 0; i < b->n; i++)
+        L += b->p[i].n;
+    uint8_t *conv = malloc(n ? n : 1), *masks = malloc(L * (n ? n : 1));
+    double *x = malloc((n ? n : 1) * sizeof *x);
+    size_t maxmine = (total / (size_t)size + 1) * L;
+    col_res *mine = malloc(maxmine * sizeof *mine);
+    uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
+    int rc = (!conv || !masks || !x || !mine || !lcount || !lconv)
+                 ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
+                 : TW_OK;
+    hid_t f = -1;
+    if (!rc) {
+        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0 || read_rows(f, "status/converged", H5T_NATIVE_UINT8, n, conv) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
+    }
+    if (!rc)
+        rc = build_level_masks(f, path, b, n, conv, x, masks, lcount, lconv, err);
+    size_t nmine = 0;
+    if (!rc)
+        rc = summarise_my_columns(f, path, sch, n, L, masks, rank, size, mine, &nmine, err);
     if (f >= 0)
         H5Fclose(f);
     free(conv);
@@ -251,71 +324,20 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
                                       "rank", path);
     }
     int bytes = (int)(nmine * sizeof *mine);
-    int *counts = NULL, *displs = NULL;
     col_res *got = NULL;
     tw_summary *all = NULL, *lev = NULL;
     if (rank == 0) {
-        counts = malloc((size_t)size * sizeof *counts);
-        displs = malloc((size_t)size * sizeof *displs);
         got = malloc((total * L + 1) * sizeof *got);
         all = malloc((total * L + 1) * sizeof *all);
         lev = malloc((total + 1) * sizeof *lev);
     }
-    MPI_Gather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
-    if (rank == 0)
-        for (int r = 0, d = 0; r < size; r++) {
-            displs[r] = d;
-            d += counts[r];
-        }
-    MPI_Gatherv(mine, bytes, MPI_BYTE, got, counts, displs, MPI_BYTE, 0, comm);
+    tw_mpi_gather_to_root(comm, mine, bytes, MPI_BYTE, got);
     free(mine);
     if (rank == 0) {
         for (size_t i = 0; i < total * L; i++)
             all[got[i].col] = got[i].s;
-        hid_t fw = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        int wbad = fw < 0;
-        if (!wbad && H5Lexists(fw, "summary_by", H5P_DEFAULT) > 0)
-            wbad |= H5Ldelete(fw, "summary_by", H5P_DEFAULT) < 0; /* interrupted finish */
-        hid_t gb = wbad ? -1 : H5Gcreate2(fw, "summary_by", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        wbad |= gb < 0;
-        if (gb >= 0)
-            tw_h5_describe(gb, "1", "the summary of every outcome per level of the Bernoulli "
-                           "and discrete parameters of `summary: {by: [...]}`", "summary_by");
-        for (size_t i = 0, l0 = 0; !wbad && i < b->n; l0 += b->p[i].n, i++) {
-            hid_t gp = H5Gcreate2(gb, b->p[i].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            wbad |= gp < 0;
-            for (size_t l = 0; !wbad && l < b->p[i].n; l++) {
-                char ln[64];
-                level_name(b->p[i].values[l], ln, sizeof ln);
-                hid_t gl = H5Gcreate2(gp, ln, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-                wbad |= gl < 0;
-                if (gl < 0)
-                    break;
-                wbad |= tw_h5_attr_f64(gl, "value", b->p[i].values[l]) < 0;
-                wbad |= tw_h5_attr_u64(gl, "n_samples", lcount[l0 + l]) < 0;
-                wbad |= tw_h5_attr_u64(gl, "n_converged", lconv[l0 + l]) < 0;
-                size_t o = 0;
-                for (size_t k = 0; !wbad && k < sch->n_outcomes; k++) {
-                    size_t elems = tw_outcome_size(sch, k);
-                    for (size_t e = 0; e < elems; e++)
-                        lev[e] = all[(o + e) * L + l0 + l];
-                    wbad |= tw_summary_write_group(gl, sch, k, lev, lconv[l0 + l],
-                                                   lcount[l0 + l]) < 0;
-                    o += elems;
-                }
-                H5Gclose(gl);
-            }
-            if (gp >= 0)
-                H5Gclose(gp);
-        }
-        if (gb >= 0)
-            H5Gclose(gb);
-        if (fw >= 0)
-            wbad |= H5Fclose(fw) < 0;
-        if (wbad)
+        if (write_summary_by_groups(path, sch, b, L, all, lev, lcount, lconv))
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
-        free(counts);
-        free(displs);
         free(got);
         free(all);
         free(lev);
