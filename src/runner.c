@@ -337,20 +337,18 @@ typedef struct run_state {
     double max_round; /* rank 0: the longest round so far, seconds (for --max-time) */
 } run_state;
 
-/* Session, design, checks on the file system, the file (created or opened
- * for resume), buffers and per-thread workspaces. Sets already_finished when
- * --resume finds a finished file of the same run (nothing more to do). */
-static int run_init(run_state *rs, tw_error *err)
+/* The run's length, block shape and design from the config and the command
+ * line; a sensitivity: section fixes them (it owns the pick-freeze design).
+ * Collective: all ranks agree on the outcome. */
+static int set_up_run_design(run_state *rs, uint64_t *seed_out, tw_design_kind *dk_out,
+                             tw_error *err)
 {
-    MPI_Comm comm = rs->comm;
     const tw_run_opts *opts = rs->opts;
-    int rank = rs->rank;
     int rc = tw_session_open(opts->config_path, &rs->ses, err);
-    if ((rc = tw_mpi_agree(comm, rc, err)))
+    if ((rc = tw_mpi_agree(rs->comm, rc, err)))
         return rc;
     tw_config *cfg = rs->ses->cfg;
     const tw_model_schema *sch = rs->ses->schema;
-    const tw_model_type *type = rs->ses->type;
     rs->n = opts->samples >= 0 ? (uint64_t)opts->samples : cfg->samples;
     uint64_t seed = opts->has_seed ? opts->seed : cfg->seed;
     tw_design_kind dk = opts->design >= 0 ? (tw_design_kind)opts->design : cfg->design;
@@ -371,7 +369,6 @@ static int run_init(run_state *rs, tw_error *err)
         rs->bs = tw_sens_block_size(sens, cfg->block_size);
     }
     uint64_t n = rs->n, bs = rs->bs;
-    size_t np = rs->np, row = rs->row;
     if (!rc && n == 0)
         rc = tw_error_set(err, TW_EUSAGE, "the number of samples must be > 0");
     else if (!rc && tw_n_blocks(n, bs) > TW_MAX_BLOCKS)
@@ -385,45 +382,64 @@ static int run_init(run_state *rs, tw_error *err)
         rc = tw_design_create(TW_DESIGN_SOBOL, seed, tw_sens_base_samples(sens),
                               tw_sens_design_dim(sens), &rs->design, err);
     else if (!rc)
-        rc = tw_design_create(dk, seed, n, np, &rs->design, err);
+        rc = tw_design_create(dk, seed, n, rs->np, &rs->design, err);
     if (!rc) {
         rs->outpath = opts->output ? strdup(opts->output)
                       : cfg->output ? strdup(cfg->output) : default_output(cfg->path);
         if (!rs->outpath)
             rc = tw_error_set(err, TW_ENOMEM, "out of memory");
     }
-    if ((rc = tw_mpi_agree(comm, rc, err)))
-        return rc;
+    *seed_out = seed;
+    *dk_out = dk;
+    return tw_mpi_agree(rs->comm, rc, err);
+}
 
-    /* one rank looks at the file system; all agree on the answer */
-    int exists = 0;
-    if (rank == 0) {
-        uint64_t bytes = n * (uint64_t)(np + row + 2) * 8u + (1u << 20);
-        rc = preflight(rs->outpath, opts->resume, opts->force, opts->quiet, bytes, &exists,
+/* One rank looks at the file system (exists, resume/force, free space) and
+ * takes the write lock; all agree on the answer. */
+static int check_output_path(run_state *rs, int *exists, tw_error *err)
+{
+    const tw_run_opts *opts = rs->opts;
+    int rc = TW_OK;
+    *exists = 0;
+    if (rs->rank == 0) {
+        uint64_t bytes = rs->n * (uint64_t)(rs->np + rs->row + 2) * 8u + (1u << 20);
+        rc = preflight(rs->outpath, opts->resume, opts->force, opts->quiet, bytes, exists,
                        &rs->lock, err);
     }
-    MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
-    if ((rc = tw_mpi_agree(comm, rc, err)))
-        return rc;
+    MPI_Bcast(exists, 1, MPI_INT, 0, rs->comm);
+    return tw_mpi_agree(rs->comm, rc, err);
+}
 
-    /* the run's identity; the decomposition is recorded from rank 0 */
+/* The run's identity as the file records it; the decomposition is recorded
+ * from rank 0 (its thread count) so every rank writes the same. */
+static void describe_run(run_state *rs, uint64_t seed, tw_design_kind dk)
+{
+    tw_config *cfg = rs->ses->cfg;
     size_t text_len;
     const char *text = tw_yaml_text(cfg->doc, &text_len);
     int threads0 = rs->nthreads;
-    MPI_Bcast(&threads0, 1, MPI_INT, 0, comm);
+    MPI_Bcast(&threads0, 1, MPI_INT, 0, rs->comm);
     rs->meta = (tw_run_meta){
-        .model = type->name,
-        .design = sens ? "pick-freeze" : tw_design_kind_name(dk),
+        .model = rs->ses->type->name,
+        .design = rs->ses->sens ? "pick-freeze" : tw_design_kind_name(dk),
         .seed = seed,
-        .n_samples = n,
-        .block_size = bs,
+        .n_samples = rs->n,
+        .block_size = rs->bs,
         .config_text = text,
         .config_sha256 = cfg->sha256,
         .data_sha256 = rs->ses->data_files,
         .mpi_ranks = rs->size,
         .omp_threads = threads0,
     };
-    rs->nblocks = tw_n_blocks(n, bs);
+}
+
+/* Block bookkeeping and the one-block buffers, sized once for the run. */
+static int alloc_run_buffers(run_state *rs, tw_error *err)
+{
+    uint64_t bs = rs->bs;
+    size_t np = rs->np, row = rs->row;
+    int rc = TW_OK;
+    rs->nblocks = tw_n_blocks(rs->n, bs);
     rs->done = calloc(rs->nblocks, 1);
     rs->pending = malloc(rs->nblocks * sizeof *rs->pending);
     rs->central_p = malloc((np + 1) * sizeof *rs->central_p);
@@ -435,52 +451,67 @@ static int run_init(run_state *rs, tw_error *err)
     if (!rs->done || !rs->pending || !rs->central_p || !rs->central_o || !rs->in_buf ||
         !rs->out_buf || !rs->st_buf || !rs->tws)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+    return tw_mpi_agree(rs->comm, rc, err);
+}
+
+/* The stop rule's state starts with the run; on resume it reloads what the
+ * file holds (rank 0, before the parallel open). */
+static int begin_stop_rule(run_state *rs, tw_error *err)
+{
+    tw_stop *stop = rs->ses->stop;
+    if (!stop)
+        return TW_OK;
+    int rc = tw_stop_begin(stop, rs->comm, rs->n, rs->bs, rs->meta.seed, err);
+    if (!rc && rs->resuming)
+        rc = tw_stop_load(stop, rs->outpath, err); /* rank 0, before the parallel open */
+    return tw_mpi_agree(rs->comm, rc, err);
+}
+
+/* --resume: open the file of the same run and mark its finished blocks;
+ * sets already_finished if it is complete. */
+static int open_output_for_resume(run_state *rs, tw_error *err)
+{
+    char note[512];
+    int rc = tw_output_open_resume(rs->comm, rs->outpath, &rs->meta, rs->ses->schema, rs->done,
+                                   &rs->out, &rs->already_finished, note, sizeof note, err);
+    if (!rc && note[0] && rs->rank == 0)
+        fprintf(stderr, "tradewar: warning: %s\n", note);
+    return rc;
+}
+
+/* A new file: the central scenario first (a model that fails there fails
+ * before anything is written), then the file with it. */
+static int create_output(run_state *rs, tw_error *err)
+{
+    MPI_Comm comm = rs->comm;
+    const tw_model_schema *sch = rs->ses->schema;
+    tw_eval_status cst;
+    tw_params_medians(sch->params, rs->central_p);
+    int rc = tw_session_evaluate(rs->ses, rs->central_p, rs->central_o, &cst, err);
+    if (rc)
+        tw_error_prefix(err, "the central scenario (parameter medians): ");
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
+    /* A stop requested during start-up ends the run here, before the
+     * file is created; during creation, the filling of the datasets
+     * (about 0.3 s per million samples) stops between slabs. */
+    int sig = stop_signal, anysig = 0;
+    MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
+    if (anysig)
+        return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d before %s was "
+                            "created; nothing was written: run the same command again",
+                            anysig, rs->outpath);
+    tw_output_watch_stop(&stop_signal);
+    return tw_output_create(comm, rs->outpath, &rs->meta, sch, rs->opts->force, rs->central_p,
+                            rs->central_o, &cst, &rs->out, err);
+}
 
-    rs->resuming = opts->resume && exists;
-    tw_stop *stop = rs->ses->stop;
-    if (stop) {
-        rc = tw_stop_begin(stop, comm, n, bs, seed, err);
-        if (!rc && rs->resuming)
-            rc = tw_stop_load(stop, rs->outpath, err); /* rank 0, before the parallel open */
-        if ((rc = tw_mpi_agree(comm, rc, err)))
-            return rc;
-    }
-    if (rs->resuming) {
-        char note[512];
-        rc = tw_output_open_resume(comm, rs->outpath, &rs->meta, sch, rs->done, &rs->out,
-                                   &rs->already_finished, note, sizeof note, err);
-        if (!rc && note[0] && rank == 0)
-            fprintf(stderr, "tradewar: warning: %s\n", note);
-        if (rc || rs->already_finished)
-            return rc;
-    } else {
-        tw_eval_status cst;
-        tw_params_medians(sch->params, rs->central_p);
-        rc = tw_session_evaluate(rs->ses, rs->central_p, rs->central_o, &cst, err);
-        if (rc)
-            tw_error_prefix(err, "the central scenario (parameter medians): ");
-        if ((rc = tw_mpi_agree(comm, rc, err)))
-            return rc;
-        /* A stop requested during start-up ends the run here, before the
-         * file is created; during creation, the filling of the datasets
-         * (about 0.3 s per million samples) stops between slabs. */
-        int sig = stop_signal, anysig = 0;
-        MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
-        if (anysig)
-            return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d before %s was "
-                                "created; nothing was written: run the same command again",
-                                anysig, rs->outpath);
-        tw_output_watch_stop(&stop_signal);
-        rc = tw_output_create(comm, rs->outpath, &rs->meta, sch, opts->force, rs->central_p,
-                              rs->central_o, &cst, &rs->out, err);
-        if (rc)
-            return rc;
-    }
-
-    /* per-thread workspaces, allocated once by the thread that uses them */
-    size_t wsz = tw_params_work_size(sch->params);
+/* per-thread workspaces, allocated once by the thread that uses them */
+static int alloc_thread_workspaces(run_state *rs, tw_error *err)
+{
+    size_t np = rs->np;
+    size_t wsz = tw_params_work_size(rs->ses->schema->params);
+    const tw_model_type *type = rs->ses->type;
     thread_ws *tws = rs->tws;
     void *state = rs->ses->state;
     int ws_fail = 0;
@@ -492,10 +523,15 @@ static int run_init(run_state *rs, tw_error *err)
         t->work = malloc((wsz + 1) * sizeof *t->work);
         ws_fail |= !t->model_ws || !t->u || !t->work;
     }
-    rc = ws_fail ? tw_error_set(err, TW_ENOMEM, "out of memory (thread workspaces)") : TW_OK;
-    if ((rc = tw_mpi_agree(comm, rc, err)))
-        return rc;
+    int rc = ws_fail ? tw_error_set(err, TW_ENOMEM, "out of memory (thread workspaces)") : TW_OK;
+    return tw_mpi_agree(rs->comm, rc, err);
+}
 
+/* The blocks still to compute (all, or those resume did not find done), in
+ * order, and the rounds they make over the ranks. */
+static void plan_pending_blocks(run_state *rs)
+{
+    uint64_t n = rs->n, bs = rs->bs;
     for (uint64_t b = 0; b < rs->nblocks; b++) {
         if (!rs->done[b])
             rs->pending[rs->npend++] = b;
@@ -504,19 +540,58 @@ static int run_init(run_state *rs, tw_error *err)
     }
     rs->rounds = (rs->npend + (uint64_t)rs->size - 1) / (uint64_t)rs->size;
     rs->plim = rs->npend;
-    tw_progress_start(&rs->prog, rank == 0 && !opts->quiet, n, rs->ndone_samples);
-    if (rank == 0 && !opts->quiet)
-        fprintf(stderr, "tradewar: %s, model %s, %llu samples (%s design, seed %llu), %llu blocks "
-                "of %llu%s, %d rank(s) x %d thread(s)\n", rs->outpath, type->name,
-                (unsigned long long)n, rs->meta.design, (unsigned long long)seed,
-                (unsigned long long)rs->nblocks, (unsigned long long)bs,
-                rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
-                rs->nthreads);
-    if (rank == 0 && !opts->quiet && sens)
+}
+
+/* Rank 0, unless --quiet: what this run is, on one line (two with a
+ * sensitivity section). */
+static void announce_run(const run_state *rs)
+{
+    if (rs->rank != 0 || rs->opts->quiet)
+        return;
+    const tw_sens *sens = rs->ses->sens;
+    fprintf(stderr, "tradewar: %s, model %s, %llu samples (%s design, seed %llu), %llu blocks "
+            "of %llu%s, %d rank(s) x %d thread(s)\n", rs->outpath, rs->ses->type->name,
+            (unsigned long long)rs->n, rs->meta.design, (unsigned long long)rs->meta.seed,
+            (unsigned long long)rs->nblocks, (unsigned long long)rs->bs,
+            rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
+            rs->nthreads);
+    if (sens)
         fprintf(stderr, "tradewar: sensitivity: %zu factors x %llu base samples\n%s%s%s",
                 tw_sens_factor_count(sens), (unsigned long long)tw_sens_base_samples(sens),
                 rs->ses->sens_note[0] ? "tradewar: " : "", rs->ses->sens_note,
                 rs->ses->sens_note[0] ? "\n" : "");
+}
+
+/* Session, design, checks on the file system, the file (created or opened
+ * for resume), buffers and per-thread workspaces. Sets already_finished when
+ * --resume finds a finished file of the same run (nothing more to do). */
+static int run_init(run_state *rs, tw_error *err)
+{
+    uint64_t seed;
+    tw_design_kind dk;
+    int exists, rc;
+    if ((rc = set_up_run_design(rs, &seed, &dk, err)))
+        return rc;
+    if ((rc = check_output_path(rs, &exists, err)))
+        return rc;
+    describe_run(rs, seed, dk);
+    if ((rc = alloc_run_buffers(rs, err)))
+        return rc;
+    rs->resuming = rs->opts->resume && exists;
+    if ((rc = begin_stop_rule(rs, err)))
+        return rc;
+    if (rs->resuming) {
+        rc = open_output_for_resume(rs, err);
+        if (rc || rs->already_finished)
+            return rc;
+    } else if ((rc = create_output(rs, err))) {
+        return rc;
+    }
+    if ((rc = alloc_thread_workspaces(rs, err)))
+        return rc;
+    plan_pending_blocks(rs);
+    tw_progress_start(&rs->prog, rs->rank == 0 && !rs->opts->quiet, rs->n, rs->ndone_samples);
+    announce_run(rs);
 
     /* not reset: a signal that came during start-up (main installs the
      * handlers before MPI_Init) stops the run after its first round */
