@@ -191,20 +191,10 @@ static int parse_groups(tw_ynode gs, const tw_params *ps, long *gid, size_t *ngr
     return TW_OK;
 }
 
-int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens **out,
-                   char *note, size_t note_size, tw_error *err)
+/* Top-level keys that the section decides: samples and design may not
+ * contradict it (the run's length and design come from the section). */
+static int check_top_level_keys(const tw_config *cfg, tw_ynode root, tw_error *err)
 {
-    *out = NULL;
-    if (note && note_size)
-        note[0] = '\0';
-    tw_ynode root = tw_yaml_root(cfg->doc);
-    tw_ynode sec = tw_ynode_get(root, "sensitivity");
-    if (!tw_ynode_ok(sec))
-        return TW_OK;
-    int rc = tw_ynode_check_keys(sec, "sensitivity", sens_keys, err);
-    if (rc)
-        return rc;
-    /* the run's length and design come from this section */
     tw_ynode sn = tw_ynode_get(root, "samples");
     if (tw_ynode_ok(sn))
         return where_err(sn, "samples", err, "cannot be combined with a sensitivity: section "
@@ -214,109 +204,89 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
     if (tw_ynode_ok(dn) && cfg->design != TW_DESIGN_SOBOL)
         return where_err(dn, "design", err, "a sensitivity: run uses the sobol pick-freeze "
                          "design; remove 'design' or set it to sobol", NULL, NULL, NULL);
+    return TW_OK;
+}
 
-    const tw_params *ps = schema->params;
-    size_t d = tw_params_count(ps);
-    tw_sens *s = calloc(1, sizeof *s);
-    long *gid = malloc((d + 1) * sizeof *gid);
-    if (!s || !gid) {
-        free(gid);
-        free(s);
-        return tw_error_set(err, TW_ENOMEM, "out of memory");
-    }
-    s->d = d;
-    s->R = 500;
-    s->confidence = 0.95;
-    s->n_outcomes = schema->n_outcomes;
-    s->factor_of = malloc((d + 1) * sizeof *s->factor_of);
-    s->want = malloc(s->n_outcomes + 1);
-    s->f = calloc(d + 1, sizeof *s->f);
-    if (!s->factor_of || !s->want || !s->f) {
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t p = 0; p < d; p++)
-        gid[p] = -1;
-
+/* base_samples (required, a power of two: Sobol' nets), bootstrap and
+ * confidence into s. */
+static int read_sampling_keys(tw_ynode sec, tw_sens *s, tw_error *err)
+{
+    int rc;
     tw_ynode bn = tw_ynode_get(sec, "base_samples");
-    if (!tw_ynode_ok(bn)) {
-        rc = where_err(sec, "sensitivity", err, "'base_samples' is required (N, a power of two; "
-                       "the run evaluates N x (factors + 2) samples)", NULL, NULL, NULL);
-        goto fail;
-    }
+    if (!tw_ynode_ok(bn))
+        return where_err(sec, "sensitivity", err, "'base_samples' is required (N, a power of two; "
+                         "the run evaluates N x (factors + 2) samples)", NULL, NULL, NULL);
     if ((rc = parse_uint(bn, "sensitivity.base_samples", 2, 4294967296.0, &s->n_base, err)))
-        goto fail;
+        return rc;
     if (s->n_base & (s->n_base - 1)) {
         char where[600];
         tw_ynode_where(bn, "sensitivity.base_samples", where, sizeof where);
         uint64_t lo = 1;
         while (lo * 2 <= s->n_base)
             lo *= 2;
-        rc = tw_error_set(err, TW_ECONFIG, "%s: must be a power of two (Sobol' nets), got %llu; "
-                          "try %llu or %llu", where, (unsigned long long)s->n_base,
-                          (unsigned long long)lo, (unsigned long long)(2 * lo));
-        goto fail;
+        return tw_error_set(err, TW_ECONFIG, "%s: must be a power of two (Sobol' nets), got %llu; "
+                            "try %llu or %llu", where, (unsigned long long)s->n_base,
+                            (unsigned long long)lo, (unsigned long long)(2 * lo));
     }
     tw_ynode rn = tw_ynode_get(sec, "bootstrap");
     if (tw_ynode_ok(rn)) {
         uint64_t R;
         if ((rc = parse_uint(rn, "sensitivity.bootstrap", 0, 100000, &R, err)))
-            goto fail;
+            return rc;
         s->R = (unsigned)R;
     }
     tw_ynode cn = tw_ynode_get(sec, "confidence");
     if (tw_ynode_ok(cn)) {
         if ((rc = tw_ynode_double(cn, "sensitivity.confidence", &s->confidence, err)))
-            goto fail;
-        if (!(s->confidence > 0 && s->confidence < 1)) {
-            rc = where_err(cn, "sensitivity.confidence", err, "must be in (0, 1)", NULL, NULL,
-                           NULL);
-            goto fail;
-        }
+            return rc;
+        if (!(s->confidence > 0 && s->confidence < 1))
+            return where_err(cn, "sensitivity.confidence", err, "must be in (0, 1)", NULL, NULL,
+                             NULL);
     }
+    return TW_OK;
+}
+
+/* outcomes: which outcomes get indices (all when the key is absent). */
+static int read_outcomes(tw_ynode sec, const tw_model_schema *schema, tw_sens *s,
+                         tw_error *err)
+{
     tw_ynode on = tw_ynode_get(sec, "outcomes");
     memset(s->want, !tw_ynode_ok(on), s->n_outcomes + 1);
-    if (tw_ynode_ok(on)) {
-        if (tw_ynode_type(on) != TW_Y_SEQUENCE || tw_ynode_size(on) == 0) {
-            rc = where_err(on, "sensitivity.outcomes", err, "expected a non-empty list of "
-                           "outcome names", NULL, NULL, NULL);
-            goto fail;
+    if (!tw_ynode_ok(on))
+        return TW_OK;
+    if (tw_ynode_type(on) != TW_Y_SEQUENCE || tw_ynode_size(on) == 0)
+        return where_err(on, "sensitivity.outcomes", err, "expected a non-empty list of "
+                         "outcome names", NULL, NULL, NULL);
+    for (size_t i = 0; i < tw_ynode_size(on); i++) {
+        tw_ynode it = tw_ynode_item(on, i);
+        const char *name = tw_ynode_scalar(it);
+        size_t k;
+        for (k = 0; name && k < s->n_outcomes; k++)
+            if (strcmp(schema->outcomes[k].name, name) == 0)
+                break;
+        if (!name || k == s->n_outcomes) {
+            char list[1200] = "";
+            size_t used = 0;
+            for (size_t q = 0; q < s->n_outcomes && used < sizeof list - 80; q++)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                         q ? ", " : "", schema->outcomes[q].name);
+            char where[600];
+            tw_ynode_where(it, "sensitivity.outcomes", where, sizeof where);
+            return tw_error_set(err, TW_ECONFIG, "%s: unknown outcome '%s' (valid: %s)", where,
+                                name ? name : "?", list);
         }
-        for (size_t i = 0; i < tw_ynode_size(on); i++) {
-            tw_ynode it = tw_ynode_item(on, i);
-            const char *name = tw_ynode_scalar(it);
-            size_t k;
-            for (k = 0; name && k < s->n_outcomes; k++)
-                if (strcmp(schema->outcomes[k].name, name) == 0)
-                    break;
-            if (!name || k == s->n_outcomes) {
-                char list[1200] = "";
-                size_t used = 0;
-                for (size_t q = 0; q < s->n_outcomes && used < sizeof list - 80; q++)
-                    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                             q ? ", " : "", schema->outcomes[q].name);
-                char where[600];
-                tw_ynode_where(it, "sensitivity.outcomes", where, sizeof where);
-                rc = tw_error_set(err, TW_ECONFIG, "%s: unknown outcome '%s' (valid: %s)", where,
-                                  name ? name : "?", list);
-                goto fail;
-            }
-            s->want[k] = 1;
-        }
+        s->want[k] = 1;
     }
+    return TW_OK;
+}
 
-    size_t ngroups = 0;
-    tw_ynode gs = tw_ynode_get(sec, "groups");
-    if (tw_ynode_ok(gs) && (rc = parse_groups(gs, ps, gid, &ngroups, err)))
-        goto fail;
-
-    /* correlated parameters: one factor (the indices need independent factors) */
-    size_t nauto = 0;
-    long *corr_auto = malloc((d + 1) * sizeof *corr_auto);
-    if (!corr_auto) {
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-        goto fail;
-    }
+/* correlated parameters: one factor (the indices need independent factors).
+ * A correlation group split over user groups is an error; one left free
+ * becomes an automatic factor (corr_auto[p], nauto of them). */
+static int group_correlated(const tw_params *ps, const long *gid, tw_ynode gs, long *corr_auto,
+                            size_t *nauto_out, tw_error *err)
+{
+    size_t d = tw_params_count(ps), nauto = 0;
     for (size_t p = 0; p < d; p++)
         corr_auto[p] = -1;
     for (size_t c = 0; c < tw_params_group_count(ps); c++) {
@@ -339,11 +309,9 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
         if (split) {
             char where[600];
             tw_ynode_where(gs, "sensitivity.groups", where, sizeof where);
-            free(corr_auto);
-            rc = tw_error_set(err, TW_ECONFIG, "%s: '%s' and '%s' are correlated (correlation[%zu]) "
-                              "but sit in different factors; put every parameter of that "
-                              "correlation group into one sensitivity group", where, pa, pb, c);
-            goto fail;
+            return tw_error_set(err, TW_ECONFIG, "%s: '%s' and '%s' are correlated (correlation[%zu]) "
+                                "but sit in different factors; put every parameter of that "
+                                "correlation group into one sensitivity group", where, pa, pb, c);
         }
         if (named == -1 && any_free) {
             for (size_t p = 0; p < d; p++)
@@ -352,14 +320,39 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
             nauto++;
         }
     }
+    *nauto_out = nauto;
+    return TW_OK;
+}
 
-    /* factors in order of their first parameter */
-    long *gmap = malloc((ngroups + nauto + 1) * sizeof *gmap);
-    if (!gmap) {
-        free(corr_auto);
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-        goto fail;
+/* Tells the user which correlated parameters were merged into one factor. */
+static void note_auto_factors(const tw_sens *s, const long *gid, const long *corr_auto,
+                              char *note, size_t note_size)
+{
+    size_t used = 0;
+    for (size_t f = 0; f < s->k; f++) {
+        size_t p0;
+        for (p0 = 0; p0 < s->d && s->factor_of[p0] != (long)f; p0++)
+            ;
+        if (p0 < s->d && gid[p0] < 0 && corr_auto[p0] >= 0 && used < note_size)
+            used += (size_t)snprintf(note + used, note_size - used,
+                                     "%scorrelated parameters %s form one factor '%s'",
+                                     used ? "; " : "sensitivity: ", s->f[f].members,
+                                     s->f[f].label);
     }
+}
+
+/* factors in order of their first parameter: a user group, an automatic
+ * correlation factor or one uncertain parameter each, with label and
+ * member list; labels must be unique. */
+static int build_factors(tw_sens *s, const tw_params *ps, tw_ynode gs, const long *gid,
+                         size_t ngroups, const long *corr_auto, size_t nauto, char *note,
+                         size_t note_size, tw_error *err)
+{
+    size_t d = s->d;
+    int rc = TW_OK;
+    long *gmap = malloc((ngroups + nauto + 1) * sizeof *gmap);
+    if (!gmap)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
     for (size_t i = 0; i < ngroups + nauto; i++)
         gmap[i] = -1;
     s->k = 0;
@@ -402,19 +395,8 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
     for (size_t f = 0; f < s->k && !rc; f++)
         if (!(s->f[f].members = member_list(ps, s->factor_of, d, (long)f)))
             rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-    if (!rc && note && note_size && nauto) {
-        size_t used = 0;
-        for (size_t f = 0; f < s->k; f++) {
-            size_t p0;
-            for (p0 = 0; p0 < d && s->factor_of[p0] != (long)f; p0++)
-                ;
-            if (p0 < d && gid[p0] < 0 && corr_auto[p0] >= 0 && used < note_size)
-                used += (size_t)snprintf(note + used, note_size - used,
-                                         "%scorrelated parameters %s form one factor '%s'",
-                                         used ? "; " : "sensitivity: ", s->f[f].members,
-                                         s->f[f].label);
-        }
-    }
+    if (!rc && note && note_size && nauto)
+        note_auto_factors(s, gid, corr_auto, note, note_size);
     /* labels must be unique: they index the factor dimension */
     for (size_t a = 0; a < s->k && !rc; a++)
         for (size_t b = 0; b < a && !rc; b++)
@@ -423,36 +405,97 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
                                "' is used twice (a group named like a parameter outside it?)",
                                NULL);
     free(gmap);
-    free(corr_auto);
-    if (rc)
-        goto fail;
-    if (s->k == 0) {
-        rc = where_err(sec, "sensitivity", err, "every parameter is constant: nothing to analyse",
-                       NULL, NULL, NULL);
-        goto fail;
-    }
+    return rc;
+}
+
+/* The design's limits: at least one factor, enough Sobol' dimensions, a
+ * sample count below 2^32 and a bootstrap table below 1 GiB. */
+static int check_design_limits(const tw_sens *s, tw_ynode sec, tw_error *err)
+{
+    size_t d = s->d;
+    tw_ynode bn = tw_ynode_get(sec, "base_samples");
+    tw_ynode rn = tw_ynode_get(sec, "bootstrap");
+    if (s->k == 0)
+        return where_err(sec, "sensitivity", err, "every parameter is constant: nothing to analyse",
+                         NULL, NULL, NULL);
     if (2 * d > tw_design_sobol_max_dim()) {
         char where[600];
         tw_ynode_where(sec, "sensitivity", where, sizeof where);
-        rc = tw_error_set(err, TW_ECONFIG, "%s: the pick-freeze design needs 2 x %zu Sobol' "
-                          "dimensions, at most %zu are available", where, d,
-                          tw_design_sobol_max_dim());
+        return tw_error_set(err, TW_ECONFIG, "%s: the pick-freeze design needs 2 x %zu Sobol' "
+                            "dimensions, at most %zu are available", where, d,
+                            tw_design_sobol_max_dim());
+    }
+    if ((double)s->n_base * (double)(s->k + 2) > 4294967296.0)
+        return where_err(bn, "sensitivity.base_samples", err, "too large: base_samples x "
+                         "(factors + 2) must stay below 2^32", NULL, NULL, NULL);
+    if (s->R && (size_t)s->R * s->n_base * sizeof(uint32_t) > MAX_BOOT_TABLE_BYTES)
+        return where_err(rn, "sensitivity.bootstrap", err, "bootstrap x base_samples is too large "
+                         "(the resampling table would exceed 1 GiB)", NULL, NULL, NULL);
+    return TW_OK;
+}
+
+int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens **out,
+                   char *note, size_t note_size, tw_error *err)
+{
+    *out = NULL;
+    if (note && note_size)
+        note[0] = '\0';
+    tw_ynode root = tw_yaml_root(cfg->doc);
+    tw_ynode sec = tw_ynode_get(root, "sensitivity");
+    if (!tw_ynode_ok(sec))
+        return TW_OK;
+    int rc = tw_ynode_check_keys(sec, "sensitivity", sens_keys, err);
+    if (rc)
+        return rc;
+    if ((rc = check_top_level_keys(cfg, root, err)))
+        return rc;
+
+    const tw_params *ps = schema->params;
+    size_t d = tw_params_count(ps);
+    tw_sens *s = calloc(1, sizeof *s);
+    long *gid = malloc((d + 1) * sizeof *gid);
+    long *corr_auto = NULL;
+    if (!s || !gid) {
+        free(gid);
+        free(s);
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    s->d = d;
+    s->R = 500;
+    s->confidence = 0.95;
+    s->n_outcomes = schema->n_outcomes;
+    s->factor_of = malloc((d + 1) * sizeof *s->factor_of);
+    s->want = malloc(s->n_outcomes + 1);
+    s->f = calloc(d + 1, sizeof *s->f);
+    if (!s->factor_of || !s->want || !s->f) {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((double)s->n_base * (double)(s->k + 2) > 4294967296.0) {
-        rc = where_err(bn, "sensitivity.base_samples", err, "too large: base_samples x "
-                       "(factors + 2) must stay below 2^32", NULL, NULL, NULL);
+    for (size_t p = 0; p < d; p++)
+        gid[p] = -1;
+
+    if ((rc = read_sampling_keys(sec, s, err)) || (rc = read_outcomes(sec, schema, s, err)))
+        goto fail;
+    size_t ngroups = 0;
+    tw_ynode gs = tw_ynode_get(sec, "groups");
+    if (tw_ynode_ok(gs) && (rc = parse_groups(gs, ps, gid, &ngroups, err)))
+        goto fail;
+    size_t nauto = 0;
+    corr_auto = malloc((d + 1) * sizeof *corr_auto);
+    if (!corr_auto) {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
         goto fail;
     }
-    if (s->R && (size_t)s->R * s->n_base * sizeof(uint32_t) > MAX_BOOT_TABLE_BYTES) {
-        rc = where_err(rn, "sensitivity.bootstrap", err, "bootstrap x base_samples is too large "
-                       "(the resampling table would exceed 1 GiB)", NULL, NULL, NULL);
+    if ((rc = group_correlated(ps, gid, gs, corr_auto, &nauto, err)) ||
+        (rc = build_factors(s, ps, gs, gid, ngroups, corr_auto, nauto, note, note_size, err)) ||
+        (rc = check_design_limits(s, sec, err)))
         goto fail;
-    }
+    free(corr_auto);
     free(gid);
     *out = s;
     return TW_OK;
 fail:
+    free(corr_auto);
     free(gid);
     tw_sens_free(s);
     return rc;
