@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "twm_testworld.h"
+#include "twm_test_util.h"
 
 static int all_on[TWM_M_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
@@ -486,14 +486,8 @@ static void test_input_limits(void **st)
     uint8_t cover[4] = {0, 0, 0, 0};
     cover[w.ele] = 1;
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 4;
-    spec.partners = pi;
+    twm_test_spec(&spec, &w, pi, 4);
     spec.input_limit_sectors = cover;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
     tw_error err;
     assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
     w.sw = twm_scen_ws_alloc(w.sc);
@@ -588,14 +582,8 @@ static void test_like_for_like(void **st)
     uint8_t tariffed[4] = {1, 1, 1, 1};
     tariffed[w.agr] = 0;
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 4;
-    spec.partners = pi;
+    twm_test_spec(&spec, &w, pi, 4);
     spec.tariffed = tariffed;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
     tw_error err;
     assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
     w.sw = twm_scen_ws_alloc(w.sc);
@@ -703,14 +691,8 @@ static void test_horizon(void **st)
                               {w.eur, 0.20, 0.0, -1.0, 0},
                               {w.row, 0.20, 0.0, -1.0, 0}};
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 4;
-    spec.partners = pi;
+    twm_test_spec(&spec, &w, pi, 4);
     spec.theta_factor = TWM_SHORT_RUN_THETA_FACTOR;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
     tw_error err;
     assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
     w.sw = twm_scen_ws_alloc(w.sc);

@@ -1,6 +1,6 @@
 /* The scenario layer (MODEL.md section 3) without the solver where possible:
  * what each mechanism writes into (tau', dhat, That), that switched-off
- * mechanisms are off, the no-shock solution, and the model's config errors. */
+ * mechanisms are off and the no-shock solution (config errors: test_twm_model_config.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,10 +9,7 @@
 
 #include <stdio.h>
 
-#include "tradewar/config.h"
-#include "tradewar/model.h"
-#include "tradewar/yaml.h"
-#include "twm_testworld.h"
+#include "twm_test_util.h"
 
 #define NIJ(w, n, i, j) TWM_NIJ((w)->d->N, (w)->d->J, (n), (i), (j))
 
@@ -138,14 +135,8 @@ static void test_us_duty_share(void **st)
     double share[4] = {1.0, 1.0, 1.0, 1.0};
     share[w.crm] = 0.25;
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 1;
-    spec.partners = pi;
+    twm_test_spec(&spec, &w, pi, 1);
     spec.us_duty_share = share;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
     spec.mech[TWM_M_REROUTE] = 0;
     twm_scenario *sc;
     tw_error err;
@@ -230,13 +221,7 @@ static void test_transit_weights(void **st)
                               {w.eur, 0.10, 0.0, -1.0, 0},
                               {w.row, 0.10, 0.0, -1.0, 0}};
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 3;
-    spec.partners = pi;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
+    twm_test_spec(&spec, &w, pi, 3);
     double direct[2], ratio[2];
     for (int t = 0; t < 2; t++) {
         spec.reroute_transit = t;
@@ -272,13 +257,7 @@ static void test_given_route_weights(void **st)
                               {w.eur, 0.10, 0.0, -1.0, 0},
                               {w.row, 0.10, 0.0, -1.0, 0}};
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 3;
-    spec.partners = pi;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
+    twm_test_spec(&spec, &w, pi, 3);
     const double given[3] = {0.7, -1.0, -1.0};
     double direct[2], s0[2][3];
     for (int t = 0; t < 2; t++) {
@@ -314,13 +293,7 @@ static void test_floor_exempt(void **st)
     assert_int_equal(tw_world_open(&w, all_on), 0);
     twm_partner_info pi[2] = {{w.mex, 0.0, 0.05, -1.0, 1}, {w.vnm, 0.46, 0.0, 0.5, 0}};
     twm_scenario_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.us = w.us;
-    spec.cn = w.cn;
-    spec.n_partners = 2;
-    spec.partners = pi;
-    for (int k = 0; k < TWM_M_COUNT; k++)
-        spec.mech[k] = 1;
+    twm_test_spec(&spec, &w, pi, 2);
     twm_scenario *sc;
     tw_error err;
     assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
@@ -464,14 +437,8 @@ static void test_rare_earth_dhat(void **st)
                                   {w.eur, 0.20, 0.0, -1.0, 0},
                                   {w.row, 0.20, 0.0, -1.0, 0}};
         twm_scenario_spec spec;
-        memset(&spec, 0, sizeof spec);
-        spec.us = w.us;
-        spec.cn = w.cn;
-        spec.n_partners = 4;
-        spec.partners = pi;
+        twm_test_spec(&spec, &w, pi, 4);
         spec.re_scope = scope[t];
-        for (int k = 0; k < TWM_M_COUNT; k++)
-            spec.mech[k] = 1;
         twm_scenario *sc;
         tw_error err;
         assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
@@ -651,230 +618,6 @@ static void test_all_off_no_shock(void **st)
     tw_world_close(&w);
 }
 
-/* ---- the model's config sections (create() through the engine interface) ---- */
-
-extern const tw_model_type tw_model_tradewar;
-
-static long g_max_iter = 5000;
-
-static int create_from(const char *yaml, tw_error *err, void **state)
-{
-    tw_yaml *doc = NULL;
-    int rc = tw_yaml_load_string("test.yaml", yaml, strlen(yaml), &doc, err);
-    if (rc)
-        return rc;
-    tw_model_ctx ctx = {doc, tw_yaml_root(doc), TW_WORLD_DIR, TW_WORLD_DIR, 1e-10, g_max_iter};
-    rc = tw_model_tradewar.create(&ctx, state, err);
-    tw_yaml_free(doc);
-    return rc;
-}
-
-static void expect_config_error(const char *yaml, const char *needle)
-{
-    tw_error err;
-    void *state = NULL;
-    memset(&err, 0, sizeof err);
-    int rc = create_from(yaml, &err, &state);
-    if (rc != TW_ECONFIG || !strstr(err.msg, needle))
-        fprintf(stderr, "rc=%d msg=%s (wanted '%s')\n", rc, err.msg, needle);
-    assert_int_equal(rc, TW_ECONFIG);
-    assert_non_null(strstr(err.msg, needle));
-    assert_non_null(strstr(err.msg, "test.yaml:"));
-    assert_null(state);
-}
-
-static void test_config_ok(void **st)
-{
-    (void)st;
-    tw_error err;
-    void *state = NULL;
-    const char *y = "model: tradewar\n"
-                    "regions: {us: USA, cn: CHN, partners: [VNM, MEX, EUR]}\n"
-                    "partners:\n"
-                    "  VNM: {compliance: {dist: beta, a: 2, b: 3}, reciprocal: 0.46}\n"
-                    "  MEX: {extra_duty: 0.25, fdi_weight: 0.3}\n"
-                    "mechanisms: {reroute: true, deal: false}\n"
-                    "sectors: {untariffed: [AGR], us_duty_share: {CRM: 0.5}}\n"
-                    "counterfactual: {tariffs: cf_tariffs.csv}\n";
-    int rc = create_from(y, &err, &state);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, TW_OK);
-    const tw_model_schema *s = tw_model_tradewar.schema(state);
-    assert_int_equal(tw_params_count(s->params), TWM_P_COUNT + 3);
-    assert_int_equal(tw_params_find(s->params, "compliance_VNM"), TWM_P_COUNT);
-    assert_int_equal(tw_params_find(s->params, "compliance_EUR"), TWM_P_COUNT + 2);
-    assert_int_equal(tw_params_find(s->params, "compliance_ROW"), -1);
-    assert_int_equal(tw_params_get(s->params, TWM_P_COUNT)->dist.kind, TW_DIST_BETA);
-    assert_int_equal(s->n_dims, 3);
-    assert_int_equal(s->dims[2].size, 3);
-    assert_string_equal(s->dims[2].labels[1], "MEX");
-    assert_int_equal(s->n_outcomes, TWM_O_COUNT);
-    /* evaluate at the medians */
-    double x[TWM_P_COUNT + 3];
-    tw_params_medians(s->params, x);
-    void *ws = tw_model_tradewar.workspace_alloc(state);
-    assert_non_null(ws);
-    double *row = calloc(tw_outcome_row_size(s), sizeof(double));
-    tw_eval_status es;
-    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es, NULL), TW_OK);
-    assert_int_equal(es.converged, 1);
-    /* China's exports to the US fall a lot under the central war scenario */
-    size_t off = 0;
-    for (size_t k = 0; k < TWM_O_CN_US; k++)
-        off += tw_outcome_size(s, k);
-    assert_true(row[off] < -20.0);
-    free(row);
-    tw_model_tradewar.workspace_free(ws);
-    tw_model_tradewar.destroy(state);
-}
-
-/* deficits: balanced rebases the data on the zero-deficit equilibrium:
- * every baseline deficit is 0, world value added is unchanged (the
- * numeraire), and samples solve against it; fixed and world_share are the
- * same closure. */
-static const double *baseline_array(const tw_model_schema *s, const char *name)
-{
-    for (size_t k = 0; k < s->n_baseline; k++)
-        if (strcmp(s->baseline[k].name, name) == 0)
-            return s->baseline[k].data;
-    return NULL;
-}
-
-static void test_deficits_closure(void **st)
-{
-    (void)st;
-    tw_error err;
-    void *sf = NULL, *sw = NULL, *sb = NULL;
-    assert_int_equal(create_from("model: tradewar\ndeficits: fixed\n", &err, &sf), TW_OK);
-    assert_int_equal(create_from("model: tradewar\ndeficits: world_share\n", &err, &sw), TW_OK);
-    int rc = create_from("model: tradewar\ndeficits: balanced\n", &err, &sb);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, TW_OK);
-    const tw_model_schema *f = tw_model_tradewar.schema(sf), *w = tw_model_tradewar.schema(sw),
-                          *b = tw_model_tradewar.schema(sb);
-    const double *df = baseline_array(f, "deficit"), *dw = baseline_array(w, "deficit"),
-                 *db = baseline_array(b, "deficit");
-    const double *vf = baseline_array(f, "value_added"), *vb = baseline_array(b, "value_added");
-    assert_non_null(df);
-    assert_non_null(db);
-    double maxd = 0.0, vaf = 0.0, vab = 0.0;
-    for (size_t n = 0; n < f->dims[0].size; n++) {
-        assert_double_equal(dw[n], df[n], 0.0);
-        maxd = fmax(maxd, fabs(df[n]));
-        assert_double_equal(db[n], 0.0, 1e-8 * vf[n]);
-        vaf += vf[n];
-        vab += vb[n];
-    }
-    assert_true(maxd > 1e-3); /* the test world has deficits to remove */
-    assert_double_equal(vab, vaf, 1e-9 * vaf);
-    /* a sample at the medians converges against the balanced baseline */
-    double x[TWM_P_COUNT + 4];
-    tw_params_medians(b->params, x);
-    void *ws = tw_model_tradewar.workspace_alloc(sb);
-    double *row = calloc(tw_outcome_row_size(b), sizeof(double));
-    tw_eval_status es;
-    assert_int_equal(tw_model_tradewar.evaluate(sb, ws, x, row, &es, &err), TW_OK);
-    assert_int_equal(es.converged, 1);
-    free(row);
-    tw_model_tradewar.workspace_free(ws);
-    tw_model_tradewar.destroy(sf);
-    tw_model_tradewar.destroy(sw);
-    tw_model_tradewar.destroy(sb);
-    expect_config_error("model: tradewar\ndeficits: floating\n",
-                        "key 'deficits': unknown value 'floating' (valid: fixed, world_share, "
-                        "balanced)");
-}
-
-static void test_config_errors(void **st)
-{
-    (void)st;
-    expect_config_error("model: tradewar\npartners:\n  XXX: {reciprocal: 0.3}\n",
-                        "unknown region code 'XXX'");
-    expect_config_error("model: tradewar\nregions: {partners: [VNM]}\npartners:\n"
-                        "  MEX: {reciprocal: 0.3}\n",
-                        "not a partner region 'MEX'");
-    expect_config_error("model: tradewar\nmechanisms: {reroute: true, teleport: false}\n",
-                        "teleport");
-    expect_config_error("model: tradewar\nmechanisms: {reroute: maybe}\n", "mechanisms.reroute");
-    expect_config_error("model: tradewar\npartners:\n  VNM: {compliance: {dist: beta, a: -1, b: 2}}\n",
-                        "partners.VNM.compliance");
-    expect_config_error("model: tradewar\npartners:\n  VNM: {compliance: {dist: normal, mean: 0.5, sd: 0.2}}\n",
-                        "must lie in [0,1]");
-    expect_config_error("model: tradewar\npartners:\n  VNM: {complience: 0.5}\n", "complience");
-    expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: high}\n",
-                        "partners.VNM.reciprocal");
-    expect_config_error("model: tradewar\nregions: {us: USA, cn: USA}\n", "same region");
-    expect_config_error("model: tradewar\nregions: {partners: [VNM, CHN]}\n", "not a partner");
-    expect_config_error("model: tradewar\nregions: {us: XYZ}\n", "unknown region code 'XYZ'");
-    expect_config_error("model: tradewar\nsectors: {untariffed: [SRV]}\n",
-                        "unknown sector code 'SRV'");
-    expect_config_error("model: tradewar\ncounterfactual: {tarifs: x.csv}\n", "tarifs");
-    expect_config_error("model: tradewar\nreroute_weights: hubs\n", "reroute_weights");
-    expect_config_error("model: tradewar\nreroute_weights: {VNM: 0.6, MEX: 0.5}\n",
-                        "shares sum to 1.1");
-    expect_config_error("model: tradewar\nreroute_weights: {CHN: 0.5}\n",
-                        "key 'reroute_weights.CHN': 'CHN' is not a partner region");
-    expect_config_error("model: tradewar\nreroute_weights: {VNM: 1.5}\n",
-                        "key 'reroute_weights.VNM': a share of the transit capacity must be in [0, 1]");
-    expect_config_error("model: tradewar\nreroute_weights: {VNM: lots}\n",
-                        "reroute_weights.VNM");
-    expect_config_error("model: tradewar\nhorizon: medium\n",
-                        "key 'horizon': unknown value 'medium' (valid: short, long)");
-    expect_config_error("model: tradewar\nre_scope: allies\n",
-                        "key 're_scope': unknown value 'allies' (valid: us, aligned, world)");
-    expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"
-                        "  VNM: {reciprocal: 0.46}\n", "VNM");
-    expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",
-                        "sectors.us_duty_share.CRM");
-    expect_config_error("model: tradewar\nsectors: {us_duty_share: {XXX: 0.5}}\n",
-                        "unknown sector code 'XXX'");
-    expect_config_error("model: tradewar\nsectors: {input_limits: [ELE, XYZ]}\n",
-                        "unknown sector code 'XYZ'");
-}
-
-/* A solve that runs out of iterations is flagged, not an error, and its
- * outcomes are still written. */
-static void test_not_converged_is_flagged(void **st)
-{
-    (void)st;
-    tw_error err;
-    void *state = NULL;
-    g_max_iter = 1;
-    int rc = create_from("model: tradewar\n", &err, &state);
-    g_max_iter = 5000;
-    assert_int_equal(rc, TW_OK);
-    const tw_model_schema *s = tw_model_tradewar.schema(state);
-    double x[TWM_P_COUNT + 4];
-    tw_params_medians(s->params, x);
-    void *ws = tw_model_tradewar.workspace_alloc(state);
-    const size_t len = tw_outcome_row_size(s);
-    double *row = malloc(len * sizeof(double));
-    for (size_t q = 0; q < len; q++)
-        row[q] = NAN;
-    tw_eval_status es;
-    assert_int_equal(tw_model_tradewar.evaluate(state, ws, x, row, &es, NULL), TW_OK);
-    assert_int_equal(es.converged, 0);
-    assert_true(es.residual > 1e-10);
-    for (size_t q = 0; q < len; q++)
-        assert_false(isnan(row[q]));
-    free(row);
-    tw_model_tradewar.workspace_free(ws);
-    tw_model_tradewar.destroy(state);
-}
-
-static void test_counterfactual_missing_file(void **st)
-{
-    (void)st;
-    tw_error err;
-    void *state = NULL;
-    int rc = create_from("model: tradewar\ncounterfactual: {tariffs: nope.csv}\n", &err, &state);
-    assert_int_not_equal(rc, TW_OK);
-    assert_non_null(strstr(err.msg, "counterfactual.tariffs"));
-    assert_null(state);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -893,11 +636,6 @@ int main(void)
         cmocka_unit_test(test_reroute_index),
         cmocka_unit_test(test_switches_really_off),
         cmocka_unit_test(test_all_off_no_shock),
-        cmocka_unit_test(test_config_ok),
-        cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_deficits_closure),
-        cmocka_unit_test(test_counterfactual_missing_file),
-        cmocka_unit_test(test_not_converged_is_flagged),
     };
     return cmocka_run_group_tests_name("twm_scenario", tests, NULL, NULL);
 }
