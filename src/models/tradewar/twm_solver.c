@@ -544,26 +544,14 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
-int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *opts,
-              twm_solver_ws *ws, twm_result *res, tw_error *err)
+/* Set-up, part 1: validate theta, That, tau' and dhat and fill the per-solve
+ * invariants (theta, 1/theta, 1/(1+tau'), tau'/(1+tau'), A); its own helper
+ * because every later step reads these arrays. */
+static int setup_trade_costs(solve_ctx *c, const twm_shock *shock, tw_error *err)
 {
-    if (!d || !shock || !ws || !res)
-        return tw_error_set(err, TW_EINTERNAL, "twm_solve: NULL argument");
-    if (ws->N != d->N || ws->J != d->J)
-        return tw_error_set(err, TW_EINTERNAL, "twm_solve: workspace made for another dataset");
-    size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    double tol = opts && opts->tol > 0.0 ? opts->tol : 1e-10;
-    long max_iter = opts && opts->max_iter > 0 ? opts->max_iter : 5000;
-
-    solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm,
-                   .D = shock->D_new ? shock->D_new : d->D};
-    c.nest = d->crm >= 0 && shock->eps_crm != 1.0;
-    if (c.nest && !(isfinite(shock->eps_crm) && shock->eps_crm >= 0.0))
-        return tw_error_set(err, TW_ENUMERIC, "eps_crm = %g must be finite and >= 0",
-                            shock->eps_crm);
-    c.omE = 1.0 - shock->eps_crm;
-
-    /* per-solve invariants */
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
     const double *th = shock->theta ? shock->theta : d->theta;
     for (size_t j = 0; j < J; j++) {
         if (!(isfinite(th[j]) && th[j] > 0.0))
@@ -603,64 +591,94 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
                     ws->A[x] = 0.0;
                 }
             }
+    return TW_OK;
+}
+
+/* Set-up, part 2: the K capped flows (ws->K = 0 without qcap); separate
+ * because it adds its own unknowns and must see A without wedges. */
+static int setup_qcap(solve_ctx *c, const twm_shock *shock, tw_error *err)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
     ws->K = 0;
-    if (shock->qcap) {
-        const int e = shock->qcap_exporter, sc_ = shock->qcap_sector;
-        if (e < 0 || (size_t)e >= N || sc_ < 0 || (size_t)sc_ >= J)
-            return tw_error_set(err, TW_EINTERNAL, "twm_solve: quantity limit on exporter %d, "
-                                "sector %d outside the data", e, sc_);
-        c.qe = e;
-        c.qs = sc_;
-        for (size_t n = 0; n < N; n++) {
-            const double q = shock->qcap[n];
-            const size_t x = TWM_NIJ(N, J, n, (size_t)e, (size_t)sc_);
-            if (!(q >= 0.0) || (int)n == e || !(d->Z[x] > 0.0) || !(ws->A[x] > 0.0))
-                continue;
-            if (!(q > 0.0 && q <= 1.0))
-                return tw_error_set(err, TW_ENUMERIC, "quantity limit %g into %s outside (0, 1]",
-                                    q, d->region_code[n]);
-            const double dh = shock->dhat ? shock->dhat[x] : 1.0;
-            const double T = shock->That ? shock->That[(size_t)e * J + (size_t)sc_] : 1.0;
-            ws->qx[ws->K] = x;
-            ws->qn[ws->K] = n;
-            ws->qA0[ws->K] = ws->A[x];
-            ws->qlcap[ws->K] = log(q);
-            /* quantity = spending pi'X' = Z'(1 + tau') over the delivered price
-             * chat T^(-1/theta) kappahat lam, kappahat = (1+tau')/(1+tau) dhat:
-             * the tariff factors cancel, leaving Z'/Z / (chat T^(-1/theta) dhat lam) */
-            ws->qlk[ws->K] = log(dh) - ws->ith[sc_] * log(T);
-            ws->K++;
-        }
+    if (!shock->qcap)
+        return TW_OK;
+    const int e = shock->qcap_exporter, sc_ = shock->qcap_sector;
+    if (e < 0 || (size_t)e >= N || sc_ < 0 || (size_t)sc_ >= J)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: quantity limit on exporter %d, "
+                            "sector %d outside the data", e, sc_);
+    c->qe = e;
+    c->qs = sc_;
+    for (size_t n = 0; n < N; n++) {
+        const double q = shock->qcap[n];
+        const size_t x = TWM_NIJ(N, J, n, (size_t)e, (size_t)sc_);
+        if (!(q >= 0.0) || (int)n == e || !(d->Z[x] > 0.0) || !(ws->A[x] > 0.0))
+            continue;
+        if (!(q > 0.0 && q <= 1.0))
+            return tw_error_set(err, TW_ENUMERIC, "quantity limit %g into %s outside (0, 1]",
+                                q, d->region_code[n]);
+        const double dh = shock->dhat ? shock->dhat[x] : 1.0;
+        const double T = shock->That ? shock->That[(size_t)e * J + (size_t)sc_] : 1.0;
+        ws->qx[ws->K] = x;
+        ws->qn[ws->K] = n;
+        ws->qA0[ws->K] = ws->A[x];
+        ws->qlcap[ws->K] = log(q);
+        /* quantity = spending pi'X' = Z'(1 + tau') over the delivered price
+         * chat T^(-1/theta) kappahat lam, kappahat = (1+tau')/(1+tau) dhat:
+         * the tariff factors cancel, leaving Z'/Z / (chat T^(-1/theta) dhat lam) */
+        ws->qlk[ws->K] = log(dh) - ws->ith[sc_] * log(T);
+        ws->K++;
     }
+    return TW_OK;
+}
+
+/* Set-up, part 3: the KS producing regions of the short-run supply sector
+ * (ws->KS = 0 when supply is perfectly elastic); separate for the same
+ * reason as setup_qcap. */
+static int setup_supply(solve_ctx *c, const twm_shock *shock, tw_error *err)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
     ws->KS = 0;
-    if (shock->supply_elast > 0.0) {
-        const int s_ = shock->supply_sector;
-        if (!isfinite(shock->supply_elast) || s_ < 0 || (size_t)s_ >= J)
-            return tw_error_set(err, TW_ENUMERIC, "short-run supply: elasticity %g, sector %d "
-                                "invalid", shock->supply_elast, s_);
-        c.ss = s_;
-        c.selast = shock->supply_elast;
-        for (size_t n = 0; n < N; n++) {
-            ws->sk[n] = -1;
-            for (size_t m = 0; m < N; m++)
-                ws->sA0[m * N + n] = ws->A[TWM_NIJ(N, J, m, n, (size_t)s_)];
-            if (!(d->Y[n * J + (size_t)s_] > 0.0))
-                continue;
-            const double T = shock->That ? shock->That[n * J + (size_t)s_] : 1.0;
-            ws->sk[n] = (long)ws->KS;
-            ws->sn[ws->KS] = n;
-            ws->slT[ws->KS] = ws->ith[s_] * log(T);
-            ws->KS++;
-        }
+    if (!(shock->supply_elast > 0.0))
+        return TW_OK;
+    const int s_ = shock->supply_sector;
+    if (!isfinite(shock->supply_elast) || s_ < 0 || (size_t)s_ >= J)
+        return tw_error_set(err, TW_ENUMERIC, "short-run supply: elasticity %g, sector %d "
+                            "invalid", shock->supply_elast, s_);
+    c->ss = s_;
+    c->selast = shock->supply_elast;
+    for (size_t n = 0; n < N; n++) {
+        ws->sk[n] = -1;
+        for (size_t m = 0; m < N; m++)
+            ws->sA0[m * N + n] = ws->A[TWM_NIJ(N, J, m, n, (size_t)s_)];
+        if (!(d->Y[n * J + (size_t)s_] > 0.0))
+            continue;
+        const double T = shock->That ? shock->That[n * J + (size_t)s_] : 1.0;
+        ws->sk[n] = (long)ws->KS;
+        ws->sn[ws->KS] = n;
+        ws->slT[ws->KS] = ws->ith[s_] * log(T);
+        ws->KS++;
     }
-    const size_t NK = N + ws->K + ws->KS;
-    twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
+    return TW_OK;
+}
+
+/* Set-up, part 4: data-only layouts the sweeps read (gamma transposed, the
+ * nest's cells, X's convergence weights); shock-independent, kept apart
+ * from the shock checks. */
+static void setup_layouts(solve_ctx *c)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J, NJ = N * J;
     for (size_t n = 0; n < N; n++)
         for (size_t j = 0; j < J; j++)
             for (size_t k = 0; k < J; k++)
                 ws->gT[(n * J + k) * J + j] = d->gamma_io[(n * J + j) * J + k];
     ws->nv = 0;
-    if (c.nest)
+    if (c->nest)
         for (size_t n = 0; n < N; n++)
             for (size_t j = 0; j < J; j++) {
                 double s = d->gamma_io[(n * J + (size_t)d->crm) * J + j];
@@ -677,8 +695,16 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             double den = fabs(d->X[n * J + j]) + 1e-9 * fabs(d->I[n]);
             ws->Xw[n * J + j] = 1.0 / den;
         }
+}
 
-    /* start */
+/* Initial guess (what = 1, Phat = 1, X' = X, no wedges) and the outer
+ * step sizes: every solve starts from here, never from the previous solve
+ * (determinism, see the file comment). */
+static void start_state(solve_ctx *c, size_t NK)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J, NJ = N * J;
     memset(ws->lw, 0, NK * sizeof(double));
     memset(ws->lP, 0, NJ * sizeof(double));
     memcpy(ws->X, d->X, NJ * sizeof(double));
@@ -705,6 +731,119 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         }
         ws->step[n] = STEP0 / (1.0 + s);
     }
+}
+
+/* The safeguard's restart: back to the best wages with fresh inner states
+ * and no Anderson history (the caller halves the step). */
+static void restart_from_best(solve_ctx *c, size_t NK)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t NJ = d->N * d->J;
+    memcpy(ws->lw, ws->lw_best, NK * sizeof(double));
+    memset(ws->lP, 0, NJ * sizeof(double));
+    memcpy(ws->X, d->X, NJ * sizeof(double));
+    twm_aa_reset(&ws->aa_out);
+}
+
+/* One outer step: the damped tatonnement map G for [lw, ll, u], Anderson
+ * mixing, the projections (normalised wages, ll >= 0, bounded u), then the
+ * predictor for the inner warm starts. */
+static void outer_step(solve_ctx *c, double damp)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J;
+    for (size_t n = 0; n < N; n++)
+        ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
+    normalise(d, ws->lwg_new);
+    for (size_t k = 0; k < ws->K; k++)
+        ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->qg[k]);
+    for (size_t k = 0; k < ws->KS; k++)
+        ws->lwg_new[N + ws->K + k] = ws->lw[N + ws->K + k] + damp * ws->sg[k];
+    memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
+    twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
+    normalise(d, ws->lw);
+    for (size_t k = 0; k < ws->K; k++) /* a wedge is a tax, never a subsidy */
+        if (!(ws->lw[N + k] > 0.0))
+            ws->lw[N + k] = 0.0;
+    for (size_t k = 0; k < ws->KS; k++) /* keep exp(-theta u) finite */
+        ws->lw[N + ws->K + k] = clampd(ws->lw[N + ws->K + k], -20.0, 20.0);
+    /* predictor for the warm start of the inner solves: a region's
+     * prices and spending move roughly with its wage */
+    for (size_t n = 0; n < N; n++) {
+        double dl = ws->lw[n] - ws->lwg[n], f = exp(dl);
+        for (size_t j = 0; j < J; j++) {
+            ws->lP[n * J + j] += dl;
+            ws->X[n * J + j] *= f;
+        }
+    }
+}
+
+/* Outcomes from the final state (Phat, P, I', the wedges by importer) and
+ * the result's pointers into the workspace. */
+static void fill_result(solve_ctx *c, int converged, long it, double r, twm_result *res)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    size_t N = d->N, J = d->J, NJ = N * J;
+    for (size_t x = 0; x < NJ; x++)
+        ws->Phat[x] = exp(ws->lP[x]);
+    for (size_t n = 0; n < N; n++) {
+        double s = 0.0;
+        for (size_t j = 0; j < J; j++)
+            s += d->alpha[n * J + j] * ws->lP[n * J + j];
+        ws->P[n] = exp(s);
+        ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + c->D[n];
+    }
+    memset(ws->qw, 0, N * sizeof(double));
+    for (size_t k = 0; k < ws->K; k++)
+        ws->qw[ws->qn[k]] = ws->lw[N + k];
+    res->qwedge = ws->qw;
+    res->converged = converged;
+    res->iterations = (int)it;
+    res->residual = r;
+    res->what = ws->what;
+    res->Phat = ws->Phat;
+    res->P = ws->P;
+    res->pi_new = ws->pinew;
+    res->X_new = ws->X;
+    res->Y_new = ws->Y;
+    res->I_new = ws->I;
+    res->R_new = ws->R;
+    res->price_sweeps = c->price_sweeps;
+    res->x_sweeps = c->x_sweeps;
+}
+
+int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *opts,
+              twm_solver_ws *ws, twm_result *res, tw_error *err)
+{
+    if (!d || !shock || !ws || !res)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: NULL argument");
+    if (ws->N != d->N || ws->J != d->J)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: workspace made for another dataset");
+    double tol = opts && opts->tol > 0.0 ? opts->tol : 1e-10;
+    long max_iter = opts && opts->max_iter > 0 ? opts->max_iter : 5000;
+
+    solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm,
+                   .D = shock->D_new ? shock->D_new : d->D};
+    c.nest = d->crm >= 0 && shock->eps_crm != 1.0;
+    if (c.nest && !(isfinite(shock->eps_crm) && shock->eps_crm >= 0.0))
+        return tw_error_set(err, TW_ENUMERIC, "eps_crm = %g must be finite and >= 0",
+                            shock->eps_crm);
+    c.omE = 1.0 - shock->eps_crm;
+
+    int rc = setup_trade_costs(&c, shock, err);
+    if (rc == TW_OK)
+        rc = setup_qcap(&c, shock, err);
+    if (rc == TW_OK)
+        rc = setup_supply(&c, shock, err);
+    if (rc != TW_OK)
+        return rc;
+    const size_t NK = d->N + ws->K + ws->KS;
+    twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
+    setup_layouts(&c);
+    start_state(&c, NK);
 
     double r = INFINITY, best = INFINITY, damp = 1.0;
     double tin = INNER_TOL_CAP;
@@ -741,10 +880,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             if (!isfinite(best) || damp <= 1e-8)
                 return tw_error_set(err, TW_ENUMERIC,
                                     "non-finite excess labour demand at outer iteration %ld", it);
-            memcpy(ws->lw, ws->lw_best, NK * sizeof(double));
-            memset(ws->lP, 0, NJ * sizeof(double));
-            memcpy(ws->X, d->X, NJ * sizeof(double));
-            twm_aa_reset(&ws->aa_out);
+            restart_from_best(&c, NK);
             damp *= 0.5;
             tin = clampd(INNER_TOL_FAC * best, INNER_TOL_FLOOR, INNER_TOL_CAP);
             it++;
@@ -755,60 +891,10 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
             memcpy(ws->lw_best, ws->lw, NK * sizeof(double));
         }
         tin = clampd(INNER_TOL_FAC * r, INNER_TOL_FLOOR, INNER_TOL_CAP);
-        for (size_t n = 0; n < N; n++)
-            ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
-        normalise(d, ws->lwg_new);
-        for (size_t k = 0; k < ws->K; k++)
-            ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->qg[k]);
-        for (size_t k = 0; k < ws->KS; k++)
-            ws->lwg_new[N + ws->K + k] = ws->lw[N + ws->K + k] + damp * ws->sg[k];
-        memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
-        twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
-        normalise(d, ws->lw);
-        for (size_t k = 0; k < ws->K; k++) /* a wedge is a tax, never a subsidy */
-            if (!(ws->lw[N + k] > 0.0))
-                ws->lw[N + k] = 0.0;
-        for (size_t k = 0; k < ws->KS; k++) /* keep exp(-theta u) finite */
-            ws->lw[N + ws->K + k] = clampd(ws->lw[N + ws->K + k], -20.0, 20.0);
-        /* predictor for the warm start of the inner solves: a region's
-         * prices and spending move roughly with its wage */
-        for (size_t n = 0; n < N; n++) {
-            double dl = ws->lw[n] - ws->lwg[n], f = exp(dl);
-            for (size_t j = 0; j < J; j++) {
-                ws->lP[n * J + j] += dl;
-                ws->X[n * J + j] *= f;
-            }
-        }
+        outer_step(&c, damp);
         it++;
     }
 
-    /* outcomes */
-    for (size_t x = 0; x < NJ; x++)
-        ws->Phat[x] = exp(ws->lP[x]);
-    for (size_t n = 0; n < N; n++) {
-        double s = 0.0;
-        for (size_t j = 0; j < J; j++)
-            s += d->alpha[n * J + j] * ws->lP[n * J + j];
-        ws->P[n] = exp(s);
-        ws->I[n] = ws->what[n] * d->VA[n] + ws->R[n] + c.D[n];
-    }
-    (void)NNJ;
-    memset(ws->qw, 0, N * sizeof(double));
-    for (size_t k = 0; k < ws->K; k++)
-        ws->qw[ws->qn[k]] = ws->lw[N + k];
-    res->qwedge = ws->qw;
-    res->converged = converged;
-    res->iterations = (int)it;
-    res->residual = r;
-    res->what = ws->what;
-    res->Phat = ws->Phat;
-    res->P = ws->P;
-    res->pi_new = ws->pinew;
-    res->X_new = ws->X;
-    res->Y_new = ws->Y;
-    res->I_new = ws->I;
-    res->R_new = ws->R;
-    res->price_sweeps = c.price_sweeps;
-    res->x_sweeps = c.x_sweeps;
+    fill_result(&c, converged, it, r, res);
     return TW_OK;
 }
