@@ -5,6 +5,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Vector exp and log for the price sweep (2 x NJ calls per sweep, about a
@@ -35,7 +36,9 @@ static inline double bits_f64(uint64_t u)
 static const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
 static const double LN2_LO = 1.90821492927058770002e-10; /* 0x3dea39ef35793c76 */
 
-void twm_vec_exp(double *restrict y, const double *restrict x, size_t n)
+#define TWM_INLINE static inline __attribute__((always_inline))
+
+TWM_INLINE void exp_body(double *restrict y, const double *restrict x, size_t n)
 {
     const double invln2 = 1.44269504088896338700e+00, shift = 0x1.8p52;
     const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
@@ -61,7 +64,7 @@ void twm_vec_exp(double *restrict y, const double *restrict x, size_t n)
                 y[i] = exp(x[i]);
 }
 
-void twm_vec_log(double *restrict y, const double *restrict x, size_t n)
+TWM_INLINE void log_body(double *restrict y, const double *restrict x, size_t n)
 {
     const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
                  Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
@@ -88,80 +91,351 @@ void twm_vec_log(double *restrict y, const double *restrict x, size_t n)
                 y[i] = log(x[i]);
 }
 
-/* Elementwise kernels over one sector row (J contiguous doubles). restrict
- * lets the compiler vectorise them without run-time alias checks; each
- * element sees the same operations in the same order as a scalar loop, so
- * the results are bitwise those of the plain loops (no reassociation). */
-/* One block of W sectors starting at j. W is a compile-time constant at
- * every call, so the q-loops unroll completely and s[] lives in registers. */
-static inline void gemv_block(double *restrict out, const double *restrict a,
-                              const double *restrict v, size_t cnt, size_t skip, size_t J,
-                              size_t j, size_t W)
+/* Column sums over one row of sectors. Each output element sees the same
+ * IEEE operations in the same order as the plain scalar loop (one multiply
+ * and one add per term, no reassociation, no FMA: the project builds with
+ * -ffp-contract=off), so the results are bitwise those of the loops whatever
+ * the vector width.
+ *
+ * Why explicit vectors: GCC -O2 did not unroll the generic "s[q] for q < W"
+ * blocks, so the partial sums went through the stack on every term (7
+ * instructions per 2 terms; callgrind, issue 12). Here the partial sums are
+ * named vector variables (GCC's vector extension: 4 doubles, lowered to two
+ * SSE2 registers on baseline x86-64, one AVX register in the AVX clone, plain
+ * scalar code elsewhere) for blocks of 16, 8, 4 and 2 sectors, the rest
+ * scalar. The AVX clone (chosen once at run time when the CPU has AVX) uses
+ * no FMA either, so both clones give the same bits. */
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+typedef double v4u __attribute__((vector_size(32), aligned(8), may_alias));
+typedef double v2u __attribute__((vector_size(16), aligned(8), may_alias));
+
+#define LD4(p) (*(const v4u *)(p))
+#define ST4(p, v) (*(v4u *)(p) = (v))
+#define LD2(p) (*(const v2u *)(p))
+#define ST2(p, v) (*(v2u *)(p) = (v))
+
+/* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k], k = 0, 1, ... */
+TWM_INLINE void gemv_body(double *restrict out, const double *restrict a,
+                          const double *restrict v, size_t cnt, size_t skip, size_t J)
 {
-    double s[10];
-    for (size_t q = 0; q < W; q++)
-        s[q] = out[j + q];
-    for (size_t k = 0; k < cnt; k++) {
-        if (k == skip)
-            continue;
-        const double *pa = a + k * J + j;
-        const double vk = v[k];
-        for (size_t q = 0; q < W; q++)
-            s[q] += pa[q] * vk;
+    size_t j = 0;
+    for (; j + 16 <= J; j += 16) {
+        v4d s0 = LD4(out + j), s1 = LD4(out + j + 4), s2 = LD4(out + j + 8),
+            s3 = LD4(out + j + 12);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v4d vk = {v[k], v[k], v[k], v[k]};
+            s0 += LD4(pa) * vk;
+            s1 += LD4(pa + 4) * vk;
+            s2 += LD4(pa + 8) * vk;
+            s3 += LD4(pa + 12) * vk;
+        }
+        ST4(out + j, s0);
+        ST4(out + j + 4, s1);
+        ST4(out + j + 8, s2);
+        ST4(out + j + 12, s3);
     }
-    for (size_t q = 0; q < W; q++)
-        out[j + q] = s[q];
+    for (; j + 8 <= J; j += 8) {
+        v4d s0 = LD4(out + j), s1 = LD4(out + j + 4);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v4d vk = {v[k], v[k], v[k], v[k]};
+            s0 += LD4(pa) * vk;
+            s1 += LD4(pa + 4) * vk;
+        }
+        ST4(out + j, s0);
+        ST4(out + j + 4, s1);
+    }
+    for (; j + 4 <= J; j += 4) {
+        v4d s0 = LD4(out + j);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v4d vk = {v[k], v[k], v[k], v[k]};
+            s0 += LD4(pa) * vk;
+        }
+        ST4(out + j, s0);
+    }
+    for (; j + 2 <= J; j += 2) {
+        v2d s0 = LD2(out + j);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v2d vk = {v[k], v[k]};
+            s0 += LD2(pa) * vk;
+        }
+        ST2(out + j, s0);
+    }
+    for (; j < J; j++) {
+        double s0 = out[j];
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            s0 += pa[0] * v[k];
+        }
+        out[j] = s0;
+    }
 }
 
-static inline void dot_block(double *restrict out, const double *restrict a, size_t as,
-                             const double *restrict b, size_t bs, size_t cnt, size_t j, size_t W)
+/* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j], from 0.0, i = 0, 1, ... */
+TWM_INLINE void dot_body(double *restrict out, const double *restrict a, size_t as,
+                         const double *restrict b, size_t bs, size_t cnt, size_t J)
 {
-    double s[10] = {0.0};
-    const double *pa = a + j, *pb = b + j;
-    for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
-        for (size_t q = 0; q < W; q++)
-            s[q] += pa[q] * pb[q];
-    for (size_t q = 0; q < W; q++)
-        out[j + q] = s[q];
+    size_t j = 0;
+    for (; j + 16 <= J; j += 16) {
+        v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
+            s0 += LD4(pa) * LD4(pb);
+            s1 += LD4(pa + 4) * LD4(pb + 4);
+            s2 += LD4(pa + 8) * LD4(pb + 8);
+            s3 += LD4(pa + 12) * LD4(pb + 12);
+        }
+        ST4(out + j, s0);
+        ST4(out + j + 4, s1);
+        ST4(out + j + 8, s2);
+        ST4(out + j + 12, s3);
+    }
+    for (; j + 8 <= J; j += 8) {
+        v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
+            s0 += LD4(pa) * LD4(pb);
+            s1 += LD4(pa + 4) * LD4(pb + 4);
+        }
+        ST4(out + j, s0);
+        ST4(out + j + 4, s1);
+    }
+    for (; j + 4 <= J; j += 4) {
+        v4d s0 = {0.0, 0.0, 0.0, 0.0};
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+            s0 += LD4(pa) * LD4(pb);
+        ST4(out + j, s0);
+    }
+    for (; j + 2 <= J; j += 2) {
+        v2d s0 = {0.0, 0.0};
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+            s0 += LD2(pa) * LD2(pb);
+        ST2(out + j, s0);
+    }
+    for (; j < J; j++) {
+        double s0 = 0.0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+            s0 += pa[0] * pb[0];
+        out[j] = s0;
+    }
 }
 
-/* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k] for j < J, terms
- * added in the order k = 0, 1, ... (bitwise what "for k: out[j] += a[j] v[k]"
- * gives), partial sums in registers ten, eight, four, two or one sectors at a
- * time. */
+/* Shares of one importer's N rows (see twm_kernels.h). */
+TWM_INLINE void share_body(double *restrict pn, double *restrict W, double *restrict Rw,
+                           const double *restrict A, const double *restrict e,
+                           const double *restrict iS, const double *restrict it,
+                           const double *restrict tr, size_t N, size_t J)
+{
+    for (size_t j = 0; j < J; j++)
+        Rw[j] = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        const size_t o = i * J;
+        const double *ei = e + o;
+        if (pn) {
+            for (size_t j = 0; j < J; j++) {
+                double p = A[o + j] * ei[j] * iS[j];
+                pn[o + j] = p;
+                W[o + j] = p * it[o + j];
+                Rw[j] += p * tr[o + j];
+            }
+        } else {
+            for (size_t j = 0; j < J; j++) {
+                double p = A[o + j] * ei[j] * iS[j];
+                W[o + j] = p * it[o + j];
+                Rw[j] += p * tr[o + j];
+            }
+        }
+    }
+}
+
+static void share_base(double *restrict pn, double *restrict W, double *restrict Rw,
+                       const double *restrict A, const double *restrict e,
+                       const double *restrict iS, const double *restrict it,
+                       const double *restrict tr, size_t N, size_t J)
+{
+    share_body(pn, W, Rw, A, e, iS, it, tr, N, J);
+}
+
+static void gemv_base(double *restrict out, const double *restrict a, const double *restrict v,
+                      size_t cnt, size_t skip, size_t J)
+{
+    gemv_body(out, a, v, cnt, skip, J);
+}
+
+static void dot_base(double *restrict out, const double *restrict a, size_t as,
+                     const double *restrict b, size_t bs, size_t cnt, size_t J)
+{
+    dot_body(out, a, as, b, bs, cnt, J);
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define TWM_HAVE_AVX_CLONE 1
+__attribute__((target("avx"))) static void gemv_avx(double *restrict out,
+                                                    const double *restrict a,
+                                                    const double *restrict v, size_t cnt,
+                                                    size_t skip, size_t J)
+{
+    gemv_body(out, a, v, cnt, skip, J);
+}
+
+__attribute__((target("avx"))) static void dot_avx(double *restrict out,
+                                                   const double *restrict a, size_t as,
+                                                   const double *restrict b, size_t bs,
+                                                   size_t cnt, size_t J)
+{
+    dot_body(out, a, as, b, bs, cnt, J);
+}
+
+__attribute__((target("avx"))) static void share_avx(
+    double *restrict pn, double *restrict W, double *restrict Rw, const double *restrict A,
+    const double *restrict e, const double *restrict iS, const double *restrict it,
+    const double *restrict tr, size_t N, size_t J)
+{
+    share_body(pn, W, Rw, A, e, iS, it, tr, N, J);
+}
+
+/* exp/log: 64-bit integer lanes, hence AVX2 (no FMA: same bits). */
+__attribute__((target("avx2"))) static void exp_avx2(double *restrict y,
+                                                     const double *restrict x, size_t n)
+{
+    exp_body(y, x, n);
+}
+
+__attribute__((target("avx2"))) static void log_avx2(double *restrict y,
+                                                     const double *restrict x, size_t n)
+{
+    log_body(y, x, n);
+}
+#endif
+
+static void exp_base(double *restrict y, const double *restrict x, size_t n)
+{
+    exp_body(y, x, n);
+}
+
+static void log_base(double *restrict y, const double *restrict x, size_t n)
+{
+    log_body(y, x, n);
+}
+
+/* The clones for this CPU, chosen on first use (a benign race: every thread
+ * stores the same value): bit 0 AVX (column sums), bit 1 AVX2 (exp/log).
+ * TWM_KERNELS=base forces the baseline clones, for checking that both give
+ * the same bits. */
+static int use_isa = -1;
+
+static int pick_isa(void)
+{
+    int u = 0;
+#ifdef TWM_HAVE_AVX_CLONE
+    const char *f = getenv("TWM_KERNELS");
+    __builtin_cpu_init();
+    if (!(f && !strcmp(f, "base")))
+        u = (__builtin_cpu_supports("avx") ? 1 : 0) |
+            (__builtin_cpu_supports("avx") && __builtin_cpu_supports("avx2") ? 2 : 0);
+#endif
+    __atomic_store_n(&use_isa, u, __ATOMIC_RELAXED);
+    return u;
+}
+
+static inline int isa(void)
+{
+    int u = __atomic_load_n(&use_isa, __ATOMIC_RELAXED);
+    return u >= 0 ? u : pick_isa();
+}
+
+static inline int avx_on(void)
+{
+    return isa() & 1;
+}
+
+void twm_vec_exp(double *restrict y, const double *restrict x, size_t n)
+{
+#ifdef TWM_HAVE_AVX_CLONE
+    if (isa() & 2) {
+        exp_avx2(y, x, n);
+        return;
+    }
+#endif
+    exp_base(y, x, n);
+}
+
+void twm_vec_log(double *restrict y, const double *restrict x, size_t n)
+{
+#ifdef TWM_HAVE_AVX_CLONE
+    if (isa() & 2) {
+        log_avx2(y, x, n);
+        return;
+    }
+#endif
+    log_base(y, x, n);
+}
+
 void twm_cols_gemv(double *restrict out, const double *restrict a, const double *restrict v,
                    size_t cnt, size_t skip, size_t J)
 {
-    size_t j = 0;
-    for (; j + 10 <= J; j += 10)
-        gemv_block(out, a, v, cnt, skip, J, j, 10);
-    for (; j + 8 <= J; j += 8)
-        gemv_block(out, a, v, cnt, skip, J, j, 8);
-    for (; j + 4 <= J; j += 4)
-        gemv_block(out, a, v, cnt, skip, J, j, 4);
-    for (; j + 2 <= J; j += 2)
-        gemv_block(out, a, v, cnt, skip, J, j, 2);
-    for (; j < J; j++)
-        gemv_block(out, a, v, cnt, skip, J, j, 1);
+#ifdef TWM_HAVE_AVX_CLONE
+    if (avx_on()) {
+        gemv_avx(out, a, v, cnt, skip, J);
+        return;
+    }
+#endif
+    gemv_base(out, a, v, cnt, skip, J);
 }
 
-/* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j] for j < J, each sum
- * accumulated from 0.0 in the order i = 0, 1, ... (bitwise what a loop
- * "out = 0; for i: out[j] += a[j] b[j]" gives), with the partial sums kept
- * in registers ten, eight, four, two or one sectors at a time instead of
- * stored after every term. */
 void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
                   const double *restrict b, size_t bs, size_t cnt, size_t J)
 {
-    size_t j = 0;
-    for (; j + 10 <= J; j += 10)
-        dot_block(out, a, as, b, bs, cnt, j, 10);
-    for (; j + 8 <= J; j += 8)
-        dot_block(out, a, as, b, bs, cnt, j, 8);
-    for (; j + 4 <= J; j += 4)
-        dot_block(out, a, as, b, bs, cnt, j, 4);
-    for (; j + 2 <= J; j += 2)
-        dot_block(out, a, as, b, bs, cnt, j, 2);
-    for (; j < J; j++)
-        dot_block(out, a, as, b, bs, cnt, j, 1);
+#ifdef TWM_HAVE_AVX_CLONE
+    if (avx_on()) {
+        dot_avx(out, a, as, b, bs, cnt, J);
+        return;
+    }
+#endif
+    dot_base(out, a, as, b, bs, cnt, J);
+}
+
+void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw,
+                    const double *restrict A, const double *restrict e,
+                    const double *restrict iS, const double *restrict it,
+                    const double *restrict tr, size_t N, size_t J)
+{
+#ifdef TWM_HAVE_AVX_CLONE
+    if (avx_on()) {
+        share_avx(pn, W, Rw, A, e, iS, it, tr, N, J);
+        return;
+    }
+#endif
+    share_base(pn, W, Rw, A, e, iS, it, tr, N, J);
+}
+
+void twm_kernels_select(int base_only)
+{
+    if (base_only)
+        __atomic_store_n(&use_isa, 0, __ATOMIC_RELAXED);
+    else
+        pick_isa();
+}
+
+const char *twm_kernels_isa(void)
+{
+    int u = isa();
+    return u == 3 ? "avx+avx2" : u == 1 ? "avx" : "base";
 }

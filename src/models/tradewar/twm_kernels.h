@@ -21,5 +21,17 @@ void twm_cols_gemv(double *restrict out, const double *restrict a, const double 
 /* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j], j < J. */
 void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
                   const double *restrict b, size_t bs, size_t cnt, size_t J);
+/* Shares of importer n, given its rows of A (N x J), e = chat^-theta (N x J)
+ * and iS = 1/S (J): p = A e iS, pn = p (skipped when pn is NULL),
+ * W = p it, Rw[j] = sum_i p tr (from 0.0, i = 0, 1, ...). */
+void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw,
+                    const double *restrict A, const double *restrict e,
+                    const double *restrict iS, const double *restrict it,
+                    const double *restrict tr, size_t N, size_t J);
+/* Which clones run ("avx+avx2", "avx" or "base"; the same bits). Chosen from
+ * the CPU on first use (TWM_KERNELS=base in the environment: the baseline);
+ * twm_kernels_select(1) forces the baseline, (0) the CPU's choice (tests). */
+const char *twm_kernels_isa(void);
+void twm_kernels_select(int base_only);
 
 #endif

@@ -25,10 +25,11 @@
  * log-sum-exp form. The new shares s' and (1-s')/(1-s) enter eq. 5 and 7.
  *
  * Kernels (twm_kernels.c): the O(N^2 J) and O(N J^2) sums keep partial
- * sums in registers for blocks of sectors (twm_cols_dot, twm_cols_gemv), in
- * the same order as plain loops; the price sweep's exp/log (and the nest's)
- * use twm_vec_exp/twm_vec_log, branch-free fdlibm algorithms that vectorise
- * with baseline SSE2. Anderson mixing: twm_anderson.c.
+ * sums in vector registers for blocks of sectors (twm_cols_dot,
+ * twm_cols_gemv), in the same order as plain loops; the share rows
+ * (twm_share_rows) and the price sweep's exp/log (twm_vec_exp/twm_vec_log,
+ * branch-free fdlibm algorithms) are elementwise. Each has a baseline and an
+ * AVX/AVX2 clone (no FMA) with the same bits. Anderson mixing: twm_anderson.c.
  *
  * Quantity limits (shock->qcap): K capped flows (exporter e, sector s, into
  * importer n) each get a log wedge ll[k] >= 0 that multiplies A by
@@ -306,21 +307,6 @@ static void solve_prices(solve_ctx *c, double tol)
     }
 }
 
-/* pi' = A e / S, W = pi' / (1 + tau'), Rw += pi' tau' / (1 + tau') for one
- * (n, i) row (restrict: vectorised; same operations as the scalar loop). */
-static void share_row(double *restrict pn, double *restrict W, double *restrict Rw,
-                      const double *restrict A, const double *restrict ei,
-                      const double *restrict iS, const double *restrict it,
-                      const double *restrict tr, size_t J)
-{
-    for (size_t j = 0; j < J; j++) {
-        double p = A[j] * ei[j] * iS[j];
-        pn[j] = p;
-        W[j] = p * it[j];
-        Rw[j] += p * tr[j];
-    }
-}
-
 /* Shares pi', the nest's new cost shares, and the per-outer-iteration
  * weights of the expenditure system. */
 static void shares(solve_ctx *c)
@@ -330,17 +316,13 @@ static void shares(solve_ctx *c)
     size_t N = d->N, J = d->J;
     for (size_t x = 0; x < N * J; x++)
         ws->S[x] = 1.0 / ws->S[x]; /* now 1/S */
+    /* pi' itself is stored only by the final evaluation (fill_result):
+     * the sweeps need W and Rw alone (one N^2 J array less to write per
+     * outer iteration) */
     for (size_t n = 0; n < N; n++) {
-        double *Rw = ws->Rw + n * J;
-        for (size_t j = 0; j < J; j++)
-            Rw[j] = 0.0;
-        const double *iS = ws->S + n * J;
-        for (size_t i = 0; i < N; i++) {
-            size_t o = (n * N + i) * J;
-            const double *A = ws->A + o, *ei = ws->e + i * J, *it = ws->inv1t + o,
-                         *tr = ws->trt + o;
-            share_row(ws->pinew + o, ws->W + o, Rw, A, ei, iS, it, tr, J);
-        }
+        size_t o = n * N * J;
+        twm_share_rows(NULL, ws->W + o, ws->Rw + n * J, ws->A + o, ws->e, ws->S + n * J,
+                       ws->inv1t + o, ws->trt + o, N, J);
     }
     if (c->nest) {
         const double *gc;
@@ -499,7 +481,7 @@ static double excess_demand(solve_ctx *c, double tol)
     const size_t e = (size_t)c->qe, sct = (size_t)c->qs;
     for (size_t k = 0; k < ws->K; k++) {
         const size_t x = ws->qx[k], n = ws->qn[k];
-        const double pn = ws->pinew[x];
+        const double pn = ws->A[x] * ws->e[e * J + sct] * ws->S[n * J + sct]; /* pi' */
         const double zn = pn * ws->X[n * J + sct] * ws->inv1t[x];
         double lq = log(zn / d->Z[x]) - ws->lc[e * J + sct] - ws->qlk[k] - ll[k];
         if (ws->KS > 0 && c->ss == c->qs && ws->sk[e] >= 0)
@@ -787,6 +769,11 @@ static void fill_result(solve_ctx *c, int converged, long it, double r, twm_resu
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J, NJ = N * J;
+    for (size_t n = 0; n < N; n++) { /* pi' = A e / S (the sweeps' own W, Rw again) */
+        size_t o = n * N * J;
+        twm_share_rows(ws->pinew + o, ws->W + o, ws->Rw + n * J, ws->A + o, ws->e,
+                       ws->S + n * J, ws->inv1t + o, ws->trt + o, N, J);
+    }
     for (size_t x = 0; x < NJ; x++)
         ws->Phat[x] = exp(ws->lP[x]);
     for (size_t n = 0; n < N; n++) {

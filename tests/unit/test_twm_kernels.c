@@ -1,0 +1,173 @@
+/* Unit tests of the solver's numeric kernels (twm_kernels.c): the column
+ * sums and the share rows give bitwise the results of the plain scalar loops
+ * they replace (same operations in the same order), for every block width
+ * and remainder, in both the baseline and the CPU's (AVX) clones; the vector
+ * exp/log give the same bits in both clones and stay within 1 ulp of libm. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twm_kernels.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static double urand(void) /* xorshift64*, in (0, 1) */
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return ((double)((rng * 2685821657736338717u) >> 11) + 0.5) * 0x1p-53;
+}
+
+static void fill(double *x, size_t n, double lo, double hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * urand();
+}
+
+/* The plain loops, written as the solver had them. */
+static void ref_gemv(double *out, const double *a, const double *v, size_t cnt, size_t skip,
+                     size_t J)
+{
+    for (size_t k = 0; k < cnt; k++)
+        if (k != skip)
+            for (size_t j = 0; j < J; j++)
+                out[j] += a[k * J + j] * v[k];
+}
+
+static void ref_dot(double *out, const double *a, size_t as, const double *b, size_t bs,
+                    size_t cnt, size_t J)
+{
+    for (size_t j = 0; j < J; j++)
+        out[j] = 0.0;
+    for (size_t i = 0; i < cnt; i++)
+        for (size_t j = 0; j < J; j++)
+            out[j] += a[i * as + j] * b[i * bs + j];
+}
+
+static void ref_share(double *pn, double *W, double *Rw, const double *A, const double *e,
+                      const double *iS, const double *it, const double *tr, size_t N, size_t J)
+{
+    for (size_t j = 0; j < J; j++)
+        Rw[j] = 0.0;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < J; j++) {
+            double p = A[i * J + j] * e[i * J + j] * iS[j];
+            pn[i * J + j] = p;
+            W[i * J + j] = p * it[i * J + j];
+            Rw[j] += p * tr[i * J + j];
+        }
+}
+
+static void check_sums(int base_only)
+{
+    twm_kernels_select(base_only);
+    enum { NMAX = 13, JMAX = 47 };
+    static double a[NMAX * NMAX * JMAX], b[NMAX * JMAX], v[JMAX], o1[JMAX], o2[JMAX];
+    static double A[NMAX * JMAX], e[NMAX * JMAX], iS[JMAX], it[NMAX * JMAX], tr[NMAX * JMAX];
+    static double p1[NMAX * JMAX], p2[NMAX * JMAX], W1[NMAX * JMAX], W2[NMAX * JMAX];
+    for (size_t J = 1; J <= JMAX; J++) {
+        size_t cnts[] = {0, 1, 2, 5, NMAX};
+        for (size_t c = 0; c < sizeof cnts / sizeof *cnts; c++) {
+            size_t cnt = cnts[c];
+            /* gemv over a J x J block (cnt rows), skipping one row or none */
+            fill(a, JMAX * JMAX, -1.0, 1.0);
+            fill(v, JMAX, -3.0, 3.0);
+            fill(o1, J, -1.0, 1.0);
+            memcpy(o2, o1, J * sizeof *o1);
+            size_t skip = cnt > 1 ? cnt / 2 : J;
+            ref_gemv(o1, a, v, cnt < J ? cnt : J, skip, J);
+            twm_cols_gemv(o2, a, v, cnt < J ? cnt : J, skip, J);
+            assert_memory_equal(o1, o2, J * sizeof *o1);
+            /* dot with row strides larger than J */
+            size_t as = J * NMAX, bs = J;
+            fill(a, NMAX * NMAX * JMAX, 0.0, 1.0);
+            fill(b, NMAX * JMAX, 0.0, 2.0);
+            ref_dot(o1, a + 3, as, b, bs, cnt, J);
+            twm_cols_dot(o2, a + 3, as, b, bs, cnt, J);
+            assert_memory_equal(o1, o2, J * sizeof *o1);
+        }
+        size_t N = 1 + J % NMAX;
+        fill(A, N * J, 0.0, 1.0);
+        fill(e, N * J, 0.1, 3.0);
+        fill(iS, J, 0.5, 2.0);
+        fill(it, N * J, 0.3, 1.0);
+        fill(tr, N * J, 0.0, 0.7);
+        double R1[JMAX], R2[JMAX];
+        ref_share(p1, W1, R1, A, e, iS, it, tr, N, J);
+        twm_share_rows(p2, W2, R2, A, e, iS, it, tr, N, J);
+        assert_memory_equal(p1, p2, N * J * sizeof *p1);
+        assert_memory_equal(W1, W2, N * J * sizeof *W1);
+        assert_memory_equal(R1, R2, J * sizeof *R1);
+        twm_share_rows(NULL, W2, R2, A, e, iS, it, tr, N, J); /* without pi' */
+        assert_memory_equal(W1, W2, N * J * sizeof *W1);
+        assert_memory_equal(R1, R2, J * sizeof *R1);
+    }
+    twm_kernels_select(0);
+}
+
+static void test_sums_base(void **state)
+{
+    (void)state;
+    check_sums(1);
+    assert_string_equal(twm_kernels_isa() ? "ok" : "", "ok");
+}
+
+static void test_sums_cpu(void **state)
+{
+    (void)state;
+    check_sums(0);
+}
+
+static double ulps(double x, double y)
+{
+    if (x == y)
+        return 0.0;
+    return fabs(x - y) / (nextafter(fabs(y), INFINITY) - fabs(y));
+}
+
+static void test_exp_log_clones(void **state)
+{
+    (void)state;
+    enum { M = 4099 };
+    static double x[M], y1[M], y2[M];
+    fill(x, M, -30.0, 30.0);
+    x[0] = 800.0; /* libm fallback */
+    x[1] = -800.0;
+    twm_kernels_select(1);
+    twm_vec_exp(y1, x, M);
+    twm_kernels_select(0);
+    twm_vec_exp(y2, x, M);
+    assert_memory_equal(y1, y2, sizeof y1);
+    for (size_t i = 0; i < M; i++)
+        if (ulps(y2[i], exp(x[i])) > 1.0)
+            fail_msg("exp(%.17g) = %.17g, libm %.17g", x[i], y2[i], exp(x[i]));
+    for (size_t i = 0; i < M; i++)
+        x[i] = exp(x[i]);
+    x[2] = 0.0; /* fallbacks: -inf, subnormal */
+    x[3] = 1e-310;
+    twm_kernels_select(1);
+    twm_vec_log(y1, x, M);
+    twm_kernels_select(0);
+    twm_vec_log(y2, x, M);
+    assert_memory_equal(y1, y2, sizeof y1);
+    for (size_t i = 0; i < M; i++)
+        if (!(ulps(y2[i], log(x[i])) <= 1.0))
+            fail_msg("log(%.17g) = %.17g, libm %.17g", x[i], y2[i], log(x[i]));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sums_base),
+        cmocka_unit_test(test_sums_cpu),
+        cmocka_unit_test(test_exp_log_clones),
+    };
+    return cmocka_run_group_tests_name("twm_kernels", tests, NULL, NULL);
+}
