@@ -394,6 +394,72 @@ static void test_relocation(void **st)
     tw_world_close(&w);
 }
 
+/* fdi_profits: china (issue 8): the relocated plants' operating profits,
+ * TWM_FDI_CAPITAL_SHARE of their value added at baseline values, are paid
+ * from each host to China as a change of the deficits. The transfers sum to
+ * zero, equal the analytic value, show up one for one in the trade balances
+ * (the deficits are what moves), raise China's welfare and lower each
+ * paying host's against the same sample with profits staying in the host;
+ * with no shock nothing is paid and every outcome is bitwise the host
+ * solve's; the transfer rises with the tariff gap. */
+static void test_relocation_profits(void **st)
+{
+    (void)st;
+    tw_world h, c;
+    assert_int_equal(tw_world_open_ex(&h, all_on, TWM_FDI_PROFITS_HOST), 0);
+    assert_int_equal(tw_world_open_ex(&c, all_on, TWM_FDI_PROFITS_CHINA), 0);
+    const size_t N = h.d->N, J = J_(&h), len = twm_outcome_row_len(N, J, h.P);
+    const size_t cn = (size_t)h.cn;
+    /* no shock: no transfer, the same solve bit for bit */
+    solve_ok(&h);
+    solve_ok(&c);
+    for (size_t n = 0; n < N; n++)
+        assert_double_equal(O(&c, TWM_O_FDI_PROFITS)[n], 0.0, 0.0);
+    assert_memory_equal(h.out, c.out, len * sizeof(double));
+
+    tw_world_war(&h);
+    tw_world_war(&c);
+    h.p[TWM_P_F_MAX] = c.p[TWM_P_F_MAX] = 0.6;
+    solve_ok(&h);
+    solve_ok(&c);
+    assert_memory_equal(h.sw->relocated, c.sw->relocated, h.P * J * sizeof(double));
+    double want = 0.0, sum = 0.0;
+    for (size_t a = 0; a < c.P; a++)
+        for (size_t j = 0; j < J; j++) {
+            const size_t ra = (size_t)twm_scenario_partner_region(c.sc, a);
+            want += TWM_FDI_CAPITAL_SHARE * c.d->gamma_va[ra * J + j] * c.sw->relocated[a * J + j];
+        }
+    const double *tr = O(&c, TWM_O_FDI_PROFITS);
+    assert_true(want > 0.0);
+    assert_double_equal(tr[cn], want, 1e-12 * want);
+    for (size_t n = 0; n < N; n++) {
+        sum += tr[n];
+        assert_double_equal(O(&h, TWM_O_FDI_PROFITS)[n], 0.0, 0.0);
+        /* the transfer is a change of the deficit: the trade balance moves
+         * by minus the transfer against the host solve (solver tolerance) */
+        assert_double_equal(O(&c, TWM_O_TRADE_BALANCE)[n] - O(&h, TWM_O_TRADE_BALANCE)[n], -tr[n],
+                            1e-6 * want);
+        if (n != cn && tr[n] < 0.0)
+            assert_true(O(&c, TWM_O_WELFARE)[n] < O(&h, TWM_O_WELFARE)[n]);
+        if (n != cn)
+            assert_true(tr[n] <= 0.0);
+    }
+    assert_double_equal(sum, 0.0, 1e-12 * want);
+    assert_true(O(&c, TWM_O_WELFARE)[cn] > O(&h, TWM_O_WELFARE)[cn]);
+    assert_true(*O(&c, TWM_O_LEVERAGE) < *O(&h, TWM_O_LEVERAGE));
+    /* the transfer rises with the tariff gap */
+    const double t[4] = {0.3, 0.9, 1.45, 3.0};
+    double prev = 0.0;
+    for (int k = 0; k < 4; k++) {
+        c.p[TWM_P_T_US_CN] = t[k];
+        solve_ok(&c);
+        assert_true(O(&c, TWM_O_FDI_PROFITS)[cn] > prev);
+        prev = O(&c, TWM_O_FDI_PROFITS)[cn];
+    }
+    tw_world_close(&h);
+    tw_world_close(&c);
+}
+
 /* Retaliation against aligned partners hurts them: welfare and exports to
  * China fall as r_ally rises. */
 static void test_retaliation(void **st)
@@ -715,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_crm_supply_elasticity),
         cmocka_unit_test(test_deal),
         cmocka_unit_test(test_relocation),
+        cmocka_unit_test(test_relocation_profits),
         cmocka_unit_test(test_retaliation),
         cmocka_unit_test(test_pause_expiry),
         cmocka_unit_test(test_input_limits),

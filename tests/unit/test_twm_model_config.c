@@ -186,6 +186,9 @@ static void test_config_errors(void **st)
                         "key 'horizon': unknown value 'medium' (valid: short, long)");
     expect_config_error("model: tradewar\nre_scope: allies\n",
                         "key 're_scope': unknown value 'allies' (valid: us, aligned, world)");
+    expect_config_error("model: tradewar\nfdi_profits: beijing\n",
+                        "test.yaml:2: key 'fdi_profits': unknown value 'beijing' (valid: host, china)");
+    expect_config_error("model: tradewar\nfdi_profits: [china]\n", "fdi_profits");
     expect_config_error("model: tradewar\npartners:\n  VNM: {reciprocal: 0.4}\n"
                         "  VNM: {reciprocal: 0.46}\n", "VNM");
     expect_config_error("model: tradewar\nsectors: {us_duty_share: {CRM: 1.5}}\n",

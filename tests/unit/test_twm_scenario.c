@@ -28,8 +28,8 @@ static void test_layout(void **st)
     assert_string_equal(twm_mech_name(TWM_M_DEAL), "deal");
     assert_string_equal(twm_outcome_table[TWM_O_WELFARE].name, "welfare_pct");
     assert_string_equal(twm_outcome_table[TWM_O_LEVERAGE].name, "leverage_pp");
-    /* N=6, J=4, P=4: 11 region outcomes, 2 region x sector, 16 scalars, 4 partner */
-    assert_int_equal(twm_outcome_row_len(6, 4, 4), 11 * 6 + 2 * 24 + 16 + 4 * 4);
+    /* N=6, J=4, P=4: 12 region outcomes, 2 region x sector, 16 scalars, 4 partner */
+    assert_int_equal(twm_outcome_row_len(6, 4, 4), 12 * 6 + 2 * 24 + 16 + 4 * 4);
 }
 
 /* Every mechanism on, neutral parameters: the counterfactual is the baseline. */
@@ -321,6 +321,86 @@ static void test_floor_exempt(void **st)
     pi[1].region = w.vnm;
     pi[0].fdi_weight = 0.7;
     assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
+    tw_world_close(&w);
+}
+
+/* Mechanism 7 acts on China's US-bound capacity (issue 8): with rerouting
+ * off (so tau' of CN->US is the statutory rate) the capacity moved to a in
+ * sector j is exactly f_max w_a (1 - e_fdi c_a) g/(1+g) Z[US,CN,j], hence
+ * at most f_max Z[US,CN,j] in total; a sector China does not export to the
+ * US does not move whatever the gap; nothing moves without a shock, and the
+ * total rises strictly with the tariff gap. */
+static void test_relocation_us_bound(void **st)
+{
+    (void)st;
+    int mech[TWM_M_COUNT];
+    memcpy(mech, all_on, sizeof mech);
+    mech[TWM_M_REROUTE] = 0;
+    tw_world w;
+    assert_int_equal(tw_world_open(&w, mech), 0);
+    const size_t N = w.d->N, J = w.d->J;
+    const size_t us = (size_t)w.us, cn = (size_t)w.cn;
+    /* no shock: nothing moves */
+    assert_int_equal(tw_world_apply(&w), 0);
+    for (size_t x = 0; x < w.P * J; x++)
+        assert_double_equal(w.sw->relocated[x], 0.0, 0.0);
+    tw_world_war(&w);
+    w.p[TWM_P_F_MAX] = 0.6;
+    for (size_t a = 0; a < w.P; a++)
+        w.p[TWM_P_COUNT + a] = 0.1 + 0.2 * (double)a;
+    assert_int_equal(tw_world_apply(&w), 0);
+    const size_t sec[2] = {(size_t)w.ele, (size_t)w.veh};
+    for (int k = 0; k < 2; k++) {
+        const size_t j = sec[k];
+        const size_t xc = TWM_NIJ(N, J, us, cn, j);
+        const double zus = w.d->Z[xc];
+        double tot = 0.0;
+        for (size_t a = 0; a < w.P; a++) {
+            const size_t ra = (size_t)twm_scenario_partner_region(w.sc, a);
+            const size_t xa = TWM_NIJ(N, J, us, ra, j);
+            double g = (w.sw->tau_new[xc] - w.d->tau[xc]) - (w.sw->tau_new[xa] - w.d->tau[xa]);
+            g = g > 1e-12 ? g : 0.0;
+            const double want = 0.6 * twm_scenario_fdi_weight(w.sc, a) *
+                                (1.0 - w.p[TWM_P_E_FDI] * w.p[TWM_P_COUNT + a]) * g / (1.0 + g) * zus;
+            assert_double_equal(w.sw->relocated[a * J + j], want, 1e-12 * zus);
+            assert_true(w.sw->relocated[a * J + j] <= 0.6 * twm_scenario_fdi_weight(w.sc, a) * zus);
+            tot += w.sw->relocated[a * J + j];
+        }
+        assert_true(tot > 0.0 && tot <= 0.6 * zus);
+        /* China's capacity falls by the moved share of its whole output */
+        assert_double_equal(w.sw->That[cn * J + j], 1.0 - tot / w.d->Y[cn * J + j], 1e-14);
+    }
+
+    /* a sector China does not export to the US: no capacity to move */
+    tw_error err;
+    w.d->Z[TWM_NIJ(N, J, us, cn, sec[1])] = 0.0;
+    assert_int_equal(twm_data_derive(w.d, &err), 0);
+    assert_int_equal(tw_world_apply(&w), 0);
+    for (size_t a = 0; a < w.P; a++) {
+        const size_t ra = (size_t)twm_scenario_partner_region(w.sc, a);
+        assert_double_equal(w.sw->relocated[a * J + sec[1]], 0.0, 0.0);
+        assert_double_equal(w.sw->That[ra * J + sec[1]], 1.0, 0.0);
+    }
+    assert_double_equal(w.sw->That[cn * J + sec[1]], 1.0, 0.0);
+    assert_true(w.sw->relocated[0 * J + sec[0]] > 0.0);
+    assert_true(w.sw->That[cn * J + sec[0]] < 1.0);
+
+    /* monotone in the gap: the total rises strictly with China's duty */
+    const double t[6] = {0.10, 0.2, 0.45, 0.9, 1.45, 3.0};
+    double prev = -1.0;
+    w.p[TWM_P_PAUSE_EXPIRES] = 0.0;
+    for (int k = 0; k < 6; k++) {
+        w.p[TWM_P_T_US_CN] = t[k];
+        assert_int_equal(tw_world_apply(&w), 0);
+        double tot = 0.0;
+        for (size_t x = 0; x < w.P * J; x++)
+            tot += w.sw->relocated[x];
+        if (k == 0)
+            assert_double_equal(tot, 0.0, 0.0); /* China's rise = the floor: no gap */
+        else
+            assert_true(tot > prev);
+        prev = tot;
+    }
     tw_world_close(&w);
 }
 
@@ -631,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_transit_weights),
         cmocka_unit_test(test_given_route_weights),
         cmocka_unit_test(test_relocation_shifters),
+        cmocka_unit_test(test_relocation_us_bound),
         cmocka_unit_test(test_input_limits_and_retaliation),
         cmocka_unit_test(test_rare_earth_dhat),
         cmocka_unit_test(test_reroute_index),

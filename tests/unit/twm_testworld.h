@@ -74,8 +74,9 @@ static inline void tw_world_war(tw_world *w)
         w->p[TWM_P_COUNT + a] = 0.5;
 }
 
-/* Partners VNM, MEX, EUR, ROW (in that order) with reciprocal rates and extra duties. */
-static inline int tw_world_open(tw_world *w, const int *mech)
+/* Partners VNM, MEX, EUR, ROW (in that order) with reciprocal rates and extra
+ * duties; fdi_profits: TWM_FDI_PROFITS_* (who earns relocated plants' profits). */
+static inline int tw_world_open_ex(tw_world *w, const int *mech, int fdi_profits)
 {
     tw_error err;
     memset(w, 0, sizeof *w);
@@ -103,6 +104,7 @@ static inline int tw_world_open(tw_world *w, const int *mech)
     spec.cn = w->cn;
     spec.n_partners = 4;
     spec.partners = pi;
+    spec.fdi_profits = fdi_profits;
     for (int k = 0; k < TWM_M_COUNT; k++)
         spec.mech[k] = mech ? mech[k] : 1;
     if (twm_scenario_new(w->d, &spec, &w->sc, &err)) {
@@ -117,6 +119,11 @@ static inline int tw_world_open(tw_world *w, const int *mech)
         return -1;
     tw_world_neutral(w);
     return 0;
+}
+
+static inline int tw_world_open(tw_world *w, const int *mech)
+{
+    return tw_world_open_ex(w, mech, TWM_FDI_PROFITS_HOST);
 }
 
 static inline void tw_world_close(tw_world *w)

@@ -525,6 +525,28 @@ static int read_horizon(const tw_model_ctx *ctx, twm_scenario_spec *spec, tw_err
     return TW_OK;
 }
 
+/* fdi_profits: host (default, MODEL.md) | china: who earns the operating
+ * profits of relocated Chinese plants (mechanism 7). */
+static int read_fdi_profits(const tw_model_ctx *ctx, twm_scenario_spec *spec, tw_error *err)
+{
+    char w[700];
+    int rc;
+    tw_ynode fp = tw_ynode_get(ctx->root, "fdi_profits");
+    spec->fdi_profits = TWM_FDI_PROFITS_HOST;
+    if (!tw_ynode_ok(fp))
+        return TW_OK;
+    const char *v;
+    if ((rc = tw_ynode_string(fp, "fdi_profits", &v, err)))
+        return rc;
+    if (strcmp(v, "china") == 0) {
+        spec->fdi_profits = TWM_FDI_PROFITS_CHINA;
+    } else if (strcmp(v, "host") != 0) {
+        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: host, china)",
+                            where(fp, "fdi_profits", w, sizeof w), v);
+    }
+    return TW_OK;
+}
+
 /* counterfactual: {tariffs: file.csv, trade_costs: file.csv}: base tariffs
  * (default: the data's) and trade costs (default: 1) relative to the config. */
 static int read_counterfactual(const tw_model_ctx *ctx, const twm_data *d, twm_config *cfg,
@@ -607,7 +629,7 @@ int twm_config_read(const tw_model_ctx *ctx, twm_data *d, twm_config *cfg, tw_er
         return tw_error_set(err, TW_ENOMEM, "out of memory");
     if ((rc = read_partner_set(d, plist, cfg, err)) || (rc = read_partners(ctx, d, cfg, err)) ||
         (rc = read_reroute_weights(ctx, d, cfg, err)) || (rc = read_re_scope(ctx, spec, err)) ||
-        (rc = read_horizon(ctx, spec, err)))
+        (rc = read_horizon(ctx, spec, err)) || (rc = read_fdi_profits(ctx, spec, err)))
         return rc;
     spec->tariffed = cfg->tariffed;
     spec->us_duty_share = cfg->share;

@@ -1,5 +1,5 @@
 /* tradewar model: the model's config sections (regions, partners, mechanisms,
- * counterfactual, sectors, reroute_weights, re_scope, horizon, deficits;
+ * counterfactual, sectors, reroute_weights, re_scope, horizon, deficits, fdi_profits;
  * docs/MODEL_NOTES.md) read and checked into a scenario spec, apart from the
  * engine glue in twm_model.c so that each module has one job. */
 #ifndef TWM_CONFIG_H

@@ -4,7 +4,7 @@
  *
  * Config keys the model claims (besides the engine's): regions, partners,
  * mechanisms, counterfactual, sectors, reroute_weights, re_scope, horizon,
- * deficits; twm_config.c reads them, docs/MODEL_NOTES.md documents them. */
+ * deficits, fdi_profits; twm_config.c reads them, docs/MODEL_NOTES.md documents them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 
 static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
                                        "sectors", "reroute_weights", "re_scope", "horizon",
-                                       "deficits", NULL};
+                                       "deficits", "fdi_profits", NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -62,8 +62,9 @@ static const param_default defaults[TWM_P_COUNT] = {
                         "severity: fraction of China's CRM supply to the US withheld (3.6)"},
     [TWM_P_RE_TARGET_ALLIES] = {TW_DIST_UNIFORM, {0.0, 0.5, 0, 0}, "fraction",
                                 "extension of the suspension to aligned partners (3.6)"},
-    [TWM_P_F_MAX] = {TW_DIST_TRIANGULAR, {0.0, 0.02, 0.06, 0}, "fraction",
-                     "maximum share of China's industrial capacity that relocates (3.7)"},
+    [TWM_P_F_MAX] = {TW_DIST_TRIANGULAR, {0.0, 0.3, 0.7, 0}, "fraction",
+                     "maximum share of China's US-bound industrial capacity that relocates "
+                     "(3.7)"},
     [TWM_P_E_FDI] = {TW_DIST_UNIFORM, {0.3, 0.9, 0, 0}, "fraction",
                      "effectiveness of an aligned partner's screening of Chinese FDI (3.7)"},
     [TWM_P_NTB] = {TW_DIST_TRIANGULAR, {0.0, 0.10, 0.30, 0}, "rate",

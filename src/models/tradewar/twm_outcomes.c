@@ -179,6 +179,8 @@ void twm_outcomes_compute(const twm_scenario *sc, const twm_scen_ws *w, const tw
     for (size_t x = 0; x < P * J; x++)
         rel += w->relocated[x];
     *o[TWM_O_RELOCATED] = rel;
+    for (size_t n = 0; n < N; n++)
+        o[TWM_O_FDI_PROFITS][n] = w->fdi_profit[n];
 
     *o[TWM_O_US_CRM_PRICE] = d->crm >= 0 ? 100.0 * (r->Phat[us * J + (size_t)d->crm] - 1.0) : 0.0;
     *o[TWM_O_LEVERAGE] = o[TWM_O_WELFARE][us] - o[TWM_O_WELFARE][cn];

@@ -93,8 +93,11 @@ enum { TWM_DIM_REGION = 0, TWM_DIM_SECTOR = 1, TWM_DIM_PARTNER = 2, TWM_DIM_COUN
     X(TWM_O_REROUTED_CHANGE_BY_PARTNER, "rerouted_change_by_partner", "USD bn (numeraire)", \
       1, TWM_DIM_PARTNER, 0, "rerouted_change by transit partner")                         \
     X(TWM_O_RELOCATED, "relocated_capacity_value", "USD bn (baseline)", 0, 0, 0,            \
-      "Chinese gross output capacity moved to partners by tariff-jumping relocation, "      \
-      "sum_a,j f_a[j] Y[CN,j] at baseline values")                                          \
+      "China's US-bound gross output capacity moved to partners by tariff-jumping "         \
+      "relocation, sum_a,j f_a[j] Z[US,CN,j] at baseline values")                           \
+    X(TWM_O_FDI_PROFITS, "fdi_profit_transfer", "USD bn (numeraire)", 1, TWM_DIM_REGION, 0, \
+      "operating profits of relocated plants received (China, > 0) or paid (hosts, < 0) "   \
+      "under fdi_profits: china, a change of the deficits; 0 with fdi_profits: host")       \
     X(TWM_O_US_CRM_PRICE, "us_crm_price_pct", "percent", 0, 0, 0,                           \
       "change of the US price index of the critical-minerals sector (0 if none)")           \
     X(TWM_O_RE_WEDGE, "re_wedge_pct", "percent", 1, TWM_DIM_REGION, 0,                      \

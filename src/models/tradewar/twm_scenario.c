@@ -48,6 +48,7 @@ struct twm_scenario {
     int re_scope;        /* TWM_RE_* */
     double theta_factor; /* horizon */
     uint8_t *ilimit;     /* [J] sectors covered by partners' input limits */
+    int fdi_profits;     /* TWM_FDI_PROFITS_* */
 };
 
 static double clamp01(double x)
@@ -281,6 +282,8 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
     sc->cn = spec->cn;
     memcpy(sc->mech, spec->mech, sizeof sc->mech);
     sc->re_scope = spec->re_scope;
+    sc->fdi_profits = spec->fdi_profits == TWM_FDI_PROFITS_CHINA ? TWM_FDI_PROFITS_CHINA
+                                                                  : TWM_FDI_PROFITS_HOST;
     sc->theta_factor = spec->theta_factor > 0.0 ? spec->theta_factor : 1.0;
     if (sc->re_scope < TWM_RE_US || sc->re_scope > TWM_RE_WORLD)
         sc->re_scope = TWM_RE_US;
@@ -337,6 +340,8 @@ void twm_scen_ws_free(twm_scen_ws *w)
     free(w->relocated);
     free(w->comp);
     free(w->qcap);
+    free(w->D_new);
+    free(w->fdi_profit);
     free(w->scratch);
     free(w);
 }
@@ -360,9 +365,12 @@ twm_scen_ws *twm_scen_ws_alloc(const twm_scenario *sc)
     w->relocated = calloc(P * J, sizeof(double));
     w->comp = calloc(P, sizeof(double));
     w->qcap = calloc(N, sizeof(double));
+    w->D_new = calloc(N, sizeof(double));
+    w->fdi_profit = calloc(N, sizeof(double));
     w->scratch = calloc(2 * P, sizeof(double));
     if (!w->tau_new || !w->dhat || !w->That || !w->theta || !w->route_share || !w->route_share0 ||
-        !w->direct_share || !w->relocated || !w->comp || !w->scratch || !w->qcap) {
+        !w->direct_share || !w->relocated || !w->comp || !w->scratch || !w->qcap || !w->D_new ||
+        !w->fdi_profit) {
         twm_scen_ws_free(w);
         return NULL;
     }
@@ -480,6 +488,8 @@ static void apply_reset(const twm_scenario *sc, twm_scen_ws *w)
     memset(w->route_share, 0, (P ? P : 1) * J * sizeof(double));
     memset(w->route_share0, 0, (P ? P : 1) * J * sizeof(double));
     memset(w->relocated, 0, (P ? P : 1) * J * sizeof(double));
+    memset(w->fdi_profit, 0, N * sizeof(double));
+    w->shock.D_new = NULL; /* baseline deficits unless profits return to China */
 }
 
 /* 1. US–China tariffs (additional duties; the deal levels replace them). */
@@ -561,8 +571,37 @@ static int apply_input_limits(const twm_scenario *sc, const double *p, twm_scen_
     return TW_OK;
 }
 
+/* fdi_profits: china. The operating profits of the relocated plants, the
+ * capital share of their value added at baseline values (host a's
+ * value-added share of sector j times the capacity moved), are paid from
+ * the host to China: a transfer that changes the deficits of eq. 6
+ * (China's rises, the host's falls by the same amount; the world sum stays
+ * zero), held fixed in numeraire units like the deficits themselves. */
+static void relocation_profits(const twm_scenario *sc, twm_scen_ws *w)
+{
+    const twm_data *d = sc->d;
+    const size_t N = sc->N, J = sc->J, P = sc->P;
+    const size_t cn = (size_t)sc->cn;
+    double to_cn = 0.0;
+    for (size_t a = 0; a < P; a++) {
+        const size_t ra = (size_t)sc->partner_region[a];
+        double t = 0.0;
+        for (size_t j = 0; j < J; j++)
+            t += TWM_FDI_CAPITAL_SHARE * d->gamma_va[ra * J + j] * w->relocated[a * J + j];
+        w->fdi_profit[ra] = 0.0 - t; /* +0, not -0, when nothing moved */
+        to_cn += t;
+    }
+    w->fdi_profit[cn] = to_cn;
+    for (size_t n = 0; n < N; n++)
+        w->D_new[n] = d->D[n] + w->fdi_profit[n];
+    w->shock.D_new = w->D_new;
+}
+
 /* 7. Tariff-jumping relocation (industrial sectors), driven by the
- * statutory US tariff gap between China and the partner. */
+ * statutory US tariff gap between China and the partner. What can move is
+ * the capacity that served the US, u_j Y[CN,j] with u_j = Z[US,CN,j] /
+ * Y[CN,j]: the tariff hits nothing else, so a sector China does not export
+ * to the US does not move (issue 8; MODEL_NOTES mechanism 7). */
 static void apply_relocation(const twm_scenario *sc, const double *p, twm_scen_ws *w)
 {
     const twm_data *d = sc->d;
@@ -574,10 +613,12 @@ static void apply_relocation(const twm_scenario *sc, const double *p, twm_scen_w
         if (!d->industrial[j])
             continue;
         const double ycn = d->Y[cn * J + j];
+        const size_t xc = TWM_NIJ(N, J, us, cn, j);
+        /* China's US-bound share of the sector's output (exporter prices) */
+        const double ushare = ycn > 0.0 ? clamp01(d->Z[xc] / ycn) : 0.0;
         /* The gap is the rise of China's tariff disadvantage against
          * partner a over the baseline: baseline capacity already reflects
          * baseline tariffs, so no shock means no relocation (MODEL_NOTES). */
-        const size_t xc = TWM_NIJ(N, J, us, cn, j);
         const double dcn = w->tau_new[xc] - d->tau[xc];
         double sum = 0.0;
         for (size_t a = 0; a < P; a++) {
@@ -586,13 +627,15 @@ static void apply_relocation(const twm_scenario *sc, const double *p, twm_scen_w
             double gap = dcn - (w->tau_new[xa] - d->tau[xa]);
             if (!(gap > 1e-12)) /* rounding of equal rises is no gap */
                 gap = 0.0;
-            double f = fmax_ * sc->wfdi[a] * clamp01(1.0 - e_fdi * w->comp[a]) * gap / (1.0 + gap);
+            double f = fmax_ * sc->wfdi[a] * clamp01(1.0 - e_fdi * w->comp[a]) * gap / (1.0 + gap) *
+                       ushare;
             if (!(d->Y[ra * J + j] > 0.0) || !(ycn > 0.0))
                 f = 0.0;
             w->scratch[a] = f;
             sum += f;
         }
-        /* keep some Chinese capacity: That[CN,j] >= 0.01 */
+        /* keep some Chinese capacity: That[CN,j] >= 0.01 (cannot bind while
+         * f_max <= 1 and the fdi weights sum to at most 1; kept as a guard) */
         const double scale = sum > 0.99 ? 0.99 / sum : 1.0;
         for (size_t a = 0; a < P; a++) {
             const size_t ra = (size_t)sc->partner_region[a];
@@ -603,6 +646,8 @@ static void apply_relocation(const twm_scenario *sc, const double *p, twm_scen_w
         }
         w->That[cn * J + j] *= 1.0 - sum * scale;
     }
+    if (sc->fdi_profits == TWM_FDI_PROFITS_CHINA)
+        relocation_profits(sc, w);
 }
 
 /* 5. Transshipment: replaces the CN->US tariff by the route-weighted

@@ -92,6 +92,21 @@ typedef struct twm_partner_info {
 
 enum { TWM_RE_US = 0, TWM_RE_ALIGNED = 1, TWM_RE_WORLD = 2 };
 
+/* Who earns the operating profits of relocated Chinese plants (mechanism 7,
+ * config `fdi_profits`): the host (default; MODEL.md: relocation is a
+ * productivity shift, all value added stays in the host) or China (the
+ * profits return to the Chinese owners as a transfer, a change of the
+ * deficits). */
+enum { TWM_FDI_PROFITS_HOST = 0, TWM_FDI_PROFITS_CHINA = 1 };
+
+/* Capital share of value added in the relocated plants: the share of their
+ * value added that is operating profit (gross operating surplus). About 1/3:
+ * Gollin (2002, JPE, "Getting income shares right") puts labour shares at
+ * 0.65-0.80 once self-employment is counted; Karabarbounis and Neiman (2014,
+ * QJE) a global corporate labour share near 0.6 (approximate figures);
+ * docs/MODEL_NOTES.md mechanism 7. */
+#define TWM_FDI_CAPITAL_SHARE (1.0 / 3.0)
+
 /* Short-run (about one year) over long-run trade elasticities: Boehm,
  * Levchenko and Pandalai-Nayar (2023, AER, "The long and short (run) of trade
  * elasticities") estimate roughly 0.8 at one year against roughly 2 after
@@ -117,6 +132,7 @@ typedef struct twm_scenario_spec {
                                    destination) */
     double theta_factor;        /* horizon: multiplies every trade elasticity (1 = long run,
                                    MODEL.md; TWM_SHORT_RUN_THETA_FACTOR = one year); 0 = 1 */
+    int fdi_profits;            /* TWM_FDI_PROFITS_HOST (0, default) or _CHINA */
     const uint8_t *input_limit_sectors; /* [J] sectors covered by the partners' input
                                    limits (mechanism 8); NULL = industrial and tariffed */
     const double *route_given;  /* [n_partners] or NULL: explicit shares of the transit
@@ -164,6 +180,11 @@ typedef struct twm_scen_ws {
     double *direct_share;/* [J] */
     double *relocated;   /* [P*J] f_a[j] Y[CN,j]: baseline output moved from CN to a */
     double *comp;        /* [P] compliance used (clamped to [0,1]) */
+    double *fdi_profit;  /* [N] operating profits of relocated plants received (China, > 0)
+                            or paid (hosts, < 0), USD bn (numeraire); 0 unless
+                            fdi_profits: china. Sums to 0 over regions */
+    double *D_new;       /* [N] deficits with those transfers; shock.D_new points here
+                            while they are in force (NULL otherwise) */
     double *qcap;        /* [N] rare-earth quantity limit by importer (ratio of China's
                             baseline CRM deliveries, < 0 = none); shock.qcap points here
                             while the suspension is in force */
