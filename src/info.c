@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "h5util.h"
 #include "writelock.h"
+#include "tradewar/history.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
 
@@ -325,6 +326,85 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* How start i ended, for a reader: an unfinished row is the run writing now
+ * (the last row while the write lock is held) or one that was killed. */
+static const char *start_reason(const tw_history_row *rows, size_t n, size_t i, int live)
+{
+    if (strcmp(rows[i].exit_reason, TW_HISTORY_UNFINISHED))
+        return rows[i].exit_reason;
+    return i + 1 == n && live ? "running" : "killed";
+}
+
+static void json_num(FILE *out, const char *key, double v, int integer)
+{
+    fprintf(out, ", \"%s\": ", key);
+    if (integer ? v < 0 : v != v)
+        fputs("null", out);
+    else
+        fprintf(out, integer ? "%.0f" : "%.3f", v);
+}
+
+static void json_str(FILE *out, const char *s);
+
+static void json_history(FILE *out, const tw_history_row *rows, size_t n, int live)
+{
+    fputs(", \"history\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        const tw_history_row *r = &rows[i];
+        fprintf(out, "%s{\"start\": %zu, \"started\": ", i ? ", " : "", i);
+        json_str(out, r->started);
+        fputs(", \"ended\": ", out);
+        if (r->ended[0])
+            json_str(out, r->ended);
+        else
+            fputs("null", out);
+        fputs(", \"hosts\": ", out);
+        json_str(out, r->hosts);
+        fprintf(out, ", \"mpi_ranks\": %lld, \"omp_threads\": %lld, \"job_id\": ",
+                (long long)r->mpi_ranks, (long long)r->omp_threads);
+        json_str(out, r->job_id);
+        fputs(", \"engine_version\": ", out);
+        json_str(out, r->engine_version);
+        json_num(out, "blocks_at_start", (double)r->blocks_at_start, 1);
+        json_num(out, "blocks_at_end", (double)r->blocks_at_end, 1);
+        fputs(", \"exit_reason\": ", out);
+        json_str(out, start_reason(rows, n, i, live));
+        fputs(", \"exit_detail\": ", out);
+        json_str(out, r->exit_detail);
+        json_num(out, "exit_status", (double)r->exit_status, 1);
+        json_num(out, "wall_seconds", r->wall_seconds, 0);
+        json_num(out, "cpu_seconds", r->cpu_seconds, 0);
+        json_num(out, "max_rss_bytes", (double)r->max_rss_bytes, 1);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+static void print_history(FILE *out, const tw_history_row *rows, size_t n, int live)
+{
+    if (!n)
+        return;
+    fprintf(out, "history        %-5s %-20s %-20s %-9s %-13s %-9s %9s %9s  %s\n", "start",
+            "started", "ended", "ranks x t", "blocks", "exit", "cpu s", "max RSS", "job / hosts");
+    for (size_t i = 0; i < n; i++) {
+        const tw_history_row *r = &rows[i];
+        char rt[32], blocks[48], cpu[32] = "-", rss[32] = "-";
+        snprintf(rt, sizeof rt, "%lld x %lld", (long long)r->mpi_ranks, (long long)r->omp_threads);
+        if (r->blocks_at_end >= 0)
+            snprintf(blocks, sizeof blocks, "%lld -> %lld", (long long)r->blocks_at_start,
+                     (long long)r->blocks_at_end);
+        else
+            snprintf(blocks, sizeof blocks, "%lld -> ?", (long long)r->blocks_at_start);
+        if (r->cpu_seconds == r->cpu_seconds)
+            snprintf(cpu, sizeof cpu, "%.1f", r->cpu_seconds);
+        if (r->max_rss_bytes >= 0)
+            snprintf(rss, sizeof rss, "%.0f MiB", (double)r->max_rss_bytes / 1048576.0);
+        fprintf(out, "               %-5zu %-20s %-20s %-9s %-13s %-9s %9s %9s  %s / %s\n", i,
+                r->started, r->ended[0] ? r->ended : "-", rt, blocks,
+                start_reason(rows, n, i, live), cpu, rss, r->job_id, r->hosts);
+    }
+}
+
 int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
 {
     tw_h5_quiet();
@@ -381,9 +461,14 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         }
     free(done);
 
+    tw_history_row *hist = NULL;
+    size_t nhist = 0;
+    tw_error herr;
+    if (tw_history_read(path, &hist, &nhist, &herr))
+        fprintf(stderr, "tradewar: warning: %s\n", herr.msg); /* the rest is still readable */
+    char who[512] = "";
+    int live = !finished && tw_writelock_holder(path, who, sizeof who);
     if (brief == TW_INFO_JSON) {
-        char who[512] = "";
-        int live = !finished && tw_writelock_holder(path, who, sizeof who);
         fputs("{\"path\": ", out);
         json_str(out, path);
         fputs(", \"format_version\": ", out);
@@ -398,10 +483,13 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         json_str(out, who);
         fprintf(out, ", \"n_samples\": %llu, \"samples_done\": %llu, \"n_blocks\": %llu, "
                 "\"blocks_done\": %llu, \"progress\": %.6f, \"n_converged\": %llu, "
-                "\"elapsed_seconds\": %.3f, \"seed\": %llu}\n",
+                "\"elapsed_seconds\": %.3f, \"seed\": %llu",
                 (unsigned long long)n, (unsigned long long)sdone, (unsigned long long)nb,
                 (unsigned long long)ndone, n ? (double)sdone / (double)n : 0.0,
                 (unsigned long long)nconv, elapsed, (unsigned long long)seed);
+        json_history(out, hist, nhist, live);
+        fputs("}\n", out);
+        free(hist);
         H5Fclose(f);
         return TW_OK;
     }
@@ -417,12 +505,11 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)\n",
             (unsigned long long)ndone, (unsigned long long)nb, (unsigned long long)sdone,
             (unsigned long long)n, n ? 100.0 * (double)sdone / (double)n : 0.0);
-    char who[512];
     if (finished)
         fprintf(out, "status         finished in %.1f s; %llu of %llu samples converged%s\n",
                 elapsed, (unsigned long long)nconv, (unsigned long long)n,
                 nconv < n ? " (failed samples are excluded from the summary)" : "");
-    else if (tw_writelock_holder(path, who, sizeof who))
+    else if (live)
         fprintf(out, "status         UNFINISHED: being written now (%s)\n", who);
     else {
         /* the options a resume must repeat when they differed from the
@@ -447,6 +534,12 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
                 strcmp(reason, "target") ? "ceiling reached" : "target met", rule, achieved,
                 (unsigned long long)used);
     }
+    if (brief && nhist) /* a screen: one line */
+        fprintf(out, "history        %zu start(s), the last %s (`tradewar info %s` lists them)\n",
+                nhist, start_reason(hist, nhist, nhist - 1, live), path);
+    else
+        print_history(out, hist, nhist, live);
+    free(hist);
 
     if (finished && brief && H5Lexists(f, "summary", H5P_DEFAULT) > 0)
         print_brief(f, out, path);

@@ -521,10 +521,15 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
     }
     if (o->rank == 0)
         rc = create_skeleton(o, force, central_params && central_outcomes, err);
+    if (o->rank == 0 && !rc && meta->history &&
+        (rc = tw_history_append(path, meta->history, err)))
+        unlink(path);
     if ((rc = tw_mpi_agree(comm, rc, err))) {
         output_free(o);
         return rc;
     }
+    if (meta->history)
+        meta->history->appended = 1;
     hid_t fapl = tw_h5_fapl_mpio(comm);
     o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
@@ -740,6 +745,16 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
         output_free(o);
         return rc;
     }
+    /* the checks passed: this is a start of the run (serial, before the
+     * parallel open: the row has variable-length strings) */
+    if (o->rank == 0 && meta->history)
+        rc = tw_history_append(path, meta->history, err);
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
+        output_free(o);
+        return rc;
+    }
+    if (meta->history)
+        meta->history->appended = 1;
     hid_t fapl = tw_h5_fapl_mpio(comm);
     o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);

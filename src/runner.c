@@ -325,6 +325,7 @@ typedef struct run_state {
     char *outpath;
     tw_writelock *lock; /* rank 0: the file's write lock, held to the end */
     tw_run_meta meta;
+    tw_history_row hist; /* this start's /history row (meta.history) */
     uint64_t n, bs, nblocks, npend, rounds, ndone_samples;
     uint64_t pbase, plim; /* rounds deal out pending[pbase..plim) (stop: up to a checkpoint) */
     uint64_t used_blocks; /* stop rule met: the run's samples are these first blocks */
@@ -430,7 +431,9 @@ static void describe_run(run_state *rs, uint64_t seed, tw_design_kind dk)
         .data_sha256 = rs->ses->data_files,
         .mpi_ranks = rs->size,
         .omp_threads = threads0,
+        .history = &rs->hist,
     };
+    tw_history_describe_start(rs->comm, threads0, &rs->hist);
 }
 
 /* Block bookkeeping and the one-block buffers, sized once for the run. */
@@ -812,6 +815,24 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     return rc;
 }
 
+/* COLLECTIVE. The end of this start in /history, if its row was appended:
+ * the parallel handle is closed first (history.h), the write lock still held.
+ * A failure to record it only warns: the results are what they are. */
+static void record_end(run_state *rs, int rc, const tw_error *why)
+{
+    if (!rs->hist.appended)
+        return;
+    if (rs->out) {
+        tw_error tmp;
+        tw_output_close(rs->out, &tmp);
+        rs->out = NULL;
+    }
+    tw_error herr = {0};
+    if (tw_history_finish(rs->comm, rs->outpath, tw_now() - rs->t_start, rc, why, &herr) &&
+        rs->rank == 0)
+        fprintf(stderr, "tradewar: warning: %s\n", herr.msg);
+}
+
 static void run_free(run_state *rs)
 {
     if (rs->signals_on)
@@ -914,6 +935,7 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
         if (!rc)
             rc = run_finalize(&rs, interrupted, err);
     }
+    record_end(&rs, rc, err);
     run_free(&rs);
     return rc;
 }

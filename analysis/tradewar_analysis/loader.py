@@ -527,6 +527,22 @@ class ResultFile:
         path = "baseline/central/inputs/%s" % name
         return float(self._f[path][()]) if path in self._f else None
 
+    def history(self) -> pd.DataFrame:
+        """``/history`` as a DataFrame, one row per start of the run (the
+        first and every resume), indexed by ``start``; empty for a file made
+        before the history existed. ``exit_reason`` is as stored:
+        ``unfinished`` is a start whose end was never recorded (killed, or
+        still running; ``tradewar info`` tells which)."""
+        if "history" not in self._f:
+            return pd.DataFrame(index=pd.Index([], name="start"))
+        g = self._f["history"]
+        cols = {}
+        for k, ds in g.items():
+            if k == "start" or not isinstance(ds, h5py.Dataset):
+                continue
+            cols[k] = ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()]
+        return pd.DataFrame(cols, index=pd.Index(g["start"][()], name="start"))
+
     def metadata(self) -> Dict[str, object]:
         """Root attributes (config text excluded) in file order."""
         return {k: v for k, v in self.attrs.items() if k != "config"}

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "tradewar/error.h"
+#include "tradewar/history.h"
 #include "tradewar/model.h"
 
 #define TW_FORMAT_NAME "tradewar"
@@ -45,6 +46,11 @@ typedef struct tw_run_meta {
     const char *data_sha256; /* "sha256  path" lines of the data files read */
     int mpi_ranks;
     int omp_threads;
+    /* This start's /history row (history.h), or NULL for none. Rank 0 appends
+     * it in tw_output_create (after the layout) and tw_output_open_resume
+     * (after the checks, not on a finished file); on success every rank
+     * finds history->appended = 1. */
+    tw_history_row *history;
 } tw_run_meta;
 
 typedef struct tw_output tw_output;

@@ -39,6 +39,10 @@ def main(engine, paths):
                                     if c.ndim == 1 and c.size},
                     "vars": sorted(ds.data_vars),
                 }
+                if g == "history":  # the run history, as xarray decodes it
+                    rec["history"] = {k: [str(x) for x in ds[k].values.tolist()]
+                                      for k in ("exit_reason", "mpi_ranks", "blocks_at_end", "started")}
+                    rec["history_dims"] = sorted({d for v in ds.data_vars.values() for d in v.dims})
                 if g == "outputs" and "region" in ds.coords:
                     v = ds["welfare_pct"].sel(region="USA")
                     rec["welfare_usa"] = v.values[:5].tolist()

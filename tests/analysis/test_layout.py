@@ -95,6 +95,7 @@ def test_layout_check_can_fail(engine_ishigami, tmp_path):
 # -- the reader side: a file made from layout.tsv alone ------------------------
 
 N_SAMPLES, BLOCK = 12, 4
+N_STARTS = 2  # rows of /history
 REGIONS = ("USA", "CHN", "ROW")
 
 
@@ -147,6 +148,8 @@ def write_from_layout(path, drop=()):
                     scale(group, leaf, np.arange(nbin, dtype=np.int64))
                 elif leaf == "bin_edge":
                     scale(group, leaf, np.arange(nbin + 1, dtype=np.int64))
+                elif leaf == "start":
+                    scale(group, leaf, np.arange(N_STARTS, dtype=np.int64))
                 else:
                     raise AssertionError("layout row %s: no rule to make it in this test" % pat)
                 continue
@@ -155,17 +158,19 @@ def write_from_layout(path, drop=()):
                 if d == "ELEM":
                     axes.append(("region", len(REGIONS)))
                 else:
-                    axes.append((d, {"sample": N_SAMPLES, "block": N_SAMPLES // BLOCK,
+                    axes.append((d, {"sample": N_SAMPLES, "block": N_SAMPLES // BLOCK, "start": N_STARTS,
                                      "quantile_levels": len(levels), "bin": nbin,
                                      "bin_edge": nbin + 1}[d]))
             shape = tuple(n for _, n in axes)
-            if leaf == "block_done":
+            if dtype == "utf8":
+                data = np.array(["text %d" % i for i in range(int(np.prod(shape)))], dtype=object).reshape(shape)
+            elif leaf == "block_done":
                 data = np.ones(shape, np.uint8)
             elif leaf == "converged":
                 data = np.ones(shape, np.uint8)
             else:
                 data = rng.standard_normal(shape).astype(dtype)
-            ds = f.create_dataset(name, data=data)
+            ds = f.create_dataset(name, data=data, dtype=utf8 if dtype == "utf8" else None)
             values[name] = data
             ds.attrs["units"] = "test units"
             ds.attrs["description"] = "made from layout.tsv"
@@ -176,6 +181,8 @@ def write_from_layout(path, drop=()):
                     sc = scale(group, "sample", np.arange(N_SAMPLES, dtype=np.int64))
                 elif d == "block":
                     sc = scale(group, "block", np.arange(N_SAMPLES // BLOCK, dtype=np.int64))
+                elif d == "start":
+                    sc = scale(group, "start", np.arange(N_STARTS, dtype=np.int64))
                 elif d == "quantile_levels":
                     sc = scale(group, "quantile_levels", levels)
                 elif d == "bin":

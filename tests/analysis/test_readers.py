@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HERE
+from conftest import HERE, _engine_cmd
 
 ENGINES = ("netcdf4", "h5netcdf")
 
@@ -75,6 +75,39 @@ def test_every_group_opens_labelled(engine, engine_tradewar, engine_ishigami):
     assert "sample" not in tw["outputs"]["vars"] and "welfare_pct" in tw["outputs"]["vars"]
     assert tw["outputs"]["welfare_usa_dims"] == ["sample"]
     assert np.array_equal(np.array(tw["outputs"]["welfare_usa"]), want_usa)
+    # /history: parallel 1-D columns along `start`, text decoded as str
+    with h5py.File(engine_tradewar, "r") as f:
+        h = f["history"]
+        want = {k: [str(x) for x in (h[k].asstr()[()] if h5py.check_string_dtype(h[k].dtype) else h[k][()]).tolist()]
+                for k in ("exit_reason", "mpi_ranks", "blocks_at_end", "started")}
+        n_blocks = int(f.attrs["n_blocks"])
+    assert tw["history"]["history_dims"] == ["start"] and tw["history"]["coords"]["start"] == ["0"]
+    assert tw["history"]["history"] == want
+    assert want["exit_reason"] == ["complete"] and want["blocks_at_end"] == [str(n_blocks)]
+    cmd = _engine_cmd()  # mpiexec -n 2 ... or the program alone
+    assert want["mpi_ranks"] == [cmd[cmd.index("-n") + 1] if "-n" in cmd else "1"]
+
+
+def test_history_reads_with_pandas(engine_ishigami):
+    """tradewar-analyze gives /history as a DataFrame, equal to what xarray's
+    to_dataframe() makes of the group (both engines)."""
+    pytest.importorskip("xarray")
+    import xarray as xr
+    from tradewar_analysis.loader import ResultFile
+
+    with ResultFile(engine_ishigami) as rf:
+        df = rf.history()
+    assert list(df.index) == [0] and df.index.name == "start"
+    assert df["exit_reason"].tolist() == ["complete"] and df["exit_status"].tolist() == [0]
+    assert df["blocks_at_start"].tolist() == [0]
+    assert df["cpu_seconds"].iloc[0] > 0 and df["max_rss_bytes"].iloc[0] > 1 << 20
+    for engine in ENGINES:
+        pytest.importorskip("netCDF4" if engine == "netcdf4" else "h5netcdf")
+        with xr.open_dataset(engine_ishigami, group="history", engine=engine) as ds:
+            xf = ds.to_dataframe()
+        assert list(xf.index) == [0]
+        for col in ("exit_reason", "hosts", "started", "mpi_ranks", "blocks_at_end", "cpu_seconds"):
+            assert xf[col].tolist() == df[col].tolist(), (engine, col)
 
 
 def test_format_1_0_labels_still_read(files):

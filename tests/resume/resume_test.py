@@ -4,6 +4,11 @@
   resume_test.py CASE --tradewar BIN --mpiexec MPIEXEC --work DIR [--h5diff H5DIFF]
 
 Cases (one ctest test each):
+  history     /history: a run stopped by --max-time (2x1), a resume seen running by
+              `info --json` then kill -9'd (1x2), a completing resume (3x1): three
+              rows (stopped, unfinished shown as killed, complete), ranks x threads as
+              launched, blocks monotone, CPU time and peak RSS; result bitwise the
+              uninterrupted run's; a resume of the finished file adds no row
   kill        kill -9 (every process of the run) after 1, 3, 7 and about half of
               the blocks are marked done, and once more on the resumed run; then
               `run --resume` (on other ranks x threads layouts): the file's /inputs
@@ -969,7 +974,85 @@ def case_provenance():
           + ("" if rc == 0 else f": {o[-400:]}"))
 
 
-CASES = {"provenance": case_provenance, "stops": case_stops, "writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
+def history(out):
+    """/history as a list of dicts (h5py), one per start."""
+    import h5py
+    with h5py.File(out, "r") as f:
+        g = f["history"]
+        cols = {k: (g[k].asstr()[()] if h5py.check_string_dtype(g[k].dtype) else g[k][()]).tolist()
+                for k in g}
+    return [{k: v[i] for k, v in cols.items()} for i in range(len(cols["start"]))]
+
+
+def info_json(out):
+    p = subprocess.run([ARGS.tradewar, "info", out, "--json"], env=env(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    return json.loads(p.stdout) if p.returncode == 0 else {"error": p.stderr}
+
+
+def case_history():
+    """/history: one row per start with how it was launched and how it ended:
+    a stop (exit 3), a kill -9 (never finalized: killed), a completing
+    resume; blocks monotone from row to row; the result still bitwise the
+    uninterrupted run's."""
+    import socket
+    cfg = write_config("hist.yaml")
+    ref = reference(cfg, "ref_hist.h5")
+    out = os.path.join(ARGS.work, "hist.h5")
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--max-time", "1", "-q"), threads=1)
+    h = history(out)
+    d0, t, _ = twh5.progress(out)
+    check(rc == 3 and len(h) == 1 and h[0]["exit_reason"] == "stopped" and h[0]["exit_status"] == 3
+          and "--max-time" in h[0]["exit_detail"] and (h[0]["mpi_ranks"], h[0]["omp_threads"]) == (2, 1)
+          and h[0]["blocks_at_start"] == 0 and 0 < h[0]["blocks_at_end"] == d0 < t,
+          f"history: a run stopped by --max-time (exit {rc}) has one row: stopped, exit 3, 2x1, "
+          f"0 -> {d0} blocks: {h}")
+    check(h[0]["hosts"] == socket.gethostname() and h[0]["job_id"] == "none"
+          and h[0]["cpu_seconds"] > 0 and h[0]["max_rss_bytes"] > 1 << 20
+          and 0 < h[0]["wall_seconds"] < 30 and h[0]["started"] <= h[0]["ended"],
+          f"history: host, job, CPU time, peak RSS, wall time and times of the stopped start: {h[0]}")
+    # a resume on 1 rank x 2 threads, seen running, then killed
+    p = start(mpi_cmd(1, "run", cfg, "-o", out, "--resume", "-q"), threads=2)
+    got = wait_blocks(p, out, d0 + 5)
+    live = info_json(out)
+    kill9(p)
+    h = history(out)
+    d1, _, _ = twh5.progress(out)
+    hist_live = live.get("history", [])
+    check(got is not None and len(hist_live) == 2 and hist_live[1]["exit_reason"] == "running"
+          and hist_live[1]["ended"] is None and hist_live[0]["exit_reason"] == "stopped",
+          f"history: `info --json` during the resume shows the new start running: {hist_live}")
+    check(len(h) == 2 and h[1]["exit_reason"] == "unfinished" and h[1]["ended"] == ""
+          and h[1]["blocks_at_start"] == h[0]["blocks_at_end"] and h[1]["blocks_at_end"] == -1
+          and (h[1]["mpi_ranks"], h[1]["omp_threads"]) == (1, 2),
+          f"history: the kill -9'd resume keeps its start row, unfinished, 1x2, starting at "
+          f"{h[0]['blocks_at_end']} blocks: {h[1:]}")
+    j = info_json(out).get("history", [])
+    rc, text, _ = run([ARGS.tradewar, "info", out])
+    check(len(j) == 2 and j[1]["exit_reason"] == "killed" and j[1]["cpu_seconds"] is None
+          and rc == 0 and " killed " in text,
+          f"history: `tradewar info` shows the killed start as killed: {j[1:]}")
+    # the resume that completes, on 3 ranks
+    rc, o, _ = run(mpi_cmd(3, "run", cfg, "-o", out, "--resume", "-q"), threads=1)
+    h = history(out)
+    check(rc == 0 and len(h) == 3 and h[2]["exit_reason"] == "complete" and h[2]["exit_status"] == 0
+          and h[2]["blocks_at_end"] == t and h[2]["blocks_at_start"] >= d1 - 1
+          and (h[2]["mpi_ranks"], h[2]["omp_threads"]) == (3, 1) and h[2]["exit_detail"] == "",
+          f"history: the completing resume (exit {rc}) adds a third row: complete, 3x1, "
+          f"-> {t} blocks: {h[2:]}")
+    starts = [r["blocks_at_start"] for r in h]
+    ok = all(a <= b for a, b in zip(starts, starts[1:]))
+    for r, nxt in zip(h, h[1:]):  # a recorded end is where the next start begins
+        ok &= r["blocks_at_end"] < 0 or (r["blocks_at_start"] <= r["blocks_at_end"] == nxt["blocks_at_start"])
+    check(ok, f"history: blocks done never decrease from start to start: "
+              f"{[(r['blocks_at_start'], r['blocks_at_end']) for r in h]}")
+    same_as(ref, out, "history: stopped, killed and resumed", h5diff=False)
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    check(rc == 0 and len(history(out)) == 3,
+          f"history: --resume on the finished file changes nothing, adds no row (exit {rc})")
+
+
+CASES = {"history": case_history, "provenance": case_provenance, "stops": case_stops, "writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
          "kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
          "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
          "local": case_local, "pbs": case_pbs}
