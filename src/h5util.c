@@ -96,8 +96,18 @@ int tw_h5_write_cols(hid_t ds, hid_t dxpl, int mine, uint64_t s0, size_t nrows, 
         for (int d = 1; d < nd; d++)
             fcount[d] = fdims[d];
         H5Sselect_hyperslab(fs, H5S_SELECT_SET, fstart, NULL, fcount, NULL);
-        hsize_t mstart[2] = {0, col}, mcount[2] = {nrows, ncols};
-        H5Sselect_hyperslab(ms, H5S_SELECT_SET, mstart, NULL, mcount, NULL);
+        if (col == 0 && ncols == stride) {
+            /* whole rows: a memory space of the file selection's own shape.
+             * With shapes that differ (2-D memory, 1-D or 3-D file) HDF5 1.10
+             * maps the selections element by element, building a span tree of
+             * about 100 bytes per element: 100 MB for the 10^6-row fill slab
+             * (issue 11, flat memory). The same shape takes its fast path. */
+            H5Sclose(ms);
+            ms = H5Screate_simple(nd, fcount, NULL);
+        } else {
+            hsize_t mstart[2] = {0, col}, mcount[2] = {nrows, ncols};
+            H5Sselect_hyperslab(ms, H5S_SELECT_SET, mstart, NULL, mcount, NULL);
+        }
     } else {
         H5Sselect_none(fs);
         H5Sselect_none(ms);
