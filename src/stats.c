@@ -3,6 +3,14 @@
  * Reproducibility: the caller passes the column in sample order and every
  * sum below runs in that order, so the summary is bitwise identical whatever
  * MPI/OpenMP decomposition produced the column.
+ *
+ * Two ways to the same numbers: tw_stats_summarise on a whole column in
+ * memory, and the stream (tw_stats_stream_*) fed the column slab by slab,
+ * several sweeps over it, in memory bounded by its capacity whatever the
+ * number of samples (issue 11, "flat memory"). Both share the helpers below
+ * (moments, histogram, the type-7 interpolation), run the sums in sample
+ * order and take the quantiles from the same order statistics, so they agree
+ * bit for bit (tests/unit/test_stats.c checks it with tiny capacities).
  */
 #include "tradewar/stats.h"
 
@@ -13,9 +21,28 @@
 const double tw_stats_quantile_levels[TW_STATS_NQUANT] = {0.01, 0.05, 0.1,  0.25, 0.5,
                                                           0.75, 0.9,  0.95, 0.99};
 
-static int cmp_double(const void *a, const void *b)
+/* A total order on doubles as unsigned integers: flip every bit of a
+ * negative, the sign bit of a positive. For finite values it is the numeric
+ * order, with -0 before +0 (which compare equal as doubles: qsort could put
+ * either first; the key order makes the choice fixed, for both paths). */
+static uint64_t key_of(double v)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static double value_of(uint64_t k)
+{
+    uint64_t u = (k >> 63) ? k & ~(UINT64_C(1) << 63) : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -29,16 +56,95 @@ static double lerp(double a, double b, double t)
     return a == b ? a : r;
 }
 
-/* Hyndman–Fan type 7 on sorted data: h = (n-1) q. */
-static double quantile_sorted(const double *x, size_t n, double q)
+/* Hyndman–Fan type 7, h = (n-1) q: the ranks (0-based) of the order
+ * statistics quantile q needs, lo[q] and lo[q] + 1 (the second only when
+ * lo[q] < n - 1), for n >= 1. */
+static void quantile_ranks(uint64_t n, uint64_t lo[TW_STATS_NQUANT])
 {
-    double h = (double)(n - 1) * q;
-    double lo = floor(h);
-    size_t i = (size_t)lo;
-    if (i >= n - 1)
-        return x[n - 1];
-    return lerp(x[i], x[i + 1], h - lo);
+    for (int q = 0; q < TW_STATS_NQUANT; q++) {
+        double h = (double)(n - 1) * tw_stats_quantile_levels[q];
+        uint64_t i = (uint64_t)floor(h);
+        lo[q] = i >= n - 1 ? n - 1 : i;
+    }
 }
+
+/* The quantiles from the order statistics at(r) (r a rank from
+ * quantile_ranks); the formula of numpy's quantile. */
+static void quantiles_from(uint64_t n, double (*at)(const void *, uint64_t), const void *ctx,
+                           double *out)
+{
+    for (int q = 0; q < TW_STATS_NQUANT; q++) {
+        double h = (double)(n - 1) * tw_stats_quantile_levels[q];
+        double lo = floor(h);
+        uint64_t i = (uint64_t)lo;
+        out[q] = i >= n - 1 ? at(ctx, n - 1) : lerp(at(ctx, i), at(ctx, i + 1), h - lo);
+    }
+}
+
+static void summary_empty(tw_summary *out)
+{
+    out->mean = out->std = out->sem = out->min = out->max = NAN;
+    for (int q = 0; q < TW_STATS_NQUANT; q++)
+        out->quantiles[q] = NAN;
+    for (int b = 0; b <= TW_STATS_NBINS; b++)
+        out->hist_edges[b] = NAN;
+}
+
+/* mean = sum / m was used for ss (the two-pass variance: no cancellation
+ * for data with a large mean). */
+static void summary_moments(tw_summary *out, uint64_t m, double mean, double ss, double mn,
+                            double mx)
+{
+    out->count = m;
+    out->mean = mean;
+    out->min = mn;
+    out->max = mx;
+    if (m >= 2) {
+        out->std = sqrt(ss / (double)(m - 1));
+        out->sem = out->std / sqrt((double)m);
+    } else {
+        /* one value has no sample spread (numpy's ddof=1 gives NaN too) */
+        out->std = out->sem = NAN;
+    }
+}
+
+/* Like numpy.histogram (same edge formula as its linspace, same index
+ * formula and edge correction): equal-width bins, the last one closed so
+ * that max is counted; a degenerate range (min == max) becomes
+ * [min - 0.5, max + 0.5] as numpy does. Sets the edges; *lo, *norm for
+ * hist_add. */
+static void hist_setup(tw_summary *out, double mn, double mx, double *lo_, double *norm)
+{
+    double lo = mn, hi = mx;
+    if (lo == hi) {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    double width = (hi - lo) / TW_STATS_NBINS;
+    for (int b = 0; b < TW_STATS_NBINS; b++)
+        out->hist_edges[b] = lo + b * width;
+    out->hist_edges[TW_STATS_NBINS] = hi;
+    *norm = TW_STATS_NBINS / (hi - lo);
+    *lo_ = lo;
+}
+
+static void hist_add(tw_summary *out, double v, double lo, double norm)
+{
+    long b = (long)((v - lo) * norm);
+    if (b < 0)
+        b = 0;
+    if (b > TW_STATS_NBINS - 1)
+        b = TW_STATS_NBINS - 1;
+    /* the division may round across an edge: make the bin agree with the
+     * stored edges (numpy applies the same correction) */
+    if (v < out->hist_edges[b] && b > 0)
+        b--;
+    else if (b < TW_STATS_NBINS - 1 && v >= out->hist_edges[b + 1])
+        b++;
+    out->hist_counts[b]++;
+}
+
+static double sorted_at(const void *ctx, uint64_t r) { return value_of(((const uint64_t *)ctx)[r]); }
 
 void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t *mask,
                         double *scratch, tw_summary *out)
@@ -61,64 +167,333 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
         if (v > mx)
             mx = v;
     }
-    out->count = m;
     if (m == 0) {
-        out->mean = out->std = out->sem = out->min = out->max = NAN;
-        for (int q = 0; q < TW_STATS_NQUANT; q++)
-            out->quantiles[q] = NAN;
-        for (int b = 0; b <= TW_STATS_NBINS; b++)
-            out->hist_edges[b] = NAN;
+        summary_empty(out);
         return;
     }
     double mean = sum / (double)m;
-    /* two-pass variance: no cancellation for data with a large mean */
     double ss = 0.0;
     for (size_t i = 0; i < m; i++) {
         double dv = scratch[i] - mean;
         ss += dv * dv;
     }
-    out->mean = mean;
-    out->min = mn;
-    out->max = mx;
-    if (m >= 2) {
-        out->std = sqrt(ss / (double)(m - 1));
-        out->sem = out->std / sqrt((double)m);
-    } else {
-        /* one value has no sample spread (numpy's ddof=1 gives NaN too) */
-        out->std = out->sem = NAN;
-    }
+    summary_moments(out, m, mean, ss, mn, mx);
+    double lo, norm;
+    hist_setup(out, mn, mx, &lo, &norm);
+    for (size_t i = 0; i < m; i++)
+        hist_add(out, scratch[i], lo, norm);
 
-    /* Like numpy.histogram (same edge formula as its linspace, same index
-     * formula and edge correction): equal-width bins, the last one closed so
-     * that max is counted; a degenerate range (min == max) becomes
-     * [min - 0.5, max + 0.5] as numpy does. */
-    double lo = mn, hi = mx;
-    if (lo == hi) {
-        lo -= 0.5;
-        hi += 0.5;
-    }
-    double width = (hi - lo) / TW_STATS_NBINS;
-    for (int b = 0; b < TW_STATS_NBINS; b++)
-        out->hist_edges[b] = lo + b * width;
-    out->hist_edges[TW_STATS_NBINS] = hi;
-    double norm = TW_STATS_NBINS / (hi - lo);
+    /* sort the keys in place (same size as the doubles) */
+    uint64_t *keys = (uint64_t *)(void *)scratch;
     for (size_t i = 0; i < m; i++) {
         double v = scratch[i];
-        long b = (long)((v - lo) * norm);
-        if (b < 0)
-            b = 0;
-        if (b > TW_STATS_NBINS - 1)
-            b = TW_STATS_NBINS - 1;
-        /* the division may round across an edge: make the bin agree with the
-         * stored edges (numpy applies the same correction) */
-        if (v < out->hist_edges[b] && b > 0)
-            b--;
-        else if (b < TW_STATS_NBINS - 1 && v >= out->hist_edges[b + 1])
-            b++;
-        out->hist_counts[b]++;
+        keys[i] = key_of(v);
     }
+    qsort(keys, m, sizeof *keys, cmp_key);
+    quantiles_from(m, sorted_at, keys, out->quantiles);
+}
 
-    qsort(scratch, m, sizeof *scratch, cmp_double);
-    for (int q = 0; q < TW_STATS_NQUANT; q++)
-        out->quantiles[q] = quantile_sorted(scratch, m, tw_stats_quantile_levels[q]);
+/* ---- the stream ----------------------------------------------------------
+ *
+ * Sweep 1: count, sum (sample order), min, max, non-finite; the values are
+ * also kept while they fit in the capacity. If they all fit, the column is
+ * summarised from them as tw_stats_summarise does: one sweep.
+ * Sweep 2: sum of squares about the mean (sample order), the histogram, and
+ * the first radix level of the selection of the order statistics.
+ * Sweeps 3...: exact selection. Each wanted rank r sits in a "group": the
+ * values whose key starts with a prefix of `bits` bits, r counted within it.
+ * A sweep either counts a group's values by their next RADIX_BITS key bits
+ * (the rank then moves to the bucket holding it: a longer prefix, a smaller
+ * group), or, once the group fits in the capacity, collects its keys, sorts
+ * them and reads the rank off. A 64-bit prefix is one value (ties end
+ * there). At most 2 + ceil(64 / RADIX_BITS) + 1 sweeps, usually 4. */
+#define RADIX_BITS 11
+#define RADIX_N ((size_t)1 << RADIX_BITS)
+#define NRANKS (2 * TW_STATS_NQUANT)
+
+enum { SWEEP_FIRST, SWEEP_SECOND, SWEEP_SELECT, SWEEP_DONE };
+
+typedef struct sel_group {
+    uint64_t prefix, count; /* the group's key prefix, its number of values */
+    int bits;
+    int collect;           /* collect its keys (else: count by the next bits) */
+    uint64_t *hist;        /* RADIX_N counts (count mode) */
+    size_t off, fill;      /* its part of the collect buffer */
+} sel_group;
+
+struct tw_stats_stream {
+    size_t cap;       /* values the buffer holds */
+    int sweep;
+    uint64_t m, nonfinite;
+    double sum, mean, ss, mn, mx, lo, norm;
+    void *buf;        /* sweep 1: the values (doubles); selection: keys */
+    int kept;         /* sweep 1: every value so far is in buf */
+    uint64_t *hists;  /* NRANKS * RADIX_N, from sweep 2 */
+    tw_summary out;
+    /* the wanted ranks: their group index (-1: resolved), rank in the
+     * group, and the value once resolved */
+    int nr;
+    uint64_t rank[NRANKS], rin[NRANKS], pre[NRANKS], cnt[NRANKS];
+    int pbits[NRANKS], resolved[NRANKS];
+    double val[NRANKS];
+    int ng;
+    sel_group g[NRANKS];
+};
+
+size_t tw_stats_stream_bytes(size_t cap)
+{
+    return sizeof(tw_stats_stream) + (cap ? cap : 1) * sizeof(double) +
+           NRANKS * RADIX_N * sizeof(uint64_t);
+}
+
+tw_stats_stream *tw_stats_stream_new(size_t cap)
+{
+    tw_stats_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->cap = cap ? cap : 1;
+    st->buf = malloc(st->cap * sizeof(double));
+    if (!st->buf) {
+        free(st);
+        return NULL;
+    }
+    st->kept = 1;
+    st->sum = 0.0;
+    st->mn = INFINITY;
+    st->mx = -INFINITY;
+    return st;
+}
+
+void tw_stats_stream_free(tw_stats_stream *st)
+{
+    if (!st)
+        return;
+    free(st->buf);
+    free(st->hists);
+    free(st);
+}
+
+int tw_stats_stream_wants(const tw_stats_stream *st) { return st->sweep != SWEEP_DONE; }
+
+/* Groups from the unresolved ranks: distinct prefixes (all of the same
+ * length: they advance together), then collect the smallest while the
+ * buffer holds them, count the rest by their next bits. */
+static void make_groups(tw_stats_stream *st)
+{
+    st->ng = 0;
+    for (int i = 0; i < st->nr; i++) {
+        if (st->resolved[i])
+            continue;
+        int j = 0;
+        while (j < st->ng && st->g[j].prefix != st->pre[i])
+            j++;
+        if (j == st->ng) {
+            st->g[j] = (sel_group){.prefix = st->pre[i], .bits = st->pbits[i],
+                                   .count = st->cnt[i]};
+            st->ng++;
+        }
+    }
+    /* collect in order of size, smallest first (a fixed rule: the same
+     * sweeps whatever the decomposition) */
+    int order[NRANKS];
+    for (int j = 0; j < st->ng; j++)
+        order[j] = j;
+    for (int a = 1; a < st->ng; a++)
+        for (int b = a; b > 0 && st->g[order[b]].count < st->g[order[b - 1]].count; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    size_t used = 0;
+    for (int a = 0; a < st->ng; a++) {
+        sel_group *g = &st->g[order[a]];
+        if (g->count <= st->cap - used) {
+            g->collect = 1;
+            g->off = used;
+            used += (size_t)g->count;
+        } else {
+            g->hist = st->hists + (size_t)order[a] * RADIX_N;
+            memset(g->hist, 0, RADIX_N * sizeof *g->hist);
+        }
+    }
+}
+
+static void select_value(tw_stats_stream *st, uint64_t k)
+{
+    for (int j = 0; j < st->ng; j++) {
+        sel_group *g = &st->g[j];
+        if (g->bits && (k >> (64 - g->bits)) != g->prefix)
+            continue;
+        if (g->collect) {
+            ((uint64_t *)st->buf)[g->off + g->fill++] = k;
+        } else {
+            int sub = 64 - g->bits < RADIX_BITS ? 64 - g->bits : RADIX_BITS;
+            g->hist[(k >> (64 - g->bits - sub)) & (((uint64_t)1 << sub) - 1)]++;
+        }
+        return; /* the groups are disjoint */
+    }
+}
+
+void tw_stats_stream_feed(tw_stats_stream *st, const double *x, size_t cnt, size_t stride,
+                          const uint8_t *mask)
+{
+    switch (st->sweep) {
+    case SWEEP_FIRST:
+        for (size_t s = 0; s < cnt; s++) {
+            if (mask && !mask[s])
+                continue;
+            double v = x[s * stride];
+            if (!isfinite(v)) {
+                st->nonfinite++;
+                continue;
+            }
+            if (st->kept && st->m < st->cap)
+                ((double *)st->buf)[st->m] = v;
+            else
+                st->kept = 0;
+            st->m++;
+            st->sum += v;
+            if (v < st->mn)
+                st->mn = v;
+            if (v > st->mx)
+                st->mx = v;
+        }
+        break;
+    case SWEEP_SECOND:
+    case SWEEP_SELECT:
+        for (size_t s = 0; s < cnt; s++) {
+            if (mask && !mask[s])
+                continue;
+            double v = x[s * stride];
+            if (!isfinite(v))
+                continue;
+            if (st->sweep == SWEEP_SECOND) {
+                double dv = v - st->mean;
+                st->ss += dv * dv;
+                hist_add(&st->out, v, st->lo, st->norm);
+            }
+            select_value(st, key_of(v));
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static double resolved_at(const void *ctx, uint64_t r)
+{
+    const tw_stats_stream *st = ctx;
+    for (int i = 0; i < st->nr; i++)
+        if (st->rank[i] == r)
+            return st->val[i];
+    return NAN; /* not reached: every rank quantiles_from asks for is wanted */
+}
+
+/* After a selection sweep: resolve the collected groups, move the counted
+ * ones' ranks down one level. */
+static void select_step(tw_stats_stream *st)
+{
+    for (int j = 0; j < st->ng; j++) {
+        sel_group *g = &st->g[j];
+        if (g->collect)
+            qsort((uint64_t *)st->buf + g->off, g->fill, sizeof(uint64_t), cmp_key);
+    }
+    for (int i = 0; i < st->nr; i++) {
+        if (st->resolved[i])
+            continue;
+        int j = 0;
+        while (st->g[j].prefix != st->pre[i])
+            j++;
+        sel_group *g = &st->g[j];
+        if (g->collect) {
+            st->val[i] = value_of(((uint64_t *)st->buf)[g->off + st->rin[i]]);
+            st->resolved[i] = 1;
+            continue;
+        }
+        int sub = 64 - g->bits < RADIX_BITS ? 64 - g->bits : RADIX_BITS;
+        uint64_t below = 0, b = 0;
+        while (below + g->hist[b] <= st->rin[i])
+            below += g->hist[b++];
+        st->rin[i] -= below;
+        st->cnt[i] = g->hist[b];
+        st->pre[i] = (g->bits ? st->pre[i] << sub : 0) | b;
+        st->pbits[i] = g->bits + sub;
+        if (st->pbits[i] == 64) { /* one key: ties end here */
+            st->val[i] = value_of(st->pre[i]);
+            st->resolved[i] = 1;
+        }
+    }
+    int open = 0;
+    for (int i = 0; i < st->nr; i++)
+        open |= !st->resolved[i];
+    if (open)
+        make_groups(st);
+    else
+        st->sweep = SWEEP_DONE;
+}
+
+void tw_stats_stream_end(tw_stats_stream *st)
+{
+    tw_summary *out = &st->out;
+    switch (st->sweep) {
+    case SWEEP_FIRST:
+        if (st->kept) {
+            /* every value is in the buffer, in sample order: as in memory */
+            uint64_t nf = st->nonfinite;
+            tw_stats_summarise(st->buf, (size_t)st->m, 1, NULL, st->buf, out);
+            out->nonfinite = nf;
+            st->sweep = SWEEP_DONE;
+            return;
+        }
+        memset(out, 0, sizeof *out);
+        out->nonfinite = st->nonfinite;
+        st->mean = st->sum / (double)st->m;
+        hist_setup(out, st->mn, st->mx, &st->lo, &st->norm);
+        st->hists = malloc(NRANKS * RADIX_N * sizeof *st->hists);
+        if (!st->hists) { /* tw_stats_stream_result reports it */
+            st->sweep = SWEEP_DONE;
+            return;
+        }
+        {
+            uint64_t lo[TW_STATS_NQUANT];
+            quantile_ranks(st->m, lo);
+            st->nr = 0;
+            for (int q = 0; q < TW_STATS_NQUANT; q++)
+                for (uint64_t r = lo[q]; r <= lo[q] + 1 && r < st->m; r++) {
+                    int have = 0;
+                    for (int i = 0; i < st->nr; i++)
+                        have |= st->rank[i] == r;
+                    if (!have) {
+                        st->rank[st->nr] = st->rin[st->nr] = r;
+                        st->pre[st->nr] = 0;
+                        st->pbits[st->nr] = 0;
+                        st->cnt[st->nr] = st->m;
+                        st->nr++;
+                    }
+                }
+        }
+        make_groups(st);
+        st->sweep = SWEEP_SECOND;
+        return;
+    case SWEEP_SECOND:
+        summary_moments(out, st->m, st->mean, st->ss, st->mn, st->mx);
+        st->sweep = SWEEP_SELECT;
+        select_step(st);
+        break;
+    case SWEEP_SELECT:
+        select_step(st);
+        break;
+    default:
+        return;
+    }
+    if (st->sweep == SWEEP_DONE)
+        quantiles_from(st->m, resolved_at, st, out->quantiles);
+}
+
+int tw_stats_stream_result(const tw_stats_stream *st, tw_summary *out)
+{
+    if (st->sweep != SWEEP_DONE)
+        return -1;
+    *out = st->out;
+    return st->hists || st->kept ? 0 : -1;
 }

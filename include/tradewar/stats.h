@@ -31,9 +31,37 @@ typedef struct tw_summary {
 } tw_summary;
 
 /* x: n values with stride `stride` (x[s*stride]); mask may be NULL (all in).
- * scratch: at least n doubles (sorted copy). Quantiles and histogram are
- * bitwise those of numpy 1.24 (np.quantile linear, np.histogram 40 bins). */
+ * scratch: at least n doubles (sorted copy; may be x itself when stride is 1
+ * and there is no mask). Quantiles and histogram are bitwise those of numpy
+ * 1.24 (np.quantile linear, np.histogram 40 bins); of equal values -0 sorts
+ * before +0. */
 void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t *mask,
                         double *scratch, tw_summary *out);
+
+/* The same summary in bounded memory, fed the column in slabs over several
+ * sweeps (the summary pass over the file: issue 11, "flat memory"). Use:
+ *     st = tw_stats_stream_new(cap);
+ *     while (tw_stats_stream_wants(st)) {
+ *         for each slab of rows, in sample order:
+ *             tw_stats_stream_feed(st, x, cnt, stride, mask);
+ *         tw_stats_stream_end(st);
+ *     }
+ *     tw_stats_stream_result(st, &summary);
+ * Every sweep must feed the same rows in the same order. Memory: at most
+ * tw_stats_stream_bytes(cap), whatever the number of samples. A column of at
+ * most cap used values takes one sweep; a longer one 2 + an exact selection
+ * of the order statistics (usually 2 more sweeps, at most 7). The result is
+ * bitwise tw_stats_summarise's. */
+typedef struct tw_stats_stream tw_stats_stream;
+
+tw_stats_stream *tw_stats_stream_new(size_t cap); /* NULL: out of memory */
+size_t tw_stats_stream_bytes(size_t cap);
+int tw_stats_stream_wants(const tw_stats_stream *st); /* another sweep? */
+void tw_stats_stream_feed(tw_stats_stream *st, const double *x, size_t cnt, size_t stride,
+                          const uint8_t *mask);
+void tw_stats_stream_end(tw_stats_stream *st);
+/* 0, or -1 if unfinished or out of memory */
+int tw_stats_stream_result(const tw_stats_stream *st, tw_summary *out);
+void tw_stats_stream_free(tw_stats_stream *st);
 
 #endif

@@ -192,10 +192,108 @@ static void test_hist_edges_consistent(void **state)
         assert_int_equal(s.hist_counts[b], want[b]);
 }
 
+/* The stream (tw_stats_stream_*) fed in slabs of `slab` rows with a buffer
+ * of `cap` values; returns the number of sweeps. */
+static int stream_summary(const double *x, size_t n, size_t stride, const uint8_t *mask,
+                          size_t cap, size_t slab, tw_summary *out)
+{
+    tw_stats_stream *st = tw_stats_stream_new(cap);
+    assert_non_null(st);
+    int sweeps = 0;
+    while (tw_stats_stream_wants(st)) {
+        for (size_t s0 = 0; s0 < n; s0 += slab) {
+            size_t cnt = n - s0 < slab ? n - s0 : slab;
+            tw_stats_stream_feed(st, x + s0 * stride, cnt, stride, mask ? mask + s0 : NULL);
+        }
+        tw_stats_stream_end(st);
+        assert_true(++sweeps <= 9); /* 2 + 6 radix levels + 1 collect */
+    }
+    assert_int_equal(tw_stats_stream_result(st, out), 0);
+    tw_stats_stream_free(st);
+    return sweeps;
+}
+
+/* Bitwise the in-memory summary (itself numpy's: the tests above), for
+ * buffers from 1 value (every wanted order statistic found by many radix
+ * sweeps) to the whole column (one sweep), slabs from 1 row. */
+static void check_stream(const double *x, size_t n, size_t stride, const uint8_t *mask,
+                         const char *what)
+{
+    static double scratch[4096];
+    assert_true(n <= 4096);
+    tw_summary want, got;
+    tw_stats_summarise(x, n, stride, mask, scratch, &want);
+    const size_t caps[] = {1, 2, 3, 7, 64, 4096};
+    const size_t slabs[] = {1, 5, 4096};
+    for (size_t a = 0; a < sizeof caps / sizeof *caps; a++)
+        for (size_t b = 0; b < sizeof slabs / sizeof *slabs; b++) {
+            int sweeps = stream_summary(x, n, stride, mask, caps[a], slabs[b], &got);
+            if (memcmp(&want, &got, sizeof want) != 0)
+                fail_msg("%s: stream (cap %zu, slab %zu, %d sweeps) differs from the "
+                         "in-memory summary", what, caps[a], slabs[b], sweeps);
+            if (want.count <= caps[a] && sweeps != 1)
+                fail_msg("%s: %d sweeps for a column that fits the buffer", what, sweeps);
+            if (want.count > caps[a] && sweeps < 3)
+                fail_msg("%s: %d sweeps, expected the selection path", what, sweeps);
+        }
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005u + 1442695040888963407u;
+    return *s >> 11;
+}
+
+static void test_stream_matches(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static double x[N], t[N][3];
+    static uint8_t mask[N];
+    /* numpy's fixture above: the stream gives its quantiles too */
+    const double small[7] = {3.5, -1.0, 2.0, 10.0, 7.25, 0.5, 2.0};
+    check_stream(small, 7, 1, NULL, "numpy fixture");
+    /* wide spread of signs and exponents */
+    uint64_t seed = 42;
+    for (int i = 0; i < N; i++)
+        x[i] = ((double)lcg(&seed) / 9007199254740992.0 - 0.3) * pow(10.0, (int)(lcg(&seed) % 9) - 4);
+    check_stream(x, N, 1, NULL, "spread");
+    /* neighbours one ulp apart: the selection runs down to the last bits */
+    for (int i = 0; i < N; i++)
+        x[i] = nextafter(1.0, 2.0) + (double)(lcg(&seed) % 40) * 2.220446049250313e-16;
+    check_stream(x, N, 1, NULL, "ulps");
+    /* ties: four values repeated */
+    const double four[4] = {-2.0, 0.5, 0.5, 3.0};
+    for (int i = 0; i < N; i++)
+        x[i] = four[lcg(&seed) % 4];
+    check_stream(x, N, 1, NULL, "ties");
+    /* all equal; one value; two values; nothing */
+    for (int i = 0; i < N; i++)
+        x[i] = -7.125;
+    check_stream(x, N, 1, NULL, "all equal");
+    check_stream(x, 1, 1, NULL, "n = 1");
+    const double two[2] = {2.0, 1.0};
+    check_stream(two, 2, 1, NULL, "n = 2");
+    check_stream(x, 0, 1, NULL, "n = 0");
+    /* failed samples (mask) and non-finite values, a strided column */
+    for (int i = 0; i < N; i++) {
+        uint64_t r = lcg(&seed);
+        t[i][1] = r % 17 == 0 ? NAN : r % 19 == 0 ? -INFINITY : (double)(r % 1000) / 7.0;
+        mask[i] = r % 5 != 0;
+    }
+    check_stream(&t[0][1], N, 3, mask, "mask, NaN, inf, stride");
+    for (int i = 0; i < N; i++)
+        mask[i] = i == 1234;
+    check_stream(&t[0][1], N, 3, mask, "one sample converged");
+    memset(mask, 0, sizeof mask);
+    check_stream(&t[0][1], N, 3, mask, "none converged");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_stream_matches),
         cmocka_unit_test(test_small_against_numpy),
         cmocka_unit_test(test_tenths),
         cmocka_unit_test(test_two_values),
