@@ -793,7 +793,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
         return stopped_error(rs, stop, "after the summary by regime (every block is done)", err);
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
-                            opts->mem_budget ? opts->mem_budget : (size_t)256 << 20,
+                            opts->mem_budget ? opts->mem_budget : (size_t)64 << 20,
                             &stop_signal, err);
     if (rc)
         return rc;

@@ -3,11 +3,14 @@
  *
  * Why from the file: the summary must be bitwise identical whatever the
  * decomposition and however often the run was resumed, and exact quantiles
- * need every value. Each rank opens the finished file read-only, owns the
- * outcome elements ("columns") c with c % size == rank, reads sample slabs and
- * keeps its columns in buffers bounded by a memory budget (several passes if
- * needed), summarises each column in sample order (stats.c), and sends the
- * results to rank 0, which writes /summary and the final attributes. */
+ * need every value: the file is the store. Each rank opens the finished file
+ * read-only, owns the outcome elements ("columns") c with c % size == rank,
+ * reads slabs of rows and feeds its columns to bounded-memory streams
+ * (stats.h: several sweeps over the file for long columns), its threads
+ * sharing the columns of a slab, and sends the results to rank 0, which
+ * writes /summary and the final attributes. Memory does not grow with the
+ * number of samples (see the buffers below); a stop signal is honoured
+ * between slabs. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -27,75 +30,139 @@ typedef struct col_result {
     tw_summary s;
 } col_result;
 
-/* Read converged flags [n] (every rank needs them as the mask). */
-static int read_mask(hid_t f, uint64_t n, uint8_t *mask)
+/* The buffers of the pass, whatever the number of samples (issue 11, "flat
+ * memory"): one slab of rows of the outcome being read (and its converged
+ * flags), and per column being summarised one stream (stats.h) of CAP values
+ * plus its selection counts, as many columns at once as mem_budget allows.
+ * Tests shrink both (TW_SUMMARY_CAP values, TW_SUMMARY_SLAB_ROWS rows) so that
+ * the many-sweep paths run on small files. */
+#define SUMMARY_SLAB_BYTES ((size_t)4 << 20)
+#define SUMMARY_CAP ((size_t)1 << 16)
+
+typedef struct pass_cfg {
+    size_t cap, slab_rows, budget; /* slab_rows 0: SUMMARY_SLAB_BYTES of rows */
+    const volatile sig_atomic_t *stop;
+} pass_cfg;
+
+static size_t env_size(const char *name, size_t dflt)
 {
-    hid_t ds = H5Dopen2(f, "status/converged", H5P_DEFAULT);
-    if (ds < 0)
-        return -1;
-    herr_t st = n ? H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask) : 0;
-    H5Dclose(ds);
-    return st < 0 ? -1 : 0;
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long x = v && *v ? strtoull(v, &end, 10) : 0;
+    return v && *v && !*end && x > 0 ? (size_t)x : dflt;
 }
 
-/* Summarise the columns [cols] of one outcome dataset. */
-static int summarise_outcome(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t ncols,
-                             const uint8_t *mask, size_t mem_budget, uint64_t colbase,
-                             col_result *out)
+/* Rows [s0, s0+cnt) of a [n, ...] dataset into buf, through a memory space
+ * of the selection's own shape (HDF5's fast path: no per-element map). */
+static int read_rows(hid_t ds, hid_t memtype, uint64_t s0, size_t cnt, void *buf)
 {
-    size_t per_col = (size_t)n * sizeof(double);
-    size_t group = per_col ? mem_budget / per_col : ncols;
-    if (group < 1)
-        group = 1;
-    /* sample slab: rows whose full width fits in ~32 MiB */
-    size_t slab = elems ? (32u << 20) / (elems * sizeof(double)) : 1;
+    hid_t fs = H5Dget_space(ds);
+    hsize_t start[1 + TW_MAX_OUTCOME_DIMS] = {0}, count[1 + TW_MAX_OUTCOME_DIMS];
+    int nd = fs < 0 ? -1 : H5Sget_simple_extent_dims(fs, count, NULL);
+    int bad = nd < 1;
+    if (!bad) {
+        start[0] = s0;
+        count[0] = cnt;
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        hid_t ms = H5Screate_simple(nd, count, NULL);
+        bad = H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf) < 0;
+        H5Sclose(ms);
+    }
+    if (fs >= 0)
+        H5Sclose(fs);
+    return bad ? -1 : 0;
+}
+
+/* The converged samples among n, in slabs. */
+static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, uint64_t *n_conv)
+{
+    *n_conv = 0;
+    for (uint64_t s0 = 0; s0 < n; s0 += slab) {
+        size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
+        if (read_rows(conv, H5T_NATIVE_UINT8, s0, cnt, mask) < 0)
+            return -1;
+        for (size_t i = 0; i < cnt; i++)
+            *n_conv += mask[i] != 0;
+    }
+    return 0;
+}
+
+/* Summarise the columns [cols] of one outcome dataset: groups of columns,
+ * each summarised by streams fed slab by slab, sweep after sweep, until every
+ * stream has its result. The threads share a slab's columns; a column is fed
+ * by one thread at a time, its rows in sample order, so the result does not
+ * depend on the thread count. Returns 0, -1 (read error, out of memory) or
+ * 1 (a stop signal: *stopped). */
+static int summarise_outcome(hid_t ds, hid_t conv, uint64_t n, size_t elems, const size_t *cols,
+                             size_t ncols, const pass_cfg *pc, uint64_t colbase, col_result *out,
+                             int *stopped)
+{
+    size_t slab = pc->slab_rows ? pc->slab_rows
+                                : SUMMARY_SLAB_BYTES / ((elems ? elems : 1) * sizeof(double));
     if (slab < 1)
         slab = 1;
     if (slab > n)
-        slab = (size_t)n;
-    double *rows = malloc((slab ? slab : 1) * elems * sizeof *rows);
-    double *scratch = malloc((n ? n : 1) * sizeof *scratch);
-    double *buf = NULL;
-    int rc = (!rows || !scratch) ? -1 : 0;
-    hid_t fs = H5Dget_space(ds);
-    int nd = H5Sget_simple_extent_ndims(fs);
+        slab = (size_t)(n ? n : 1);
+    size_t cap = pc->cap < n ? pc->cap : (size_t)(n ? n : 1);
+    size_t group = pc->budget / tw_stats_stream_bytes(cap);
+    if (group < 1)
+        group = 1;
+    if (group > ncols)
+        group = ncols;
+    double *rows = malloc(slab * elems * sizeof *rows);
+    uint8_t *mask = malloc(slab);
+    tw_stats_stream **st = calloc(group, sizeof *st);
+    uint8_t *active = malloc(group);
+    int rc = (!rows || !mask || !st || !active) ? -1 : 0;
     for (size_t g0 = 0; !rc && g0 < ncols; g0 += group) {
         size_t gn = ncols - g0 < group ? ncols - g0 : group;
-        free(buf);
-        buf = malloc(gn * (n ? n : 1) * sizeof *buf);
-        if (!buf) {
-            rc = -1;
-            break;
-        }
-        for (uint64_t s0 = 0; !rc && s0 < n; s0 += slab) {
-            size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
-            hsize_t start[1 + TW_MAX_OUTCOME_DIMS] = {0}, count[1 + TW_MAX_OUTCOME_DIMS];
-            H5Sget_simple_extent_dims(fs, count, NULL);
-            start[0] = s0;
-            count[0] = cnt;
-            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-            hsize_t mdim = (hsize_t)cnt * elems;
-            hid_t ms = H5Screate_simple(1, &mdim, NULL);
-            if (H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, rows) < 0)
+        for (size_t j = 0; !rc && j < gn; j++)
+            if (!(st[j] = tw_stats_stream_new(cap)))
                 rc = -1;
-            H5Sclose(ms);
-            for (size_t j = 0; !rc && j < gn; j++) {
-                size_t e = cols[g0 + j];
-                double *dst = buf + j * n + s0;
-                for (size_t r = 0; r < cnt; r++)
-                    dst[r] = rows[r * elems + e];
+        for (int more = !rc; more && !rc;) {
+            more = 0;
+            for (size_t j = 0; j < gn; j++)
+                more |= active[j] = (uint8_t)tw_stats_stream_wants(st[j]);
+            if (!more)
+                break;
+            for (uint64_t s0 = 0; !rc && s0 < n; s0 += slab) {
+                if (pc->stop && *pc->stop) {
+                    *stopped = (int)*pc->stop;
+                    rc = 1;
+                    break;
+                }
+                size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
+                if (read_rows(conv, H5T_NATIVE_UINT8, s0, cnt, mask) < 0 ||
+                    read_rows(ds, H5T_NATIVE_DOUBLE, s0, cnt, rows) < 0) {
+                    rc = -1;
+                    break;
+                }
+#pragma omp parallel for schedule(dynamic)
+                for (size_t j = 0; j < gn; j++)
+                    if (active[j])
+                        tw_stats_stream_feed(st[j], rows + cols[g0 + j], cnt, elems, mask);
             }
+            if (rc)
+                break;
+#pragma omp parallel for schedule(dynamic)
+            for (size_t j = 0; j < gn; j++)
+                if (active[j])
+                    tw_stats_stream_end(st[j]);
         }
-        for (size_t j = 0; !rc && j < gn; j++) {
-            out[g0 + j].col = colbase + cols[g0 + j];
-            tw_stats_summarise(buf + j * n, (size_t)n, 1, mask, scratch, &out[g0 + j].s);
+        for (size_t j = 0; j < gn; j++) {
+            if (!rc) {
+                out[g0 + j].col = colbase + cols[g0 + j];
+                if (tw_stats_stream_result(st[j], &out[g0 + j].s) < 0)
+                    rc = -1;
+            }
+            tw_stats_stream_free(st[j]);
+            st[j] = NULL;
         }
     }
-    (void)nd;
-    H5Sclose(fs);
-    free(buf);
     free(rows);
-    free(scratch);
+    free(mask);
+    free(st);
+    free(active);
     return rc;
 }
 
@@ -277,26 +344,31 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     tw_h5_quiet();
     uint64_t n = meta->n_samples;
     size_t total = tw_outcome_row_size(s);
-    uint8_t *mask = malloc(n ? n : 1);
+    pass_cfg pc = {.cap = env_size("TW_SUMMARY_CAP", SUMMARY_CAP),
+                   .slab_rows = env_size("TW_SUMMARY_SLAB_ROWS", 0),
+                   .budget = mem_budget,
+                   .stop = stop};
     col_result *mine = malloc((total / (size_t)size + 2) * sizeof *mine);
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    int rc = (!mask || !mine || !cols) ? tw_error_set(err, TW_ENOMEM, "out of memory") : TW_OK;
+    size_t mslab = pc.slab_rows ? pc.slab_rows : SUMMARY_SLAB_BYTES;
+    uint8_t *mask = malloc(mslab);
+    int rc = (!mine || !cols || !mask) ? tw_error_set(err, TW_ENOMEM, "out of memory") : TW_OK;
     size_t nmine = 0;
     uint64_t n_conv = 0;
-    hid_t f = -1;
+    hid_t f = -1, conv = -1;
     if (!rc) {
         f = tw_h5_open(path, H5F_ACC_RDONLY);
-        if (f < 0 || read_mask(f, n, mask) < 0)
+        conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
+        if (conv < 0 || count_converged(conv, n, mslab, mask, &n_conv) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
     }
-    for (uint64_t i = 0; !rc && i < n; i++)
-        n_conv += mask[i] != 0;
+    free(mask);
     size_t off = 0;
+    int stopped = 0;
+    const char *where = NULL; /* the outcome a stop came in */
     for (size_t k = 0; !rc && k < s->n_outcomes; k++) {
         if (stop && *stop) {
-            rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
-                              "pass; every block is done and %s is consistent: run again with "
-                              "--resume to finish it (the pass is redone)", (int)*stop, path);
+            stopped = (int)*stop;
             break;
         }
         size_t elems = tw_outcome_size(s, k), nc = 0;
@@ -307,18 +379,32 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
             char name[512];
             snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-            if (ds < 0 || summarise_outcome(ds, n, elems, cols, nc, mask, mem_budget, off,
-                                            mine + nmine) < 0)
-                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary", path, name);
+            int r = ds < 0 ? -1
+                           : summarise_outcome(ds, conv, n, elems, cols, nc, &pc, off,
+                                               mine + nmine, &stopped);
+            if (r < 0)
+                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary (or out "
+                                  "of memory)", path, name);
             if (ds >= 0)
                 H5Dclose(ds);
+            if (r > 0) {
+                where = s->outcomes[k].name;
+                break;
+            }
             nmine += nc;
         }
         off += elems;
     }
+    if (!rc && stopped)
+        rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
+                          "pass%s%s%s; every block is done and %s is consistent: run again "
+                          "with --resume to finish it (the pass is redone)", stopped,
+                          where ? " (in outcome '" : "", where ? where : "", where ? "')" : "",
+                          path);
+    if (conv >= 0)
+        H5Dclose(conv);
     if (f >= 0)
         H5Fclose(f);
-    free(mask);
     free(cols);
 
     /* everyone must know if anyone failed (or was stopped) before the

@@ -61,7 +61,7 @@ typedef struct tw_run_opts {
     uint64_t seed;
     int design;           /* < 0: the config's */
     int resume, force, quiet;
-    size_t mem_budget;    /* bytes per rank for the summary pass (0: 256 MiB) */
+    size_t mem_budget;    /* bytes per rank for the summary pass's column streams (0: 64 MiB) */
     double max_time;      /* seconds (0: none): stop cleanly (exit 3) before a round or a
                              pass that would end after this, counted from the start */
 } tw_run_opts;

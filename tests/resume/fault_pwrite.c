@@ -6,7 +6,7 @@
  * alone. TW_FAULT_RANK=K restricts the fault to the MPI rank K (from
  * OMPI_COMM_WORLD_RANK / PMIX_RANK). TW_FAULT_VERBOSE=1 prints the count at
  * exit (to choose TW_FAULT_PWRITE_AFTER). It can also pause a run in one
- * phase (H5Gcreate2 below). Test code only: never installed. */
+ * phase (H5Gcreate2, H5Dopen2 below). Test code only: never installed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -77,20 +77,39 @@ ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
  * "summary", which only the summary pass creates), touch the file
  * TW_FAULT_PAUSE_MARK and sleep TW_FAULT_PAUSE_SECONDS first, so that a test
  * can act while the run is in that phase. hid_t is int64_t in HDF5 1.10+. */
+static void pause_here(void)
+{
+    const char *mark = getenv("TW_FAULT_PAUSE_MARK");
+    if (mark) {
+        FILE *f = fopen(mark, "w");
+        if (f)
+            fclose(f);
+    }
+    const char *sec = getenv("TW_FAULT_PAUSE_SECONDS");
+    sleep(sec ? (unsigned)atoi(sec) : 5u);
+}
+
+/* The same when TW_FAULT_PAUSE_DATASET names a dataset being opened (e.g.
+ * "outputs/y": in a fresh run only the summary pass opens it, just before
+ * reading its first slab). */
+int64_t H5Dopen2(int64_t loc, const char *name, int64_t dapl)
+{
+    static int64_t (*real)(int64_t, const char *, int64_t);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "H5Dopen2"); /* POSIX idiom */
+    const char *d = getenv("TW_FAULT_PAUSE_DATASET");
+    if (d && name && strcmp(d, name) == 0)
+        pause_here();
+    return real(loc, name, dapl);
+}
+
 int64_t H5Gcreate2(int64_t loc, const char *name, int64_t lcpl, int64_t gcpl, int64_t gapl)
 {
     static int64_t (*real)(int64_t, const char *, int64_t, int64_t, int64_t);
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "H5Gcreate2"); /* POSIX idiom */
-    const char *g = getenv("TW_FAULT_PAUSE_GROUP"), *mark = getenv("TW_FAULT_PAUSE_MARK");
-    if (g && name && strcmp(g, name) == 0) {
-        if (mark) {
-            FILE *f = fopen(mark, "w");
-            if (f)
-                fclose(f);
-        }
-        const char *sec = getenv("TW_FAULT_PAUSE_SECONDS");
-        sleep(sec ? (unsigned)atoi(sec) : 5u);
-    }
+    const char *g = getenv("TW_FAULT_PAUSE_GROUP");
+    if (g && name && strcmp(g, name) == 0)
+        pause_here();
     return real(loc, name, lcpl, gcpl, gapl);
 }

@@ -36,8 +36,8 @@ Cases (one ctest test each):
               is taken over with a message naming the dead holder, and the lock file
               is gone after a run
   stops       stops at the end of a run and by time: SIGTERM during the last round (a
-              one-round run) and while the summary pass runs (paused by the shim):
-              exit 3, every block done but finished=0, `--resume` redoes the pass and
+              one-round run), while the summary pass writes (paused by the shim) and
+              inside the summary of the one outcome (between its slabs): exit 3, every block done but finished=0, `--resume` redoes the pass and
               gives the uninterrupted result; `--max-time 4` exits 3 within the limit
               (+ MPI start-up) and resumes identical; unparsable --max-time values: exit 1
   provenance  a trade-model run on a copy of the data: the file's data_sha256 lists every
@@ -907,6 +907,32 @@ def case_stops():
     rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
     if check(rc == 0, f"summary pass: --resume exits 0 (got {rc})"):
         same_as(ref, out, "summary pass, resumed", h5diff=False)
+    # (b2) inside one outcome's summary (Ishigami has one: y), paused as the
+    # pass opens /outputs/y; the stop is honoured between its slabs, before
+    # the pass ends (issue 11 item 3), and the resumed pass redoes it
+    out = os.path.join(ARGS.work, "pass_y.h5")
+    mark = os.path.join(ARGS.work, "in_summary_y")
+    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+               "-x", "TW_FAULT_PAUSE_DATASET=outputs/y", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
+               "-x", "TW_FAULT_PAUSE_SECONDS=3", "-x", "TW_SUMMARY_SLAB_ROWS=100",
+               ARGS.tradewar, "run", cfg, "-o", out])
+    t0 = time.time()
+    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.02)
+    procs = ranks_of(p)
+    for q in procs:
+        os.kill(q, signal.SIGTERM)
+    o = p.communicate(timeout=120)[0]
+    d, t, fin = twh5.progress(out)
+    check(p.returncode == 3 and d == t and fin == 0
+          and "during the summary pass (in outcome 'y')" in o,
+          f"SIGTERM inside the summary of outcome y: exit 3 (got {p.returncode}), {d}/{t} "
+          f"blocks, finished={fin}, the message names the outcome")
+    if p.returncode != 3:
+        log(o[-1500:])
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"summary of y: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "summary of y, resumed", h5diff=False)
     # (c) --max-time
     cfg = write_config("maxtime.yaml", samples=3000)
     out = os.path.join(ARGS.work, "maxtime.h5")
