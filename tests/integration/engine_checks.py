@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Engine checks that need real runs (ctest label "mpi").
 
-    engine_checks.py decomp CONFIG DESIGN   same file for 1/2/3 ranks x 1/2 threads
+    engine_checks.py decomp CONFIG DESIGN   same file for 1/2/3 ranks x 1/2 threads (and tiny
+                                            summary-pass buffers)
     engine_checks.py ishigami               mean and variance within 3 SE of the truth
     engine_checks.py sobol_g                mean and variance of the G function
     engine_checks.py designs                LHS and Sobol beat MC over repeated seeds
@@ -27,8 +28,8 @@ MPIEXEC = os.environ.get("MPIEXEC", "mpiexec")
 GROUPS = ("inputs", "outputs", "status", "summary")
 
 
-def run(args, ranks=1, threads=1, check=True):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+def run(args, ranks=1, threads=1, check=True, extra_env=None):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), **(extra_env or {}))
     cmd = [TRADEWAR] + args
     if ranks > 1:
         cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
@@ -65,9 +66,14 @@ def check_decomp(config, design):
         run(["run", config, "-o", ref, "-q", "--design", design])
         want = datasets(ref)
         assert len(want) > 5
-        for ranks, threads in ((2, 1), (3, 1), (1, 2), (2, 2), (3, 2)):
-            out = os.path.join(tmp, f"r{ranks}t{threads}.h5")
-            run(["run", config, "-o", out, "-q", "--design", design], ranks, threads)
+        # the last: the summary pass with buffers of 3 values and slabs of 7
+        # rows (every column summarised by the many-sweep selection path)
+        tiny = {"TW_SUMMARY_CAP": "3", "TW_SUMMARY_SLAB_ROWS": "7"}
+        for ranks, threads, env in ((2, 1, None), (3, 1, None), (1, 2, None), (2, 2, None),
+                                    (3, 2, None), (2, 2, tiny)):
+            out = os.path.join(tmp, f"r{ranks}t{threads}{'tiny' if env else ''}.h5")
+            run(["run", config, "-o", out, "-q", "--design", design], ranks, threads,
+                extra_env=env)
             got = datasets(out)
             if got.keys() != want.keys():
                 sys.exit(f"FAIL: datasets differ: {sorted(set(got) ^ set(want))}")
@@ -76,7 +82,8 @@ def check_decomp(config, design):
                 sys.exit(f"FAIL: {ranks} ranks x {threads} threads differ from 1 x 1 in {bad[:5]}")
             with h5py.File(out, "r") as f:
                 assert f.attrs["mpi_ranks"] == ranks and f.attrs["omp_threads"] == threads
-            print(f"ok: {design}: {ranks} rank(s) x {threads} thread(s) bitwise equal "
+            print(f"ok: {design}: {ranks} rank(s) x {threads} thread(s)"
+                  f"{' (tiny summary buffers)' if env else ''} bitwise equal "
                   f"({len(want)} datasets)")
 
 
