@@ -12,6 +12,7 @@
 #include "tradewar/design.h"
 #include "tradewar/params.h"
 #include "tradewar/runner.h"
+#include "tradewar/shard.h"
 #include "tw_version.h"
 
 static const char usage_main[] =
@@ -22,7 +23,10 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run CONFIG [-o OUT.h5] [-n SAMPLES] [--seed S] [--design mc|lhs|sobol]\n"
-    "             [--resume] [--force] [-q]    sample, solve, write the HDF5 file\n"
+    "             [--resume] [--force] [--max-time T] [--shard I/N] [-q]\n"
+    "                                          sample, solve, write the HDF5 file\n"
+    "  merge OUT.h5 PART.h5... [--config CONFIG] [--force] [-q]\n"
+    "                                          combine the parts of a sharded run\n"
     "  check CONFIG                            validate config and data, print the\n"
     "                                          parameter table, solve the central scenario\n"
     "  solve CONFIG [--set NAME=VALUE]...      one deterministic scenario (medians unless set)\n"
@@ -46,9 +50,23 @@ static const char usage_run[] =
     "      --force           overwrite an existing result file\n"
     "      --max-time T      stop cleanly (exit 3, resumable) before a round that would end\n"
     "                        after T: 3600, 90s, 45m, 12h, 2d, HH:MM:SS or D-HH:MM:SS\n"
+    "      --shard I/N       compute shard I of N only (a contiguous range of blocks) into a\n"
+    "                        part file; combine the N parts with `tradewar merge`\n"
     "  -q, --quiet           no progress display\n"
     "  -h, --help\n"
     "SIGTERM, SIGINT and SIGUSR1 make every rank finish its block, flush and exit 3.\n";
+
+static const char usage_merge[] =
+    "usage: tradewar merge OUT.h5 PART.h5... [options]\n"
+    "Combine the parts of a sharded run (`tradewar run CONFIG --shard I/N`, one part per\n"
+    "shard, all finished) into OUT.h5, the file the run without --shard writes (identical\n"
+    "inputs, outputs, status and summary), and run the summary passes. The parts are only\n"
+    "read; OUT.h5 appears at the end (written as OUT.h5.merging, then renamed).\n"
+    "  --config CONFIG   the run's config (default: the path the parts recorded); it must\n"
+    "                    be the config the parts were computed with (same SHA-256)\n"
+    "  --force           overwrite an existing OUT.h5\n"
+    "  -q, --quiet       no messages\n"
+    "  -h, --help\n";
 
 static const char usage_check[] =
     "usage: tradewar check CONFIG\n"
@@ -183,7 +201,8 @@ static int cmd_run(const cli *c, int argc, char **argv)
         {"seed", required_argument, NULL, 'S'},   {"design", required_argument, NULL, 'D'},
         {"resume", no_argument, NULL, 'r'},       {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"max-time", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+        {"max-time", required_argument, NULL, 'T'}, {"shard", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0}};
     tw_run_opts ro = {.samples = -1, .design = -1};
     int ch;
     uint64_t u;
@@ -219,6 +238,15 @@ static int cmd_run(const cli *c, int argc, char **argv)
                                    "90s, 45m, 12h, 2d, MM:SS, HH:MM:SS or D-HH:MM:SS (> 0), got '%s'",
                                    optarg);
             break;
+        case 'P': {
+            char why[128];
+            if (tw_shard_parse(optarg, &ro.shard_index, &ro.shard_count, why, sizeof why)) {
+                char msg[256];
+                snprintf(msg, sizeof msg, "--shard: %s, got '%%s'", why);
+                return usage_error(c, usage_run, msg, optarg);
+            }
+            break;
+        }
         case 'r':
             ro.resume = 1;
             break;
@@ -248,6 +276,49 @@ static int cmd_run(const cli *c, int argc, char **argv)
     if (rc)
         return fail(c, &err);
     return 0;
+}
+
+/* ---- merge ---- */
+
+static int cmd_merge(const cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    tw_merge_opts mo = {0};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            mo.config = optarg;
+            break;
+        case 'f':
+            mo.force = 1;
+            break;
+        case 'q':
+            mo.quiet = 1;
+            break;
+        case 'h':
+            if (c->rank == 0)
+                fputs(usage_merge, stdout);
+            return 0;
+        default:
+            return usage_error(c, usage_merge, "merge: unknown or incomplete option '%s'",
+                               argv[optind - 1]);
+        }
+    }
+    if (argc - optind < 2)
+        return usage_error(c, usage_merge, "merge: expected OUT.h5 and at least one PART.h5%s",
+                           "");
+    mo.output = argv[optind];
+    mo.parts = (const char *const *)(argv + optind + 1);
+    mo.n_parts = (size_t)(argc - optind - 1);
+    tw_error err = {0};
+    int rc = tw_merge(c->comm, &mo, &err);
+    return rc ? fail(c, &err) : 0;
 }
 
 /* ---- tables for check and solve ---- */
@@ -517,6 +588,8 @@ int tw_cli_main(MPI_Comm comm, int argc, char **argv)
     int code;
     if (!strcmp(cmd, "run"))
         code = cmd_run(&c, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "merge"))
+        code = cmd_merge(&c, argc - 1, argv + 1);
     else if (!strcmp(cmd, "check"))
         code = cmd_check(&c, argc - 1, argv + 1);
     else if (!strcmp(cmd, "solve"))

@@ -12,6 +12,7 @@
 #include "writelock.h"
 #include "tradewar/history.h"
 #include "tradewar/output.h"
+#include "tradewar/shard.h"
 #include "tradewar/stats.h"
 
 typedef struct labels {
@@ -440,6 +441,21 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     tw_h5_read_attr_i64(f, "omp_threads", &threads);
     tw_h5_read_attr_i64(f, "finished", &finished);
     tw_h5_read_attr_f64(f, "elapsed_seconds", &elapsed);
+    /* a part of a sharded run counts its own blocks (shard.h) */
+    uint64_t sh_i = 0, sh_n = 0, merged = 0, b0 = 0, b1 = nb, shard_samples = n;
+    tw_h5_read_attr_u64(f, "shard_index", &sh_i);
+    tw_h5_read_attr_u64(f, "shard_count", &sh_n);
+    tw_h5_read_attr_u64(f, "merged_shards", &merged);
+    if (sh_n && sh_i >= 1 && sh_i <= sh_n && sh_n <= nb) {
+        tw_shard_blocks(nb, (unsigned)sh_i, (unsigned)sh_n, &b0, &b1);
+        uint64_t s1 = b1 * bs < n ? b1 * bs : n;
+        shard_samples = s1 - b0 * bs;
+    } else
+        sh_n = 0;
+    char shard[64] = "";
+    if (sh_n)
+        snprintf(shard, sizeof shard, "%llu/%llu", (unsigned long long)sh_i,
+                 (unsigned long long)sh_n);
 
     uint8_t *done = malloc(nb ? nb : 1);
     uint64_t ndone = 0, sdone = 0;
@@ -483,10 +499,13 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
         json_str(out, who);
         fprintf(out, ", \"n_samples\": %llu, \"samples_done\": %llu, \"n_blocks\": %llu, "
                 "\"blocks_done\": %llu, \"progress\": %.6f, \"n_converged\": %llu, "
-                "\"elapsed_seconds\": %.3f, \"seed\": %llu",
+                "\"elapsed_seconds\": %.3f, \"seed\": %llu, \"shard\": \"%s\", "
+                "\"shard_blocks\": %llu, \"merged_shards\": %llu",
                 (unsigned long long)n, (unsigned long long)sdone, (unsigned long long)nb,
-                (unsigned long long)ndone, n ? (double)sdone / (double)n : 0.0,
-                (unsigned long long)nconv, elapsed, (unsigned long long)seed);
+                (unsigned long long)ndone,
+                shard_samples ? (double)sdone / (double)shard_samples : 0.0,
+                (unsigned long long)nconv, elapsed, (unsigned long long)seed, shard,
+                (unsigned long long)(b1 - b0), (unsigned long long)merged);
         json_history(out, hist, nhist, live);
         fputs("}\n", out);
         free(hist);
@@ -502,10 +521,23 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     fprintf(out, "created        %s, %lld rank(s) x %lld thread(s)\n", created, (long long)ranks,
             (long long)threads);
     fprintf(out, "config_sha256  %s\n", sha);
-    fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)\n",
-            (unsigned long long)ndone, (unsigned long long)nb, (unsigned long long)sdone,
-            (unsigned long long)n, n ? 100.0 * (double)sdone / (double)n : 0.0);
-    if (finished)
+    if (sh_n)
+        fprintf(out, "shard          %s: blocks %llu..%llu, a part of a sharded run (combine the "
+                "parts with `tradewar merge OUT.h5 PART...`)\n", shard, (unsigned long long)b0,
+                (unsigned long long)b1 - 1);
+    if (merged)
+        fprintf(out, "merged         from %llu shards by `tradewar merge`\n",
+                (unsigned long long)merged);
+    fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)%s\n",
+            (unsigned long long)ndone, (unsigned long long)(b1 - b0), (unsigned long long)sdone,
+            (unsigned long long)shard_samples,
+            shard_samples ? 100.0 * (double)sdone / (double)shard_samples : 0.0,
+            sh_n ? " of the shard" : "");
+    if (finished && sh_n)
+        fprintf(out, "status         shard finished in %.1f s; %llu of its %llu samples "
+                "converged; no summary until the parts are merged\n", elapsed,
+                (unsigned long long)nconv, (unsigned long long)shard_samples);
+    else if (finished)
         fprintf(out, "status         finished in %.1f s; %llu of %llu samples converged%s\n",
                 elapsed, (unsigned long long)nconv, (unsigned long long)n,
                 nconv < n ? " (failed samples are excluded from the summary)" : "");
@@ -514,12 +546,14 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     else {
         /* the options a resume must repeat when they differed from the
          * config's (a sensitivity run takes neither -n nor --design) */
-        char opt[160];
+        char opt[224];
         if (strcmp(design, "pick-freeze"))
-            snprintf(opt, sizeof opt, " -n %llu --seed %llu --design %s", (unsigned long long)n,
-                     (unsigned long long)seed, design);
+            snprintf(opt, sizeof opt, " -n %llu --seed %llu --design %s%s%s",
+                     (unsigned long long)n, (unsigned long long)seed, design,
+                     sh_n ? " --shard " : "", shard);
         else
-            snprintf(opt, sizeof opt, " --seed %llu", (unsigned long long)seed);
+            snprintf(opt, sizeof opt, " --seed %llu%s%s", (unsigned long long)seed,
+                     sh_n ? " --shard " : "", shard);
         fprintf(out, "status         UNFINISHED: continue with `tradewar run CONFIG --resume -o %s%s` "
                 "(CONFIG: the one it was started with)\n", path, opt);
     }

@@ -423,6 +423,11 @@ static void write_root_attrs(tw_output *o, const tw_run_meta *m)
     tw_h5_attr_str(f, "config", m->config_text ? m->config_text : "");
     tw_h5_attr_str(f, "config_sha256", m->config_sha256 ? m->config_sha256 : "");
     tw_h5_attr_str(f, "data_sha256", m->data_sha256 ? m->data_sha256 : "");
+    if (m->shard_count) { /* a part of a sharded run (shard.h) */
+        tw_h5_attr_u64(f, "shard_index", m->shard_index);
+        tw_h5_attr_u64(f, "shard_count", m->shard_count);
+        tw_h5_attr_str(f, "shard_config", m->shard_config ? m->shard_config : "");
+    }
     tw_h5_attr_i64(f, "finished", 0);
     tw_h5_attr_u64(f, "n_converged", 0);
     tw_h5_attr_f64(f, "elapsed_seconds", 0.0);
@@ -599,6 +604,25 @@ static int check_attr_u64(hid_t f, const char *name, uint64_t want, const char *
     return TW_OK;
 }
 
+/* The same shard of the same number of shards (or both not sharded): a
+ * part resumed as another shard, or as the whole run, would mix rows. */
+static int check_shard(hid_t f, const tw_run_meta *m, const char *path, tw_error *err)
+{
+    uint64_t idx = 0, cnt = 0;
+    if (H5Aexists(f, "shard_count") > 0 && (tw_h5_read_attr_u64(f, "shard_count", &cnt) < 0 ||
+                                            tw_h5_read_attr_u64(f, "shard_index", &idx) < 0))
+        return tw_error_set(err, TW_EDATA, "%s: damaged shard attributes", path);
+    if (idx == m->shard_index && cnt == m->shard_count)
+        return TW_OK;
+    char file[48] = "none", now[48] = "none";
+    if (cnt)
+        snprintf(file, sizeof file, "%llu/%llu", (unsigned long long)idx, (unsigned long long)cnt);
+    if (m->shard_count)
+        snprintf(now, sizeof now, "%u/%u", m->shard_index, m->shard_count);
+    return tw_error_set(err, TW_ECONFIG, "%s: cannot resume: shard differs (file: %s, now: %s)",
+                        path, file, now);
+}
+
 /* Every data file read now must have been read, with the same content, when
  * the file was made: compared by hash (a path may differ when the run is
  * resumed from elsewhere). */
@@ -644,6 +668,7 @@ static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, 
         (rc = check_attr_str(f, "design", m->design, o->path, err)) ||
         (rc = check_attr_u64(f, "n_samples", m->n_samples, o->path, err)) ||
         (rc = check_attr_u64(f, "block_size", m->block_size, o->path, err)) ||
+        (rc = check_shard(f, m, o->path, err)) ||
         (rc = check_data(f, m->data_sha256, o->path, err)))
         return rc;
     char ver[64] = "";

@@ -20,6 +20,7 @@
 #include "tradewar/output.h"
 #include "tradewar/params.h"
 #include "tradewar/provenance.h"
+#include "tradewar/shard.h"
 
 /* At most this many blocks per run: the runner keeps a byte and a pending
  * index per block, and the file a flag per block. */
@@ -329,6 +330,9 @@ typedef struct run_state {
     uint64_t n, bs, nblocks, npend, rounds, ndone_samples;
     uint64_t pbase, plim; /* rounds deal out pending[pbase..plim) (stop: up to a checkpoint) */
     uint64_t used_blocks; /* stop rule met: the run's samples are these first blocks */
+    uint64_t shard_b0, shard_b1, shard_n; /* the blocks this run computes, their samples
+                                             (all of them unless --shard) */
+    char *config_abs;     /* --shard: the config's absolute path, recorded for merge */
     size_t np, row;
     int resuming, already_finished;
     tw_progress prog;
@@ -379,6 +383,21 @@ static int set_up_run_design(run_state *rs, uint64_t *seed_out, tw_design_kind *
                           (unsigned long long)bs, (unsigned long long)tw_n_blocks(n, bs),
                           (unsigned long long)TW_MAX_BLOCKS,
                           (unsigned long long)((n + TW_MAX_BLOCKS - 1) / TW_MAX_BLOCKS));
+    if (!rc && opts->shard_count) {
+        uint64_t nb = tw_n_blocks(n, bs);
+        if (rs->ses->stop)
+            rc = tw_error_set(err, TW_EUSAGE, "--shard cannot be used with a stop: config (its "
+                              "checkpoints need the blocks in order, in one run)");
+        else if (opts->shard_count > nb)
+            rc = tw_error_set(err, TW_EUSAGE, "--shard %u/%u: the run has only %llu block(s) "
+                              "(%llu samples in blocks of %llu): at most %llu shards",
+                              opts->shard_index, opts->shard_count, (unsigned long long)nb,
+                              (unsigned long long)n, (unsigned long long)bs,
+                              (unsigned long long)nb);
+        else if (!(rs->config_abs = tw_shard_abs_path(opts->config_path)))
+            rc = tw_error_set(err, TW_EIO, "%s: cannot make its path absolute: %s",
+                              opts->config_path, strerror(errno));
+    }
     if (!rc && sens)
         rc = tw_design_create(TW_DESIGN_SOBOL, seed, tw_sens_base_samples(sens),
                               tw_sens_design_dim(sens), &rs->design, err);
@@ -432,6 +451,9 @@ static void describe_run(run_state *rs, uint64_t seed, tw_design_kind dk)
         .mpi_ranks = rs->size,
         .omp_threads = threads0,
         .history = &rs->hist,
+        .shard_index = rs->opts->shard_index,
+        .shard_count = rs->opts->shard_count,
+        .shard_config = rs->config_abs,
     };
     tw_history_describe_start(rs->comm, threads0, &rs->hist);
 }
@@ -535,11 +557,18 @@ static int alloc_thread_workspaces(run_state *rs, tw_error *err)
 static void plan_pending_blocks(run_state *rs)
 {
     uint64_t n = rs->n, bs = rs->bs;
-    for (uint64_t b = 0; b < rs->nblocks; b++) {
+    rs->shard_b0 = 0;
+    rs->shard_b1 = rs->nblocks;
+    if (rs->opts->shard_count)
+        tw_shard_blocks(rs->nblocks, rs->opts->shard_index, rs->opts->shard_count,
+                        &rs->shard_b0, &rs->shard_b1);
+    for (uint64_t b = rs->shard_b0; b < rs->shard_b1; b++) {
+        uint64_t rows = (b + 1) * bs > n ? n - b * bs : bs;
+        rs->shard_n += rows;
         if (!rs->done[b])
             rs->pending[rs->npend++] = b;
         else
-            rs->ndone_samples += (b + 1) * bs > n ? n - b * bs : bs;
+            rs->ndone_samples += rows;
     }
     rs->rounds = (rs->npend + (uint64_t)rs->size - 1) / (uint64_t)rs->size;
     rs->plim = rs->npend;
@@ -558,6 +587,10 @@ static void announce_run(const run_state *rs)
             (unsigned long long)rs->nblocks, (unsigned long long)rs->bs,
             rs->resuming ? (rs->npend ? ", resuming" : ", all blocks done") : "", rs->size,
             rs->nthreads);
+    if (rs->opts->shard_count)
+        fprintf(stderr, "tradewar: shard %u/%u: blocks %llu..%llu (%llu samples)\n",
+                rs->opts->shard_index, rs->opts->shard_count, (unsigned long long)rs->shard_b0,
+                (unsigned long long)rs->shard_b1 - 1, (unsigned long long)rs->shard_n);
     if (sens)
         fprintf(stderr, "tradewar: sensitivity: %zu factors x %llu base samples\n%s%s%s",
                 tw_sens_factor_count(sens), (unsigned long long)tw_sens_base_samples(sens),
@@ -593,7 +626,8 @@ static int run_init(run_state *rs, tw_error *err)
     if ((rc = alloc_thread_workspaces(rs, err)))
         return rc;
     plan_pending_blocks(rs);
-    tw_progress_start(&rs->prog, rs->rank == 0 && !rs->opts->quiet, rs->n, rs->ndone_samples);
+    tw_progress_start(&rs->prog, rs->rank == 0 && !rs->opts->quiet, rs->shard_n,
+                      rs->ndone_samples);
     announce_run(rs);
 
     /* not reset: a signal that came during start-up (main installs the
@@ -643,10 +677,13 @@ static int stopped_error(const run_state *rs, int stop, const char *when, tw_err
         len += (size_t)snprintf(extra + len, sizeof extra - len, " --seed %llu",
                                 (unsigned long long)opts->seed);
     if (opts->design >= 0 && len < sizeof extra)
-        snprintf(extra + len, sizeof extra - len, " --design %s", rs->meta.design);
+        len += (size_t)snprintf(extra + len, sizeof extra - len, " --design %s", rs->meta.design);
+    if (opts->shard_count && len < sizeof extra)
+        snprintf(extra + len, sizeof extra - len, " --shard %u/%u", opts->shard_index,
+                 opts->shard_count);
     return tw_error_set(err, TW_EINTERRUPTED, "%s %s; %llu of %llu samples done; %s is "
                         "consistent: continue with `tradewar run %s --resume -o %s%s`", why, when,
-                        (unsigned long long)rs->ndone_samples, (unsigned long long)rs->n,
+                        (unsigned long long)rs->ndone_samples, (unsigned long long)rs->shard_n,
                         rs->outpath, opts->config_path, rs->outpath, extra);
 }
 
@@ -769,6 +806,19 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     int stop;
     if ((stop = stop_agreed(rs)))
         return stopped_error(rs, stop, "before the final passes (every block is done)", err);
+    if (opts->shard_count) {
+        /* a part: its blocks are done; the passes need every shard (merge) */
+        rc = rs->rank == 0 ? tw_shard_finish_part(rs->outpath, &rs->meta,
+                                                  tw_now() - rs->t_start, err)
+                           : TW_OK;
+        if ((rc = tw_mpi_agree(rs->comm, rc, err)))
+            return rc;
+        if (rs->rank == 0 && !opts->quiet)
+            fprintf(stderr, "tradewar: finished shard %u/%u: %s (%.1f s); combine the parts "
+                    "with `tradewar merge OUT.h5 PART...`\n", opts->shard_index,
+                    opts->shard_count, rs->outpath, tw_now() - rs->t_start);
+        return TW_OK;
+    }
     const tw_sens *sens = rs->ses->sens;
     uint64_t used = rs->used_blocks ? rs->used_blocks * rs->bs : rs->n;
     if (rs->ses->stop && (rc = tw_stop_record(rs->ses->stop, rs->comm, rs->outpath,
@@ -858,6 +908,7 @@ static void run_free(run_state *rs)
     free(rs->done);
     free(rs->pending);
     free(rs->outpath);
+    free(rs->config_abs);
     tw_session_close(rs->ses);
 }
 

@@ -51,6 +51,11 @@ typedef struct tw_run_meta {
      * (after the checks, not on a finished file); on success every rank
      * finds history->appended = 1. */
     tw_history_row *history;
+    /* a part of a sharded run (shard.h): shard shard_index of shard_count
+     * (1-based; shard_count 0: not sharded), and the config's absolute path
+     * for merge */
+    unsigned shard_index, shard_count;
+    const char *shard_config;
 } tw_run_meta;
 
 typedef struct tw_output tw_output;
@@ -70,7 +75,7 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                      tw_output **out, tw_error *err);
 
 /* COLLECTIVE. Open an unfinished file for --resume. Verifies format, model,
- * design, seed, n_samples, block_size and config_sha256 (a mismatch is a
+ * design, seed, n_samples, block_size, config_sha256 and the shard (a mismatch is a
  * TW_ECONFIG error naming what differs) and the shapes against the schema.
  * A data file whose SHA-256 is not among the file's `data_sha256` is refused
  * (TW_ECONFIG naming it); another engine_version only fills `note` (a

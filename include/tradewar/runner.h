@@ -64,6 +64,7 @@ typedef struct tw_run_opts {
     size_t mem_budget;    /* bytes per rank for the summary pass's column streams (0: 64 MiB) */
     double max_time;      /* seconds (0: none): stop cleanly (exit 3) before a round or a
                              pass that would end after this, counted from the start */
+    unsigned shard_index, shard_count; /* --shard I/N (shard.h); shard_count 0: the whole run */
 } tw_run_opts;
 
 /* COLLECTIVE over comm. Returns TW_OK when the file is finished,

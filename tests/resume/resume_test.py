@@ -67,6 +67,17 @@ Cases (one ctest test each):
               subjob, and long.pbs whose timer stops the run before the "walltime" and
               submits a continuation (qsub -W depend=afterany -v ...); the
               continuations are run until the chain ends: identical result
+  shard       sharded runs: shards 1/3, 2/3, 3/3 on 1, 2 and 3 ranks (and 2 shards, and
+              1/1), `merge` on 1 and 2 ranks: /inputs /outputs /status /summary /baseline
+              bitwise identical to the unsharded run (also with summary by regime and a
+              sensitivity run); `info` and `--resume` on the merged file; a part stopped
+              by SIGTERM is refused by merge, resumed, merged. Refusals, each with the
+              parts byte-identical (sha256) before and after and no OUT (nor
+              OUT.merging) left: --shard 0/3, 4/3, 3/0, garbage, more shards than
+              blocks, with stop:; merge with a missing shard, a duplicated shard, parts
+              of another seed or config, an unfinished part, a file that is not a part,
+              a truncated part (exit 2), an existing OUT; --resume of a part as another
+              shard
 """
 import argparse
 import atexit
@@ -1078,10 +1089,162 @@ def case_history():
           f"history: --resume on the finished file changes nothing, adds no row (exit {rc})")
 
 
+def tw_cmd(ranks, *args):
+    """mpi_cmd, but one rank runs without mpiexec (MPI singleton): a second faster each."""
+    return [ARGS.tradewar, *args] if ranks == 1 else mpi_cmd(ranks, *args)
+
+
+def case_shard():
+    cfg = write_config("sh.yaml", samples=600, cost=2000)  # 38 blocks of 16
+    ref = reference(cfg)
+    groups = twh5.GROUPS + ["/baseline"]
+    w = ARGS.work
+
+    def shard(i, n, ranks, threads=1, config=cfg, extra=()):
+        tag = os.path.splitext(os.path.basename(config))[0] + "".join(extra)
+        out = os.path.join(w, f"{tag}_part{i}of{n}.h5")
+        rc, o, _ = run(tw_cmd(ranks, "run", config, "--shard", f"{i}/{n}", "-o", out, "-q",
+                               *extra), threads=threads)
+        if rc != 0:
+            log(o)
+            raise SystemExit(f"shard {i}/{n} exited {rc}")
+        return out
+
+    def merge_ok(out, parts, ranks, what, reference=ref, grp=groups):
+        rc, o, _ = run(tw_cmd(ranks, "merge", out, *parts, "-q"))
+        if not check(rc == 0, f"{what}: merge exits 0 (got {rc})"):
+            log(o)
+            return False
+        diffs = twh5.compare(reference, out, grp)
+        return check(not diffs, f"{what}: {' '.join(grp)} bitwise identical to the unsharded "
+                                f"run" + ("" if not diffs else f": {diffs[:5]}"))
+
+    parts = [shard(1, 3, 1, threads=2), shard(2, 3, 2), shard(3, 3, 3)]
+    merged = os.path.join(w, "sh_merged.h5")
+    merge_ok(merged, parts, 2, "3 shards on 1x2, 2x1, 3x1 ranks x threads, merged on 2 ranks")
+    with twh5.h5py.File(merged, "r") as f:
+        check(not [k for k in f.attrs if k.startswith("shard_")] and
+              int(f.attrs["merged_shards"]) == 3,
+              "merged file: no shard_* attributes, merged_shards = 3")
+    if ARGS.h5diff:
+        bad = [g for g in groups if run([ARGS.h5diff, "-r", ref, merged, g, g])[0] != 0]
+        check(not bad, f"h5diff -r finds no difference in {groups}" + (f": {bad}" if bad else ""))
+    rc, o, _ = run([ARGS.tradewar, "info", merged])
+    check(rc == 0 and "finished" in o and "from 3 shards" in o,
+          f"info on the merged file: exit 0, finished, merged from 3 shards (got {rc})")
+    before = sha(merged)
+    rc, o, _ = run(tw_cmd(1, "run", cfg, "-o", merged, "--resume"))
+    check(rc == 0 and "already finished" in o and sha(merged) == before,
+          f"--resume on the merged file: nothing to do, exit 0 (got {rc}), file untouched")
+    rc, o, _ = run([ARGS.tradewar, "info", "--json", parts[1]])
+    try:
+        js = json.loads(o)
+    except ValueError:
+        js = {}
+    check(rc == 0 and js.get("shard") == "2/3" and js.get("status") == "finished" and
+          js.get("blocks_done") == js.get("shard_blocks") == 38 * 2 // 3 - 38 // 3,
+          f"info --json on part 2/3: shard 2/3, finished, blocks 12..24 done ({o.strip()[:400]})")
+    merge_ok(os.path.join(w, "sh_merged2.h5"), [shard(2, 2, 2), shard(1, 2, 1)], 1,
+             "2 shards given out of order, merged on 1 rank")
+    merge_ok(os.path.join(w, "sh_merged1.h5"), [shard(1, 1, 2)], 1, "1 shard of 1")
+
+    # the other passes: summary by regime and sensitivity (pick-freeze rows), one config
+    both = os.path.join(w, "sh_passes.yaml")
+    with open(both, "w") as f:
+        f.write("model: ishigami\nseed: 5\nblock_size: 16\nparameters:\n"
+                "  x1: {dist: bernoulli, p: 0.3}\nsummary:\n  by: [x1]\n"
+                "sensitivity: {base_samples: 64, bootstrap: 50}\n")
+    r = reference(both, name="sh_passes_ref.h5")
+    ps = [shard(i, 3, 2 if i == 2 else 1, config=both) for i in (1, 2, 3)]
+    merge_ok(os.path.join(w, "sh_passes_merged.h5"), ps, 2, "summary by regime + sensitivity",
+             reference=r, grp=groups + ["/summary_by", "/sensitivity"])
+
+    # --- refusals: the parts never change, no OUT is left behind
+    out = os.path.join(w, "sh_refused.h5")
+
+    def refused_merge(files, code, words, what, ranks=1, args=()):
+        before = {p: sha(p) for p in files if os.path.exists(p)}
+        rc, o, _ = run(tw_cmd(ranks, "merge", out, *files, *args))
+        after = {p: sha(p) for p in files if os.path.exists(p)}
+        first = next((m for m in o.splitlines() if "error" in m), o.strip()[:200])
+        check(rc == code, f"merge {what}: exit {code} (got {rc}): {first}")
+        missing = [x for x in words if x.lower() not in o.lower()]
+        check(not missing, f"merge {what}: the message names {words}" +
+              (f" (missing {missing})" if missing else ""))
+        check(before == after, f"merge {what}: every part byte-identical (sha256)")
+        check(not os.path.exists(out) and not os.path.exists(out + ".merging"),
+              f"merge {what}: no {os.path.basename(out)} (nor .merging) left")
+
+    names = [os.path.basename(p) for p in parts]
+    refused_merge([parts[0], parts[2]], 1, ["2/3", "missing"], "with shard 2/3 missing", ranks=2)
+    refused_merge([parts[0], parts[1], parts[1], parts[2]], 1,
+                  ["2/3", "twice", names[1]], "with shard 2/3 given twice")
+    other_seed = shard(2, 3, 1, extra=("--seed", "8"))
+    refused_merge([parts[0], other_seed, parts[2]], 1, ["different runs", "seed", "7", "8"],
+                  "with a part of another seed")
+    cfg2 = write_config("sh_other.yaml", samples=600, cost=1000)
+    other_cfg = shard(3, 3, 1, config=cfg2)
+    refused_merge([parts[0], parts[1], other_cfg], 1, ["different runs", "config_sha256"],
+                  "with a part of another config")
+    refused_merge([parts[0], ref, parts[2]], 1, [os.path.basename(ref), "not a part"],
+                  "with an unsharded result as a part")
+    trunc = os.path.join(w, "sh_trunc.h5")
+    shutil.copyfile(parts[1], trunc)
+    os.truncate(trunc, os.path.getsize(trunc) // 2)
+    refused_merge([parts[0], trunc, parts[2]], 2, [os.path.basename(trunc)], "with a truncated part")
+    # an unfinished part: shard 2/3 stopped by SIGTERM after 2 of its 13 blocks
+    part2 = os.path.join(w, "sh_stopped.h5")
+    p = start(tw_cmd(1, "run", cfg, "--shard", "2/3", "-o", part2, "-q"))
+    if wait_blocks(p, part2, 2) is None:
+        raise SystemExit(f"could not stop shard 2/3: {p.communicate()[0][-2000:]}")
+    for pid in ranks_of(p):
+        os.kill(pid, signal.SIGTERM)
+    o = p.communicate(timeout=60)[0]
+    check(p.returncode == 3 and "--shard 2/3" in o,
+          f"shard 2/3 stopped by SIGTERM: exit 3 (got {p.returncode}), the hint repeats --shard 2/3")
+    refused_merge([parts[0], part2, parts[2]], 1, [os.path.basename(part2), "unfinished", "2/3"],
+                  "with an unfinished part")
+    before = sha(part2)
+    rc, o, _ = run(tw_cmd(1, "run", cfg, "--shard", "1/3", "-o", part2, "--resume", "-q"))
+    check(rc == 1 and "shard differs" in o and sha(part2) == before,
+          f"--resume of part 2/3 as shard 1/3: exit 1 (got {rc}), 'shard differs', untouched")
+    rc, o, _ = run(tw_cmd(1, "run", cfg, "-o", part2, "--resume", "-q"))
+    check(rc == 1 and "shard differs" in o and sha(part2) == before,
+          f"--resume of part 2/3 without --shard: exit 1 (got {rc}), untouched")
+    rc, o, _ = run(tw_cmd(2, "run", cfg, "--shard", "2/3", "-o", part2, "--resume", "-q"))
+    check(rc == 0, f"--resume of the stopped part 2/3 exits 0 (got {rc})")
+    merge_ok(out, [parts[0], part2, parts[2]], 2, "with the resumed part 2/3")
+    # an existing OUT: refused without --force (untouched), replaced with it
+    before = sha(out)
+    rc, o, _ = run(tw_cmd(1, "merge", out, *parts))
+    check(rc == 1 and "--force" in o and sha(out) == before,
+          f"merge onto an existing OUT: exit 1 (got {rc}), OUT untouched")
+    rc, o, _ = run(tw_cmd(1, "merge", parts[0], *parts))
+    check(rc == 1 and "one of the parts" in o, f"merge onto one of its parts: exit 1 (got {rc})")
+    rc, o, _ = run(tw_cmd(1, "merge", out, *parts, "--force", "-q"))
+    check(rc == 0 and not twh5.compare(ref, out, groups), f"merge --force: exit 0 (got {rc}), identical")
+    os.unlink(out)
+
+    # --shard refusals: exit 1 before anything is written
+    stopcfg = os.path.join(w, "sh_stop.yaml")
+    with open(stopcfg, "w") as f:
+        f.write("model: ishigami\nsamples: 4096\nblock_size: 16\n"
+                "stop: {outcome: y, sem: 0.01}\n")
+    for spec, words, c in (("0/3", ["--shard", "0/3"], cfg), ("4/3", ["--shard", "4/3"], cfg),
+                           ("3/0", ["--shard", "3/0"], cfg), ("x", ["--shard", "'x'"], cfg),
+                           ("1/3/5", ["--shard"], cfg), ("-1/3", ["--shard"], cfg),
+                           ("39/39", ["only 38 block"], cfg), ("1/2", ["stop:"], stopcfg)):
+        bad = os.path.join(w, "sh_bad.h5")
+        rc, o, _ = run(tw_cmd(1, "run", c, "--shard", spec, "-o", bad, "-q"))
+        check(rc == 1 and all(x in o for x in words) and not os.path.exists(bad),
+              f"--shard {spec}: exit 1 (got {rc}), message names {words}, no file: "
+              f"{o.strip().splitlines()[:1]}")
+
+
 CASES = {"history": case_history, "provenance": case_provenance, "stops": case_stops, "writers": case_writers, "fault": case_fault, "deadrank": case_deadrank,
          "kill": case_kill, "signals": case_signals, "mismatch": case_mismatch,
          "corrupt": case_corrupt, "unwritable": case_unwritable, "exists": case_exists,
-         "local": case_local, "pbs": case_pbs}
+         "local": case_local, "pbs": case_pbs, "shard": case_shard}
 
 
 def main():
