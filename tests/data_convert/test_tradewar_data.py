@@ -255,6 +255,49 @@ def test_check_world():
     assert line.startswith("- US imports from China: 460.9")
 
 
+WORLD_FILES = ("regions.csv", "sectors.csv", "trade.csv", "tariffs.csv", "io.csv",
+               "partners.csv", "tariffs_2025_extra.csv", "checks.md", "README.md", "partners.md")
+
+
+def test_world_build_reproduces_shipped_files(tmp_path):
+    """build_world.py, run on a copy, writes exactly the shipped files (every figure
+    in the CSVs has its source in the script) and its own checks pass (exit 0)."""
+    import shutil
+    src = os.path.join(ROOT, "configs", "data", "world")
+    dst = tmp_path / "world"
+    shutil.copytree(src, dst)
+    p = subprocess.run([sys.executable, str(dst / "build_world.py")], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    assert "RESULT: all checks pass" in p.stdout
+    for f in WORLD_FILES:
+        with open(os.path.join(src, f), "rb") as a, open(dst / f, "rb") as b:
+            assert a.read() == b.read(), f + " differs from what build_world.py writes"
+
+
+def test_world_matches_audit_targets():
+    """Issue 8 item 6 and item 2: the shipped world reproduces the published
+    totals it was balanced to (README "Data audit"): US deficit = BEA's BoP
+    goods-and-services deficit, China's surplus = SAFE's BoP goods (+768) and
+    services (-229) balance, deficits sum to zero, US baseline tariff revenue =
+    2024 customs receipts (79), and China supplies about 70% of US critical-
+    mineral imports (USGS)."""
+    ds = read_dir(os.path.join(ROOT, "configs", "data", "world"))
+    d = derive(ds)
+    u, c = ds.regions.index("USA"), ds.regions.index("CHN")
+    assert abs(d["D"][u] - ((3296.0 + 814.0) - (2084.0 + 1108.0))) < 1.0
+    assert abs(d["D"][c] - -(768.0 - 229.0)) < 1.0
+    assert abs(d["D"].sum()) < 1e-6 * d["Y"].sum()
+    assert abs(d["R"][u] - 79.0) < 0.5
+    k = int(np.argmax(ds.sectors.critical))
+    m = ds.Z[u, :, k].copy()
+    m[u] = 0.0
+    assert 0.65 <= m[c] / m.sum() <= 0.75
+    # the US tariff on China is the revenue residual, below the statutory 20.8%
+    t = (ds.tau[u, c] * ds.Z[u, c]).sum() / ds.Z[u, c].sum()
+    assert 0.05 < t < 0.15
+
+
 def test_check_fails(tmp_path):
     """An inconsistent dataset (input shares too large for the expenditure) fails
     check with exit 2 and a FAIL line naming the cell."""

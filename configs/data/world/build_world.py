@@ -36,7 +36,7 @@ S = ["AGR", "ENE", "CRM", "CHM", "MET", "ELE", "MAC", "VEH", "OMF", "SRV"]
 G9 = S[:9]  # goods sectors
 SNAME = {  # short names for sectors.csv (no commas); full definitions in README
     "AGR": "Agriculture and food", "ENE": "Energy and mining",
-    "CRM": "Critical minerals (rare earths magnets processed critical minerals)",
+    "CRM": "Critical minerals under Chinese export controls (rare earths magnets graphite Ga Ge Sb W)",
     "CHM": "Chemicals pharmaceuticals rubber and plastics",
     "MET": "Basic and fabricated metals", "ELE": "Electronics and electrical equipment",
     "MAC": "Machinery n.e.c.", "VEH": "Vehicles and transport equipment incl. aerospace and defence",
@@ -97,8 +97,14 @@ US_IMP = {"CHN": 438.9, "EU27": 605.8, "GBR": 68.1, "JPN": 148.2, "KOR": 131.5,
 US_EXP = {"CHN": 143.5, "EU27": 370.2, "GBR": 79.9, "JPN": 79.7, "KOR": 66.0,
           "TWN": 42.3, "VNM": 13.1, "ASN": 112.0, "IND": 41.8, "MEX": 300.0,
           "CAN": 348.5, "BRA": 49.7}   # MEX: Census 334.0 vs INEGI 263.1 -> midpoint 300 [EST]
-US_IMP["ROW"] = GM_PUB["USA"] - sum(US_IMP.values())   # [RES] CHE ISR AUS COL SAU ...
-US_EXP["ROW"] = GX_PUB["USA"] - sum(US_EXP.values())   # [RES] AUS HKG ARE CHE ISR COL CHL ...
+# US goods totals on the balance-of-payments basis [BEA release of 5 Feb 2025: goods
+# exports 2,084, imports 3,296; with services 1,108 / 814 the deficit is 918]. The
+# BoP adjustments to the Census figures (+19.5 exports, +28.6 imports: coverage,
+# valuation, timing; BEA does not allocate them to our partners) go to the ROW cells,
+# so US-China stays exactly Census and D_USA equals BEA's 918 (issue 8 item 6).
+US_BOP_GX, US_BOP_GM = 2084.0, 3296.0
+US_IMP["ROW"] = US_BOP_GM - sum(US_IMP.values())   # [RES] CHE ISR AUS COL SAU ... + BoP adj.
+US_EXP["ROW"] = US_BOP_GX - sum(US_EXP.values())   # [RES] AUS HKG ARE CHE ISR COL CHL ... + BoP adj.
 # Mirror discrepancies with the fixed US cells: partner-reported exports to / imports
 # from the US [NAT], used to shift the partner's total so its non-US trade is kept.
 P_EXP_TO_US = {"CHN": 524.7, "EU27": 532.3 * EUR, "JPN": 141.0, "KOR": 127.8,
@@ -195,6 +201,17 @@ KNOWN_SRV = {("EU27", "USA"): 450.0, ("USA", "EU27"): 300.0, ("EU27", "GBR"): 26
 # China's customs imports include re-imports of Chinese-origin goods (domestic in
 # the model); deducted from China's import total [EST from GACC partner tables]
 CHN_REIMPORTS = 90.0
+# China's balances on the balance-of-payments basis [SAFE, BoP 2024 (preliminary,
+# approximate): goods +768, services -229, current account about +422 (2.2% of GDP)].
+# The customs goods surplus (992 = 3,577 - 2,585) is larger than SAFE's BoP goods
+# surplus by about 224, mostly on the export side (BoP exports below customs exports;
+# the size and cause of this gap are debated, B. Setser, CFR "Follow the Money" 2023-24).
+# The model's D_CHN is the BoP goods-and-services balance: the services gap goes to
+# services imports (MOFCOM 611 -> 675, the BoP travel debit being larger), the goods
+# gap to China's goods exports, taken from the cells without partner data (ROW,
+# which holds Hong Kong, in practice) [RES] (issue 8 item 6).
+CHN_BOP_GOODS, CHN_BOP_SERV = 768.0, -229.0
+CHN_CUSTOMS_BAL = 3577.0 - 2585.0  # GACC 2024 (customs basis; GM_PUB rounds imports to 2,587)
 # Imports reported CIF are converted to exporter (FOB) prices with a common factor
 # [EST: CIF/FOB margins of 3-6% for most pairs, OECD International Transport and
 # Insurance Costs (ITIC) database]. US (customs value), CAN, MEX, GBR (BoP basis)
@@ -223,12 +240,48 @@ VSH = {  # AGR  ENE  CRM    CHM  MET  ELE   MAC  VEH  OMF
     "CAN": [3.5, 9.4, 0.03, 1.3, 1.2, 0.6, 0.8, 1.0, 2.0],
     "BRA": [9.7, 7.3, 0.06, 2.0, 1.6, 0.8, 0.9, 1.2, 2.5],
     "ROW": [10.5, 13.5, 0.05, 2.5, 2.2, 1.5, 1.2, 1.2, 3.0]}
+# CRM, narrowed in issue 8 to the minerals under China's 2023-25 export controls
+# (rare earths and magnets, graphite, gallium, germanium, antimony, tungsten; see
+# README "Critical minerals"); lithium and cobalt moved to CHM (their compounds are
+# chemicals) and niobium to MET. New CRM shares of goods exports / goods imports / GDP
+# (percent) [EST, from the trade and output values in the README]; what each region
+# loses in CRM goes to CHM.
+CRM_X = {"USA": .05, "CHN": .20, "EU27": .05, "GBR": .03, "JPN": .15, "KOR": .05,
+         "TWN": .05, "VNM": .20, "ASN": .16, "IND": .05, "MEX": .05, "CAN": .05,
+         "BRA": .05, "ROW": .07}
+CRM_M = {"USA": .085, "CHN": .15, "EU27": .10, "GBR": .05, "JPN": .10, "KOR": .10,
+         "TWN": .05, "VNM": .10, "ASN": .10, "IND": .10, "MEX": .08, "CAN": .05,
+         "BRA": .05, "ROW": .05}
+CRM_V = {"USA": .002, "CHN": .07, "EU27": .005, "GBR": .002, "JPN": .02, "KOR": .01,
+         "TWN": .005, "VNM": .05, "ASN": .02, "IND": .005, "MEX": .005, "CAN": .005,
+         "BRA": .01, "ROW": .01}
+for _tab, _new in ((ECOMP, CRM_X), (MCOMP, CRM_M), (VSH, CRM_V)):
+    for _r, _v in _new.items():
+        _tab[_r][3] += _tab[_r][2] - _v      # CHM takes the lithium and cobalt
+        _tab[_r][2] = _v
 # value-added share of gross output [EST, typical OECD ICIO 2023 ed. ratios]
 GVA_BASE = np.array([0.35, 0.40, 0.30, 0.30, 0.27, 0.30, 0.33, 0.24, 0.32, 0.58])
 MFG_MULT = {"USA": 1.10, "CHN": 0.78, "EU27": 1.0, "GBR": 1.05, "JPN": 1.0,
             "KOR": 0.90, "TWN": 1.0, "VNM": 0.70, "ASN": 0.85, "IND": 0.85,
             "MEX": 0.80, "CAN": 1.0, "BRA": 0.95, "ROW": 0.95}
 SRV_VA = {"USA": 0.62, "CHN": 0.50}  # others 0.58
+# US value-added shares of gross output from BEA GDP-by-industry (value added and
+# gross output by industry, 2023; our sector mapping, approximate, from memory of the
+# tables): food and farms ~0.33-0.35, mining + utilities + petroleum ~0.45, chemicals
+# (pharmaceuticals) + plastics ~0.45, primary + fabricated metals ~0.38, computers and
+# electronics + electrical equipment ~0.52, machinery ~0.42, motor vehicles (~0.22) +
+# aerospace and other transport (~0.45) ~0.30, other manufacturing ~0.42, services
+# 0.62. Until issue 8 the US used the generic ratios x 1.10 (0.27-0.37 in
+# manufacturing), which put US manufacturing gross output ~30% above BEA's.
+US_GVA = {"AGR": 0.35, "ENE": 0.45, "CHM": 0.45, "MET": 0.38, "ELE": 0.52,
+          "MAC": 0.42, "VEH": 0.30, "OMF": 0.42}
+# BEA reference for the check (value added % of GDP, VA / gross output), 2023,
+# approximate: AGR = farms, forestry, fishing 0.9 + food, beverages, tobacco 1.3;
+# ENE = mining 1.5 + utilities 1.6 + petroleum and coal products 0.6; manufacturing
+# in all about 10.3% of GDP.
+BEA_US = {"AGR": (2.2, 0.35), "ENE": (3.7, 0.45), "CHM": (2.2, 0.45), "MET": (1.1, 0.38),
+          "ELE": (1.5, 0.52), "MAC": (0.8, 0.42), "VEH": (1.3, 0.30), "OMF": (1.6, 0.42),
+          "SRV": (85.5, 0.62)}
 # composition of intermediate inputs (rows: input k, columns: using sector j), each
 # column sums to 1 [EST: rounded typical coefficients of OECD ICIO / WIOD tables]
 CMP = np.array([
@@ -313,6 +366,18 @@ US_ON_CN = {"AGR": 0.16, "ENE": 0.20, "CRM": 0.09, "CHM": 0.22, "MET": 0.27,
 CN_ON_US = {"AGR": 0.28, "ENE": 0.15, "CRM": 0.15, "CHM": 0.22, "MET": 0.22,
             "ELE": 0.17, "MAC": 0.22, "VEH": 0.12, "OMF": 0.18}
 BOWN_US, BOWN_CN = 0.208, 0.212
+# The duties the US actually collected in 2024 [Monthly Treasury Statement: customs
+# duties about 79 in calendar 2024 (77.0 in FY2024); approximate]. Bown's 20.8% is a
+# statutory average with pre-war (2017) weights; applied to 2024 flows it gives a US
+# baseline revenue of about 131, because the trade moved to untaxed lines (List 4B:
+# phones, laptops, consoles, toys), product exclusions, drawback and duty-free
+# de minimis entries lower what is collected. The US-on-China profile is therefore
+# scaled so that total US revenue matches the receipts: the other partners' duties
+# (MFN x (1 - PREF), about 1.4% of the imports, like the pre-war 2017 effective rate
+# of about 1.5% = 35 bn duties / 2,340 bn imports) are kept, and China pays the rest,
+# about 9% of US imports from China (40 bn on 439; USITC DataWeb "calculated duties"
+# give a similar order, approximate). None = use BOWN_US (the data before issue 8).
+US_DUTIES_2024 = 79.0
 
 AMIN_GOODS = 0.005  # required margin on final-demand shares (goods sectors)
 CRM_INTER = 0.95    # share of each region's CRM absorption used as intermediate input
@@ -383,12 +448,23 @@ def build():
     for r in R[:-1]:
         GX[r], GM[r] = GX_PUB[r], GM_PUB[r]
         if r == "CHN":
+            # re-imports of Chinese goods are domestic in the model: they leave China's
+            # imports and, as they were first exported, its exports too (until issue 8
+            # only the imports were cut, which added 90 to China's surplus)
             GM[r] -= CHN_REIMPORTS
+            GX[r] -= CHN_REIMPORTS
+        if r == "USA":
+            GX[r], GM[r] = US_BOP_GX, US_BOP_GM
         if r in CIF_REPORTERS:
             GM[r] *= CIF_FOB
         if r != "USA":
             GX[r] += US_IMP[r] - P_EXP_TO_US.get(r, US_IMP[r])
             GM[r] += US_EXP[r] - P_IMP_FROM_US.get(r, US_EXP[r]) * (CIF_FOB if r in CIF_REPORTERS else 1.0)
+    # China: goods balance to SAFE's BoP figure, the gap taken from its exports [RES]
+    gap = (GX["CHN"] - GM["CHN"]) - CHN_BOP_GOODS
+    GX["CHN"] -= gap
+    notes.append(f"China's goods exports lowered by {gap:.1f} (re-imports 90 removed from both "
+                 f"sides first) so that its goods balance is SAFE's BoP {CHN_BOP_GOODS:.0f}")
     GX["ROW"] = ROW_GX
     GM["ROW"] = ROW_GX + sum(GX[r] for r in R[:-1]) - sum(GM[r] for r in R[:-1])
     gx = np.array([GX[r] for r in R]); gm = np.array([GM[r] for r in R])
@@ -459,6 +535,7 @@ def build():
     # ---------------- services
     sx = np.array([SX_PUB[r] for r in R[:-1]] + [ROW_SX])
     sm_ = np.array([SM_PUB[r] for r in R[:-1]] + [0.0])
+    sm_[ri["CHN"]] = SX_PUB["CHN"] - CHN_BOP_SERV   # SAFE BoP services balance
     sm_[-1] = sx.sum() - sm_[:-1].sum()
     sprior = np.outer(sm_, sx) / sx.sum(); np.fill_diagonal(sprior, 0)
     for (n, i), v in KNOWN_SRV.items():
@@ -487,6 +564,9 @@ def build():
             gva[n, si["ELE"]] = 0.35     # foundries' high margins
         if r == "MEX":
             gva[n, si["ELE"]] = 0.20     # maquiladora
+        if r == "USA":
+            for s_, v_ in US_GVA.items():
+                gva[n, si[s_]] = v_      # BEA GDP-by-industry (issue 8 item 6)
     vsh = np.zeros((N, J))
     for n, r in enumerate(R):
         vsh[n, :9] = np.array(VSH[r]) / 100
@@ -515,7 +595,15 @@ def build():
             T[n, i, :9] = np.array(MFN[r]) * (1 - pr)
     # US-China: scale the sector profile to Bown's trade-weighted averages
     w = np.array([US_FROM_CN[s] for s in G9]); v = np.array([US_ON_CN[s] for s in G9])
-    v *= BOWN_US / (w @ v / w.sum()); T[u, c, :9] = v
+    if US_DUTIES_2024 is None:
+        target = BOWN_US
+    else:
+        other = sum((T[u, i, :9] * Z[u, i, :9]).sum() for i in range(N) if i not in (u, c))
+        target = (US_DUTIES_2024 - other) / w.sum()
+        notes.append(f"US tariff on China scaled to {100*target:.2f}% (trade-weighted) so that US "
+                     f"revenue = {US_DUTIES_2024:.0f} (other partners {other:.1f}); Bown's statutory "
+                     f"{100*BOWN_US:.1f}% would give {other + BOWN_US * w.sum():.1f}")
+    v *= target / (w @ v / w.sum()); T[u, c, :9] = v
     w = np.array([CN_FROM_US[s] for s in G9]); v = np.array([CN_ON_US[s] for s in G9])
     v *= BOWN_CN / (w @ v / w.sum()); T[c, u, :9] = v
     T = np.round(T, 4)
@@ -607,7 +695,9 @@ def partners(Z, T_BASE):
     rows = []
     a_w = sum(w for w, _ in ASN_MEMBERS.values())
     r_asn = sum(w * t for w, t in ASN_MEMBERS.values()) / a_w
-    row_tot = Z[u, ri["ROW"], :9].sum()
+    # Census-basis imports from ROW: the BoP adjustment in the US-ROW cell is not
+    # trade with any ROW member, so it does not weigh the reciprocal rates
+    row_tot = Z[u, ri["ROW"], :9].sum() - (US_BOP_GM - GM_PUB["USA"])
     named = sum(w for w, _ in ROW_MEMBERS.values())
     r_row = (sum(w * t for w, t in ROW_MEMBERS.values()) + 0.10 * (row_tot - named)) / row_tot
     rec = dict(RECIP, ASN=r_asn, ROW=r_row)
@@ -691,6 +781,17 @@ def read_back():
     return reg, sec, Z, T, IO, Y, X, VA, Rv, D, I, alpha
 
 
+# The published totals the checks compare with, on the basis the data are built on:
+# US goods on the BoP basis [BEA]; China's goods exports less the customs-BoP gap of
+# the goods balance and its services imports from SAFE's BoP services balance.
+PUB_GX = dict(GX_PUB, USA=US_BOP_GX, CHN=GX_PUB["CHN"] - (CHN_CUSTOMS_BAL - CHN_BOP_GOODS))
+PUB_GM = dict(GM_PUB, USA=US_BOP_GM)
+PUB_SM = dict(SM_PUB, CHN=SX_PUB["CHN"] - CHN_BOP_SERV)
+# Balances D (imports - exports, goods and services) they must reproduce [BEA, SAFE]
+D_TARGET = {"USA": (US_BOP_GM + SM_PUB["USA"]) - (US_BOP_GX + SX_PUB["USA"]),
+            "CHN": -(CHN_BOP_GOODS + CHN_BOP_SERV)}
+
+
 def checks(info, notes):
     reg, sec, Z, T, IO, Y, X, VA, Rv, D, I, alpha = read_back()
     out = []
@@ -714,9 +815,29 @@ def checks(info, notes):
       f"US goods exports to China {uc:.1f} (Census 143.5, {100*(uc/143.5-1):+.2f}%)")
     if abs(cu / 438.9 - 1) > 0.01 or abs(uc / 143.5 - 1) > 0.01:
         ok = False
+    for r, tgt in D_TARGET.items():
+        n = reg.index(r)
+        P(f"- D {r} (deficit, goods and services) {D[n]:+.1f}: BoP {tgt:+.1f} "
+          f"({'BEA' if r == 'USA' else 'SAFE'}, {D[n] - tgt:+.2f})")
+        if abs(D[n] - tgt) > 1.0:
+            ok = False
+    P(f"- D ROW (residual, closes the world sum) {D[reg.index('ROW')]:+.1f}")
+    va_u = (1 - IO[u].sum(0)) * Y[u]
+    P("- US against BEA GDP by industry (2023, approximate): value added % of GDP model/BEA, "
+      "VA/gross output model/BEA: " + "; ".join(
+          f"{s} {100*va_u[sec.index(s)]/va_u.sum():.1f}/{a:.1f}, {va_u[sec.index(s)]/Y[u, sec.index(s)]:.2f}/{g:.2f}"
+          for s, (a, g) in BEA_US.items()))
+    mf = [sec.index(s) for s in ("CRM", "CHM", "MET", "ELE", "MAC", "VEH", "OMF")]
+    P(f"- US gross output {Y[u].sum():,.0f} = {Y[u].sum()/va_u.sum():.2f} x value added "
+      f"(BEA 2023: about 1.8); manufacturing without food and petroleum: value added "
+      f"{va_u[mf].sum():,.0f}, gross output {Y[u, mf].sum():,.0f}")
+    for s, (a, g) in BEA_US.items():
+        j = sec.index(s)
+        if abs(100 * va_u[j] / va_u.sum() - a) > 0.25 * a or abs(va_u[j] / Y[u, j] - g) > 0.05:
+            ok = False
     P("- tariff revenue R (USD bn): " + ", ".join(f"{r} {Rv[n]:.1f}" for n, r in enumerate(reg)))
     P(f"- US tariff on China, trade-weighted: {100*(T[u,c,:9]*Z[u,c,:9]).sum()/Z[u,c,:9].sum():.1f}% goods "
-      f"(Bown 20.8%); China on US {100*(T[c,u,:9]*Z[c,u,:9]).sum()/Z[c,u,:9].sum():.1f}% (Bown 21.2%)")
+      f"(revenue-based; Bown's statutory 20.8%); China on US {100*(T[c,u,:9]*Z[c,u,:9]).sum()/Z[c,u,:9].sum():.1f}% (Bown 21.2%)")
     P("")
     P("| region | GDP public | VA model | diff | exports public | model | diff | imports public | model | diff | D model |")
     P("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -727,7 +848,7 @@ def checks(info, notes):
             xp = info["GX"][r] + info["sx"][-1]; mp = info["GM"][r] + info["sm"][-1]
             tag = " (residual)"
         else:
-            gp = GDP[r]; xp = GX_PUB[r] + SX_PUB[r]; mp = GM_PUB[r] + SM_PUB[r]; tag = ""
+            gp = GDP[r]; xp = PUB_GX[r] + SX_PUB[r]; mp = PUB_GM[r] + PUB_SM[r]; tag = ""
         dg, dx, dm = VA[n] / gp - 1, ex / xp - 1, im / mp - 1
         if r != "ROW" and max(abs(dg), abs(dx), abs(dm)) > 0.10:
             ok = False
@@ -747,8 +868,8 @@ def checks(info, notes):
         if r == "ROW":
             P(f"| ROW | (resid.) | {gx_:,.0f} | (resid.) | {gm_:,.0f} | (resid.) | {sx_:,.0f} | (resid.) | {sm_:,.0f} |")
         else:
-            P(f"| {r} | {GX_PUB[r]:,.0f} | {gx_:,.0f} | {GM_PUB[r]:,.0f} | {gm_:,.0f} | "
-              f"{SX_PUB[r]:,.0f} | {sx_:,.0f} | {SM_PUB[r]:,.0f} | {sm_:,.0f} |")
+            P(f"| {r} | {PUB_GX[r]:,.0f} | {gx_:,.0f} | {PUB_GM[r]:,.0f} | {gm_:,.0f} | "
+              f"{SX_PUB[r]:,.0f} | {sx_:,.0f} | {PUB_SM[r]:,.0f} | {sm_:,.0f} |")
     P("")
     # US-China by sector
     P("| sector | US imports from CHN | US tariff on CHN | US exports to CHN | CHN tariff on US |")
