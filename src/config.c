@@ -10,44 +10,90 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tradewar/keys.h"
 #include "tradewar/params.h"
 
-/* ---- the engine's keys (one table: name, kind, bounds, where it goes) ---- */
-
-typedef enum { K_STRING, K_PATH, K_UINT, K_DESIGN, K_SOLVER, K_SECTION } key_kind;
-
-typedef struct key_spec {
-    const char *name;
-    key_kind kind;
-    int required;
-    uint64_t min, max; /* K_UINT bounds */
-    size_t offset;   /* into tw_config, (size_t)-1 for sections handled elsewhere */
-    const char *help;
-} key_spec;
+/* ---- the engine's keys: one table (tradewar/keys.h) ---- */
 
 #define OFF(f) offsetof(tw_config, f)
-#define NONE ((size_t)-1)
 
-static const key_spec engine_keys[] = {
-    {"model", K_STRING, 1, 0, 0, OFF(model), "model name"},
-    {"data", K_PATH, 0, 0, 0, OFF(data_dir), "dataset folder, relative to the config"},
-    {"samples", K_UINT, 0, 1, UINT64_C(1000000000000), OFF(samples), "number of samples"},
-    {"seed", K_UINT, 0, 0, UINT64_MAX, OFF(seed), "random seed"},
-    {"design", K_DESIGN, 0, 0, 0, OFF(design), "mc | lhs | sobol"},
+static const char *const design_names[] = {"mc", "lhs", "sobol", NULL};
+
+/* `data:` is a path relative to the config file: resolved when read. */
+static int read_data_dir(tw_ynode node, const char *path, const tw_key *key, void *dst,
+                         void *user, tw_error *err)
+{
+    (void)key;
+    const char *s;
+    if (!tw_ynode_ok(node))
+        return TW_OK;
+    int rc = tw_ynode_string(node, path, &s, err);
+    if (rc)
+        return rc;
+    char **out = dst;
+    *out = tw_config_resolve(user, s);
+    return *out ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
+}
+
+/* The solver settings: declared here once. A model that solves an
+ * equilibrium gets them in tw_model_ctx (the trade model has no defaults of
+ * its own). */
+static const tw_key solver_keys[] = {
+    {.name = "tol", .type = TW_KEY_DOUBLE, .def = "1e-10", .offset = OFF(tol),
+     .lo = 0.0, .hi = 1.0, .lo_open = 1, .hi_open = 1,
+     .doc = "convergence: the largest excess demand (share of world value added)"},
+    {.name = "max_iter", .type = TW_KEY_LONG, .def = "5000", .offset = OFF(max_iter),
+     .umin = 1, .umax = 100000000,
+     .doc = "outer iterations before a sample is flagged as not converged"},
+};
+
+static const tw_key engine_keys[] = {
+    {.name = "model", .type = TW_KEY_STRING, .required = 1, .offset = OFF(model),
+     .what = "model name", .doc = "the model (tradewar check --keys lists each one's keys)"},
+    {.name = "data", .type = TW_KEY_CUSTOM, .offset = OFF(data_dir), .read = read_data_dir,
+     .what = "path", .doc = "dataset folder, relative to the config"},
+    {.name = "samples", .type = TW_KEY_UINT, .def = "1000", .offset = OFF(samples),
+     .umin = 1, .umax = UINT64_C(1000000000000), .doc = "number of samples"},
+    {.name = "seed", .type = TW_KEY_UINT, .def = "1", .offset = OFF(seed), .umin = 0,
+     .umax = UINT64_MAX, .doc = "random seed (all 64 bits: write big seeds as digits)"},
+    {.name = "design", .type = TW_KEY_ENUM, .def = "lhs", .offset = OFF(design),
+     .values = design_names, .doc = "sampling design"},
     /* outputs are relative to the working directory, like -o: results belong
      * where the user runs, not next to a possibly read-only installed config */
-    {"output", K_STRING, 0, 0, 0, OFF(output), "HDF5 result file"},
-    {"block_size", K_UINT, 0, 1, 1u << 20, OFF(block_size), "samples per block"},
-    {"solver", K_SOLVER, 0, 0, 0, NONE, "{tol, max_iter}"},
-    {"parameters", K_SECTION, 0, 0, 0, NONE, "parameter distributions"},
-    {"correlation", K_SECTION, 0, 0, 0, NONE, "Gaussian copula groups"},
-    {"sensitivity", K_SECTION, 0, 0, 0, NONE, "Sobol' indices (sensitivity.c)"},
-    {"stop", K_SECTION, 0, 0, 0, NONE, "{outcome, sem | rel_sem | width}: stop on a target error"},
-    {"summary", K_SECTION, 0, 0, 0, NONE, "{by: [parameters]}: results by regime (summary_by.c)"},
+    {.name = "output", .type = TW_KEY_STRING, .offset = OFF(output), .what = "path",
+     .def_note = "results/<config>.h5", .doc = "HDF5 result file, relative to the working "
+                                               "directory (-o overrides)"},
+    {.name = "block_size", .type = TW_KEY_UINT, .def = "256", .offset = OFF(block_size),
+     .umin = 1, .umax = 1u << 20, .doc = "samples per block (unit of work, I/O and resume)"},
+    {.name = "solver", .type = TW_KEY_TABLE, .sub = solver_keys,
+     .n_sub = TW_KEYS_COUNT(solver_keys), .doc = "equilibrium solver"},
+    {.name = "parameters", .type = TW_KEY_SECTION, .what = "{NAME: distribution}",
+     .def_note = "the model's", .doc = "parameter distributions (README: Distributions)"},
+    {.name = "correlation", .type = TW_KEY_SECTION, .what = "[{params, rho | matrix}]",
+     .def_note = "independent", .doc = "Gaussian copula groups"},
+    {.name = "sensitivity", .type = TW_KEY_SECTION, .what = "mapping",
+     .def_note = "off", .doc = "Sobol' indices (docs/SENSITIVITY.md)"},
+    {.name = "stop", .type = TW_KEY_SECTION, .what = "{outcome, sem | rel_sem | width}",
+     .def_note = "off", .doc = "stop on a target error (docs/SENSITIVITY.md)"},
+    {.name = "summary", .type = TW_KEY_SECTION, .what = "{by: [parameters]}",
+     .def_note = "off", .doc = "results by regime of the named parameters (README)"},
 };
-#define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
+#define N_ENGINE_KEYS TW_KEYS_COUNT(engine_keys)
 
-static const char *const solver_keys[] = {"tol", "max_iter", NULL};
+_Static_assert(sizeof(tw_design_kind) == sizeof(int), "design is read as an enum index");
+_Static_assert(TW_DESIGN_MC == 0 && TW_DESIGN_LHS == 1 && TW_DESIGN_SOBOL == 2,
+               "design_names follows tw_design_kind");
+
+void tw_config_print_keys(FILE *f, const tw_model_type *type)
+{
+    fprintf(f, "%-34s %-30s %-16s %s\n", "key", "type", "default", "meaning");
+    fprintf(f, "# engine\n");
+    tw_keys_print(f, "", engine_keys, N_ENGINE_KEYS);
+    if (type) {
+        fprintf(f, "# model %s\n", type->name);
+        tw_keys_print(f, "", type->config_keys, type->n_config_keys);
+    }
+}
 
 void tw_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -86,69 +132,8 @@ void tw_config_free(tw_config *cfg)
     free(cfg->path);
     free(cfg->dir);
     tw_yaml_free(cfg->doc);
-    free(cfg->model);
     free(cfg->data_dir);
-    free(cfg->output);
     free(cfg);
-}
-
-static int parse_engine_key(tw_config *cfg, const key_spec *k, tw_ynode v, tw_error *err)
-{
-    char where[600];
-    tw_ynode_where(v, k->name, where, sizeof where);
-    switch (k->kind) {
-    case K_STRING:
-    case K_PATH: {
-        const char *s;
-        int rc = tw_ynode_string(v, k->name, &s, err);
-        if (rc)
-            return rc;
-        char **dst = (char **)((char *)cfg + k->offset);
-        *dst = k->kind == K_PATH ? tw_config_resolve(cfg, s) : strdup(s);
-        return *dst ? TW_OK : tw_error_set(err, TW_ENOMEM, "out of memory");
-    }
-    case K_UINT:
-        return tw_ynode_uint64(v, k->name, k->min, k->max,
-                               (uint64_t *)((char *)cfg + k->offset), err);
-    case K_DESIGN: {
-        const char *s;
-        int rc = tw_ynode_string(v, k->name, &s, err);
-        if (rc)
-            return rc;
-        int d = tw_design_kind_from_name(s);
-        if (d < 0)
-            return tw_error_set(err, TW_ECONFIG, "%s: unknown design '%s' (valid: mc, lhs, sobol)",
-                                where, s);
-        cfg->design = (tw_design_kind)d;
-        return TW_OK;
-    }
-    case K_SOLVER: {
-        int rc = tw_ynode_check_keys(v, "solver", solver_keys, err);
-        if (rc)
-            return rc;
-        tw_ynode t = tw_ynode_get(v, "tol");
-        if (tw_ynode_ok(t)) {
-            if ((rc = tw_ynode_double(t, "solver.tol", &cfg->tol, err)))
-                return rc;
-            if (!(cfg->tol > 0 && cfg->tol < 1)) {
-                tw_ynode_where(t, "solver.tol", where, sizeof where);
-                return tw_error_set(err, TW_ECONFIG, "%s: must be in (0, 1), got %g", where,
-                                    cfg->tol);
-            }
-        }
-        tw_ynode m = tw_ynode_get(v, "max_iter");
-        if (tw_ynode_ok(m)) {
-            uint64_t it;
-            if ((rc = tw_ynode_uint64(m, "solver.max_iter", 1, 100000000, &it, err)))
-                return rc;
-            cfg->max_iter = (long)it;
-        }
-        return TW_OK;
-    }
-    case K_SECTION:
-        return TW_OK; /* applied by tw_config_apply_model() */
-    }
-    return TW_OK;
 }
 
 int tw_config_load(const char *path, tw_config **out, tw_error *err)
@@ -157,12 +142,6 @@ int tw_config_load(const char *path, tw_config **out, tw_error *err)
     tw_config *cfg = calloc(1, sizeof *cfg);
     if (!cfg)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    cfg->samples = 1000;
-    cfg->seed = 1;
-    cfg->design = TW_DESIGN_LHS;
-    cfg->block_size = 256;
-    cfg->tol = 1e-10;
-    cfg->max_iter = 5000;
     cfg->path = strdup(path);
     char *tmp = strdup(path);
     cfg->dir = tmp ? strdup(dirname(tmp)) : NULL;
@@ -181,20 +160,9 @@ int tw_config_load(const char *path, tw_config **out, tw_error *err)
     tw_ynode root = tw_yaml_root(cfg->doc);
     if ((rc = tw_ynode_require_map(root, "(top level)", err)))
         goto fail;
-    for (size_t i = 0; i < N_ENGINE_KEYS; i++) {
-        const key_spec *k = &engine_keys[i];
-        tw_ynode v = tw_ynode_get(root, k->name);
-        if (!tw_ynode_ok(v)) {
-            if (k->required) {
-                rc = tw_error_set(err, TW_ECONFIG, "%s: required key '%s' is missing (%s)", path,
-                                  k->name, k->help);
-                goto fail;
-            }
-            continue;
-        }
-        if ((rc = parse_engine_key(cfg, k, v, err)))
-            goto fail;
-    }
+    /* the top level's other keys are the model's: checked once it is known */
+    if ((rc = tw_keys_read(root, "", engine_keys, N_ENGINE_KEYS, cfg, cfg, 0, err)))
+        goto fail;
     *out = cfg;
     return TW_OK;
 fail:
@@ -311,12 +279,12 @@ int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error
 
 static int check_top_keys(const tw_config *cfg, const tw_model_type *type, tw_error *err)
 {
-    const char *allowed[64];
+    const char *allowed[128];
     size_t n = 0;
     for (size_t i = 0; i < N_ENGINE_KEYS; i++)
         allowed[n++] = engine_keys[i].name;
-    for (const char *const *k = type->config_keys; k && *k && n < 63; k++)
-        allowed[n++] = *k;
+    for (size_t i = 0; i < type->n_config_keys && n < 127; i++)
+        allowed[n++] = type->config_keys[i].name;
     allowed[n] = NULL;
     return tw_ynode_check_keys(tw_yaml_root(cfg->doc), "", allowed, err);
 }

@@ -1,9 +1,9 @@
 /* tradewar: the run configuration (DESIGN.md, "Config").
  *
- * The engine's keys are declared once in a schema table (config.c, Redis
- * static_configs style); a model declares the extra top-level keys it reads
- * (tw_model_type.config_keys) and validates them itself in create(), with the
- * helpers below. Unknown keys, wrong types, missing required fields and
+ * The engine's keys are declared once in a key table (config.c, with the
+ * reader of tradewar/keys.h); a model declares the top-level keys it reads in
+ * its own table (tw_model_type.config_keys) and reads them in create() with
+ * the same reader. Unknown keys, wrong types, missing required fields and
  * impossible values are TW_ECONFIG errors naming file:line and the key.
  */
 #ifndef TRADEWAR_CONFIG_H
@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tradewar/design.h"
 #include "tradewar/dist.h"
@@ -22,15 +23,16 @@ typedef struct tw_config {
     char *path;       /* the config file as given */
     char *dir;        /* its directory (relative paths start here) */
     tw_yaml *doc;     /* owned */
-    char *model;      /* model name */
+    const char *model; /* model name (points into doc) */
     char *data_dir;   /* `data:` resolved, or NULL */
     uint64_t samples;
     uint64_t seed;
     tw_design_kind design;
-    char *output;     /* `output:` as written (relative to the working directory), or NULL */
+    const char *output; /* `output:` as written (relative to the working directory; points
+                           into doc), or NULL */
     uint64_t block_size; /* samples per block (`block_size:`, default 256) */
-    double tol;       /* solver.tol (default 1e-10) */
-    long max_iter;    /* solver.max_iter (default 5000) */
+    double tol;       /* solver.tol (defaults: the key table in config.c) */
+    long max_iter;    /* solver.max_iter */
     char sha256[65];  /* of the config text, hex */
 } tw_config;
 
@@ -53,6 +55,11 @@ int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_pa
  * Used by the engine for `parameters:` and by models for their own sections
  * (e.g. a partner's compliance). */
 int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err);
+
+/* Print every key the engine reads and, with type != NULL, the model's:
+ * name, type with bounds or allowed values, default, meaning
+ * (`tradewar check --keys`). */
+void tw_config_print_keys(FILE *f, const tw_model_type *type);
 
 /* Resolve a path relative to the config's directory (malloc'ed). */
 char *tw_config_resolve(const tw_config *cfg, const char *relpath);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "tradewar/error.h"
+#include "tradewar/keys.h"
 #include "tradewar/params.h"
 #include "tradewar/yaml.h"
 
@@ -65,7 +66,7 @@ typedef struct tw_model_ctx {
     tw_ynode root;          /* the whole config mapping */
     const char *config_dir; /* directory of the config file */
     const char *data_dir;   /* `data:` resolved against config_dir, or NULL */
-    double tol;             /* solver.tol */
+    double tol;             /* solver.tol (the engine's key table has the default) */
     long max_iter;          /* solver.max_iter */
 } tw_model_ctx;
 
@@ -78,9 +79,12 @@ typedef struct tw_eval_status {
 typedef struct tw_model_type {
     const char *name;
     const char *description;
-    /* Top-level config keys this model reads (NULL-terminated), besides the
-     * engine's own; any other key is an unknown-key error. */
-    const char *const *config_keys;
+    /* Top-level config keys this model reads, besides the engine's own, as
+     * a key table (tradewar/keys.h): create() reads them with tw_keys_read;
+     * the engine refuses any other top-level key and lists the table in
+     * `tradewar check --keys`. */
+    const tw_key *config_keys;
+    size_t n_config_keys;
 
     int (*create)(const tw_model_ctx *ctx, void **state, tw_error *err);
     void (*destroy)(void *state); /* accepts NULL */

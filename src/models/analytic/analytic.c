@@ -5,24 +5,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-int tw_analytic_cost(const tw_model_ctx *ctx, double *cost_us, tw_error *err)
-{
-    *cost_us = 0;
-    tw_ynode c = tw_ynode_get(ctx->root, "cost_us");
-    if (!tw_ynode_ok(c))
-        return TW_OK;
-    int rc = tw_ynode_double(c, "cost_us", cost_us, err);
-    if (rc)
-        return rc;
-    if (*cost_us < 0 || *cost_us > 1e7) {
-        char where[600];
-        tw_ynode_where(c, "cost_us", where, sizeof where);
-        return tw_error_set(err, TW_ECONFIG, "%s: must be in [0, 1e7] microseconds, got %g",
-                            where, *cost_us);
-    }
-    return TW_OK;
-}
-
 void tw_analytic_spin(double cost_us)
 {
     if (cost_us <= 0)

@@ -5,10 +5,14 @@
 #ifndef TRADEWAR_ANALYTIC_H
 #define TRADEWAR_ANALYTIC_H
 
+#include <stddef.h>
+
 #include "tradewar/model.h"
 
-/* Read the optional `cost_us` key (microseconds, >= 0). */
-int tw_analytic_cost(const tw_model_ctx *ctx, double *cost_us, tw_error *err);
+/* The `cost_us` key of a model struct with a `double cost_us` field. */
+#define TW_ANALYTIC_COST_KEY(model_t)                                                          \
+    {.name = "cost_us", .type = TW_KEY_DOUBLE, .def = "0", .offset = offsetof(model_t, cost_us),  \
+     .lo = 0.0, .hi = 1e7, .doc = "busy-wait per evaluation, microseconds (benchmarks)"}
 /* Spin for cost_us microseconds of wall time (no sleep: it should load a core). */
 void tw_analytic_spin(double cost_us);
 

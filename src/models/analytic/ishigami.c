@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "analytic.h"
-#include "tradewar/config.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -25,7 +24,17 @@ static const tw_outcome_info ishigami_outcomes[] = {
     {"y", "1", "Ishigami function value", 0, {0}},
 };
 
-static const char *const ishigami_keys[] = {"a", "b", "cost_us", "fail_above", NULL};
+static const tw_key ishigami_keys[] = {
+    {.name = "a", .type = TW_KEY_DOUBLE, .def = "7", .offset = offsetof(ishigami, a),
+     .doc = "coefficient a (mean a/2)"},
+    {.name = "b", .type = TW_KEY_DOUBLE, .def = "0.1", .offset = offsetof(ishigami, b),
+     .doc = "coefficient b"},
+    TW_ANALYTIC_COST_KEY(ishigami),
+    /* `fail_above: X`: a model error on every sample with x1 > X, so that
+     * the engine's handling of failing samples can be tested exactly */
+    {.name = "fail_above", .type = TW_KEY_DOUBLE, .offset = offsetof(ishigami, fail_above),
+     .def_note = "off", .doc = "test switch: every sample with x1 above it fails"},
+};
 
 static void ishigami_destroy(void *state)
 {
@@ -42,21 +51,10 @@ static int ishigami_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     ishigami *m = calloc(1, sizeof *m);
     if (!m)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    m->a = 7.0;
-    m->b = 0.1;
-    m->fail_above = NAN;
-    int rc = TW_OK;
-    tw_ynode a = tw_ynode_get(ctx->root, "a"), b = tw_ynode_get(ctx->root, "b");
-    if (tw_ynode_ok(a) && (rc = tw_ynode_double(a, "a", &m->a, err)))
-        goto fail;
-    if (tw_ynode_ok(b) && (rc = tw_ynode_double(b, "b", &m->b, err)))
-        goto fail;
-    if ((rc = tw_analytic_cost(ctx, &m->cost_us, err)))
-        goto fail;
-    /* `fail_above: X`: a model error on every sample with x1 > X, so that
-     * the engine's handling of failing samples can be tested exactly */
-    tw_ynode fa = tw_ynode_get(ctx->root, "fail_above");
-    if (tw_ynode_ok(fa) && (rc = tw_ynode_double(fa, "fail_above", &m->fail_above, err)))
+    m->fail_above = NAN; /* off unless given */
+    int rc = tw_keys_read(ctx->root, "", ishigami_keys, TW_KEYS_COUNT(ishigami_keys), m, NULL, 0,
+                          err);
+    if (rc)
         goto fail;
     m->params = tw_params_new();
     if (!m->params) {
@@ -102,6 +100,7 @@ const tw_model_type tw_model_ishigami = {
     .name = "ishigami",
     .description = "Ishigami test function (analytic mean a/2 and variance)",
     .config_keys = ishigami_keys,
+    .n_config_keys = TW_KEYS_COUNT(ishigami_keys),
     .create = ishigami_create,
     .destroy = ishigami_destroy,
     .schema = ishigami_schema,

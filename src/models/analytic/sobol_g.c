@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include "analytic.h"
-#include "tradewar/config.h"
 
 typedef struct sobol_g {
     size_t d;
@@ -21,7 +20,37 @@ static const tw_outcome_info sobol_g_outcomes[] = {
     {"y", "1", "Sobol' G function value", 0, {0}},
 };
 
-static const char *const sobol_g_keys[] = {"coefficients", "cost_us", NULL};
+/* coefficients: [a1, ..., ad], 1 to 1000 of them, each >= 0 */
+static int read_coefficients(tw_ynode c, const char *path, const tw_key *key, void *dst,
+                             void *user, tw_error *err)
+{
+    (void)key;
+    (void)user;
+    sobol_g *m = dst;
+    char where[600];
+    int rc = tw_ynode_double_seq(c, path, &m->a, &m->d, err);
+    if (rc)
+        return rc;
+    if (m->d == 0 || m->d > 1000) {
+        tw_ynode_where(c, path, where, sizeof where);
+        return tw_error_set(err, TW_ECONFIG, "%s: expected 1 to 1000 coefficients, got %zu",
+                            where, m->d);
+    }
+    for (size_t i = 0; i < m->d; i++)
+        if (!(m->a[i] >= 0)) {
+            tw_ynode_where(tw_ynode_item(c, i), path, where, sizeof where);
+            return tw_error_set(err, TW_ECONFIG, "%s: coefficient %zu must be >= 0, got %g",
+                                where, i, m->a[i]);
+        }
+    return TW_OK;
+}
+
+static const tw_key sobol_g_keys[] = {
+    {.name = "coefficients", .type = TW_KEY_CUSTOM, .required = 1, .offset = TW_KEY_NOWHERE,
+     .read = read_coefficients, .what = "[a1, a2, ...] >= 0",
+     .doc = "one input per coefficient; a small a_i makes x_i important"},
+    TW_ANALYTIC_COST_KEY(sobol_g),
+};
 
 static void sobol_g_destroy(void *state)
 {
@@ -39,31 +68,9 @@ static int sobol_g_create(const tw_model_ctx *ctx, void **state, tw_error *err)
     sobol_g *m = calloc(1, sizeof *m);
     if (!m)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    int rc;
-    tw_ynode c = tw_ynode_get(ctx->root, "coefficients");
-    if (!tw_ynode_ok(c)) {
-        rc = tw_error_set(err, TW_ECONFIG, "%s: model sobol_g needs 'coefficients: [a1, a2, ...]'",
-                          tw_yaml_filename(ctx->doc));
-        goto fail;
-    }
-    if ((rc = tw_ynode_double_seq(c, "coefficients", &m->a, &m->d, err)))
-        goto fail;
-    if (m->d == 0 || m->d > 1000) {
-        char where[600];
-        tw_ynode_where(c, "coefficients", where, sizeof where);
-        rc = tw_error_set(err, TW_ECONFIG, "%s: expected 1 to 1000 coefficients, got %zu", where,
-                          m->d);
-        goto fail;
-    }
-    for (size_t i = 0; i < m->d; i++)
-        if (!(m->a[i] >= 0)) {
-            char where[600];
-            tw_ynode_where(tw_ynode_item(c, i), "coefficients", where, sizeof where);
-            rc = tw_error_set(err, TW_ECONFIG, "%s: coefficient %zu must be >= 0, got %g", where,
-                              i, m->a[i]);
-            goto fail;
-        }
-    if ((rc = tw_analytic_cost(ctx, &m->cost_us, err)))
+    int rc = tw_keys_read(ctx->root, "", sobol_g_keys, TW_KEYS_COUNT(sobol_g_keys), m, NULL, 0,
+                          err);
+    if (rc)
         goto fail;
     m->params = tw_params_new();
     if (!m->params) {
@@ -109,6 +116,7 @@ const tw_model_type tw_model_sobol_g = {
     .name = "sobol_g",
     .description = "Sobol' G test function (analytic mean 1 and variance)",
     .config_keys = sobol_g_keys,
+    .n_config_keys = TW_KEYS_COUNT(sobol_g_keys),
     .create = sobol_g_create,
     .destroy = sobol_g_destroy,
     .schema = sobol_g_schema,

@@ -1,12 +1,25 @@
 /* tradewar model: the model's config sections -> scenario spec (twm_config.h).
- * docs/MODEL_NOTES.md documents the keys. */
+ *
+ * Every key is declared in the tables at the end of this file (name, type,
+ * bounds or allowed values, default, destination, meaning: tradewar/keys.h)
+ * and read by the engine's one reader; the structured values (codes, lists
+ * of codes, maps by partner or sector, files, distributions) have readers
+ * here. `tradewar check --keys CONFIG` lists the tables; docs/MODEL_NOTES.md
+ * explains the keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tradewar/config.h"
+#include "tradewar/config.h" /* tw_config_parse_dist, tw_path_join */
 #include "twm_config.h"
 #include "twm_solver.h"
+
+/* What every reader of this file gets as `user`. */
+typedef struct rd {
+    const tw_model_ctx *ctx;
+    twm_data *d;
+    twm_config *cfg;
+} rd;
 
 /* "file:line: key 'path': " for a node (the node may be absent). */
 static const char *where(tw_ynode n, const char *path, char *buf, size_t size)
@@ -63,155 +76,97 @@ static int sector_list(const twm_data *d, tw_ynode n, const char *path, uint8_t 
     return TW_OK;
 }
 
-/* `sectors: {industrial: [..], critical: CODE | none, untariffed: [..],
- * us_duty_share: {CODE: share}}`: overrides of the data's sector flags and
- * the sectors the additional duties reach. */
-static int read_sectors(const tw_model_ctx *ctx, twm_data *d, uint8_t *tariffed, double *share,
-                        uint8_t *ilimit, int *has_ilimit, tw_error *err)
+/* ---- sectors: {us_duty_share, industrial, untariffed, input_limits, critical} ---- */
+
+/* us_duty_share: {CODE: share}: the share of the additional US duties levied
+ * in a sector (default 1 everywhere) */
+static int read_duty_share(tw_ynode sh, const char *path, const tw_key *key, void *dst,
+                           void *user, tw_error *err)
 {
-    static const char *const keys[] = {"industrial", "critical", "untariffed", "us_duty_share",
-                                       "input_limits", NULL};
-    tw_ynode s = tw_ynode_get(ctx->root, "sectors");
-    for (size_t j = 0; j < d->J; j++) {
-        tariffed[j] = 1;
-        share[j] = 1.0;
-    }
-    if (!tw_ynode_ok(s))
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    char sub[160], w[700];
+    int rc;
+    if (!tw_ynode_ok(sh))
         return TW_OK;
-    int rc = tw_ynode_check_keys(s, "sectors", keys, err);
-    if (rc)
+    if ((rc = tw_ynode_require_map(sh, path, err)))
         return rc;
-    tw_ynode sh = tw_ynode_get(s, "us_duty_share");
-    if (tw_ynode_ok(sh)) {
-        char path[160], w[700];
-        if ((rc = tw_ynode_require_map(sh, "sectors.us_duty_share", err)))
+    for (size_t k = 0; k < tw_ynode_size(sh); k++) {
+        tw_ynode kn = tw_ynode_key_at(sh, k), vn = tw_ynode_value_at(sh, k);
+        int j;
+        if ((rc = sector_code(r->d, kn, path, &j, err)))
             return rc;
-        for (size_t k = 0; k < tw_ynode_size(sh); k++) {
-            tw_ynode kn = tw_ynode_key_at(sh, k), vn = tw_ynode_value_at(sh, k);
-            int j;
-            if ((rc = sector_code(d, kn, "sectors.us_duty_share", &j, err)))
-                return rc;
-            snprintf(path, sizeof path, "sectors.us_duty_share.%s", tw_ynode_scalar(kn));
-            if ((rc = tw_ynode_double(vn, path, &share[j], err)))
-                return rc;
-            if (!(share[j] >= 0.0 && share[j] <= 1.0))
-                return tw_error_set(err, TW_ECONFIG, "%s: must be in [0, 1], got %g",
-                                    where(vn, path, w, sizeof w), share[j]);
-        }
-    }
-    tw_ynode n = tw_ynode_get(s, "industrial");
-    if (tw_ynode_ok(n) && (rc = sector_list(d, n, "sectors.industrial", d->industrial, err)))
-        return rc;
-    n = tw_ynode_get(s, "untariffed");
-    if (tw_ynode_ok(n)) {
-        if ((rc = sector_list(d, n, "sectors.untariffed", tariffed, err)))
+        snprintf(sub, sizeof sub, "%s.%s", path, tw_ynode_scalar(kn));
+        double *share = &r->cfg->share[j];
+        if ((rc = tw_ynode_double(vn, sub, share, err)))
             return rc;
-        for (size_t j = 0; j < d->J; j++)
-            tariffed[j] = !tariffed[j];
-    }
-    n = tw_ynode_get(s, "input_limits");
-    if (tw_ynode_ok(n)) {
-        if ((rc = sector_list(d, n, "sectors.input_limits", ilimit, err)))
-            return rc;
-        *has_ilimit = 1;
-    }
-    n = tw_ynode_get(s, "critical");
-    if (tw_ynode_ok(n)) {
-        const char *v = tw_ynode_scalar(n);
-        if (v && (strcmp(v, "none") == 0 || strcmp(v, "null") == 0 || strcmp(v, "~") == 0 ||
-                  v[0] == '\0')) {
-            d->crm = -1;
-        } else {
-            int c;
-            if ((rc = sector_code(d, n, "sectors.critical", &c, err)))
-                return rc;
-            d->crm = c;
-        }
-        for (size_t j = 0; j < d->J; j++)
-            d->critical[j] = (int)j == d->crm;
+        if (!(*share >= 0.0 && *share <= 1.0))
+            return tw_error_set(err, TW_ECONFIG, "%s: must be in [0, 1], got %g",
+                                where(vn, sub, w, sizeof w), *share);
     }
     return TW_OK;
 }
 
-static int read_mechanisms(const tw_model_ctx *ctx, int *mech, tw_error *err)
+static int read_industrial(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                           void *user, tw_error *err)
 {
-    const char *keys[TWM_M_COUNT + 1];
-    for (int k = 0; k < TWM_M_COUNT; k++) {
-        keys[k] = twm_mech_name(k);
-        mech[k] = 1;
-    }
-    keys[TWM_M_COUNT] = NULL;
-    tw_ynode s = tw_ynode_get(ctx->root, "mechanisms");
-    if (!tw_ynode_ok(s))
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    return tw_ynode_ok(n) ? sector_list(r->d, n, path, r->d->industrial, err) : TW_OK;
+}
+
+static int read_untariffed(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                           void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    if (!tw_ynode_ok(n))
         return TW_OK;
-    int rc = tw_ynode_check_keys(s, "mechanisms", keys, err);
-    if (rc)
-        return rc;
-    char path[128];
-    for (int k = 0; k < TWM_M_COUNT; k++) {
-        tw_ynode v = tw_ynode_get(s, keys[k]);
-        if (!tw_ynode_ok(v))
-            continue;
-        snprintf(path, sizeof path, "mechanisms.%s", keys[k]);
-        if ((rc = tw_ynode_bool(v, path, &mech[k], err)))
+    int rc = sector_list(r->d, n, path, r->cfg->tariffed, err);
+    for (size_t j = 0; !rc && j < r->d->J; j++)
+        r->cfg->tariffed[j] = !r->cfg->tariffed[j];
+    return rc;
+}
+
+static int read_input_limits(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                             void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    if (!tw_ynode_ok(n))
+        return TW_OK;
+    r->cfg->has_ilimit = 1;
+    return sector_list(r->d, n, path, r->cfg->ilimit, err);
+}
+
+static int read_critical(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                         void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    twm_data *d = ((const rd *)user)->d;
+    if (!tw_ynode_ok(n))
+        return TW_OK;
+    const char *v = tw_ynode_scalar(n);
+    if (v && (strcmp(v, "none") == 0 || strcmp(v, "null") == 0 || strcmp(v, "~") == 0 ||
+              v[0] == '\0')) {
+        d->crm = -1;
+    } else {
+        int c, rc;
+        if ((rc = sector_code(d, n, path, &c, err)))
             return rc;
+        d->crm = c;
     }
+    for (size_t j = 0; j < d->J; j++)
+        d->critical[j] = (int)j == d->crm;
     return TW_OK;
 }
 
-/* One partner's facts from `partners.<CODE>`. */
-static int read_partner(tw_ynode node, const char *code, twm_partner_info *pi, tw_dist *comp,
-                        int *has_comp, tw_error *err)
-{
-    static const char *const keys[] = {"compliance", "reciprocal", "extra_duty", "fdi_weight",
-                                       "floor_exempt", NULL};
-    char path[160], w[700];
-    snprintf(path, sizeof path, "partners.%s", code);
-    int rc = tw_ynode_check_keys(node, path, keys, err);
-    if (rc)
-        return rc;
-    struct {
-        const char *key;
-        double *dst;
-        double lo, hi;
-    } nums[] = {{"reciprocal", &pi->reciprocal, 0.0, 10.0},
-                {"extra_duty", &pi->extra_duty, -1.0, 10.0},
-                {"fdi_weight", &pi->fdi_weight, 0.0, 1.0}};
-    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-        tw_ynode v = tw_ynode_get(node, nums[k].key);
-        if (!tw_ynode_ok(v))
-            continue;
-        snprintf(path, sizeof path, "partners.%s.%s", code, nums[k].key);
-        if ((rc = tw_ynode_double(v, path, nums[k].dst, err)))
-            return rc;
-        if (!(*nums[k].dst >= nums[k].lo && *nums[k].dst <= nums[k].hi))
-            return tw_error_set(err, TW_ECONFIG, "%s: must be in [%g, %g], got %g",
-                                where(v, path, w, sizeof w), nums[k].lo, nums[k].hi,
-                                *nums[k].dst);
-    }
-    tw_ynode fe = tw_ynode_get(node, "floor_exempt");
-    if (tw_ynode_ok(fe)) {
-        snprintf(path, sizeof path, "partners.%s.floor_exempt", code);
-        if ((rc = tw_ynode_bool(fe, path, &pi->floor_exempt, err)))
-            return rc;
-    }
-    tw_ynode c = tw_ynode_get(node, "compliance");
-    if (tw_ynode_ok(c)) {
-        snprintf(path, sizeof path, "partners.%s.compliance", code);
-        if ((rc = tw_config_parse_dist(c, path, comp, err)))
-            return rc;
-        *has_comp = 1;
-        if (tw_dist_lower(comp) < 0.0 || tw_dist_upper(comp) > 1.0) {
-            tw_dist_free(comp);
-            *has_comp = 0;
-            return tw_error_set(err, TW_ECONFIG, "%s: a compliance must lie in [0,1] (e.g. "
-                                "{dist: beta, a: 2, b: 2}); this distribution reaches [%g, %g]",
-                                where(c, path, w, sizeof w), tw_dist_lower(comp),
-                                tw_dist_upper(comp));
-        }
-    }
-    return TW_OK;
-}
+/* ---- deficits ---- */
 
 /* deficits: balanced. The baseline is replaced by the equilibrium of the
  * same economy with every deficit zero (no other shock, Cobb-Douglas inputs:
@@ -255,185 +210,219 @@ out:
     return rc;
 }
 
-/* deficits: fixed (MODEL.md) | world_share (the same: fixed in units of
- * world value added, the numeraire) | balanced */
-static int read_deficits(const tw_model_ctx *ctx, twm_data *d, tw_error *err)
+/* deficits: balanced rebases the data before any other section is read
+ * (they are checked on the data the samples are solved against) */
+static int after_deficits(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                          void *user, tw_error *err)
 {
+    (void)key;
     char w[700];
-    int rc;
-    tw_ynode dfn = tw_ynode_get(ctx->root, "deficits");
-    if (!tw_ynode_ok(dfn))
+    if (*(const int *)dst != TWM_DEFICITS_BALANCED)
         return TW_OK;
-    const char *v;
-    if ((rc = tw_ynode_string(dfn, "deficits", &v, err)))
-        return rc;
-    if (strcmp(v, "balanced") == 0) {
-        if ((rc = rebalance_deficits(d, err)))
-            tw_error_prefix(err, "%s: ", where(dfn, "deficits", w, sizeof w));
-        return rc;
-    }
-    if (strcmp(v, "fixed") != 0 && strcmp(v, "world_share") != 0)
-        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: fixed, "
-                            "world_share, balanced)", where(dfn, "deficits", w, sizeof w), v);
-    return TW_OK;
+    int rc = rebalance_deficits(((const rd *)user)->d, err);
+    if (rc)
+        tw_error_prefix(err, "%s: ", where(n, path, w, sizeof w));
+    return rc;
 }
 
-/* regions: {us, cn, partners}: the US and China roles (default USA, CHN) are
- * needed before the partner set; *plist gets regions.partners (absent if not
- * given). */
-static int read_roles(const tw_model_ctx *ctx, const twm_data *d, twm_scenario_spec *spec,
-                      tw_ynode *plist, tw_error *err)
+/* ---- regions: {us, cn, partners} ---- */
+
+/* regions.us, regions.cn: a region code (default USA, CHN) -> its index */
+static int read_role(tw_ynode n, const char *path, const tw_key *key, void *dst, void *user,
+                     tw_error *err)
 {
+    (void)key;
+    return region_code(((const rd *)user)->d, n, path, dst, err);
+}
+
+static int after_cn(tw_ynode n, const char *path, const tw_key *key, void *dst, void *user,
+                    tw_error *err)
+{
+    (void)key;
+    (void)dst;
     char w[700];
-    int rc;
-    spec->us = twm_region_index(d, "USA");
-    spec->cn = twm_region_index(d, "CHN");
-    tw_ynode rg = tw_ynode_get(ctx->root, "regions");
-    if (tw_ynode_ok(rg)) {
-        static const char *const rkeys[] = {"us", "cn", "partners", NULL};
-        if ((rc = tw_ynode_check_keys(rg, "regions", rkeys, err)))
-            return rc;
-        tw_ynode v = tw_ynode_get(rg, "us");
-        if (tw_ynode_ok(v) && (rc = region_code(d, v, "regions.us", &spec->us, err)))
-            return rc;
-        v = tw_ynode_get(rg, "cn");
-        if (tw_ynode_ok(v) && (rc = region_code(d, v, "regions.cn", &spec->cn, err)))
-            return rc;
-        *plist = tw_ynode_get(rg, "partners");
-    }
-    if (spec->us < 0 || spec->cn < 0)
-        return tw_error_set(err, TW_ECONFIG, "%s: the data have no region %s; name the US and "
-                            "China regions with regions: {us: CODE, cn: CODE}",
-                            tw_yaml_filename(ctx->doc), spec->us < 0 ? "USA" : "CHN");
+    const twm_scenario_spec *spec = &((const rd *)user)->cfg->spec;
     if (spec->us == spec->cn)
         return tw_error_set(err, TW_ECONFIG, "%s: regions.us and regions.cn are the same region",
-                            where(rg, "regions", w, sizeof w));
+                            where(n, path, w, sizeof w));
     return TW_OK;
 }
 
-/* regions.partners (default: every region but the US and China) ->
- * cfg->pinfo with the facts' defaults, before partners.<CODE> overrides them. */
-static int read_partner_set(const twm_data *d, tw_ynode plist, twm_config *cfg, tw_error *err)
+/* partners.<CODE>.compliance: a distribution in [0, 1] */
+static int read_compliance(tw_ynode c, const char *path, const tw_key *key, void *dst,
+                           void *user, tw_error *err)
 {
+    (void)key;
+    (void)user;
+    twm_partner_cfg *pc = dst;
+    char w[700];
+    if (pc->has_comp) /* the default, now overridden */
+        tw_dist_free(&pc->comp);
+    pc->has_comp = 0;
+    int rc = tw_config_parse_dist(c, path, &pc->comp, err);
+    if (rc)
+        return rc;
+    if (tw_dist_lower(&pc->comp) < 0.0 || tw_dist_upper(&pc->comp) > 1.0) {
+        rc = tw_error_set(err, TW_ECONFIG, "%s: a compliance must lie in [0,1] (e.g. "
+                          "{dist: beta, a: 2, b: 2}); this distribution reaches [%g, %g]",
+                          where(c, path, w, sizeof w), tw_dist_lower(&pc->comp),
+                          tw_dist_upper(&pc->comp));
+        tw_dist_free(&pc->comp);
+        return rc;
+    }
+    pc->has_comp = 1;
+    return TW_OK;
+}
+
+#define PART(f) offsetof(twm_partner_cfg, f)
+
+static const tw_key partner_keys[] = {
+    {.name = "compliance", .type = TW_KEY_CUSTOM, .def = "{dist: beta, a: 2, b: 2}",
+     .offset = TW_KEY_NOWHERE, .read = read_compliance, .what = "distribution in [0, 1]",
+     .doc = "default distribution of compliance_<CODE>, alignment with US demands (3.3)"},
+    {.name = "reciprocal", .type = TW_KEY_DOUBLE, .def = "0.10", .offset = PART(info.reciprocal),
+     .lo = 0.0, .hi = 10.0, .doc = "r_a, the announced reciprocal rate (none: the floor) (3.4)"},
+    {.name = "extra_duty", .type = TW_KEY_DOUBLE, .def = "0", .offset = PART(info.extra_duty),
+     .lo = -1.0, .hi = 10.0, .doc = "t_us_a, additional US duty outside the reciprocal scheme"},
+    {.name = "fdi_weight", .type = TW_KEY_DOUBLE, .offset = PART(info.fdi_weight), .lo = 0.0,
+     .hi = 1.0, .def_note = "derived", .doc = "w_a^fdi, share of relocated capacity (3.7; "
+                                               "default: from industrial output)"},
+    {.name = "floor_exempt", .type = TW_KEY_BOOL, .def = "false",
+     .offset = PART(info.floor_exempt), .doc = "the t_floor duty does not apply (3.4)"},
+};
+#define n_partner_keys TW_KEYS_COUNT(partner_keys)
+
+/* regions.partners (default: every region but the US and China), each with
+ * the defaults of partner_keys until partners.<CODE> says otherwise */
+static int read_partner_set(tw_ynode plist, const char *path, const tw_key *key, void *dst,
+                            void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    const twm_data *d = r->d;
+    twm_config *cfg = r->cfg;
     twm_scenario_spec *spec = &cfg->spec;
-    twm_partner_info *pinfo = cfg->pinfo;
-    char w[700], path[160];
+    char w[700], sub[160];
     size_t P = 0;
     int rc;
     if (tw_ynode_ok(plist)) {
         if (tw_ynode_type(plist) != TW_Y_SEQUENCE)
             return tw_error_set(err, TW_ECONFIG, "%s: expected a list of region codes",
-                                where(plist, "regions.partners", w, sizeof w));
+                                where(plist, path, w, sizeof w));
         for (size_t i = 0; i < tw_ynode_size(plist); i++) {
-            int r;
+            int g;
             tw_ynode it = tw_ynode_item(plist, i);
-            snprintf(path, sizeof path, "regions.partners[%zu]", i);
-            if ((rc = region_code(d, it, path, &r, err)))
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if ((rc = region_code(d, it, sub, &g, err)))
                 return rc;
-            if (r == spec->us || r == spec->cn)
+            if (g == spec->us || g == spec->cn)
                 return tw_error_set(err, TW_ECONFIG, "%s: '%s' is the US or China region, not "
-                                    "a partner", where(it, path, w, sizeof w),
-                                    d->region_code[r]);
+                                    "a partner", where(it, sub, w, sizeof w),
+                                    d->region_code[g]);
             for (size_t a = 0; a < P; a++)
-                if (pinfo[a].region == r)
+                if (cfg->partner[a].info.region == g)
                     return tw_error_set(err, TW_ECONFIG, "%s: partner '%s' listed twice",
-                                        where(it, path, w, sizeof w), d->region_code[r]);
-            pinfo[P++].region = r;
+                                        where(it, sub, w, sizeof w), d->region_code[g]);
+            cfg->partner[P++].info.region = g;
         }
     } else {
         for (size_t n = 0; n < d->N; n++)
             if ((int)n != spec->us && (int)n != spec->cn)
-                pinfo[P++].region = (int)n;
+                cfg->partner[P++].info.region = (int)n;
     }
     if (P == 0)
         return tw_error_set(err, TW_ECONFIG, "%s: the partner set is empty",
-                            where(plist, "regions.partners", w, sizeof w));
-    for (size_t a = 0; a < P; a++) {
-        pinfo[a].reciprocal = 0.10; /* no announced rate: the floor */
-        pinfo[a].extra_duty = 0.0;
-        pinfo[a].fdi_weight = -1.0; /* derive */
-    }
+                            where(plist, path, w, sizeof w));
     spec->n_partners = P;
-    spec->partners = pinfo;
-    return TW_OK;
-}
-
-/* Index of the partner named by a config key (region code), or P when the
- * code is missing, unknown (*region = -1) or not a partner; partners: and
- * reroute_weights: are both keyed by partner. */
-static size_t partner_index(const twm_data *d, const twm_partner_info *pinfo, size_t P,
-                            const char *code, int *region)
-{
-    int r = code ? twm_region_index(d, code) : -1;
-    size_t a = P;
-    for (size_t q = 0; q < P && r >= 0; q++)
-        if (pinfo[q].region == r)
-            a = q;
-    *region = r;
-    return a;
-}
-
-/* partners: {CODE: {compliance, reciprocal, extra_duty, fdi_weight}} */
-static int read_partners(const tw_model_ctx *ctx, const twm_data *d, twm_config *cfg,
-                         tw_error *err)
-{
-    const size_t P = cfg->spec.n_partners;
-    twm_partner_info *pinfo = cfg->pinfo;
-    char w[700], path[160];
-    int rc;
-    tw_ynode ps = tw_ynode_get(ctx->root, "partners");
-    if (!tw_ynode_ok(ps))
-        return TW_OK;
-    if ((rc = tw_ynode_require_map(ps, "partners", err)))
-        return rc;
-    for (size_t k = 0; k < tw_ynode_size(ps); k++) {
-        tw_ynode kn = tw_ynode_key_at(ps, k), vn = tw_ynode_value_at(ps, k);
-        const char *code = tw_ynode_scalar(kn);
-        int r;
-        size_t a = partner_index(d, pinfo, P, code, &r);
-        if (a == P) {
-            char valid[512] = "";
-            size_t len = 0;
-            for (size_t q = 0; q < P && len + 8 < sizeof valid; q++)
-                len += (size_t)snprintf(valid + len, sizeof valid - len, "%s%s",
-                                        q ? ", " : "", d->region_code[pinfo[q].region]);
-            snprintf(path, sizeof path, "partners.%s", code ? code : "?");
-            return tw_error_set(err, TW_ECONFIG, "%s: %s '%s' (partners: %s)",
-                                where(kn, path, w, sizeof w),
-                                r < 0 ? "unknown region code" : "not a partner region",
-                                code ? code : "?", valid);
-        }
-        if (tw_ynode_type(vn) != TW_Y_MAPPING) {
-            snprintf(path, sizeof path, "partners.%s", code);
-            return tw_error_set(err, TW_ECONFIG, "%s: expected a mapping {compliance: ..., "
-                                "reciprocal: ..., extra_duty: ..., fdi_weight: ..., "
-                                "floor_exempt: ...}",
-                                where(vn, path, w, sizeof w));
-        }
-        if (cfg->has_comp[a] & 2) {
-            snprintf(path, sizeof path, "partners.%s", code);
-            return tw_error_set(err, TW_ECONFIG, "%s: partner '%s' given twice",
-                                where(kn, path, w, sizeof w), code);
-        }
-        int got = 0;
-        rc = read_partner(vn, code, &pinfo[a], &cfg->pcomp[a], &got, err);
-        cfg->has_comp[a] = got | 2; /* bit 0: a compliance dist, bit 1: seen */
-        if (rc)
+    for (size_t a = 0; a < P; a++) {
+        cfg->partner[a].info.fdi_weight = -1.0; /* derive, unless given */
+        snprintf(sub, sizeof sub, "partners.%s", d->region_code[cfg->partner[a].info.region]);
+        tw_ynode none = {plist.doc, 0};
+        if ((rc = tw_keys_read(none, sub, partner_keys, n_partner_keys, &cfg->partner[a], user,
+                               1, err)))
             return rc;
     }
     return TW_OK;
 }
 
-/* reroute_weights: us_imports (MODEL.md) | transit | {CODE: share, ...} */
-static int read_reroute_weights(const tw_model_ctx *ctx, const twm_data *d, twm_config *cfg,
-                                tw_error *err)
+/* ---- partners: {CODE: {compliance, reciprocal, extra_duty, fdi_weight, floor_exempt}} ---- */
+
+/* Index of the partner named by a config key (region code), or P when the
+ * code is missing, unknown (*region = -1) or not a partner; partners: and
+ * reroute_weights: are both keyed by partner. */
+static size_t partner_index(const twm_data *d, const twm_config *cfg, const char *code,
+                            int *region)
 {
+    const size_t P = cfg->spec.n_partners;
+    int g = code ? twm_region_index(d, code) : -1;
+    size_t a = P;
+    for (size_t q = 0; q < P && g >= 0; q++)
+        if (cfg->partner[q].info.region == g)
+            a = q;
+    *region = g;
+    return a;
+}
+
+static int read_partners(tw_ynode ps, const char *path, const tw_key *key, void *dst,
+                         void *user, tw_error *err)
+{
+    (void)dst;
+    const rd *r = user;
+    const twm_data *d = r->d;
+    twm_config *cfg = r->cfg;
+    const size_t P = cfg->spec.n_partners;
+    char w[700], sub[160];
+    int rc;
+    if (!tw_ynode_ok(ps))
+        return TW_OK;
+    if ((rc = tw_ynode_require_map(ps, path, err)))
+        return rc;
+    for (size_t k = 0; k < tw_ynode_size(ps); k++) {
+        tw_ynode kn = tw_ynode_key_at(ps, k), vn = tw_ynode_value_at(ps, k);
+        const char *code = tw_ynode_scalar(kn);
+        int g;
+        size_t a = partner_index(d, cfg, code, &g);
+        snprintf(sub, sizeof sub, "%s.%s", path, code ? code : "?");
+        if (a == P) {
+            char valid[512] = "";
+            size_t len = 0;
+            for (size_t q = 0; q < P && len + 8 < sizeof valid; q++)
+                len += (size_t)snprintf(valid + len, sizeof valid - len, "%s%s",
+                                        q ? ", " : "", d->region_code[cfg->partner[q].info.region]);
+            return tw_error_set(err, TW_ECONFIG, "%s: %s '%s' (partners: %s)",
+                                where(kn, sub, w, sizeof w),
+                                g < 0 ? "unknown region code" : "not a partner region",
+                                code ? code : "?", valid);
+        }
+        if (tw_ynode_type(vn) != TW_Y_MAPPING)
+            return tw_error_set(err, TW_ECONFIG, "%s: expected a mapping {compliance: ..., "
+                                "reciprocal: ..., extra_duty: ..., fdi_weight: ..., "
+                                "floor_exempt: ...}", where(vn, sub, w, sizeof w));
+        if (cfg->partner[a].seen)
+            return tw_error_set(err, TW_ECONFIG, "%s: partner '%s' given twice",
+                                where(kn, sub, w, sizeof w), code);
+        cfg->partner[a].seen = 1;
+        if ((rc = tw_keys_read(vn, sub, key->sub, key->n_sub, &cfg->partner[a], user, 1, err)))
+            return rc;
+    }
+    return TW_OK;
+}
+
+/* ---- reroute_weights: us_imports (MODEL.md) | transit | {CODE: share, ...} ---- */
+
+static int read_reroute_weights(tw_ynode rw, const char *path, const tw_key *key, void *dst,
+                                void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    twm_config *cfg = r->cfg;
     twm_scenario_spec *spec = &cfg->spec;
     const size_t P = spec->n_partners;
-    char w[700], path[160];
+    char w[700], sub[160];
     int rc;
-    tw_ynode rw = tw_ynode_get(ctx->root, "reroute_weights");
-    if (tw_ynode_ok(rw) && tw_ynode_type(rw) == TW_Y_MAPPING) {
+    if (tw_ynode_type(rw) == TW_Y_MAPPING) {
         double *route_given = cfg->route_given = malloc(P * sizeof(double));
         if (!route_given)
             return tw_error_set(err, TW_ENOMEM, "out of memory");
@@ -443,199 +432,206 @@ static int read_reroute_weights(const tw_model_ctx *ctx, const twm_data *d, twm_
         for (size_t k = 0; k < tw_ynode_size(rw); k++) {
             tw_ynode kn = tw_ynode_key_at(rw, k), vn = tw_ynode_value_at(rw, k);
             const char *code = tw_ynode_scalar(kn);
-            int r;
-            size_t a = partner_index(d, cfg->pinfo, P, code, &r);
-            snprintf(path, sizeof path, "reroute_weights.%s", code ? code : "?");
+            int g;
+            size_t a = partner_index(r->d, cfg, code, &g);
+            snprintf(sub, sizeof sub, "%s.%s", path, code ? code : "?");
             if (a == P)
                 return tw_error_set(err, TW_ECONFIG, "%s: '%s' is not a partner region (the "
                                     "transit shares are by partner)",
-                                    where(kn, path, w, sizeof w), code ? code : "?");
+                                    where(kn, sub, w, sizeof w), code ? code : "?");
             if (route_given[a] >= 0.0)
                 return tw_error_set(err, TW_ECONFIG, "%s: partner '%s' given twice",
-                                    where(kn, path, w, sizeof w), code);
-            if ((rc = tw_ynode_double(vn, path, &route_given[a], err)))
+                                    where(kn, sub, w, sizeof w), code);
+            if ((rc = tw_ynode_double(vn, sub, &route_given[a], err)))
                 return rc;
             if (!(route_given[a] >= 0.0 && route_given[a] <= 1.0))
                 return tw_error_set(err, TW_ECONFIG, "%s: a share of the transit capacity "
-                                    "must be in [0, 1], got %g", where(vn, path, w, sizeof w),
+                                    "must be in [0, 1], got %g", where(vn, sub, w, sizeof w),
                                     route_given[a]);
             gsum += route_given[a];
         }
         if (gsum > 1.0 + 1e-9)
             return tw_error_set(err, TW_ECONFIG, "%s: the shares sum to %g; they must sum to "
                                 "at most 1 (partners not listed share the rest)",
-                                where(rw, "reroute_weights", w, sizeof w), gsum);
+                                where(rw, path, w, sizeof w), gsum);
         spec->route_given = route_given;
-    } else if (tw_ynode_ok(rw)) {
-        const char *v;
-        if ((rc = tw_ynode_string(rw, "reroute_weights", &v, err)))
-            return rc;
-        if (strcmp(v, "transit") == 0) {
-            spec->reroute_transit = 1;
-        } else if (strcmp(v, "us_imports") != 0) {
-            return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us_imports, "
-                                "transit, or a mapping {PARTNER: share, ...})",
-                                where(rw, "reroute_weights", w, sizeof w), v);
-        }
+        return TW_OK;
     }
+    const char *v;
+    if ((rc = tw_ynode_string(rw, path, &v, err)))
+        return rc;
+    if (strcmp(v, "transit") == 0)
+        spec->reroute_transit = 1;
+    else if (strcmp(v, "us_imports") != 0)
+        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us_imports, "
+                            "transit, or a mapping {PARTNER: share, ...})",
+                            where(rw, path, w, sizeof w), v);
     return TW_OK;
 }
 
-/* re_scope: us (MODEL.md) | aligned | world */
-static int read_re_scope(const tw_model_ctx *ctx, twm_scenario_spec *spec, tw_error *err)
+/* ---- counterfactual: {tariffs: file.csv, trade_costs: file.csv} ---- */
+
+/* A bilateral file relative to the config: base tariffs (default: the
+ * data's) or trade costs (default: 1). */
+static int read_cf_file(tw_ynode v, const char *path, int costs, const rd *r, tw_error *err)
 {
+    const twm_data *d = r->d;
+    const size_t NNJ = d->N * d->N * d->J;
+    double **dst = costs ? &r->cfg->dhat_cf : &r->cfg->tau_cf;
+    const char *rel;
     char w[700];
     int rc;
-    tw_ynode rs = tw_ynode_get(ctx->root, "re_scope");
-    spec->re_scope = TWM_RE_US;
-    if (!tw_ynode_ok(rs))
+    if (!tw_ynode_ok(v))
         return TW_OK;
-    static const char *const scopes[] = {"us", "aligned", "world"};
-    const char *v;
-    if ((rc = tw_ynode_string(rs, "re_scope", &v, err)))
+    if ((rc = tw_ynode_string(v, path, &rel, err)))
         return rc;
-    spec->re_scope = -1;
-    for (int k = 0; k < 3; k++)
-        if (strcmp(v, scopes[k]) == 0)
-            spec->re_scope = k;
-    if (spec->re_scope < 0)
-        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: us, aligned, "
-                            "world)", where(rs, "re_scope", w, sizeof w), v);
-    return TW_OK;
-}
-
-/* horizon: long (MODEL.md) | short */
-static int read_horizon(const tw_model_ctx *ctx, twm_scenario_spec *spec, tw_error *err)
-{
-    char w[700];
-    int rc;
-    tw_ynode hz = tw_ynode_get(ctx->root, "horizon");
-    spec->theta_factor = 1.0;
-    if (!tw_ynode_ok(hz))
-        return TW_OK;
-    const char *v;
-    if ((rc = tw_ynode_string(hz, "horizon", &v, err)))
-        return rc;
-    if (strcmp(v, "short") == 0) {
-        spec->theta_factor = TWM_SHORT_RUN_THETA_FACTOR;
-    } else if (strcmp(v, "long") != 0) {
-        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: short, long)",
-                            where(hz, "horizon", w, sizeof w), v);
+    if (!(*dst = malloc(NNJ * sizeof(double))))
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    if (!costs) {
+        memcpy(*dst, d->tau, NNJ * sizeof(double));
+    } else {
+        for (size_t x = 0; x < NNJ; x++)
+            (*dst)[x] = 1.0;
     }
-    return TW_OK;
-}
-
-/* fdi_profits: host (default, MODEL.md) | china: who earns the operating
- * profits of relocated Chinese plants (mechanism 7). */
-static int read_fdi_profits(const tw_model_ctx *ctx, twm_scenario_spec *spec, tw_error *err)
-{
-    char w[700];
-    int rc;
-    tw_ynode fp = tw_ynode_get(ctx->root, "fdi_profits");
-    spec->fdi_profits = TWM_FDI_PROFITS_HOST;
-    if (!tw_ynode_ok(fp))
-        return TW_OK;
-    const char *v;
-    if ((rc = tw_ynode_string(fp, "fdi_profits", &v, err)))
-        return rc;
-    if (strcmp(v, "china") == 0) {
-        spec->fdi_profits = TWM_FDI_PROFITS_CHINA;
-    } else if (strcmp(v, "host") != 0) {
-        return tw_error_set(err, TW_ECONFIG, "%s: unknown value '%s' (valid: host, china)",
-                            where(fp, "fdi_profits", w, sizeof w), v);
-    }
-    return TW_OK;
-}
-
-/* counterfactual: {tariffs: file.csv, trade_costs: file.csv}: base tariffs
- * (default: the data's) and trade costs (default: 1) relative to the config. */
-static int read_counterfactual(const tw_model_ctx *ctx, const twm_data *d, twm_config *cfg,
-                               tw_error *err)
-{
-    static const char *const ckeys[] = {"tariffs", "trade_costs", NULL};
-    const size_t N = d->N, J = d->J;
-    char w[700], path[160];
-    char *fpath = NULL;
-    int rc = TW_OK;
-    tw_ynode cf = tw_ynode_get(ctx->root, "counterfactual");
-    if (!tw_ynode_ok(cf))
-        return TW_OK;
-    if ((rc = tw_ynode_check_keys(cf, "counterfactual", ckeys, err)))
-        return rc;
-    for (int k = 0; k < 2; k++) {
-        tw_ynode v = tw_ynode_get(cf, ckeys[k]);
-        if (!tw_ynode_ok(v))
-            continue;
-        const char *rel;
-        snprintf(path, sizeof path, "counterfactual.%s", ckeys[k]);
-        if ((rc = tw_ynode_string(v, path, &rel, err)))
-            goto out;
-        double **dst = k == 0 ? &cfg->tau_cf : &cfg->dhat_cf;
-        *dst = malloc(N * N * J * sizeof(double));
-        if (!*dst) {
-            rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-            goto out;
-        }
-        if (k == 0) {
-            memcpy(cfg->tau_cf, d->tau, N * N * J * sizeof(double));
-        } else {
-            for (size_t x = 0; x < N * N * J; x++)
-                cfg->dhat_cf[x] = 1.0;
-        }
-        free(fpath);
-        fpath = tw_path_join(ctx->config_dir ? ctx->config_dir : ".", rel);
-        if (!fpath) {
-            rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-            goto out;
-        }
-        rc = twm_data_read_bilateral(d, fpath, k == 0 ? "rate" : "dhat", 0.0, k == 1, *dst, err);
-        if (rc) {
-            tw_error_prefix(err, "%s: ", where(v, path, w, sizeof w));
-            goto out;
-        }
-    }
-out:
+    char *fpath = tw_path_join(r->ctx->config_dir ? r->ctx->config_dir : ".", rel);
+    if (!fpath)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    rc = twm_data_read_bilateral(d, fpath, costs ? "dhat" : "rate", 0.0, costs, *dst, err);
     free(fpath);
+    if (rc)
+        tw_error_prefix(err, "%s: ", where(v, path, w, sizeof w));
     return rc;
 }
+
+static int read_cf_tariffs(tw_ynode v, const char *path, const tw_key *key, void *dst,
+                           void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    return read_cf_file(v, path, 0, user, err);
+}
+
+static int read_cf_costs(tw_ynode v, const char *path, const tw_key *key, void *dst,
+                         void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    return read_cf_file(v, path, 1, user, err);
+}
+
+/* ---- the tables ---- */
+
+#define CFG(f) offsetof(twm_config, f)
+
+static const char *const deficit_names[] = {"fixed", "world_share", "balanced", NULL};
+static const char *const horizon_names[] = {"short", "long", NULL};
+static const char *const re_scope_names[] = {"us", "aligned", "world", NULL};
+static const char *const fdi_profit_names[] = {"host", "china", NULL};
+_Static_assert(TWM_FDI_PROFITS_HOST == 0 && TWM_FDI_PROFITS_CHINA == 1,
+               "fdi_profit_names follows TWM_FDI_PROFITS_*");
+_Static_assert(TWM_RE_US == 0 && TWM_RE_ALIGNED == 1 && TWM_RE_WORLD == 2,
+               "re_scope_names follows TWM_RE_*");
+
+static const tw_key sector_keys[] = {
+    {.name = "us_duty_share", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_duty_share, .what = "{SECTOR: share in [0, 1]}", .def_note = "1",
+     .doc = "share of the additional US duties levied in the sector (exemptions)"},
+    {.name = "industrial", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_industrial, .what = "[SECTOR, ...]", .def_note = "the data's",
+     .doc = "industrial sectors (relocation, input limits)"},
+    {.name = "untariffed", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_untariffed, .what = "[SECTOR, ...]", .def_note = "none",
+     .doc = "sectors the additional duties and rerouting do not reach"},
+    {.name = "input_limits", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_input_limits, .what = "[SECTOR, ...]", .def_note = "industrial tariffed",
+     .doc = "sectors covered by the partners' input limits (mechanism 8)"},
+    {.name = "critical", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_critical, .what = "SECTOR | none", .def_note = "the data's",
+     .doc = "the critical-minerals sector (CES nest, rare earths)"},
+};
+
+#define TWM_MECH_KEY_(k, s)                                                                    \
+    {.name = s, .type = TW_KEY_BOOL, .def = "true", .offset = CFG(spec.mech[k]),               \
+     .doc = "mechanism switch (docs/MODEL_NOTES.md)"},
+static const tw_key mechanism_keys[] = {TWM_MECH_MAP(TWM_MECH_KEY_)};
+#undef TWM_MECH_KEY_
+
+static const tw_key region_keys[] = {
+    {.name = "us", .type = TW_KEY_CUSTOM, .def = "USA", .offset = CFG(spec.us),
+     .read = read_role, .what = "region code", .doc = "the US region"},
+    {.name = "cn", .type = TW_KEY_CUSTOM, .def = "CHN", .offset = CFG(spec.cn),
+     .read = read_role, .then = after_cn, .what = "region code", .doc = "the China region"},
+    {.name = "partners", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_partner_set, .what = "[REGION, ...]", .def_note = "all others",
+     .doc = "the US's negotiating partners (dimension `partner`)"},
+};
+
+static const tw_key counterfactual_keys[] = {
+    {.name = "tariffs", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE, .read = read_cf_tariffs,
+     .what = "path (CSV)", .def_note = "the data's", .doc = "base tariffs, relative to the config"},
+    {.name = "trade_costs", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_cf_costs, .what = "path (CSV)", .def_note = "1",
+     .doc = "base trade-cost changes dhat, relative to the config"},
+};
+
+/* In reading order: deficits first (balanced rebases the data the others
+ * are checked on), the partner set before what is keyed by partner. */
+const tw_key twm_config_keys[TWM_N_CONFIG_KEYS] = {
+    {.name = "deficits", .type = TW_KEY_ENUM, .def = "fixed", .offset = CFG(deficits),
+     .values = deficit_names, .then = after_deficits,
+     .doc = "closure: fixed (MODEL.md), world_share (the same), balanced (rebased baseline)"},
+    {.name = "sectors", .type = TW_KEY_TABLE, .sub = sector_keys,
+     .n_sub = TW_KEYS_COUNT(sector_keys)},
+    {.name = "mechanisms", .type = TW_KEY_TABLE, .sub = mechanism_keys,
+     .n_sub = TW_KEYS_COUNT(mechanism_keys)},
+    {.name = "regions", .type = TW_KEY_TABLE, .sub = region_keys,
+     .n_sub = TW_KEYS_COUNT(region_keys)},
+    {.name = "partners", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE, .read = read_partners,
+     .sub = partner_keys, .n_sub = TW_KEYS_COUNT(partner_keys), .entry = "<CODE>",
+     .what = "{CODE: {...}}", .doc = "facts about each partner (keys below)"},
+    {.name = "reroute_weights", .type = TW_KEY_CUSTOM, .def = "us_imports",
+     .offset = TW_KEY_NOWHERE, .read = read_reroute_weights,
+     .what = "us_imports | transit | {CODE: share}",
+     .doc = "route weights of Chinese goods via partners (mechanism 5)"},
+    {.name = "re_scope", .type = TW_KEY_ENUM, .def = "us", .offset = CFG(spec.re_scope),
+     .values = re_scope_names, .doc = "destinations China's rare-earth licensing reaches (6)"},
+    {.name = "horizon", .type = TW_KEY_ENUM, .def = "long", .offset = CFG(horizon),
+     .values = horizon_names, .doc = "long: the new equilibrium; short: elasticities x 0.4"},
+    {.name = "fdi_profits", .type = TW_KEY_ENUM, .def = "host", .offset = CFG(spec.fdi_profits),
+     .values = fdi_profit_names,
+     .doc = "who earns the relocated plants' operating profits: host or china (7)"},
+    {.name = "counterfactual", .type = TW_KEY_TABLE, .sub = counterfactual_keys,
+     .n_sub = TW_KEYS_COUNT(counterfactual_keys)},
+};
 
 int twm_config_read(const tw_model_ctx *ctx, twm_data *d, twm_config *cfg, tw_error *err)
 {
     const size_t N = d->N, J = d->J;
     twm_scenario_spec *spec = &cfg->spec;
-    int rc;
     memset(cfg, 0, sizeof *cfg);
     cfg->n_regions = N;
-    /* first: rebalancing changes the data the other sections are checked on */
-    if ((rc = read_deficits(ctx, d, err)))
-        return rc;
     cfg->tariffed = malloc(J);
     cfg->share = malloc(J * sizeof(double));
     cfg->ilimit = calloc(J, 1);
-    if (!cfg->tariffed || !cfg->share || !cfg->ilimit)
-        return tw_error_set(err, TW_ENOMEM, "out of memory");
-    if ((rc = read_sectors(ctx, d, cfg->tariffed, cfg->share, cfg->ilimit, &cfg->has_ilimit,
-                           err)))
-        return rc;
-    if ((rc = read_mechanisms(ctx, spec->mech, err)))
-        return rc;
-    tw_ynode plist = {0};
-    if ((rc = read_roles(ctx, d, spec, &plist, err)))
-        return rc;
     cfg->pinfo = calloc(N, sizeof *cfg->pinfo);
-    cfg->pcomp = calloc(N, sizeof *cfg->pcomp);
-    cfg->has_comp = calloc(N, sizeof *cfg->has_comp);
-    if (!cfg->pinfo || !cfg->pcomp || !cfg->has_comp)
+    cfg->partner = calloc(N, sizeof *cfg->partner);
+    if (!cfg->tariffed || !cfg->share || !cfg->ilimit || !cfg->pinfo || !cfg->partner)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    if ((rc = read_partner_set(d, plist, cfg, err)) || (rc = read_partners(ctx, d, cfg, err)) ||
-        (rc = read_reroute_weights(ctx, d, cfg, err)) || (rc = read_re_scope(ctx, spec, err)) ||
-        (rc = read_horizon(ctx, spec, err)) || (rc = read_fdi_profits(ctx, spec, err)))
+    for (size_t j = 0; j < J; j++) {
+        cfg->tariffed[j] = 1;
+        cfg->share[j] = 1.0;
+    }
+    rd r = {ctx, d, cfg};
+    int rc = tw_keys_read(ctx->root, "", twm_config_keys, TWM_N_CONFIG_KEYS, cfg, &r, 0, err);
+    if (rc)
         return rc;
+    for (size_t a = 0; a < spec->n_partners; a++)
+        cfg->pinfo[a] = cfg->partner[a].info;
+    spec->partners = cfg->pinfo;
+    spec->theta_factor = cfg->horizon == TWM_HORIZON_SHORT ? TWM_SHORT_RUN_THETA_FACTOR : 1.0;
     spec->tariffed = cfg->tariffed;
     spec->us_duty_share = cfg->share;
     spec->input_limit_sectors = cfg->has_ilimit ? cfg->ilimit : NULL;
-    if ((rc = read_counterfactual(ctx, d, cfg, err)))
-        return rc;
     spec->tau_base = cfg->tau_cf;
     spec->dhat_base = cfg->dhat_cf;
     return TW_OK;
@@ -643,12 +639,11 @@ int twm_config_read(const tw_model_ctx *ctx, twm_data *d, twm_config *cfg, tw_er
 
 void twm_config_free(twm_config *cfg)
 {
-    if (cfg->pcomp && cfg->has_comp)
+    if (cfg->partner)
         for (size_t a = 0; a < cfg->n_regions; a++)
-            if (cfg->has_comp[a] & 1)
-                tw_dist_free(&cfg->pcomp[a]);
-    free(cfg->pcomp);
-    free(cfg->has_comp);
+            if (cfg->partner[a].has_comp)
+                tw_dist_free(&cfg->partner[a].comp);
+    free(cfg->partner);
     free(cfg->pinfo);
     free(cfg->tariffed);
     free(cfg->ilimit);

@@ -8,18 +8,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tradewar/dist.h"
+#include "tradewar/keys.h"
 #include "tradewar/model.h"
 #include "twm_data.h"
 #include "twm_scenario.h"
+
+/* One partner's keys (`partners.<CODE>`; twm_partner_keys). */
+typedef struct twm_partner_cfg {
+    twm_partner_info info;
+    tw_dist comp;             /* default distribution of compliance_<CODE> */
+    int has_comp;             /* comp is set (always, after reading: it has a default) */
+    int seen;                 /* given in partners: (a second entry is an error) */
+} twm_partner_cfg;
+
+enum { TWM_DEFICITS_FIXED, TWM_DEFICITS_WORLD_SHARE, TWM_DEFICITS_BALANCED };
+enum { TWM_HORIZON_SHORT, TWM_HORIZON_LONG };
 
 /* What the config says; spec points into the arrays below, which this
  * module owns (twm_config_free). */
 typedef struct twm_config {
     twm_scenario_spec spec;
-    size_t n_regions;         /* N: length of pinfo, pcomp, has_comp */
-    twm_partner_info *pinfo;  /* [N], the first spec.n_partners used */
-    tw_dist *pcomp;           /* [N] compliance distributions given in partners.<CODE> */
-    int *has_comp;            /* [N] bit 0: pcomp[a] given, bit 1: partner seen */
+    int deficits;             /* TWM_DEFICITS_* */
+    int horizon;              /* TWM_HORIZON_* */
+    size_t n_regions;         /* N: length of pinfo, partner */
+    twm_partner_info *pinfo;  /* [N], the first spec.n_partners used (spec.partners) */
+    twm_partner_cfg *partner; /* [N] what partners.<CODE> says, in partner order */
     uint8_t *tariffed;        /* [J] */
     uint8_t *ilimit;          /* [J] */
     int has_ilimit;
@@ -27,6 +41,10 @@ typedef struct twm_config {
     double *tau_cf, *dhat_cf; /* [N*N*J] or NULL */
     double *route_given;      /* [n_partners] or NULL */
 } twm_config;
+
+/* The model's top-level keys (tw_model_type.config_keys). */
+#define TWM_N_CONFIG_KEYS 10
+extern const tw_key twm_config_keys[TWM_N_CONFIG_KEYS];
 
 /* Read the model's config sections of ctx into cfg (zeroed first). May change
  * d: `deficits: balanced` rebalances the data and `sectors:` overrides its

@@ -2,25 +2,20 @@
  * (include/tradewar/model.h) and the trade model's layers
  * data -> scenario -> solver -> outcomes (MODEL.md).
  *
- * Config keys the model claims (besides the engine's): regions, partners,
- * mechanisms, counterfactual, sectors, reroute_weights, re_scope, horizon,
- * deficits, fdi_profits; twm_config.c reads them, docs/MODEL_NOTES.md documents them. */
+ * Config keys the model claims (besides the engine's): the table
+ * twm_config_keys (twm_config.c reads them; `tradewar check --keys` lists
+ * them; docs/MODEL_NOTES.md explains them). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tradewar/config.h"
 #include "tradewar/model.h"
 #include "twm_config.h"
 #include "twm_data.h"
 #include "twm_outcomes.h"
 #include "twm_scenario.h"
 #include "twm_solver.h"
-
-static const char *const twm_keys[] = {"regions", "partners", "mechanisms", "counterfactual",
-                                       "sectors", "reroute_weights", "re_scope", "horizon",
-                                       "deficits", "fdi_profits", NULL};
 
 /* Default distribution of each global parameter (the config's `parameters:`
  * section overrides them; configs/default.yaml explains the choices). */
@@ -246,7 +241,8 @@ static int build_baseline(twm_model *m, tw_error *err)
 }
 
 /* The parameters: globals with their default distributions and domains,
- * then one compliance per partner (given in partners.<CODE>, else Beta(2,2)). */
+ * then one compliance per partner (partners.<CODE>.compliance, whose default
+ * is in the partner key table). */
 static int add_params(twm_model *m, const twm_config *cfg, tw_error *err)
 {
     const twm_data *d = m->data;
@@ -270,25 +266,14 @@ static int add_params(twm_model *m, const twm_config *cfg, tw_error *err)
             return rc;
     }
     for (size_t a = 0; a < m->P; a++) {
-        tw_dist dd;
         char name[96], desc[256];
-        const char *code = d->region_code[cfg->pinfo[a].region];
+        const char *code = d->region_code[cfg->partner[a].info.region];
         snprintf(name, sizeof name, "compliance_%s", code);
         snprintf(desc, sizeof desc, "alignment of %s with US demands in [0,1] (MODEL.md 3.3)",
                  code);
-        if (cfg->has_comp[a] & 1) {
-            rc = tw_params_add(m->params, name, "fraction", desc, &cfg->pcomp[a], err);
-        } else {
-            const double bp[4] = {2.0, 2.0, 0.0, 1.0};
-            if ((rc = dist_make(&dd, TW_DIST_BETA, bp, err)))
-                return rc;
-            rc = tw_params_add(m->params, name, "fraction", desc, &dd, err);
-            tw_dist_free(&dd);
-        }
-        if (!rc)
-            rc = tw_params_set_domain(m->params, TWM_P_COUNT + a, 0.0, 0, 1.0,
-                                      "a compliance share", err);
-        if (rc)
+        if ((rc = tw_params_add(m->params, name, "fraction", desc, &cfg->partner[a].comp, err)) ||
+            (rc = tw_params_set_domain(m->params, TWM_P_COUNT + a, 0.0, 0, 1.0,
+                                       "a compliance share", err)))
             return rc;
     }
     return TW_OK;
@@ -305,7 +290,7 @@ static int build_schema(twm_model *m, const twm_config *cfg, tw_error *err)
     if (!m->partner_labels)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
     for (size_t a = 0; a < P; a++)
-        m->partner_labels[a] = d->region_code[cfg->pinfo[a].region];
+        m->partner_labels[a] = d->region_code[cfg->partner[a].info.region];
     m->dims[TWM_DIM_REGION] = (tw_dimension){"region", "regions of the dataset", N,
                                              (const char *const *)d->region_code};
     m->dims[TWM_DIM_SECTOR] = (tw_dimension){"sector", "sectors of the dataset", J,
@@ -325,40 +310,28 @@ static int build_schema(twm_model *m, const twm_config *cfg, tw_error *err)
 }
 
 /* Data, then the config's sections (twm_config.c) -> scenario, parameters
- * and schema. */
+ * and schema. The solver settings come from the engine's `solver:` keys. */
 static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
 {
     *state = NULL;
-    twm_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    int rc = TW_OK;
-
+    twm_config cfg = {0};
     twm_model *m = calloc(1, sizeof *m);
     if (!m)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    if (!ctx->data_dir) {
-        rc = tw_error_set(err, TW_ECONFIG, "%s: model 'tradewar' needs 'data:' (a dataset "
-                          "folder)", tw_yaml_filename(ctx->doc));
-        goto done;
-    }
-    if ((rc = twm_data_load(ctx->data_dir, &m->data, err)))
-        goto done;
-    m->N = m->data->N;
-    m->J = m->data->J;
-    m->opts.tol = ctx->tol > 0 ? ctx->tol : 1e-10;
-    m->opts.max_iter = ctx->max_iter > 0 ? ctx->max_iter : 5000;
-    if ((rc = twm_config_read(ctx, m->data, &cfg, err)))
-        goto done;
-    if ((rc = twm_scenario_new(m->data, &cfg.spec, &m->scen, err))) {
+    m->opts = (twm_solver_opts){.tol = ctx->tol, .max_iter = ctx->max_iter};
+    int rc = ctx->data_dir ? twm_data_load(ctx->data_dir, &m->data, err)
+                           : tw_error_set(err, TW_ECONFIG, "%s: model 'tradewar' needs 'data:' "
+                                          "(a dataset folder)", tw_yaml_filename(ctx->doc));
+    if (!rc && !(rc = twm_config_read(ctx, m->data, &cfg, err)) &&
+        (rc = twm_scenario_new(m->data, &cfg.spec, &m->scen, err)))
         tw_error_prefix(err, "%s: ", tw_yaml_filename(ctx->doc));
-        goto done;
+    if (!rc) {
+        m->N = m->data->N;
+        m->J = m->data->J;
+        m->P = cfg.spec.n_partners;
+        if (!(rc = add_params(m, &cfg, err)))
+            rc = build_schema(m, &cfg, err);
     }
-    m->P = cfg.spec.n_partners;
-    if ((rc = add_params(m, &cfg, err)))
-        goto done;
-    rc = build_schema(m, &cfg, err);
-
-done:
     twm_config_free(&cfg);
     if (rc) {
         twm_destroy(m);
@@ -424,7 +397,8 @@ const tw_model_type tw_model_tradewar = {
     .name = "tradewar",
     .description = "2025 US-China trade war: Caliendo-Parro model with scenario mechanisms "
                    "(MODEL.md)",
-    .config_keys = twm_keys,
+    .config_keys = twm_config_keys,
+    .n_config_keys = TWM_N_CONFIG_KEYS,
     .create = twm_create,
     .destroy = twm_destroy,
     .schema = twm_schema,

@@ -809,8 +809,13 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
         return tw_error_set(err, TW_EINTERNAL, "twm_solve: NULL argument");
     if (ws->N != d->N || ws->J != d->J)
         return tw_error_set(err, TW_EINTERNAL, "twm_solve: workspace made for another dataset");
-    double tol = opts && opts->tol > 0.0 ? opts->tol : 1e-10;
-    long max_iter = opts && opts->max_iter > 0 ? opts->max_iter : 5000;
+    /* no defaults here: the settings and their defaults are the engine's
+     * `solver:` keys (src/config.c), passed through tw_model_ctx */
+    if (!opts || !(opts->tol > 0.0) || opts->max_iter <= 0)
+        return tw_error_set(err, TW_EINTERNAL, "twm_solve: no solver settings (tol > 0, "
+                            "max_iter > 0)");
+    const double tol = opts->tol;
+    const long max_iter = opts->max_iter;
 
     solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm,
                    .D = shock->D_new ? shock->D_new : d->D};

@@ -43,9 +43,11 @@ typedef struct twm_shock {
     const double *D_new;
 } twm_shock;
 
+/* Required (no defaults in the model: the config's solver.tol and
+ * solver.max_iter, whose defaults are the engine's key table, src/config.c). */
 typedef struct twm_solver_opts {
-    double tol;    /* max |ED| at convergence, default 1e-10 */
-    long max_iter; /* outer iterations, default 5000 */
+    double tol;    /* max |ED| at convergence, > 0 */
+    long max_iter; /* outer iterations, > 0 */
 } twm_solver_opts;
 
 typedef struct twm_result {
