@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tradewar/config.h"
 #include "tradewar/design.h"
+#include "tradewar/model.h"
 #include "tradewar/params.h"
 #include "tradewar/runner.h"
 #include "tradewar/shard.h"
@@ -29,6 +31,7 @@ static const char usage_main[] =
     "                                          combine the parts of a sharded run\n"
     "  check CONFIG                            validate config and data, print the\n"
     "                                          parameter table, solve the central scenario\n"
+    "  check --keys [MODEL|CONFIG]             every config key: type, bounds, default\n"
     "  solve CONFIG [--set NAME=VALUE]...      one deterministic scenario (medians unless set)\n"
     "  info OUT.h5 [--brief|--json]            metadata, progress and summary of a result file\n"
     "\n"
@@ -70,8 +73,12 @@ static const char usage_merge[] =
 
 static const char usage_check[] =
     "usage: tradewar check CONFIG\n"
+    "       tradewar check --keys [MODEL | CONFIG]\n"
     "Validate the config and the data, print the resolved parameter table and solve\n"
-    "the central scenario (every parameter at its median) once.\n";
+    "the central scenario (every parameter at its median) once.\n"
+    "With --keys: list every config key the engine and the model read (the model named,\n"
+    "or the CONFIG's `model:`; without either, every model): dotted name, type with\n"
+    "bounds or allowed values, default, meaning. <CODE> stands for a partner's region code.\n";
 
 static const char usage_solve[] =
     "usage: tradewar solve CONFIG [--set NAME=VALUE]...\n"
@@ -433,6 +440,41 @@ static void print_params(const tw_session *s, const double *x)
     }
 }
 
+/* check --keys [MODEL | CONFIG]: the key tables (tw_config_print_keys). */
+static int check_keys(const cli *c, const char *what)
+{
+    if (c->rank != 0)
+        return 0;
+    if (!what) {
+        for (const tw_model_type *const *m = tw_model_list(); *m; m++) {
+            if (m == tw_model_list())
+                tw_config_print_keys(stdout, NULL, 1);
+            tw_config_print_keys(stdout, *m, 0);
+        }
+        return 0;
+    }
+    const tw_model_type *type = tw_model_find(what);
+    if (!type) {
+        /* not a model name: a config, whose engine keys are checked and
+         * whose model is listed */
+        tw_config *cfg = NULL;
+        tw_error err = {0};
+        if (tw_config_load(what, &cfg, &err))
+            return fail(c, &err);
+        type = tw_model_find(cfg->model);
+        if (!type) {
+            tw_error_set(&err, TW_ECONFIG, "%s: unknown model '%s' (tradewar check --keys "
+                         "lists every model)", what, cfg->model);
+            tw_config_free(cfg);
+            return fail(c, &err);
+        }
+        tw_config_free(cfg);
+    }
+    tw_config_print_keys(stdout, NULL, 1);
+    tw_config_print_keys(stdout, type, 0);
+    return 0;
+}
+
 static int cmd_check(const cli *c, int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -440,6 +482,8 @@ static int cmd_check(const cli *c, int argc, char **argv)
             fputs(usage_check, stdout);
         return 0;
     }
+    if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "--keys"))
+        return check_keys(c, argc == 3 ? argv[2] : NULL);
     if (argc != 2 || argv[1][0] == '-')
         return usage_error(c, usage_check, "check: expected exactly one CONFIG%s", "");
     if (c->rank != 0)

@@ -41,7 +41,7 @@ static int read_data_dir(tw_ynode node, const char *path, const tw_key *key, voi
 static const tw_key solver_keys[] = {
     {.name = "tol", .type = TW_KEY_DOUBLE, .def = "1e-10", .offset = OFF(tol),
      .lo = 0.0, .hi = 1.0, .lo_open = 1, .hi_open = 1,
-     .doc = "convergence: the largest excess demand (share of world value added)"},
+     .doc = "convergence: the largest excess demand left (max |ED|)"},
     {.name = "max_iter", .type = TW_KEY_LONG, .def = "5000", .offset = OFF(max_iter),
      .umin = 1, .umax = 100000000,
      .doc = "outer iterations before a sample is flagged as not converged"},
@@ -84,11 +84,19 @@ _Static_assert(sizeof(tw_design_kind) == sizeof(int), "design is read as an enum
 _Static_assert(TW_DESIGN_MC == 0 && TW_DESIGN_LHS == 1 && TW_DESIGN_SOBOL == 2,
                "design_names follows tw_design_kind");
 
-void tw_config_print_keys(FILE *f, const tw_model_type *type)
+const tw_key *tw_config_engine_keys(size_t *n)
 {
-    fprintf(f, "%-34s %-30s %-16s %s\n", "key", "type", "default", "meaning");
-    fprintf(f, "# engine\n");
-    tw_keys_print(f, "", engine_keys, N_ENGINE_KEYS);
+    *n = N_ENGINE_KEYS;
+    return engine_keys;
+}
+
+void tw_config_print_keys(FILE *f, const tw_model_type *type, int engine)
+{
+    if (engine) {
+        fprintf(f, "%-34s %-30s %-16s %s\n", "key", "type", "default", "meaning");
+        fprintf(f, "# engine\n");
+        tw_keys_print(f, "", engine_keys, N_ENGINE_KEYS);
+    }
     if (type) {
         fprintf(f, "# model %s\n", type->name);
         tw_keys_print(f, "", type->config_keys, type->n_config_keys);

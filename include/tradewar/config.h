@@ -56,10 +56,13 @@ int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_pa
  * (e.g. a partner's compliance). */
 int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err);
 
-/* Print every key the engine reads and, with type != NULL, the model's:
- * name, type with bounds or allowed values, default, meaning
- * (`tradewar check --keys`). */
-void tw_config_print_keys(FILE *f, const tw_model_type *type);
+/* The engine's key table (top level; `solver` nests its keys). */
+const tw_key *tw_config_engine_keys(size_t *n);
+
+/* Print the keys the engine reads (engine != 0, with a header line) and,
+ * with type != NULL, the model's: dotted name, type with bounds or allowed
+ * values, default, meaning (`tradewar check --keys`). */
+void tw_config_print_keys(FILE *f, const tw_model_type *type, int engine);
 
 /* Resolve a path relative to the config's directory (malloc'ed). */
 char *tw_config_resolve(const tw_config *cfg, const char *relpath);

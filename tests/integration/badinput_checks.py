@@ -7,6 +7,8 @@
     badinput_checks.py integers    out-of-range integer keys refused with file:line (no silent change)
     badinput_checks.py noconv      no converged sample: exit 2 and one line on stderr (run and check)
     badinput_checks.py unbounded   /dev/zero as config or trade.csv, deep nesting: a message at once
+    badinput_checks.py keys        `check --keys` lists every key with its default; the issue-8
+                                   keys are refused with file:line and the allowed values
 
 Environment: TRADEWAR (the binary), MPIEXEC, the Open MPI root flags.
 Every case checks the exit code and the message, as the issue asks.
@@ -343,7 +345,42 @@ def check_unbounded():
             feeder.wait()
 
 
-CHECKS = {"stop": check_stop, "reasons": check_reasons, "nonfinite": check_nonfinite,
+def check_keys():
+    """Issue 8 item 9: `tradewar check --keys` lists every key (type, bounds,
+    default) from the tables the readers use; issue 8 bad input: re_scope,
+    deficits, horizon, route weights and the partners' FDI weights are refused
+    with file:line and the allowed values."""
+    p = run(["check", "--keys"])
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    for frag in ("# engine", "# model tradewar", "# model ishigami", "# model sobol_g",
+                 "solver.tol", "number in (0, 1)", "1e-10", "solver.max_iter", "5000",
+                 "re_scope", "us | aligned | world", "deficits", "fixed | world_share | balanced",
+                 "horizon", "short | long", "reroute_weights", "partners.<CODE>.fdi_weight",
+                 "partners.<CODE>.reciprocal", "number in [0, 10]", "mechanisms.rare_earths"):
+        assert frag in out, f"{frag!r} not in the listing:\n{out}"
+    # one model, named or through a config
+    one = run(["check", "--keys", "tradewar"]).stdout
+    assert "# model tradewar" in one and "# model ishigami" not in one, one
+    with tempfile.TemporaryDirectory() as tmp:
+        c = write(tmp, "k.yaml", "model: tradewar\n")
+        assert run(["check", "--keys", c]).stdout == one
+        expect(run(["check", "--keys", os.path.join(tmp, "nosuch.yaml")]), 1, "nosuch.yaml",
+               "cannot open", what="check --keys on a missing config")
+        for key, frags in (("re_scope: allies", ("key 're_scope'", "(valid: us, aligned, world)")),
+                           ("deficits: floating", ("key 'deficits'",
+                                                   "(valid: fixed, world_share, balanced)")),
+                           ("horizon: medium", ("key 'horizon'", "(valid: short, long)")),
+                           ("reroute_weights: hubs", ("key 'reroute_weights'",
+                                                      "valid: us_imports, transit")),
+                           ("reroute_weights: {VNM: 2}", ("key 'reroute_weights.VNM'", "[0, 1]")),
+                           ("partners: {VNM: {fdi_weight: 2}}",
+                            ("key 'partners.VNM.fdi_weight'", "must be in [0, 1], got 2"))):
+            c = write(tmp, "bad.yaml", f"model: tradewar\ndata: {WORLD}\n{key}\n")
+            expect(run(["check", c]), 1, "bad.yaml:3: ", *frags, what=key)
+
+
+CHECKS = {"keys": check_keys, "stop": check_stop, "reasons": check_reasons, "nonfinite": check_nonfinite,
           "integers": check_integers, "noconv": check_noconv, "unbounded": check_unbounded}
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@
 
 #include <stdio.h>
 
+#include "keys_test_util.h"
 #include "tradewar/config.h"
 #include "tradewar/model.h"
 #include "tradewar/yaml.h"
+#include "twm_config.h"
 #include "twm_testworld.h"
 
 
@@ -240,11 +242,99 @@ static void test_counterfactual_missing_file(void **st)
     assert_null(state);
 }
 
+/* The key table held to the reader: a config writing every default (and
+ * one partner entry with the partner defaults) builds the same model as an
+ * empty one: same parameters, baseline and outcomes, bit for bit. */
+static void test_defaults_written_out(void **st)
+{
+    (void)st;
+    tw_error err = {0};
+    void *plain = NULL, *full = NULL;
+    char *yaml = keys_defaults_yaml("model: tradewar\n", twm_config_keys, TWM_N_CONFIG_KEYS,
+                                    "VNM");
+    assert_non_null(strstr(yaml, "re_scope: us\n"));
+    assert_non_null(strstr(yaml, "  VNM:\n    compliance: {dist: beta, a: 2, b: 2}\n"));
+    assert_int_equal(create_from("model: tradewar\n", &err, &plain), TW_OK);
+    if (create_from(yaml, &err, &full))
+        fail_msg("%s\n%s", err.msg, yaml);
+    const tw_model_schema *a = tw_model_tradewar.schema(plain), *b = tw_model_tradewar.schema(full);
+    size_t np = tw_params_count(a->params);
+    assert_int_equal(np, tw_params_count(b->params));
+    for (size_t i = 0; i < np; i++) {
+        const tw_param *u = tw_params_get(a->params, i), *v = tw_params_get(b->params, i);
+        assert_string_equal(u->name, v->name);
+        assert_int_equal(u->dist.kind, v->dist.kind);
+        assert_memory_equal(u->dist.p, v->dist.p, sizeof u->dist.p);
+    }
+    assert_int_equal(a->n_baseline, b->n_baseline);
+    for (size_t k = 0; k < a->n_baseline; k++) {
+        size_t n = 1;
+        for (int q = 0; q < a->baseline[k].ndims; q++)
+            n *= a->dims[a->baseline[k].dims[q]].size;
+        assert_memory_equal(a->baseline[k].data, b->baseline[k].data, n * sizeof(double));
+    }
+    const size_t ny = tw_outcome_row_size(a);
+    double *x = calloc(np, sizeof *x), *ya = calloc(ny, sizeof *ya), *yb = calloc(ny, sizeof *yb);
+    void *wa = tw_model_tradewar.workspace_alloc(plain), *wb = tw_model_tradewar.workspace_alloc(full);
+    tw_params_medians(a->params, x);
+    tw_eval_status sa, sb;
+    assert_int_equal(tw_model_tradewar.evaluate(plain, wa, x, ya, &sa, &err), TW_OK);
+    assert_int_equal(tw_model_tradewar.evaluate(full, wb, x, yb, &sb, &err), TW_OK);
+    assert_int_equal(sa.converged, 1);
+    assert_memory_equal(ya, yb, ny * sizeof *ya);
+    tw_model_tradewar.workspace_free(wa);
+    tw_model_tradewar.workspace_free(wb);
+    tw_model_tradewar.destroy(plain);
+    tw_model_tradewar.destroy(full);
+    free(x);
+    free(ya);
+    free(yb);
+    free(yaml);
+}
+
+static void expect_bad(const char *yaml, int line, const char *path, const char *frag,
+                       void *user)
+{
+    (void)user;
+    tw_error err = {0};
+    void *state = NULL;
+    char where[600];
+    snprintf(where, sizeof where, "test.yaml:%d: key '%s'", line, path);
+    int rc = create_from(yaml, &err, &state);
+    if (rc != TW_ECONFIG || !strstr(err.msg, where) || !strstr(err.msg, frag))
+        fail_msg("config:\n%s\nrc %d, message '%s'\nwanted '%s' and '%s'", yaml, rc, err.msg,
+                 where, frag);
+    assert_null(state);
+}
+
+/* Every bound and allowed value of the table is enforced with file:line,
+ * key and the bounds or the allowed values (issue 8: re_scope, deficits,
+ * horizon, the partners' numbers, the mechanism switches). */
+static void test_bounds_enforced(void **st)
+{
+    (void)st;
+    /* deficits, re_scope, horizon (2 each), 10 mechanisms (2 each), partners.VNM's
+     * reciprocal, extra_duty, fdi_weight, floor_exempt (2 each) */
+    assert_int_equal(keys_each_bad("model: tradewar\n", twm_config_keys, TWM_N_CONFIG_KEYS,
+                                   "VNM", "", 0, "", expect_bad, NULL), 2 * (3 + TWM_M_COUNT + 4));
+    /* the mechanism table is the scenario's list of switches */
+    for (int k = 0; k < TWM_M_COUNT; k++) {
+        char y[128];
+        snprintf(y, sizeof y, "model: tradewar\nmechanisms: {%s: false}\n", twm_mech_name(k));
+        tw_error err = {0};
+        void *state = NULL;
+        assert_int_equal(create_from(y, &err, &state), TW_OK);
+        tw_model_tradewar.destroy(state);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_ok),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_defaults_written_out),
+        cmocka_unit_test(test_bounds_enforced),
         cmocka_unit_test(test_deficits_closure),
         cmocka_unit_test(test_counterfactual_missing_file),
         cmocka_unit_test(test_not_converged_is_flagged),
