@@ -313,10 +313,10 @@ static void expect_bad(const char *yaml, int line, const char *path, const char 
 static void test_bounds_enforced(void **st)
 {
     (void)st;
-    /* deficits, re_scope, horizon (2 each), 10 mechanisms (2 each), partners.VNM's
+    /* deficits, re_scope, horizon, fdi_profits (2 each), 10 mechanisms (2 each), partners.VNM's
      * reciprocal, extra_duty, fdi_weight, floor_exempt (2 each) */
     assert_int_equal(keys_each_bad("model: tradewar\n", twm_config_keys, TWM_N_CONFIG_KEYS,
-                                   "VNM", "", 0, "", expect_bad, NULL), 2 * (3 + TWM_M_COUNT + 4));
+                                   "VNM", "", 0, "", expect_bad, NULL), 2 * (4 + TWM_M_COUNT + 4));
     /* the mechanism table is the scenario's list of switches */
     for (int k = 0; k < TWM_M_COUNT; k++) {
         char y[128];
