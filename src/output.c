@@ -31,6 +31,9 @@ struct tw_output {
     uint8_t *conv;
     int32_t *iter;
     double *resid;
+    /* per-block scratch: one dataset's columns of the block, packed
+     * contiguously (bs x the widest outcome) */
+    double *pack;
 };
 
 int tw_output_exists(const char *path) { return access(path, F_OK) == 0; }
@@ -456,7 +459,13 @@ static tw_output *output_alloc(MPI_Comm comm, const char *path, const tw_run_met
     o->conv = malloc(o->bs * sizeof *o->conv);
     o->iter = malloc(o->bs * sizeof *o->iter);
     o->resid = malloc(o->bs * sizeof *o->resid);
-    if (!o->path || !o->ds_in || !o->ds_out || !o->conv || !o->iter || !o->resid) {
+    size_t maxw = 1;
+    for (size_t k = 0; k < o->n_outcomes; k++)
+        if (tw_outcome_size(schema, k) > maxw)
+            maxw = tw_outcome_size(schema, k);
+    o->pack = malloc(o->bs * maxw * sizeof *o->pack);
+    if (!o->path || !o->ds_in || !o->ds_out || !o->conv || !o->iter || !o->resid || !o->pack) {
+        free(o->pack);
         free(o->path);
         free(o->ds_in);
         free(o->ds_out);
@@ -508,6 +517,7 @@ static void output_free(tw_output *o)
     free(o->conv);
     free(o->iter);
     free(o->resid);
+    free(o->pack);
     free(o);
 }
 
@@ -807,13 +817,21 @@ int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const doubl
     int mine = block >= 0 && nrows > 0;
     uint64_t s0 = mine ? (uint64_t)block * o->bs : 0;
     int bad = 0;
-    for (size_t p = 0; p < o->n_params; p++)
-        bad |= tw_h5_write_cols(o->ds_in[p], o->dxpl, mine, s0, nrows, inputs, o->n_params, p, 1) < 0;
+    /* Each dataset's columns are packed into one contiguous buffer first:
+     * handed a strided memory selection, HDF5 gathers element by element
+     * (callgrind: 58 M instructions per 256-row block of the default
+     * scenario, 3.6% of the run, on the one thread that writes). */
+    for (size_t p = 0; p < o->n_params; p++) {
+        for (size_t r = 0; mine && r < nrows; r++)
+            o->pack[r] = inputs[r * o->n_params + p];
+        bad |= tw_h5_write_cols(o->ds_in[p], o->dxpl, mine, s0, nrows, o->pack, 1, 0, 1) < 0;
+    }
     size_t off = 0;
     for (size_t k = 0; k < o->n_outcomes; k++) {
         size_t sz = tw_outcome_size(o->schema, k);
-        bad |= tw_h5_write_cols(o->ds_out[k], o->dxpl, mine, s0, nrows, outcomes, o->row_size,
-                                off, sz) < 0;
+        for (size_t r = 0; mine && r < nrows; r++)
+            memcpy(o->pack + r * sz, outcomes + r * o->row_size + off, sz * sizeof *o->pack);
+        bad |= tw_h5_write_cols(o->ds_out[k], o->dxpl, mine, s0, nrows, o->pack, sz, 0, sz) < 0;
         off += sz;
     }
     for (size_t r = 0; mine && r < nrows; r++) {
