@@ -11,6 +11,9 @@ size_t twm_aa_doubles(size_t n, int m)
 
 double *twm_aa_init(twm_aa *a, size_t n, int m, double *buf)
 {
+    double *end = buf + twm_aa_doubles(n, m);
+    if (m > TWM_AA_MAXM) /* the step's scratch is sized for TWM_AA_MAXM */
+        m = TWM_AA_MAXM;
     a->n = n;
     a->m = m;
     a->k = a->head = a->have_old = 0;
@@ -29,8 +32,7 @@ double *twm_aa_init(twm_aa *a, size_t n, int m, double *buf)
     a->rhs = buf;
     buf += m;
     a->gam = buf;
-    buf += m;
-    return buf;
+    return end;
 }
 
 void twm_aa_reset(twm_aa *a)
@@ -78,6 +80,66 @@ static int small_solve(double *M, double *rhs, double *gam, int k, int ld)
     return 1;
 }
 
+/* out[q] = sum_i a[i] c_q[i] (times w[i] when w is given), c_q = cols + q n,
+ * for q < k, each sum from 0.0 in the order i = 0, 1, ... (bitwise the plain
+ * loop per q), up to four sums at a time in one pass: each sum is a chain of
+ * dependent adds, so one at a time leaves the adder waiting on its latency. */
+static void multi_dot(double *out, const double *a, const double *cols, int k,
+                      size_t n, const double *w)
+{
+    int q = 0;
+    for (; q + 4 <= k; q += 4) {
+        const double *c0 = cols + (size_t)(q) * n, *c1 = cols + (size_t)(q + 1) * n,
+                     *c2 = cols + (size_t)(q + 2) * n, *c3 = cols + (size_t)(q + 3) * n;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        if (w)
+            for (size_t i = 0; i < n; i++) {
+                s0 += c0[i] * a[i] * w[i];
+                s1 += c1[i] * a[i] * w[i];
+                s2 += c2[i] * a[i] * w[i];
+                s3 += c3[i] * a[i] * w[i];
+            }
+        else
+            for (size_t i = 0; i < n; i++) {
+                s0 += a[i] * c0[i];
+                s1 += a[i] * c1[i];
+                s2 += a[i] * c2[i];
+                s3 += a[i] * c3[i];
+            }
+        out[q] = s0;
+        out[q + 1] = s1;
+        out[q + 2] = s2;
+        out[q + 3] = s3;
+    }
+    for (; q + 2 <= k; q += 2) {
+        const double *c0 = cols + (size_t)(q) * n, *c1 = cols + (size_t)(q + 1) * n;
+        double s0 = 0.0, s1 = 0.0;
+        if (w)
+            for (size_t i = 0; i < n; i++) {
+                s0 += c0[i] * a[i] * w[i];
+                s1 += c1[i] * a[i] * w[i];
+            }
+        else
+            for (size_t i = 0; i < n; i++) {
+                s0 += a[i] * c0[i];
+                s1 += a[i] * c1[i];
+            }
+        out[q] = s0;
+        out[q + 1] = s1;
+    }
+    for (; q < k; q++) {
+        const double *c0 = cols + (size_t)(q) * n;
+        double s0 = 0.0;
+        if (w)
+            for (size_t i = 0; i < n; i++)
+                s0 += c0[i] * a[i] * w[i];
+        else
+            for (size_t i = 0; i < n; i++)
+                s0 += a[i] * c0[i];
+        out[q] = s0;
+    }
+}
+
 /* One Anderson step: x holds the current iterate, g = G(x). On return x is
  * the next iterate. w (optional) weights the residual components. */
 void twm_aa_step(twm_aa *a, double *x, const double *g, const double *w)
@@ -108,13 +170,10 @@ void twm_aa_step(twm_aa *a, double *x, const double *g, const double *w)
         if (a->k < m)
             a->k++;
         /* update the Gram matrix row/column of the new column only */
-        for (int q = 0; q < a->k; q++) {
-            const double *fq = a->dF + (size_t)q * n;
-            double s = 0.0;
-            for (size_t i = 0; i < n; i++)
-                s += df[i] * fq[i];
-            a->G[h * m + q] = a->G[q * m + h] = s;
-        }
+        double gr[TWM_AA_MAXM];
+        multi_dot(gr, df, a->dF, a->k, n, NULL);
+        for (int q = 0; q < a->k; q++)
+            a->G[h * m + q] = a->G[q * m + h] = gr[q];
         a->head = (h + 1) % m;
     } else {
         for (size_t i = 0; i < n; i++) {
@@ -129,16 +188,8 @@ void twm_aa_step(twm_aa *a, double *x, const double *g, const double *w)
         return;
     }
     double tr = 0.0;
+    multi_dot(a->rhs, a->f_old, a->dF, k, n, w);
     for (int p = 0; p < k; p++) {
-        const double *fp = a->dF + (size_t)p * n, *fo = a->f_old;
-        double r = 0.0;
-        if (w)
-            for (size_t i = 0; i < n; i++)
-                r += fp[i] * fo[i] * w[i];
-        else
-            for (size_t i = 0; i < n; i++)
-                r += fp[i] * fo[i];
-        a->rhs[p] = r;
         for (int q = 0; q < k; q++)
             a->M[p * m + q] = a->G[p * m + q];
         tr += a->G[p * m + p];

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#define TWM_AA_MAXM 16 /* largest memory */
+
 typedef struct twm_aa {
     size_t n;
     int m;        /* memory */

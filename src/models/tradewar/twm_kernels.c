@@ -117,9 +117,35 @@ typedef double v2u __attribute__((vector_size(16), aligned(8), may_alias));
 
 /* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k], k = 0, 1, ... */
 TWM_INLINE void gemv_body(double *restrict out, const double *restrict a,
-                          const double *restrict v, size_t cnt, size_t skip, size_t J)
+                          const double *restrict v, size_t cnt, size_t skip, size_t J,
+                          int wide)
 {
     size_t j = 0;
+    /* 32 sectors (8 AVX registers of partial sums) where registers allow:
+     * each partial sum is a chain of dependent adds, and 4 chains leave the
+     * adder waiting on its latency */
+    if (wide)
+        for (; j + 32 <= J; j += 32) {
+            v4d s[8];
+            for (int q = 0; q < 8; q++)
+                s[q] = LD4(out + j + 4 * q);
+            const double *pa = a + j;
+            for (size_t k = 0; k < cnt; k++, pa += J) {
+                if (k == skip)
+                    continue;
+                const v4d vk = {v[k], v[k], v[k], v[k]};
+                s[0] += LD4(pa) * vk;
+                s[1] += LD4(pa + 4) * vk;
+                s[2] += LD4(pa + 8) * vk;
+                s[3] += LD4(pa + 12) * vk;
+                s[4] += LD4(pa + 16) * vk;
+                s[5] += LD4(pa + 20) * vk;
+                s[6] += LD4(pa + 24) * vk;
+                s[7] += LD4(pa + 28) * vk;
+            }
+            for (int q = 0; q < 8; q++)
+                ST4(out + j + 4 * q, s[q]);
+        }
     for (; j + 16 <= J; j += 16) {
         v4d s0 = LD4(out + j), s1 = LD4(out + j + 4), s2 = LD4(out + j + 8),
             s3 = LD4(out + j + 12);
@@ -276,7 +302,7 @@ static void share_base(double *restrict pn, double *restrict W, double *restrict
 static void gemv_base(double *restrict out, const double *restrict a, const double *restrict v,
                       size_t cnt, size_t skip, size_t J)
 {
-    gemv_body(out, a, v, cnt, skip, J);
+    gemv_body(out, a, v, cnt, skip, J, 0);
 }
 
 static void dot_base(double *restrict out, const double *restrict a, size_t as,
@@ -292,7 +318,7 @@ __attribute__((target("avx"))) static void gemv_avx(double *restrict out,
                                                     const double *restrict v, size_t cnt,
                                                     size_t skip, size_t J)
 {
-    gemv_body(out, a, v, cnt, skip, J);
+    gemv_body(out, a, v, cnt, skip, J, 1);
 }
 
 __attribute__((target("avx"))) static void dot_avx(double *restrict out,
