@@ -187,6 +187,124 @@ int tw_keys_read(tw_ynode map, const char *prefix, const tw_key *table, size_t n
     return TW_OK;
 }
 
+/* ---- values the engine and the models read alike ---- */
+
+int tw_keys_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err)
+{
+    char where[600];
+    tw_ynode_where(node, path, where, sizeof where);
+    memset(out, 0, sizeof *out);
+    if (tw_ynode_type(node) == TW_Y_SCALAR) {
+        double v;
+        int rc = tw_ynode_double(node, path, &v, err);
+        if (rc)
+            return tw_error_set(err, TW_ECONFIG,
+                                "%s: expected a number (a constant) or a mapping {dist: ..., ...}, "
+                                "got '%s'",
+                                where, tw_ynode_scalar(node));
+        return tw_dist_init(out, TW_DIST_CONSTANT, &v, NULL, NULL, 0, err);
+    }
+    if (tw_ynode_type(node) != TW_Y_MAPPING)
+        return tw_error_set(err, TW_ECONFIG, "%s: expected a distribution {dist: ..., ...}%s",
+                            where, tw_ynode_ok(node) ? "" : " (missing)");
+    tw_ynode dn = tw_ynode_get(node, "dist");
+    const char *dname;
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s.dist", path);
+    if (!tw_ynode_ok(dn))
+        return tw_error_set(err, TW_ECONFIG, "%s: missing 'dist' (one of constant, uniform, "
+                            "triangular, pert, normal, truncnormal, lognormal, beta, bernoulli, "
+                            "discrete)", where);
+    int rc = tw_ynode_string(dn, sub, &dname, err);
+    if (rc)
+        return rc;
+    int kind = tw_dist_kind_from_name(dname);
+    if (kind < 0) {
+        tw_ynode_where(dn, sub, where, sizeof where);
+        return tw_error_set(err, TW_ECONFIG, "%s: unknown distribution '%s' (valid: constant, "
+                            "uniform, triangular, pert, normal, truncnormal, lognormal, beta, "
+                            "bernoulli, discrete)", where, dname);
+    }
+    /* allowed keys: dist + required + optional parameter names */
+    const char *allowed[16];
+    size_t na = 0;
+    allowed[na++] = "dist";
+    const char *const *req = tw_dist_param_names((tw_dist_kind)kind);
+    const char *const *opt = tw_dist_param_optional((tw_dist_kind)kind);
+    for (const char *const *p = req; p && *p && na < 14; p++)
+        allowed[na++] = *p;
+    for (const char *const *p = opt; p && *p && na < 14; p++)
+        allowed[na++] = *p;
+    if (kind == TW_DIST_DISCRETE && na < 14) {
+        allowed[na++] = "values";
+        allowed[na++] = "weights";
+    }
+    allowed[na] = NULL;
+    if ((rc = tw_ynode_check_keys(node, path, allowed, err)))
+        return rc;
+
+    if (kind == TW_DIST_DISCRETE) {
+        double *vals = NULL, *wts = NULL;
+        size_t nv = 0, nw = 0;
+        snprintf(sub, sizeof sub, "%s.values", path);
+        rc = tw_ynode_double_seq(tw_ynode_get(node, "values"), sub, &vals, &nv, err);
+        if (!rc) {
+            snprintf(sub, sizeof sub, "%s.weights", path);
+            rc = tw_ynode_double_seq(tw_ynode_get(node, "weights"), sub, &wts, &nw, err);
+        }
+        if (!rc && (nv == 0 || nv != nw))
+            rc = tw_error_set(err, TW_ECONFIG, "%s: 'values' and 'weights' must be non-empty "
+                              "lists of the same length (got %zu and %zu)", where, nv, nw);
+        if (!rc) {
+            rc = tw_dist_init(out, TW_DIST_DISCRETE, NULL, vals, wts, nv, err);
+            if (rc)
+                tw_error_prefix(err, "%s: ", where);
+        }
+        free(vals);
+        free(wts);
+        return rc;
+    }
+
+    double p[TW_DIST_MAX_PARAMS] = {0};
+    size_t np = 0;
+    for (const char *const *q = req; q && *q; q++, np++) {
+        snprintf(sub, sizeof sub, "%s.%s", path, *q);
+        tw_ynode v = tw_ynode_get(node, *q);
+        if (!tw_ynode_ok(v))
+            return tw_error_set(err, TW_ECONFIG, "%s: distribution '%s' needs '%s'", where, dname,
+                                *q);
+        if ((rc = tw_ynode_double(v, sub, &p[np], err)))
+            return rc;
+    }
+    for (const char *const *q = opt; q && *q; q++, np++) {
+        snprintf(sub, sizeof sub, "%s.%s", path, *q);
+        tw_ynode v = tw_ynode_get(node, *q);
+        if (tw_ynode_ok(v)) {
+            if ((rc = tw_ynode_double(v, sub, &p[np], err)))
+                return rc;
+        } else {
+            p[np] = tw_dist_default_param((tw_dist_kind)kind, *q);
+        }
+    }
+    rc = tw_dist_init(out, (tw_dist_kind)kind, p, NULL, NULL, 0, err);
+    if (rc)
+        tw_error_prefix(err, "%s: ", where);
+    return rc;
+}
+
+char *tw_path_join(const char *dir, const char *rel)
+{
+    if (!rel)
+        return NULL;
+    if (rel[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
+        return strdup(rel);
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, rel);
+    return p;
+}
+
 static void print_one(FILE *f, const char *path, const tw_key *k)
 {
     char type[400];

@@ -50,12 +50,6 @@ void tw_config_free(tw_config *cfg);
 int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_params *params,
                           tw_error *err);
 
-/* Parse a distribution node ({dist: triangular, min: .., mode: .., max: ..}
- * or a bare number meaning constant). `path` is the key path for messages.
- * Used by the engine for `parameters:` and by models for their own sections
- * (e.g. a partner's compliance). */
-int tw_config_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err);
-
 /* The engine's key table (top level; `solver` nests its keys). */
 const tw_key *tw_config_engine_keys(size_t *n);
 
@@ -66,7 +60,6 @@ void tw_config_print_keys(FILE *f, const tw_model_type *type, int engine);
 
 /* Resolve a path relative to the config's directory (malloc'ed). */
 char *tw_config_resolve(const tw_config *cfg, const char *relpath);
-char *tw_path_join(const char *dir, const char *rel);
 
 /* SHA-256 of a buffer as 64 hex chars + NUL. */
 void tw_sha256_hex(const void *data, size_t len, char out[65]);

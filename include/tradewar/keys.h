@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tradewar/dist.h"
 #include "tradewar/error.h"
 #include "tradewar/yaml.h"
 
@@ -93,6 +94,16 @@ int tw_keys_read(tw_ynode map, const char *prefix, const tw_key *table, size_t n
  * does for each entry. */
 int tw_keys_read_one(tw_ynode node, const char *path, const tw_key *key, void *dst, void *user,
                      tw_error *err);
+
+/* Parse a distribution node ({dist: triangular, min: .., mode: .., max: ..}
+ * or a bare number meaning constant); `path` is the dotted key for messages.
+ * Used by the engine for `parameters:` and by models for their own keys
+ * (a partner's compliance). */
+int tw_keys_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *err);
+
+/* dir/rel, or rel when it is absolute or dir is empty or "."; malloc'ed
+ * (paths in a config are relative to the config's directory). */
+char *tw_path_join(const char *dir, const char *rel);
 
 /* Print the table as `key  type  default  doc` lines, nested keys dotted
  * (prefix: the path of the table). */

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tradewar/config.h" /* tw_config_parse_dist, tw_path_join */
 #include "twm_config.h"
 #include "twm_solver.h"
 
@@ -259,7 +258,7 @@ static int read_compliance(tw_ynode c, const char *path, const tw_key *key, void
     if (pc->has_comp) /* the default, now overridden */
         tw_dist_free(&pc->comp);
     pc->has_comp = 0;
-    int rc = tw_config_parse_dist(c, path, &pc->comp, err);
+    int rc = tw_keys_parse_dist(c, path, &pc->comp, err);
     if (rc)
         return rc;
     if (tw_dist_lower(&pc->comp) < 0.0 || tw_dist_upper(&pc->comp) > 1.0) {

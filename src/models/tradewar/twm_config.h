@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tradewar/dist.h"
-#include "tradewar/keys.h"
 #include "tradewar/model.h"
 #include "twm_data.h"
 #include "twm_scenario.h"
