@@ -549,9 +549,20 @@ static const tw_key sector_keys[] = {
      .doc = "the critical-minerals sector (CES nest, rare earths)"},
 };
 
+/* What switching each mechanism off does (MODEL_NOTES.md, "Switches"). */
+#define TWM_MDOC_TWM_M_REROUTE "5: Chinese goods rerouted via partners"
+#define TWM_MDOC_TWM_M_RELOCATE "7: tariff-jumping relocation of Chinese capacity"
+#define TWM_MDOC_TWM_M_INPUT_LIMITS "8: partners' limits on Chinese inputs"
+#define TWM_MDOC_TWM_M_RARE_EARTHS "6: China's rare-earth licensing"
+#define TWM_MDOC_TWM_M_ALLY_RETALIATION "9: China's duties on aligned partners"
+#define TWM_MDOC_TWM_M_PAUSE "4: the 90-day pause may expire"
+#define TWM_MDOC_TWM_M_DEAL "2: a US-China deal may happen (the sampled deal is ignored)"
+#define TWM_MDOC_TWM_M_PARTNER_TARIFFS "4: reciprocal tariffs, floor and extra duties"
+#define TWM_MDOC_TWM_M_US_CN_TARIFFS "1: the additional US-China duties"
+#define TWM_MDOC_TWM_M_ELASTICITIES "10: sampled elasticities (off: the data's)"
 #define TWM_MECH_KEY_(k, s)                                                                    \
     {.name = s, .type = TW_KEY_BOOL, .def = "true", .offset = CFG(spec.mech[k]),               \
-     .doc = "mechanism switch (docs/MODEL_NOTES.md)"},
+     .doc = "mechanism " TWM_MDOC_##k},
 static const tw_key mechanism_keys[] = {TWM_MECH_MAP(TWM_MECH_KEY_)};
 #undef TWM_MECH_KEY_
 
