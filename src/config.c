@@ -71,12 +71,15 @@ static const tw_key engine_keys[] = {
      .def_note = "the model's", .doc = "parameter distributions (README: Distributions)"},
     {.name = "correlation", .type = TW_KEY_SECTION, .what = "[{params, rho | matrix}]",
      .def_note = "independent", .doc = "Gaussian copula groups"},
-    {.name = "sensitivity", .type = TW_KEY_SECTION, .what = "mapping",
-     .def_note = "off", .doc = "Sobol' indices (docs/SENSITIVITY.md)"},
-    {.name = "stop", .type = TW_KEY_SECTION, .what = "{outcome, sem | rel_sem | width}",
-     .def_note = "off", .doc = "stop on a target error (docs/SENSITIVITY.md)"},
-    {.name = "summary", .type = TW_KEY_SECTION, .what = "{by: [parameters]}",
-     .def_note = "off", .doc = "results by regime of the named parameters (README)"},
+    {.name = "sensitivity", .type = TW_KEY_SECTION, .what = "mapping", .sub = tw_sens_keys,
+     .n_sub = TW_SENS_N_KEYS, .def_note = "off",
+     .doc = "Sobol' indices by pick-freeze (docs/SENSITIVITY.md)"},
+    {.name = "stop", .type = TW_KEY_SECTION, .what = "mapping", .sub = tw_stop_keys,
+     .n_sub = TW_STOP_N_KEYS, .def_note = "off",
+     .doc = "stop on a target error (docs/SENSITIVITY.md)"},
+    {.name = "summary", .type = TW_KEY_SECTION, .what = "mapping", .sub = tw_summary_keys,
+     .n_sub = TW_SUMMARY_N_KEYS, .def_note = "off",
+     .doc = "the summary once per level of some parameters (README)"},
 };
 #define N_ENGINE_KEYS TW_KEYS_COUNT(engine_keys)
 

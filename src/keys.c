@@ -160,18 +160,24 @@ static int read_default(tw_ynode node, const char *path, const tw_key *k, void *
     return rc;
 }
 
+int tw_keys_check(tw_ynode map, const char *prefix, const tw_key *table, size_t n,
+                  tw_error *err)
+{
+    const char *allowed[128];
+    size_t na = 0;
+    for (size_t i = 0; i < n && na < 127; i++)
+        allowed[na++] = table[i].name;
+    allowed[na] = NULL;
+    return tw_ynode_check_keys(map, prefix, allowed, err);
+}
+
 int tw_keys_read(tw_ynode map, const char *prefix, const tw_key *table, size_t n, void *dst,
                  void *user, int check_unknown, tw_error *err)
 {
     int rc;
     const int given = tw_ynode_ok(map);
     if (given && check_unknown) {
-        const char *allowed[128];
-        size_t na = 0;
-        for (size_t i = 0; i < n && na < 127; i++)
-            allowed[na++] = table[i].name;
-        allowed[na] = NULL;
-        if ((rc = tw_ynode_check_keys(map, prefix, allowed, err)))
+        if ((rc = tw_keys_check(map, prefix, table, n, err)))
             return rc;
     } else if (given && (rc = tw_ynode_require_map(map, *prefix ? prefix : "(top level)", err))) {
         return rc;
@@ -325,7 +331,9 @@ void tw_keys_print(FILE *f, const char *prefix, const tw_key *table, size_t n)
             continue;
         }
         print_one(f, path, k);
-        if (k->type == TW_KEY_CUSTOM && k->sub) {
+        if (k->type == TW_KEY_SECTION && k->sub) {
+            tw_keys_print(f, path, k->sub, k->n_sub);
+        } else if (k->type == TW_KEY_CUSTOM && k->sub) {
             char sub[600];
             snprintf(sub, sizeof sub, "%s.%s", path, k->entry ? k->entry : "<NAME>");
             tw_keys_print(f, sub, k->sub, k->n_sub);

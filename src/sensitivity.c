@@ -29,14 +29,12 @@ struct tw_sens {
     size_t k;          /* factors */
     factor *f;
     long *factor_of;   /* [d]: factor of each parameter, -1 for constants */
-    unsigned R;
+    uint64_t R;        /* bootstrap resamples (<= 100000) */
     double confidence;
     size_t n_outcomes;
     uint8_t *want;     /* [n_outcomes] */
 };
 
-static const char *const sens_keys[] = {"base_samples", "groups", "bootstrap", "confidence",
-                                        "outcomes", NULL};
 
 void tw_sens_free(tw_sens *s)
 {
@@ -207,20 +205,22 @@ static int check_top_level_keys(const tw_config *cfg, tw_ynode root, tw_error *e
     return TW_OK;
 }
 
-/* base_samples (required, a power of two: Sobol' nets), bootstrap and
- * confidence into s. */
-static int read_sampling_keys(tw_ynode sec, tw_sens *s, tw_error *err)
+/* base_samples: required, a power of two (Sobol' nets). user: the section
+ * node (a missing key is reported at the section's line). */
+static int read_base_samples(tw_ynode bn, const char *path, const tw_key *key, void *dst,
+                             void *user, tw_error *err)
 {
+    (void)key;
+    tw_sens *s = dst;
     int rc;
-    tw_ynode bn = tw_ynode_get(sec, "base_samples");
     if (!tw_ynode_ok(bn))
-        return where_err(sec, "sensitivity", err, "'base_samples' is required (N, a power of two; "
+        return where_err(*(const tw_ynode *)user, "sensitivity", err, "'base_samples' is required (N, a power of two; "
                          "the run evaluates N x (factors + 2) samples)", NULL, NULL, NULL);
-    if ((rc = parse_uint(bn, "sensitivity.base_samples", 2, 4294967296.0, &s->n_base, err)))
+    if ((rc = parse_uint(bn, path, 2, 4294967296.0, &s->n_base, err)))
         return rc;
     if (s->n_base & (s->n_base - 1)) {
         char where[600];
-        tw_ynode_where(bn, "sensitivity.base_samples", where, sizeof where);
+        tw_ynode_where(bn, path, where, sizeof where);
         uint64_t lo = 1;
         while (lo * 2 <= s->n_base)
             lo *= 2;
@@ -228,22 +228,33 @@ static int read_sampling_keys(tw_ynode sec, tw_sens *s, tw_error *err)
                             "try %llu or %llu", where, (unsigned long long)s->n_base,
                             (unsigned long long)lo, (unsigned long long)(2 * lo));
     }
-    tw_ynode rn = tw_ynode_get(sec, "bootstrap");
-    if (tw_ynode_ok(rn)) {
-        uint64_t R;
-        if ((rc = parse_uint(rn, "sensitivity.bootstrap", 0, 100000, &R, err)))
-            return rc;
-        s->R = (unsigned)R;
-    }
-    tw_ynode cn = tw_ynode_get(sec, "confidence");
-    if (tw_ynode_ok(cn)) {
-        if ((rc = tw_ynode_double(cn, "sensitivity.confidence", &s->confidence, err)))
-            return rc;
-        if (!(s->confidence > 0 && s->confidence < 1))
-            return where_err(cn, "sensitivity.confidence", err, "must be in (0, 1)", NULL, NULL,
-                             NULL);
-    }
     return TW_OK;
+}
+
+/* The section's keys (tradewar/keys.h): the scalars are read by the table
+ * (read_sampling_keys), groups and outcomes by their readers below, which
+ * need the model's parameters and outcomes. */
+const tw_key tw_sens_keys[TW_SENS_N_KEYS] = {
+    {.name = "base_samples", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_base_samples, .what = "power of two in [2, 2^32]", .def_note = "(required)",
+     .doc = "N: the run evaluates N x (factors + 2) samples"},
+    {.name = "groups", .type = TW_KEY_SECTION, .what = "{LABEL: [PARAM or pattern]}",
+     .def_note = "one per param", .doc = "factors: named groups (correlated parameters "
+                                         "are grouped automatically)"},
+    {.name = "bootstrap", .type = TW_KEY_UINT, .def = "500", .offset = offsetof(tw_sens, R),
+     .umin = 0, .umax = 100000, .doc = "bootstrap resamples for the intervals (0: none)"},
+    {.name = "confidence", .type = TW_KEY_DOUBLE, .def = "0.95",
+     .offset = offsetof(tw_sens, confidence), .lo = 0.0, .hi = 1.0, .lo_open = 1, .hi_open = 1,
+     .doc = "level of the bootstrap intervals"},
+    {.name = "outcomes", .type = TW_KEY_SECTION, .what = "[OUTCOME, ...]", .def_note = "all",
+     .doc = "the outcomes that get indices"},
+};
+
+/* base_samples, bootstrap and confidence into s (the unknown keys were
+ * checked first). */
+static int read_sampling_keys(tw_ynode sec, tw_sens *s, tw_error *err)
+{
+    return tw_keys_read(sec, "sensitivity", tw_sens_keys, TW_SENS_N_KEYS, s, &sec, 0, err);
 }
 
 /* outcomes: which outcomes get indices (all when the key is absent). */
@@ -444,7 +455,7 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
     tw_ynode sec = tw_ynode_get(root, "sensitivity");
     if (!tw_ynode_ok(sec))
         return TW_OK;
-    int rc = tw_ynode_check_keys(sec, "sensitivity", sens_keys, err);
+    int rc = tw_keys_check(sec, "sensitivity", tw_sens_keys, TW_SENS_N_KEYS, err);
     if (rc)
         return rc;
     if ((rc = check_top_level_keys(cfg, root, err)))
@@ -461,8 +472,6 @@ int tw_sens_create(const tw_config *cfg, const tw_model_schema *schema, tw_sens 
         return tw_error_set(err, TW_ENOMEM, "out of memory");
     }
     s->d = d;
-    s->R = 500;
-    s->confidence = 0.95;
     s->n_outcomes = schema->n_outcomes;
     s->factor_of = malloc((d + 1) * sizeof *s->factor_of);
     s->want = malloc(s->n_outcomes + 1);
@@ -507,7 +516,7 @@ uint64_t tw_sens_base_samples(const tw_sens *s) { return s->n_base; }
 size_t tw_sens_factor_count(const tw_sens *s) { return s->k; }
 const char *tw_sens_factor_label(const tw_sens *s, size_t f) { return s->f[f].label; }
 const char *tw_sens_factor_members(const tw_sens *s, size_t f) { return s->f[f].members; }
-unsigned tw_sens_bootstrap(const tw_sens *s) { return s->R; }
+unsigned tw_sens_bootstrap(const tw_sens *s) { return (unsigned)s->R; }
 double tw_sens_confidence(const tw_sens *s) { return s->confidence; }
 int tw_sens_wants_outcome(const tw_sens *s, size_t k) { return k < s->n_outcomes && s->want[k]; }
 uint64_t tw_sens_samples(const tw_sens *s) { return s->n_base * (uint64_t)(s->k + 2); }

@@ -30,8 +30,23 @@ struct tw_stop {
     uint8_t *sendc; /* [bs] */
 };
 
-static const char *const stop_keys[] = {"outcome", "element", "sem", "rel_sem", "index", "width",
-                                        NULL};
+/* The section's keys, for the unknown-key check and the listing; the reader
+ * below checks their values and how they combine (exactly one target;
+ * `width` and `index` for sensitivity runs only), which needs the outcomes. */
+const tw_key tw_stop_keys[TW_STOP_N_KEYS] = {
+    {.name = "outcome", .type = TW_KEY_SECTION, .what = "OUTCOME", .def_note = "(required)",
+     .doc = "the outcome whose error stops the run"},
+    {.name = "element", .type = TW_KEY_SECTION, .what = "LABEL[/LABEL]",
+     .def_note = "(scalar)", .doc = "the element of an array outcome, e.g. USA or CHN/ELE"},
+    {.name = "sem", .type = TW_KEY_SECTION, .what = "number > 0",
+     .doc = "target: standard error of the mean (give exactly one target)"},
+    {.name = "rel_sem", .type = TW_KEY_SECTION, .what = "number > 0",
+     .doc = "target: sem / |mean|"},
+    {.name = "index", .type = TW_KEY_SECTION, .what = "S1 | ST", .def_note = "ST",
+     .doc = "with width: which Sobol' index"},
+    {.name = "width", .type = TW_KEY_SECTION, .what = "number > 0",
+     .doc = "target of a sensitivity run: the widest index interval"},
+};
 
 void tw_stop_free(tw_stop *s)
 {
@@ -78,7 +93,7 @@ int tw_stop_create(const tw_config *cfg, const tw_model_schema *sch, const tw_se
     tw_ynode sec = tw_ynode_get(tw_yaml_root(cfg->doc), "stop");
     if (!tw_ynode_ok(sec))
         return TW_OK;
-    int rc = tw_ynode_check_keys(sec, "stop", stop_keys, err);
+    int rc = tw_keys_check(sec, "stop", tw_stop_keys, TW_STOP_N_KEYS, err);
     if (rc)
         return rc;
     tw_stop *s = calloc(1, sizeof *s);

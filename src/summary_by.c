@@ -32,7 +32,11 @@ struct tw_summary_by {
     by_param *p;
 };
 
-static const char *const summary_keys[] = {"by", NULL};
+/* The section's keys (checked and listed; `by` is read below). */
+const tw_key tw_summary_keys[TW_SUMMARY_N_KEYS] = {
+    {.name = "by", .type = TW_KEY_SECTION, .what = "[PARAM, ...]", .def_note = "(required)",
+     .doc = "Bernoulli or discrete parameters: the summary per level"},
+};
 
 void tw_summary_by_free(tw_summary_by *b)
 {
@@ -58,7 +62,7 @@ int tw_summary_by_create(const tw_config *cfg, const tw_params *ps, tw_summary_b
     tw_ynode sec = tw_ynode_get(tw_yaml_root(cfg->doc), "summary");
     if (!tw_ynode_ok(sec))
         return TW_OK;
-    int rc = tw_ynode_check_keys(sec, "summary", summary_keys, err);
+    int rc = tw_keys_check(sec, "summary", tw_summary_keys, TW_SUMMARY_N_KEYS, err);
     if (rc)
         return rc;
     char where[600];

@@ -50,6 +50,17 @@ void tw_config_free(tw_config *cfg);
 int tw_config_apply_model(const tw_config *cfg, const tw_model_type *type, tw_params *params,
                           tw_error *err);
 
+/* The keys of the sections read once the model exists (their readers need
+ * its parameters or outcomes): defined by the module that reads each one
+ * (sensitivity.c, stop.c, summary_by.c), declared here with the engine's
+ * keys so that config.c checks and lists them without those modules. */
+#define TW_SENS_N_KEYS 5
+extern const tw_key tw_sens_keys[TW_SENS_N_KEYS];
+#define TW_STOP_N_KEYS 6
+extern const tw_key tw_stop_keys[TW_STOP_N_KEYS];
+#define TW_SUMMARY_N_KEYS 1
+extern const tw_key tw_summary_keys[TW_SUMMARY_N_KEYS];
+
 /* The engine's key table (top level; `solver` nests its keys). */
 const tw_key *tw_config_engine_keys(size_t *n);
 

@@ -42,7 +42,9 @@ typedef enum {
     TW_KEY_TABLE,  /* a nested mapping read with `sub` into the same destination */
     TW_KEY_CUSTOM, /* read by `read` (structured values); `sub`, if given, lists the
                       keys of each entry for the listing */
-    TW_KEY_SECTION /* accepted here, read elsewhere (e.g. the engine's `parameters:`) */
+    TW_KEY_SECTION /* accepted here, read elsewhere (e.g. the engine's `parameters:`);
+                      `sub`, if given, is the table the section's reader checks its
+                      keys against (tw_keys_check) and the listing shows */
 } tw_key_type;
 
 #define TW_KEY_NOWHERE ((size_t)-1)
@@ -89,6 +91,12 @@ struct tw_key {
  * for a top level whose keys are split between tables). */
 int tw_keys_read(tw_ynode map, const char *prefix, const tw_key *table, size_t n, void *dst,
                  void *user, int check_unknown, tw_error *err);
+
+/* Only the unknown-key check of tw_keys_read: every key of `map` (a mapping,
+ * else an error) must be declared in table[0..n). For a section whose reader
+ * needs more than the config (the model's schema) and reads later. */
+int tw_keys_check(tw_ynode map, const char *prefix, const tw_key *table, size_t n,
+                  tw_error *err);
 
 /* Read one key's value node (absent: its default) into dst: what tw_keys_read
  * does for each entry. */

@@ -98,9 +98,11 @@ static int keys_bad_value(const tw_key *k, int which, char *val, size_t vs, char
 typedef void (*keys_bad_fn)(const char *yaml, int line, const char *path, const char *frag,
                             void *user);
 
-/* For every scalar key with bounds or allowed values: a config `head` (one
- * line) + the key at its place with a forbidden value, its line, dotted path
- * and the fragment its error must contain. Returns the number of configs. */
+/* For every scalar key with bounds or allowed values: a config `head` +
+ * `prefix_yaml` (the lines that open the table's section, at nesting `depth`)
+ * + the key at its place with a forbidden value; fn gets the config, the
+ * key's line, dotted path and the fragment its error must contain. Returns
+ * the number of configs. */
 static size_t keys_each_bad(const char *head, const tw_key *t, size_t n, const char *entry,
                             const char *prefix_yaml, int depth, const char *prefix_path,
                             keys_bad_fn fn, void *user)
@@ -128,9 +130,14 @@ static size_t keys_each_bad(const char *head, const tw_key *t, size_t n, const c
             char val[128], frag[512];
             if (!keys_bad_value(k, which, val, sizeof val, frag, sizeof frag))
                 break;
+            int line = 1;
+            for (const char *c = head; *c; c++)
+                line += *c == '\n';
+            for (const char *c = prefix_yaml; *c; c++)
+                line += *c == '\n';
             snprintf(yaml, sizeof yaml, "%s%s%*s%s: %s\n", head, prefix_yaml, 2 * depth, "",
                      k->name, val);
-            fn(yaml, depth + 2, path, frag, user);
+            fn(yaml, line, path, frag, user);
             count++;
         }
     }

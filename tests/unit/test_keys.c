@@ -20,6 +20,7 @@
 #include "tradewar/config.h"
 #include "tradewar/keys.h"
 #include "tradewar/runner.h"
+#include "tradewar/sensitivity.h"
 
 /* ---- the reader on a toy table ---- */
 
@@ -276,6 +277,46 @@ static void test_bounds_enforced(void **state)
                                    NULL, "", 0, "", expect_bad, NULL), 2); /* cost_us */
 }
 
+/* The sections read after the model is created: sensitivity's scalars are
+ * table keys too (defaults written out change nothing; bounds enforced). */
+static void test_sensitivity_keys(void **state)
+{
+    (void)state;
+    const char *head = "model: ishigami\nsensitivity:\n  base_samples: 8\n";
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fputs(head, f);
+    assert_int_equal(keys_emit_defaults(f, tw_sens_keys, TW_SENS_N_KEYS, 2, NULL), 2);
+    fclose(f);
+    tw_session *plain = open_ok(head), *full = open_ok(buf);
+    assert_non_null(plain->sens);
+    assert_int_equal(tw_sens_bootstrap(plain->sens), 500);
+    assert_true(tw_sens_confidence(plain->sens) == 0.95);
+    assert_int_equal(tw_sens_bootstrap(full->sens), tw_sens_bootstrap(plain->sens));
+    assert_true(tw_sens_confidence(full->sens) == tw_sens_confidence(plain->sens));
+    assert_same_session(plain, full);
+    tw_session_close(plain);
+    tw_session_close(full);
+    free(buf);
+    /* bootstrap and confidence, 2 forbidden values each */
+    assert_int_equal(keys_each_bad("model: ishigami\n", tw_sens_keys, TW_SENS_N_KEYS, NULL,
+                                   "sensitivity:\n  base_samples: 8\n", 1, "sensitivity",
+                                   expect_bad, NULL), 4);
+    /* every key of the sections is accepted by their readers, none other */
+    static const char *const bad[] = {"sensitivity: {base_samples: 8, bootstap: 9}\n",
+                                      "stop: {outcome: y, sem: 0.1, sems: 1}\n",
+                                      "summary: {by: [x1], bye: 1}\n"};
+    for (size_t i = 0; i < 3; i++) {
+        char y[200];
+        snprintf(y, sizeof y, "model: ishigami\n%s", bad[i]);
+        tw_session *s = NULL;
+        tw_error err = {0};
+        assert_int_equal(tw_session_open(write_cfg(y), &s, &err), TW_ECONFIG);
+        assert_non_null(strstr(err.msg, "unknown key (valid keys: "));
+    }
+}
+
 /* The listing has one line per key with its type and default. */
 static void test_listing(void **state)
 {
@@ -289,7 +330,9 @@ static void test_listing(void **state)
         "\nsolver.tol ", "number in (0, 1)", " 1e-10 ", "\nsolver.max_iter ",
         "integer in [1, 100000000]", " 5000 ", "\ndesign ", "mc | lhs | sobol", " lhs ",
         "\nmodel ", "(required)", "\n# model ishigami\n", "\na ", "\nb ", "\ncost_us ",
-        "number in [0, 1e+07]", "\nfail_above ", NULL};
+        "number in [0, 1e+07]", "\nfail_above ", "\nsensitivity.bootstrap ",
+        "integer in [0, 100000]", " 500 ", "\nsensitivity.confidence ", " 0.95 ",
+        "\nstop.rel_sem ", "\nsummary.by ", NULL};
     for (const char *const *l = lines; *l; l++)
         if (!strstr(buf, *l))
             fail_msg("'%s' not in the listing:\n%s", *l, buf);
@@ -302,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_defaults_written_out),
         cmocka_unit_test(test_bounds_enforced),
+        cmocka_unit_test(test_sensitivity_keys),
         cmocka_unit_test(test_listing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -222,7 +222,7 @@ static void test_config_errors(void **state)
     expect_error("model: ishigami\nsensitivity: {base_samples: 8, outcomes: [z]}\n",
                  "T/c.yaml:2: key 'sensitivity.outcomes': unknown outcome 'z' (valid: y)");
     expect_error("model: ishigami\nsensitivity: {base_samples: 8, confidence: 1.5}\n",
-                 "T/c.yaml:2: key 'sensitivity.confidence': must be in (0, 1)");
+                 "T/c.yaml:2: key 'sensitivity.confidence': must be in (0, 1), got 1.5");
     expect_error("model: ishigami\nparameters: {x1: 0, x2: 0, x3: 0}\n"
                  "sensitivity: {base_samples: 8}\n",
                  "T/c.yaml:3: key 'sensitivity': every parameter is constant: nothing to analyse");
