@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Engine efficiency on the default scenario (not a test; docs/BENCHMARK.md):
 #   1. wall time of configs/default.yaml at SAMPLES samples (default 20000) on
-#      1 rank x 1 thread, 2 ranks x 1 thread, 1 rank x 2 threads, and the
-#      efficiencies T(1) / (2 T(p)); the machine load is printed with them
+#      1 rank x 1 thread, 2 ranks x 1 thread, 1 rank x 2 threads (and 2 x 2),
+#      the efficiencies T(1) / (p T(p)), and the summary pass's seconds (the
+#      run's "summary pass" line) and share; the machine load is printed with them
 #      (on a shared machine wall times are only indicative);
 #   2. callgrind (stable): instructions of 256- and CG_SAMPLES-sample runs
 #      (default 1024) on 1 rank, extrapolated linearly to SAMPLES, split into the model evaluations (twm_evaluate),
@@ -12,7 +13,7 @@
 #      over the ranks: the work added by the decomposition).
 #
 # Usage: bench/engine_efficiency.sh [TRADEWAR_BINARY] [SAMPLES] [CG_SAMPLES]
-# (SKIP_WALL=1: callgrind part only)
+# (SKIP_WALL=1: callgrind part only; SKIP_CG=1: wall times only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/build/ci/src/tradewar}
@@ -23,28 +24,34 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-wall() { # ranks threads samples -> seconds
-  local r=$1 t=$2 s=$3 t0 t1
+wall() { # ranks threads samples -> "seconds summary_seconds" (the run's own report)
+  local r=$1 t=$2 s=$3 t0 t1 sp
   t0=$(date +%s.%N)
   if [ "$r" -eq 1 ]; then
-    OMP_NUM_THREADS=$t "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force -q
+    OMP_NUM_THREADS=$t "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/wall.log"
   else
-    OMP_NUM_THREADS=$t mpiexec -n "$r" --bind-to none "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force -q
+    OMP_NUM_THREADS=$t mpiexec -n "$r" --bind-to none "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/wall.log"
   fi
   t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}'
+  sp=$(tr '\r' '\n' < "$tmp/wall.log" | awk '/summary pass [0-9.]+ s/ {print $(NF - 1)}')
+  awk -v a="$t0" -v b="$t1" -v p="${sp:-nan}" 'BEGIN{printf "%.2f %s", b - a, p}'
 }
 
 if [ -z "${SKIP_WALL:-}" ]; then
   echo "# engine efficiency, default scenario, $n samples, $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  w1=$(wall 1 1 "$n"); w2=$(wall 2 1 "$n"); wt=$(wall 1 2 "$n")
-  echo "| decomposition | wall s | efficiency |"
-  echo "|---|---|---|"
-  echo "| 1 rank x 1 thread | $w1 | 1.00 |"
-  echo "| 2 ranks x 1 thread | $w2 | $(awk -v a="$w1" -v b="$w2" 'BEGIN{printf "%.2f", a / (2 * b)}') |"
-  echo "| 1 rank x 2 threads | $wt | $(awk -v a="$w1" -v b="$wt" 'BEGIN{printf "%.2f", a / (2 * b)}') |"
+  read -r w1 s1 <<< "$(wall 1 1 "$n")"; read -r w2 s2 <<< "$(wall 2 1 "$n")"
+  read -r wt st <<< "$(wall 1 2 "$n")"; read -r w4 s4 <<< "$(wall 2 2 "$n")"
+  row() { awk -v d="$1" -v w="$2" -v s="$3" -v w1="$w1" -v c="$4" \
+      'BEGIN{printf "| %s | %.2f | %.2f | %.2f | %.1f%% |\n", d, w, w1 / (c * w), s, 100 * s / w}'; }
+  echo "| decomposition | wall s | efficiency | summary pass s | summary share |"
+  echo "|---|---|---|---|---|"
+  row "1 rank x 1 thread" "$w1" "$s1" 1
+  row "2 ranks x 1 thread" "$w2" "$s2" 2
+  row "1 rank x 2 threads" "$wt" "$st" 2
+  row "2 ranks x 2 threads" "$w4" "$s4" 4
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
+[ -n "${SKIP_CG:-}" ] && exit 0
 
 echo
 echo "# callgrind (instructions), 1 rank: runs of 256 and $ncg samples, extrapolated linearly to $n"

@@ -841,12 +841,15 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
     if (rs->ses->by && (stop = stop_agreed(rs)))
         return stopped_error(rs, stop, "after the summary by regime (every block is done)", err);
+    t_pass = tw_now();
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)64 << 20,
                             &stop_signal, err);
     if (rc)
         return rc;
+    if (rs->rank == 0 && !opts->quiet) /* bench/engine_efficiency.sh reads this */
+        fprintf(stderr, "tradewar: summary pass %.2f s\n", tw_now() - t_pass);
     /* A run in which no sample converged has no result, only a file of
      * flagged samples: an error (exit 2), the file is kept for inspection. */
     uint64_t n_conv = 1;

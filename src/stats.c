@@ -240,10 +240,11 @@ struct tw_stats_stream {
     sel_group g[NRANKS];
 };
 
-size_t tw_stats_stream_bytes(size_t cap)
+size_t tw_stats_stream_bytes(size_t cap, uint64_t n)
 {
+    /* the selection's counts only for a column longer than the buffer */
     return sizeof(tw_stats_stream) + (cap ? cap : 1) * sizeof(double) +
-           NRANKS * RADIX_N * sizeof(uint64_t);
+           (n > cap ? NRANKS * RADIX_N * sizeof(uint64_t) : 0);
 }
 
 tw_stats_stream *tw_stats_stream_new(size_t cap)

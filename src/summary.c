@@ -31,18 +31,13 @@ typedef struct col_result {
 } col_result;
 
 /* The buffers of the pass, whatever the number of samples (issue 11, "flat
- * memory"): one slab of rows of the outcome being read (and its converged
- * flags), and per column being summarised one stream (stats.h) of CAP values
- * plus its selection counts, as many columns at once as mem_budget allows.
- * Tests shrink both (TW_SUMMARY_CAP values, TW_SUMMARY_SLAB_ROWS rows) so that
- * the many-sweep paths run on small files. */
+ * memory"): one slab of rows of the outcome being read (and its masks), and
+ * per column being summarised one stream (stats.h) of CAP values plus its
+ * selection counts, as many columns at once as the budget allows. Tests
+ * shrink both (TW_SUMMARY_CAP values, TW_SUMMARY_SLAB_ROWS rows) so that the
+ * many-sweep paths run on small files. */
 #define SUMMARY_SLAB_BYTES ((size_t)4 << 20)
 #define SUMMARY_CAP ((size_t)1 << 16)
-
-typedef struct pass_cfg {
-    size_t cap, slab_rows, budget; /* slab_rows 0: SUMMARY_SLAB_BYTES of rows */
-    const volatile sig_atomic_t *stop;
-} pass_cfg;
 
 static size_t env_size(const char *name, size_t dflt)
 {
@@ -52,9 +47,26 @@ static size_t env_size(const char *name, size_t dflt)
     return v && *v && !*end && x > 0 ? (size_t)x : dflt;
 }
 
-/* Rows [s0, s0+cnt) of a [n, ...] dataset into buf, through a memory space
- * of the selection's own shape (HDF5's fast path: no per-element map). */
-static int read_rows(hid_t ds, hid_t memtype, uint64_t s0, size_t cnt, void *buf)
+void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop)
+{
+    pc->cap = env_size("TW_SUMMARY_CAP", SUMMARY_CAP);
+    pc->slab_rows = env_size("TW_SUMMARY_SLAB_ROWS", 0);
+    pc->budget = budget;
+    pc->stop = stop;
+}
+
+size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width)
+{
+    size_t slab = pc->slab_rows ? pc->slab_rows
+                                : SUMMARY_SLAB_BYTES / ((width ? width : 1) * sizeof(double));
+    if (slab < 1)
+        slab = 1;
+    if (slab > n)
+        slab = (size_t)(n ? n : 1);
+    return slab;
+}
+
+int tw_summary_read_rows(hid_t ds, hid_t memtype, uint64_t s0, size_t cnt, void *buf)
 {
     hid_t fs = H5Dget_space(ds);
     hsize_t start[1 + TW_MAX_OUTCOME_DIMS] = {0}, count[1 + TW_MAX_OUTCOME_DIMS];
@@ -64,6 +76,8 @@ static int read_rows(hid_t ds, hid_t memtype, uint64_t s0, size_t cnt, void *buf
         start[0] = s0;
         count[0] = cnt;
         H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        /* a memory space of the selection's own shape: HDF5's fast path,
+         * no per-element map */
         hid_t ms = H5Screate_simple(nd, count, NULL);
         bad = H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf) < 0;
         H5Sclose(ms);
@@ -79,7 +93,7 @@ static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, u
     *n_conv = 0;
     for (uint64_t s0 = 0; s0 < n; s0 += slab) {
         size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
-        if (read_rows(conv, H5T_NATIVE_UINT8, s0, cnt, mask) < 0)
+        if (tw_summary_read_rows(conv, H5T_NATIVE_UINT8, s0, cnt, mask) < 0)
             return -1;
         for (size_t i = 0; i < cnt; i++)
             *n_conv += mask[i] != 0;
@@ -87,35 +101,30 @@ static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, u
     return 0;
 }
 
-/* Summarise the columns [cols] of one outcome dataset: groups of columns,
- * each summarised by streams fed slab by slab, sweep after sweep, until every
- * stream has its result. The threads share a slab's columns; a column is fed
- * by one thread at a time, its rows in sample order, so the result does not
- * depend on the thread count. Returns 0, -1 (read error, out of memory) or
- * 1 (a stop signal: *stopped). */
-static int summarise_outcome(hid_t ds, hid_t conv, uint64_t n, size_t elems, const size_t *cols,
-                             size_t ncols, const pass_cfg *pc, uint64_t colbase, col_result *out,
-                             int *stopped)
+/* Groups of (column, mask) streams, fed slab by slab, sweep after sweep,
+ * until every stream has its result. The threads share a slab's streams; a
+ * stream is fed by one thread at a time, its rows in sample order, so the
+ * result does not depend on the thread count. */
+int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t ncols,
+                       size_t nm, tw_summary_mask_fn masks_of, void *ctx,
+                       const tw_summary_pass *pc, tw_summary *out, int *stopped)
 {
-    size_t slab = pc->slab_rows ? pc->slab_rows
-                                : SUMMARY_SLAB_BYTES / ((elems ? elems : 1) * sizeof(double));
-    if (slab < 1)
-        slab = 1;
-    if (slab > n)
-        slab = (size_t)(n ? n : 1);
+    size_t slab = tw_summary_slab_rows(pc, n, elems);
     size_t cap = pc->cap < n ? pc->cap : (size_t)(n ? n : 1);
-    size_t group = pc->budget / tw_stats_stream_bytes(cap);
+    size_t total = ncols * nm;
+    size_t group = pc->budget / tw_stats_stream_bytes(cap, n);
     if (group < 1)
         group = 1;
-    if (group > ncols)
-        group = ncols;
-    double *rows = malloc(slab * elems * sizeof *rows);
-    uint8_t *mask = malloc(slab);
-    tw_stats_stream **st = calloc(group, sizeof *st);
-    uint8_t *active = malloc(group);
-    int rc = (!rows || !mask || !st || !active) ? -1 : 0;
-    for (size_t g0 = 0; !rc && g0 < ncols; g0 += group) {
-        size_t gn = ncols - g0 < group ? ncols - g0 : group;
+    if (group > total)
+        group = total;
+    double *rows = malloc(slab * (elems ? elems : 1) * sizeof *rows);
+    uint8_t *masks = malloc(slab * (nm ? nm : 1));
+    tw_stats_stream **st = calloc(group ? group : 1, sizeof *st);
+    uint8_t *active = malloc(group ? group : 1);
+    int rc = (!rows || !masks || !st || !active) ? -1 : 0;
+    /* stream i of all: column i / nm, mask i % nm */
+    for (size_t g0 = 0; !rc && g0 < total; g0 += group) {
+        size_t gn = total - g0 < group ? total - g0 : group;
         for (size_t j = 0; !rc && j < gn; j++)
             if (!(st[j] = tw_stats_stream_new(cap)))
                 rc = -1;
@@ -132,15 +141,16 @@ static int summarise_outcome(hid_t ds, hid_t conv, uint64_t n, size_t elems, con
                     break;
                 }
                 size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
-                if (read_rows(conv, H5T_NATIVE_UINT8, s0, cnt, mask) < 0 ||
-                    read_rows(ds, H5T_NATIVE_DOUBLE, s0, cnt, rows) < 0) {
+                if (masks_of(ctx, s0, cnt, masks) < 0 ||
+                    tw_summary_read_rows(ds, H5T_NATIVE_DOUBLE, s0, cnt, rows) < 0) {
                     rc = -1;
                     break;
                 }
 #pragma omp parallel for schedule(dynamic)
                 for (size_t j = 0; j < gn; j++)
                     if (active[j])
-                        tw_stats_stream_feed(st[j], rows + cols[g0 + j], cnt, elems, mask);
+                        tw_stats_stream_feed(st[j], rows + cols[(g0 + j) / nm], cnt, elems,
+                                             masks + ((g0 + j) % nm) * cnt);
             }
             if (rc)
                 break;
@@ -150,20 +160,23 @@ static int summarise_outcome(hid_t ds, hid_t conv, uint64_t n, size_t elems, con
                     tw_stats_stream_end(st[j]);
         }
         for (size_t j = 0; j < gn; j++) {
-            if (!rc) {
-                out[g0 + j].col = colbase + cols[g0 + j];
-                if (tw_stats_stream_result(st[j], &out[g0 + j].s) < 0)
-                    rc = -1;
-            }
+            if (!rc && tw_stats_stream_result(st[j], &out[g0 + j]) < 0)
+                rc = -1;
             tw_stats_stream_free(st[j]);
             st[j] = NULL;
         }
     }
     free(rows);
-    free(mask);
+    free(masks);
     free(st);
     free(active);
     return rc;
+}
+
+/* The summary's one mask: the converged flags. */
+static int converged_mask(void *ctx, uint64_t s0, size_t cnt, uint8_t *mask)
+{
+    return tw_summary_read_rows(*(hid_t *)ctx, H5T_NATIVE_UINT8, s0, cnt, mask);
 }
 
 /* Dimension scales of one /summary/<outcome> group: its own copies of the
@@ -344,15 +357,15 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     tw_h5_quiet();
     uint64_t n = meta->n_samples;
     size_t total = tw_outcome_row_size(s);
-    pass_cfg pc = {.cap = env_size("TW_SUMMARY_CAP", SUMMARY_CAP),
-                   .slab_rows = env_size("TW_SUMMARY_SLAB_ROWS", 0),
-                   .budget = mem_budget,
-                   .stop = stop};
+    tw_summary_pass pc;
+    tw_summary_pass_init(&pc, mem_budget, stop);
     col_result *mine = malloc((total / (size_t)size + 2) * sizeof *mine);
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    size_t mslab = pc.slab_rows ? pc.slab_rows : SUMMARY_SLAB_BYTES;
+    size_t mslab = tw_summary_slab_rows(&pc, n, 1);
     uint8_t *mask = malloc(mslab);
-    int rc = (!mine || !cols || !mask) ? tw_error_set(err, TW_ENOMEM, "out of memory") : TW_OK;
+    tw_summary *sums = malloc((total + 1) * sizeof *sums);
+    int rc = (!mine || !cols || !mask || !sums) ? tw_error_set(err, TW_ENOMEM, "out of memory")
+                                                : TW_OK;
     size_t nmine = 0;
     uint64_t n_conv = 0;
     hid_t f = -1, conv = -1;
@@ -380,8 +393,10 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
             snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
             int r = ds < 0 ? -1
-                           : summarise_outcome(ds, conv, n, elems, cols, nc, &pc, off,
-                                               mine + nmine, &stopped);
+                           : tw_summary_columns(ds, n, elems, cols, nc, 1, converged_mask,
+                                                &conv, &pc, sums, &stopped);
+            for (size_t j = 0; r == 0 && j < nc; j++)
+                mine[nmine + j] = (col_result){.col = off + cols[j], .s = sums[j]};
             if (r < 0)
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary (or out "
                                   "of memory)", path, name);
@@ -406,6 +421,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     if (f >= 0)
         H5Fclose(f);
     free(cols);
+    free(sums);
 
     /* everyone must know if anyone failed (or was stopped) before the
      * gather, and all report the same */

@@ -1,11 +1,11 @@
 /* Results by regime (summary_by.h): the summary pass once per level of the
  * named Bernoulli and discrete parameters.
  *
- * Like the summary pass it reads the file after the last block: rank r owns
- * the outcome elements c with c % size == r, reads each of its columns whole
- * and summarises it once per (parameter, level) with the level's mask
- * (converged and input == level value), in sample order, so the result is
- * the same for any decomposition. Rank 0 gathers and writes /summary_by with
+ * Like the summary pass it reads the file after the last block, with the same
+ * streaming code (summary.c: slabs of rows, bounded memory, threads): rank r
+ * owns the outcome elements c with c % size == r and summarises each once per
+ * (parameter, level) with the level's mask (converged and input == level
+ * value), in sample order, so the result is the same for any decomposition. Rank 0 gathers and writes /summary_by with
  * the writer of /summary. */
 #include "tradewar/summary_by.h"
 
@@ -131,65 +131,72 @@ int tw_summary_by_create(const tw_config *cfg, const tw_params *ps, tw_summary_b
 
 static void level_name(double v, char *buf, size_t n) { snprintf(buf, n, "%.15g", v); }
 
-static int read_rows(hid_t f, const char *name, hid_t memtype, uint64_t n, void *buf)
-{
-    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-    if (ds < 0)
-        return -1;
-    int rc = 0;
-    if (n) {
-        hid_t fs = H5Dget_space(ds);
-        hsize_t start = 0, count = n;
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-        hid_t ms = H5Screate_simple(1, &count, NULL);
-        rc = H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
-        H5Sclose(ms);
-        H5Sclose(fs);
-    }
-    H5Dclose(ds);
-    return rc;
-}
-
 typedef struct col_res {
     uint64_t col;
     tw_summary s;
 } col_res;
 
-/* Reads the inputs once to make one mask per (parameter, level): converged
- * and input == level, with each level's sample and converged counts. */
-static int build_level_masks(hid_t f, const char *path, const tw_summary_by *b, uint64_t n,
-                             const uint8_t *conv, double *x, uint8_t *masks, uint64_t *lcount,
-                             uint64_t *lconv, tw_error *err)
+/* The level masks of one slab: converged and input == level, for every
+ * (parameter, level) in order; the datasets stay open for the pass. */
+typedef struct level_ctx {
+    const tw_summary_by *b;
+    hid_t conv, *in; /* /status/converged, /inputs/<by parameter> */
+    uint8_t *c;      /* a slab of converged flags */
+    double *x;       /* a slab of one input */
+} level_ctx;
+
+static int level_masks(void *ctx_, uint64_t s0, size_t cnt, uint8_t *masks)
 {
-    for (size_t i = 0, l0 = 0; i < b->n; l0 += b->p[i].n, i++) {
-        char name[512];
-        snprintf(name, sizeof name, "inputs/%s", b->p[i].name);
-        if (read_rows(f, name, H5T_NATIVE_DOUBLE, n, x) < 0)
-            return tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
-        for (size_t l = 0; l < b->p[i].n; l++) {
-            uint8_t *m = masks + (l0 + l) * n;
-            for (uint64_t s = 0; s < n; s++) {
-                int at = x[s] == b->p[i].values[l];
-                m[s] = (uint8_t)(at && conv[s]);
-                lcount[l0 + l] += (uint64_t)at;
-                lconv[l0 + l] += m[s];
-            }
+    level_ctx *ctx = ctx_;
+    if (tw_summary_read_rows(ctx->conv, H5T_NATIVE_UINT8, s0, cnt, ctx->c) < 0)
+        return -1;
+    for (size_t i = 0, l0 = 0; i < ctx->b->n; l0 += ctx->b->p[i].n, i++) {
+        if (tw_summary_read_rows(ctx->in[i], H5T_NATIVE_DOUBLE, s0, cnt, ctx->x) < 0)
+            return -1;
+        for (size_t l = 0; l < ctx->b->p[i].n; l++) {
+            uint8_t *m = masks + (l0 + l) * cnt;
+            for (size_t r = 0; r < cnt; r++)
+                m[r] = (uint8_t)(ctx->x[r] == ctx->b->p[i].values[l] && ctx->c[r]);
         }
     }
-    return TW_OK;
+    return 0;
+}
+
+/* Each level's sample and converged counts, in slabs. */
+static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
+                        uint64_t *lcount, uint64_t *lconv)
+{
+    for (uint64_t s0 = 0; s0 < n; s0 += slab) {
+        size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
+        if (level_masks(ctx, s0, cnt, masks) < 0)
+            return -1;
+        for (size_t i = 0, l0 = 0; i < ctx->b->n; l0 += ctx->b->p[i].n, i++) {
+            if (tw_summary_read_rows(ctx->in[i], H5T_NATIVE_DOUBLE, s0, cnt, ctx->x) < 0)
+                return -1;
+            for (size_t l = 0; l < ctx->b->p[i].n; l++)
+                for (size_t r = 0; r < cnt; r++) {
+                    lcount[l0 + l] += ctx->x[r] == ctx->b->p[i].values[l];
+                    lconv[l0 + l] += masks[(l0 + l) * cnt + r];
+                }
+        }
+    }
+    return 0;
 }
 
 /* This rank's share of the work: the output columns dealt round-robin over
- * the ranks, each summarised once per level into mine (nmine records). */
+ * the ranks, each summarised once per level into mine (nmine records), by
+ * the streaming pass of summary.c (bounded memory, threads). */
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
-                                uint64_t n, size_t L, const uint8_t *masks, int rank, int size,
-                                col_res *mine, size_t *nmine_out, tw_error *err)
+                                uint64_t n, size_t L, level_ctx *ctx,
+                                const tw_summary_pass *pc, int rank, int size, col_res *mine,
+                                size_t *nmine_out, tw_error *err)
 {
     size_t total = tw_outcome_row_size(sch);
     size_t nmine = 0, off = 0;
     int rc = TW_OK;
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    if (!cols)
+    tw_summary *sums = malloc((total / (size_t)size + 1) * L * sizeof *sums);
+    if (!cols || !sums)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
     for (size_t k = 0; !rc && k < sch->n_outcomes; k++) {
         size_t elems = tw_outcome_size(sch, k), nc = 0;
@@ -199,37 +206,24 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
         if (nc) {
             char name[512];
             snprintf(name, sizeof name, "outputs/%s", sch->outcomes[k].name);
-            double *buf = malloc(nc * (n ? n : 1) * sizeof *buf);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-            if (!buf || ds < 0 || tw_h5_read_columns(ds, n, elems, cols, nc, buf) < 0)
-                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
+            int stopped = 0;
+            if (ds < 0 || tw_summary_columns(ds, n, elems, cols, nc, L, level_masks, ctx, pc,
+                                             sums, &stopped) != 0)
+                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s (or out of memory)", path,
+                                  name);
             if (ds >= 0)
                 H5Dclose(ds);
-            /* the rank's threads share the columns; each (column, level)
-             * is one summary in sample order, stored at a fixed place */
-            int fail = 0;
-            col_res *dst = mine + nmine;
-#pragma omp parallel reduction(| : fail) if (!rc && nc > 1)
-            {
-                double *tscratch = malloc((n ? n : 1) * sizeof *tscratch);
-                fail |= !tscratch;
-#pragma omp for schedule(dynamic, 1)
-                for (size_t c = 0; c < nc; c++)
-                    for (size_t l = 0; tscratch && !rc && l < L; l++) {
-                        dst[c * L + l].col = (off + cols[c]) * L + l;
-                        tw_stats_summarise(buf + c * n, (size_t)n, 1, masks + l * n, tscratch,
-                                           &dst[c * L + l].s);
-                    }
-                free(tscratch);
-            }
-            if (!rc && fail)
-                rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
+            for (size_t c = 0; !rc && c < nc; c++)
+                for (size_t l = 0; l < L; l++)
+                    mine[nmine + c * L + l] =
+                        (col_res){.col = (off + cols[c]) * L + l, .s = sums[c * L + l]};
             nmine += nc * L;
-            free(buf);
         }
         off += elems;
     }
     free(cols);
+    free(sums);
     *nmine_out = nmine;
     return rc;
 }
@@ -293,30 +287,51 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     size_t total = tw_outcome_row_size(sch), L = 0;
     for (size_t i = 0; i < b->n; i++)
         L += b->p[i].n;
-    uint8_t *conv = malloc(n ? n : 1), *masks = malloc(L * (n ? n : 1));
-    double *x = malloc((n ? n : 1) * sizeof *x);
+    tw_summary_pass pc;
+    tw_summary_pass_init(&pc, (size_t)64 << 20, NULL);
+    size_t slab = tw_summary_slab_rows(&pc, n, 1);
+    level_ctx ctx = {.b = b, .conv = -1};
+    ctx.in = malloc((b->n + 1) * sizeof *ctx.in);
+    ctx.c = malloc(slab);
+    ctx.x = malloc(slab * sizeof *ctx.x);
+    uint8_t *masks = malloc(L * slab);
     size_t maxmine = (total / (size_t)size + 1) * L;
     col_res *mine = malloc(maxmine * sizeof *mine);
     uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
-    int rc = (!conv || !masks || !x || !mine || !lcount || !lconv)
+    int rc = (!ctx.in || !ctx.c || !ctx.x || !masks || !mine || !lcount || !lconv)
                  ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
                  : TW_OK;
+    for (size_t i = 0; ctx.in && i < b->n; i++)
+        ctx.in[i] = -1;
     hid_t f = -1;
     if (!rc) {
         f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (f < 0 || read_rows(f, "status/converged", H5T_NATIVE_UINT8, n, conv) < 0)
+        ctx.conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
+        if (ctx.conv < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
     }
-    if (!rc)
-        rc = build_level_masks(f, path, b, n, conv, x, masks, lcount, lconv, err);
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        char name[512];
+        snprintf(name, sizeof name, "inputs/%s", b->p[i].name);
+        if ((ctx.in[i] = H5Dopen2(f, name, H5P_DEFAULT)) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
+    }
+    if (!rc && count_levels(&ctx, n, slab, masks, lcount, lconv) < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot read the inputs of summary.by", path);
+    free(masks);
     size_t nmine = 0;
     if (!rc)
-        rc = summarise_my_columns(f, path, sch, n, L, masks, rank, size, mine, &nmine, err);
+        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, rank, size, mine, &nmine, err);
+    for (size_t i = 0; ctx.in && i < b->n; i++)
+        if (ctx.in[i] >= 0)
+            H5Dclose(ctx.in[i]);
+    if (ctx.conv >= 0)
+        H5Dclose(ctx.conv);
     if (f >= 0)
         H5Fclose(f);
-    free(conv);
-    free(masks);
-    free(x);
+    free(ctx.in);
+    free(ctx.c);
+    free(ctx.x);
 
     int bad = rc != TW_OK, anybad;
     MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);

@@ -48,14 +48,16 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
  *     }
  *     tw_stats_stream_result(st, &summary);
  * Every sweep must feed the same rows in the same order. Memory: at most
- * tw_stats_stream_bytes(cap), whatever the number of samples. A column of at
+ * tw_stats_stream_bytes(cap, n) <= cap doubles + 288 KiB, whatever n. A column of at
  * most cap used values takes one sweep; a longer one 2 + an exact selection
  * of the order statistics (usually 2 more sweeps, at most 7). The result is
  * bitwise tw_stats_summarise's. */
 typedef struct tw_stats_stream tw_stats_stream;
 
 tw_stats_stream *tw_stats_stream_new(size_t cap); /* NULL: out of memory */
-size_t tw_stats_stream_bytes(size_t cap);
+/* the memory of one stream for a column of n values (a bound: n values of
+ * which some may be masked out) */
+size_t tw_stats_stream_bytes(size_t cap, uint64_t n);
 int tw_stats_stream_wants(const tw_stats_stream *st); /* another sweep? */
 void tw_stats_stream_feed(tw_stats_stream *st, const double *x, size_t cnt, size_t stride,
                           const uint8_t *mask);

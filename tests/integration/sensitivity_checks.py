@@ -51,8 +51,8 @@ ISHIGAMI_S1 = np.array([_V1, _V2, 0.0]) / _V
 ISHIGAMI_ST = np.array([_V1 + _V13, _V2, _V13]) / _V
 
 
-def run(args, ranks=1, threads=1, check=True):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+def run(args, ranks=1, threads=1, check=True, extra_env=None):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), **(extra_env or {}))
     cmd = [TRADEWAR] + args
     if ranks > 1:
         cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe", "--bind-to", "none"] + cmd
@@ -280,6 +280,13 @@ summary:
         got = datasets_by(out)
         assert got == want, "3 ranks x 2 threads differ in /summary_by"
         print(f"ok: /summary_by bitwise equal on 3 ranks x 2 threads ({len(want)} datasets)")
+        # the streaming pass with buffers of 2 values and slabs of 5 rows (the
+        # many-sweep selection for every (column, level))
+        out = os.path.join(tmp, "tiny.h5")
+        run(["run", cfg, "-o", out, "-q"], 2, 2,
+            extra_env={"TW_SUMMARY_CAP": "2", "TW_SUMMARY_SLAB_ROWS": "5"})
+        assert datasets_by(out) == want, "tiny summary buffers differ in /summary_by"
+        print("ok: /summary_by bitwise equal with 2-value buffers and 5-row slabs")
         info = subprocess.run([TRADEWAR, "info", ref], capture_output=True, text=True).stdout
         assert "by regime of x1" in info and "x1 = 1: " in info and "x2 = 0.25: " in info, info
         print("ok: tradewar info shows the levels")
