@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tradewar/stats.h"
@@ -238,6 +239,44 @@ static void check_stream(const double *x, size_t n, size_t stride, const uint8_t
         }
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy's quantile (type 7, its _lerp) on a qsort-ed copy: a reference
+ * independent of stats.c's key sort and selection */
+static void ref_quantiles(const double *x, size_t n, double *q)
+{
+    static double c[4096];
+    memcpy(c, x, n * sizeof *c);
+    qsort(c, n, sizeof *c, cmp_dbl);
+    for (int i = 0; i < TW_STATS_NQUANT; i++) {
+        double h = (double)(n - 1) * tw_stats_quantile_levels[i], lo = floor(h), t = h - lo;
+        size_t k = (size_t)lo;
+        if (k >= n - 1) {
+            q[i] = c[n - 1];
+            continue;
+        }
+        double a = c[k], b = c[k + 1], d = b - a;
+        q[i] = a == b ? a : t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+    }
+}
+
+static void check_ref(const double *x, size_t n, const char *what)
+{
+    static double scratch[4096];
+    double q[TW_STATS_NQUANT];
+    tw_summary s;
+    tw_stats_summarise(x, n, 1, NULL, scratch, &s);
+    ref_quantiles(x, n, q);
+    for (int i = 0; i < TW_STATS_NQUANT; i++)
+        if (s.quantiles[i] != q[i])
+            fail_msg("%s: quantile %g = %.17g, reference %.17g", what,
+                     tw_stats_quantile_levels[i], s.quantiles[i], q[i]);
+}
+
 static uint64_t lcg(uint64_t *s)
 {
     *s = *s * 6364136223846793005u + 1442695040888963407u;
@@ -258,15 +297,18 @@ static void test_stream_matches(void **state)
     for (int i = 0; i < N; i++)
         x[i] = ((double)lcg(&seed) / 9007199254740992.0 - 0.3) * pow(10.0, (int)(lcg(&seed) % 9) - 4);
     check_stream(x, N, 1, NULL, "spread");
+    check_ref(x, N, "spread");
     /* neighbours one ulp apart: the selection runs down to the last bits */
     for (int i = 0; i < N; i++)
         x[i] = nextafter(1.0, 2.0) + (double)(lcg(&seed) % 40) * 2.220446049250313e-16;
     check_stream(x, N, 1, NULL, "ulps");
+    check_ref(x, N, "ulps");
     /* ties: four values repeated */
     const double four[4] = {-2.0, 0.5, 0.5, 3.0};
     for (int i = 0; i < N; i++)
         x[i] = four[lcg(&seed) % 4];
     check_stream(x, N, 1, NULL, "ties");
+    check_ref(x, N, "ties");
     /* all equal; one value; two values; nothing */
     for (int i = 0; i < N; i++)
         x[i] = -7.125;
