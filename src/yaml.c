@@ -445,6 +445,32 @@ int tw_ynode_require_map(tw_ynode map, const char *path, tw_error *err)
     return TW_OK;
 }
 
+/* Levenshtein distance of two short keys (longer ones count as far apart). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
 int tw_ynode_check_keys(tw_ynode map, const char *path, const char *const *allowed,
                         tw_error *err)
 {
@@ -472,12 +498,25 @@ int tw_ynode_check_keys(tw_ynode map, const char *path, const char *const *allow
             if (strcmp(*a, k) == 0)
                 known = 1;
         if (!known) {
-            char list[400] = "";
+            char list[600] = "", guess[160] = "";
             size_t used = 0;
-            for (const char *const *a = allowed; a && *a && used < sizeof list - 40; a++)
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                         a == allowed ? "" : ", ", *a);
-            return tw_error_set(err, TW_ECONFIG, "%s: unknown key (valid keys: %s)", where, list);
+            const char *best = NULL;
+            size_t bestd = (size_t)-1;
+            for (const char *const *a = allowed; a && *a; a++) {
+                if (used < sizeof list - 40)
+                    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                             a == allowed ? "" : ", ", *a);
+                size_t dist = edit_distance(k, *a);
+                if (dist < bestd) {
+                    bestd = dist;
+                    best = *a;
+                }
+            }
+            /* a typo: at most 2 edits, and fewer than half the letters */
+            if (best && bestd <= 2 && 2 * bestd < strlen(best))
+                snprintf(guess, sizeof guess, "did you mean '%s'? ", best);
+            return tw_error_set(err, TW_ECONFIG, "%s: unknown key (%svalid keys: %s)", where,
+                                guess, list);
         }
     }
     return TW_OK;

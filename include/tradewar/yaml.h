@@ -73,7 +73,9 @@ int tw_ynode_double_seq(tw_ynode n, const char *path, double **out, size_t *coun
                         tw_error *err);
 
 /* Check that `map` is a mapping whose keys are all in `allowed` (NULL-terminated).
- * An unknown key is an error that lists the valid ones. Duplicate keys are errors too. */
+ * An unknown key is an error that lists the valid ones, after the nearest
+ * one when it looks like a typo ("did you mean 'samples'?": at most 2 edits).
+ * Duplicate keys are errors too. */
 int tw_ynode_check_keys(tw_ynode map, const char *path, const char *const *allowed,
                         tw_error *err);
 /* Require `map` to be a mapping (error otherwise). */
