@@ -460,6 +460,106 @@ static void test_relocation_profits(void **st)
     tw_world_close(&c);
 }
 
+/* deficit_change: (exogenous deficits as in Dekle-Eaton-Kortum 2008 and
+ * Caliendo-Parro 2015; the path of the fdi_profits transfer). A zero change
+ * is bitwise the solve without the option, with profits in the host or
+ * returning to China; a change keeps the world sum of deficits at the
+ * baseline's (zero) and moves each region's trade balance by minus its
+ * deficit change (solver tolerance), on top of the fdi_profits transfer;
+ * China's exports rise and its imports fall, strictly, as its surplus grows. */
+static void deficit_world(tw_world *w, int fdi_profits, const double *dD)
+{
+    assert_int_equal(tw_world_open_dd(w, all_on, fdi_profits, dD), 0);
+    tw_world_war(w);
+    w->p[TWM_P_F_MAX] = 0.6;
+    solve_ok(w);
+}
+
+/* China's surplus grows in steps of 2% of its value added (the US's deficit
+ * shrinks a little, Viet Nam and the rest take the other side). */
+static void deficit_steps(int fp)
+{
+    tw_world h, z;
+    deficit_world(&h, fp, NULL);
+    const size_t N = h.d->N, cn = (size_t)h.cn;
+    assert_true(N <= 8);
+    const double x = 0.02 * h.d->VA[cn];
+    double prev_ex = -1e300, prev_im = 1e300, dsum = 0.0, dabs = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        dsum += h.d->D[n];
+        dabs += fabs(h.d->D[n]);
+    }
+    assert_true(fabs(dsum) <= 1e-9 * dabs); /* the data's deficits sum to zero */
+    for (int k = 0; k <= 4; k++) {
+        double dD[8] = {0};
+        dD[cn] = -k * x;
+        dD[h.us] = -0.25 * k * x;
+        dD[h.vnm] = 0.5 * k * x;
+        dD[h.row] = 0.75 * k * x;
+        deficit_world(&z, fp, dD);
+        const double *tr = O(&z, TWM_O_FDI_PROFITS);
+        double sum = 0.0, tbsum = 0.0;
+        assert_true(fp == TWM_FDI_PROFITS_HOST ? tr[cn] == 0.0 : tr[cn] > 0.0);
+        for (size_t n = 0; n < N; n++) {
+            /* D' = D + dD + the transfer; the world sum stays zero */
+            assert_double_equal(z.sw->D_new[n], h.d->D[n] + dD[n] + tr[n],
+                                1e-12 * (fabs(h.d->D[n]) + x));
+            sum += z.sw->D_new[n];
+            tbsum += O(&z, TWM_O_TRADE_BALANCE)[n];
+            /* the trade balance moves by minus the deficit change, against
+             * the same sample without it */
+            assert_double_equal(O(&z, TWM_O_TRADE_BALANCE)[n] - O(&h, TWM_O_TRADE_BALANCE)[n] +
+                                    (tr[n] - O(&h, TWM_O_FDI_PROFITS)[n]),
+                                -dD[n], 1e-6 * x);
+        }
+        assert_true(fabs(sum) <= 1e-9 * dabs);
+        assert_true(fabs(tbsum) <= 1e-6 * x);
+        assert_true(O(&z, TWM_O_EXPORTS)[cn] > prev_ex);
+        assert_true(O(&z, TWM_O_IMPORTS)[cn] < prev_im);
+        prev_ex = O(&z, TWM_O_EXPORTS)[cn];
+        prev_im = O(&z, TWM_O_IMPORTS)[cn];
+        tw_world_close(&z);
+    }
+    tw_world_close(&h);
+}
+
+static void test_deficit_change(void **st)
+{
+    (void)st;
+    tw_world h, z;
+    for (int fp = TWM_FDI_PROFITS_HOST; fp <= TWM_FDI_PROFITS_CHINA; fp++) {
+        double zero[8] = {0};
+        deficit_world(&h, fp, NULL);
+        deficit_world(&z, fp, zero);
+        assert_memory_equal(h.out, z.out, twm_outcome_row_len(h.d->N, J_(&h), h.P) *
+                                              sizeof(double));
+        tw_world_close(&z);
+        tw_world_close(&h);
+    }
+    for (int fp = TWM_FDI_PROFITS_HOST; fp <= TWM_FDI_PROFITS_CHINA; fp++)
+        deficit_steps(fp);
+    /* a vector that does not sum to zero is refused */
+    tw_error err;
+    twm_data *d = NULL;
+    assert_int_equal(twm_data_load(TW_WORLD_DIR, &d, &err), 0);
+    const int cn = twm_region_index(d, "CHN");
+    double bad[8] = {0};
+    bad[cn] = -1.0;
+    twm_partner_info pi[1] = {{twm_region_index(d, "VNM"), 0.46, 0.0, -1.0, 0}};
+    twm_scenario_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.us = twm_region_index(d, "USA");
+    spec.cn = cn;
+    spec.n_partners = 1;
+    spec.partners = pi;
+    spec.deficit_change = bad;
+    twm_scenario *sc = NULL;
+    assert_int_equal(twm_scenario_new(d, &spec, &sc, &err), TW_ECONFIG);
+    assert_non_null(strstr(err.msg, "sum to -1"));
+    assert_null(sc);
+    twm_data_free(d);
+}
+
 /* Retaliation against aligned partners hurts them: welfare and exports to
  * China fall as r_ally rises. */
 static void test_retaliation(void **st)
@@ -782,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_deal),
         cmocka_unit_test(test_relocation),
         cmocka_unit_test(test_relocation_profits),
+        cmocka_unit_test(test_deficit_change),
         cmocka_unit_test(test_retaliation),
         cmocka_unit_test(test_pause_expiry),
         cmocka_unit_test(test_input_limits),

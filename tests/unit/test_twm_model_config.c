@@ -151,6 +151,85 @@ static void test_deficits_closure(void **st)
                         "balanced)");
 }
 
+/* deficit_change and deficit_absorber (docs/MODEL_NOTES.md "Closure"): the
+ * listed changes are kept, minus their sum goes to the absorber (a named
+ * region, or the unlisted regions by value added), the world sum is zero;
+ * bad input names file:line and key. */
+static void read_cfg(const char *yaml, twm_data **d, twm_config *cfg)
+{
+    tw_error err = {0};
+    tw_yaml *doc = NULL;
+    assert_int_equal(tw_yaml_load_string("test.yaml", yaml, strlen(yaml), &doc, &err), 0);
+    assert_int_equal(twm_data_load(TW_WORLD_DIR, d, &err), 0);
+    tw_model_ctx ctx = {doc, tw_yaml_root(doc), TW_WORLD_DIR, TW_WORLD_DIR, 1e-10, g_max_iter};
+    int rc = twm_config_read(&ctx, *d, cfg, &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    tw_yaml_free(doc);
+}
+
+static void test_deficit_change_config(void **st)
+{
+    (void)st;
+    twm_data *d = NULL;
+    twm_config cfg;
+    read_cfg("model: tradewar\n", &d, &cfg);
+    assert_null(cfg.spec.deficit_change);
+    twm_config_free(&cfg);
+    twm_data_free(d);
+
+    read_cfg("model: tradewar\ndeficit_change: {CHN: -30, USA: 5}\n", &d, &cfg);
+    const double *dD = cfg.spec.deficit_change;
+    const int cn = twm_region_index(d, "CHN"), us = twm_region_index(d, "USA");
+    assert_non_null(dD);
+    double va_rest = 0.0, sum = 0.0;
+    for (size_t n = 0; n < d->N; n++)
+        if ((int)n != cn && (int)n != us)
+            va_rest += d->VA[n];
+    assert_double_equal(dD[cn], -30.0, 0.0);
+    assert_double_equal(dD[us], 5.0, 0.0);
+    for (size_t n = 0; n < d->N; n++) {
+        sum += dD[n];
+        if ((int)n != cn && (int)n != us) /* world_share: 25 by value added */
+            assert_double_equal(dD[n], 25.0 * d->VA[n] / va_rest, 1e-12);
+    }
+    assert_double_equal(sum, 0.0, 1e-12);
+    twm_config_free(&cfg);
+    twm_data_free(d);
+
+    read_cfg("model: tradewar\ndeficit_absorber: ROW\ndeficit_change: {CHN: -30, USA: 5}\n",
+             &d, &cfg);
+    dD = cfg.spec.deficit_change;
+    for (size_t n = 0; n < d->N; n++)
+        assert_double_equal(dD[n], (int)n == cn ? -30.0 : (int)n == us ? 5.0 : n == (size_t)
+                            twm_region_index(d, "ROW") ? 25.0 : 0.0, 0.0);
+    twm_config_free(&cfg);
+    twm_data_free(d);
+
+    /* every region listed: nothing absorbs, the changes must sum to zero */
+    read_cfg("model: tradewar\ndeficit_change: {USA: 1, CHN: -4, VNM: 1, MEX: 1, EUR: 0.5, "
+             "ROW: 0.5}\n", &d, &cfg);
+    twm_config_free(&cfg);
+    twm_data_free(d);
+    expect_config_error("model: tradewar\ndeficit_change: {USA: 1, CHN: -4, VNM: 1, MEX: 1, "
+                        "EUR: 0.5, ROW: 1.5}\n",
+                        "test.yaml:2: key 'deficit_change': every region is listed, so none "
+                        "absorbs: the changes must sum to zero");
+    expect_config_error("model: tradewar\ndeficit_change: {CHN: -30, XYZ: 30}\n",
+                        "test.yaml:2: key 'deficit_change.XYZ': unknown region code 'XYZ'");
+    expect_config_error("model: tradewar\ndeficit_change:\n  CHN: .nan\n",
+                        "test.yaml:3: key 'deficit_change.CHN': expected a finite number");
+    expect_config_error("model: tradewar\ndeficit_change: {CHN: -.inf}\n",
+                        "key 'deficit_change.CHN': expected a finite number");
+    expect_config_error("model: tradewar\ndeficit_change: {CHN: lots}\n",
+                        "deficit_change.CHN");
+    expect_config_error("model: tradewar\ndeficit_change: [CHN, -30]\n", "deficit_change");
+    expect_config_error("model: tradewar\ndeficit_absorber: ROW\ndeficit_change: {ROW: 3}\n",
+                        "test.yaml:3: key 'deficit_change.ROW': 'ROW' is the deficit_absorber");
+    expect_config_error("model: tradewar\ndeficit_absorber: Mars\n",
+                        "test.yaml:2: key 'deficit_absorber': unknown region code 'Mars'");
+}
+
 static void test_config_errors(void **st)
 {
     (void)st;
@@ -336,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_defaults_written_out),
         cmocka_unit_test(test_bounds_enforced),
         cmocka_unit_test(test_deficits_closure),
+        cmocka_unit_test(test_deficit_change_config),
         cmocka_unit_test(test_counterfactual_missing_file),
         cmocka_unit_test(test_not_converged_is_flagged),
     };

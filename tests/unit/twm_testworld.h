@@ -75,8 +75,10 @@ static inline void tw_world_war(tw_world *w)
 }
 
 /* Partners VNM, MEX, EUR, ROW (in that order) with reciprocal rates and extra
- * duties; fdi_profits: TWM_FDI_PROFITS_* (who earns relocated plants' profits). */
-static inline int tw_world_open_ex(tw_world *w, const int *mech, int fdi_profits)
+ * duties; fdi_profits: TWM_FDI_PROFITS_* (who earns relocated plants' profits);
+ * dD: [N] exogenous change of the deficits (deficit_change:) or NULL. */
+static inline int tw_world_open_dd(tw_world *w, const int *mech, int fdi_profits,
+                                   const double *dD)
 {
     tw_error err;
     memset(w, 0, sizeof *w);
@@ -105,6 +107,7 @@ static inline int tw_world_open_ex(tw_world *w, const int *mech, int fdi_profits
     spec.n_partners = 4;
     spec.partners = pi;
     spec.fdi_profits = fdi_profits;
+    spec.deficit_change = dD;
     for (int k = 0; k < TWM_M_COUNT; k++)
         spec.mech[k] = mech ? mech[k] : 1;
     if (twm_scenario_new(w->d, &spec, &w->sc, &err)) {
@@ -119,6 +122,11 @@ static inline int tw_world_open_ex(tw_world *w, const int *mech, int fdi_profits
         return -1;
     tw_world_neutral(w);
     return 0;
+}
+
+static inline int tw_world_open_ex(tw_world *w, const int *mech, int fdi_profits)
+{
+    return tw_world_open_dd(w, mech, fdi_profits, NULL);
 }
 
 static inline int tw_world_open(tw_world *w, const int *mech)

@@ -6,6 +6,8 @@
  * of codes, maps by partner or sector, files, distributions) have readers
  * here. `tradewar check --keys CONFIG` lists the tables; docs/MODEL_NOTES.md
  * explains the keys. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +470,99 @@ static int read_reroute_weights(tw_ynode rw, const char *path, const tw_key *key
     return TW_OK;
 }
 
+/* ---- deficit_absorber: world_share | CODE; deficit_change: {CODE: USD bn} ---- */
+
+/* deficit_absorber (read before deficit_change, which needs it) */
+static int read_deficit_absorber(tw_ynode n, const char *path, const tw_key *key, void *dst,
+                                 void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    const char *v = tw_ynode_scalar(n);
+    if (v && strcmp(v, "world_share") == 0) {
+        r->cfg->dd_absorber = -1;
+        return TW_OK;
+    }
+    return region_code(r->d, n, path, &r->cfg->dd_absorber, err);
+}
+
+/* deficit_change: {CODE: change of D_n in USD bn (numeraire; negative: the
+ * region's surplus grows)}. Exogenous new deficit levels, as Dekle, Eaton
+ * and Kortum (2008) and Caliendo and Parro (2015) allow. The world sum of
+ * deficits must stay zero, so minus the sum of the listed changes is
+ * absorbed by deficit_absorber: one named region, or (world_share) every
+ * region not listed in proportion to its baseline value added (its share of
+ * the unlisted regions' GDP). With every region listed the changes must sum
+ * to zero themselves. docs/MODEL_NOTES.md "Closure". */
+static int read_deficit_change(tw_ynode dc, const char *path, const tw_key *key, void *dst,
+                               void *user, tw_error *err)
+{
+    (void)key;
+    (void)dst;
+    const rd *r = user;
+    const twm_data *d = r->d;
+    twm_config *cfg = r->cfg;
+    const size_t N = d->N;
+    const int ab = cfg->dd_absorber;
+    char w[700], sub[160];
+    int rc;
+    if (!tw_ynode_ok(dc))
+        return TW_OK;
+    if ((rc = tw_ynode_require_map(dc, path, err)))
+        return rc;
+    uint8_t *given = calloc(N, 1);
+    double *dD = cfg->dD = calloc(N, sizeof(double));
+    if (!given || !dD) {
+        free(given);
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    }
+    double sum = 0.0, scale = 0.0;
+    for (size_t k = 0; k < tw_ynode_size(dc) && !rc; k++) {
+        tw_ynode kn = tw_ynode_key_at(dc, k), vn = tw_ynode_value_at(dc, k);
+        const char *code = tw_ynode_scalar(kn);
+        int g;
+        snprintf(sub, sizeof sub, "%s.%s", path, code ? code : "?");
+        if ((rc = region_code(d, kn, sub, &g, err)))
+            break;
+        if (given[g]) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: region '%s' given twice",
+                              where(kn, sub, w, sizeof w), code);
+        } else if (g == ab) {
+            rc = tw_error_set(err, TW_ECONFIG, "%s: '%s' is the deficit_absorber; it takes "
+                              "minus the sum of the other changes and cannot be given one",
+                              where(kn, sub, w, sizeof w), code);
+        } else {
+            rc = tw_ynode_double(vn, sub, &dD[g], err); /* refuses .nan, .inf */
+        }
+        given[g] = 1;
+        sum += dD[g];
+        scale += fabs(dD[g]);
+    }
+    double va_rest = 0.0;
+    for (size_t n = 0; n < N && !rc; n++)
+        if (!given[n])
+            va_rest += d->VA[n];
+    if (rc) {
+        /* reported above */
+    } else if (ab >= 0) {
+        dD[ab] = -sum;
+    } else if (va_rest > 0.0) {
+        /* world_share: minus the sum, spread by value added over the rest */
+        for (size_t n = 0; n < N; n++)
+            if (!given[n])
+                dD[n] = -sum * (d->VA[n] / va_rest);
+    } else if (!(fabs(sum) <= 1e-9 * (scale > 1.0 ? scale : 1.0))) {
+        rc = tw_error_set(err, TW_ECONFIG, "%s: every region is listed, so none absorbs: the "
+                          "changes must sum to zero (the world's deficits sum to zero), got %g",
+                          where(dc, path, w, sizeof w), sum);
+    }
+    free(given);
+    if (!rc)
+        cfg->spec.deficit_change = dD;
+    return rc;
+}
+
 /* ---- counterfactual: {tariffs: file.csv, trade_costs: file.csv} ---- */
 
 /* A bilateral file relative to the config: base tariffs (default: the
@@ -585,7 +680,8 @@ static const tw_key counterfactual_keys[] = {
 };
 
 /* In reading order: deficits first (balanced rebases the data the others
- * are checked on), the partner set before what is keyed by partner. */
+ * are checked on), the partner set before what is keyed by partner,
+ * deficit_absorber before deficit_change (which spreads the sum by it). */
 const tw_key twm_config_keys[TWM_N_CONFIG_KEYS] = {
     {.name = "deficits", .type = TW_KEY_ENUM, .def = "fixed", .offset = CFG(deficits),
      .values = deficit_names, .then = after_deficits,
@@ -612,6 +708,13 @@ const tw_key twm_config_keys[TWM_N_CONFIG_KEYS] = {
      .doc = "who earns the relocated plants' operating profits: host or china (7)"},
     {.name = "counterfactual", .type = TW_KEY_TABLE, .sub = counterfactual_keys,
      .n_sub = TW_KEYS_COUNT(counterfactual_keys)},
+    {.name = "deficit_absorber", .type = TW_KEY_CUSTOM, .def = "world_share",
+     .offset = TW_KEY_NOWHERE, .read = read_deficit_absorber, .what = "world_share | REGION",
+     .doc = "who takes minus the sum of deficit_change: the unlisted regions by value added, "
+            "or one region"},
+    {.name = "deficit_change", .type = TW_KEY_CUSTOM, .offset = TW_KEY_NOWHERE,
+     .read = read_deficit_change, .what = "{REGION: USD bn}", .def_note = "none",
+     .doc = "exogenous change of deficits D_n, USD bn (< 0: the surplus grows; DEK 2008)"},
 };
 
 int twm_config_read(const tw_model_ctx *ctx, twm_data *d, twm_config *cfg, tw_error *err)
@@ -661,5 +764,6 @@ void twm_config_free(twm_config *cfg)
     free(cfg->tau_cf);
     free(cfg->dhat_cf);
     free(cfg->route_given);
+    free(cfg->dD);
     memset(cfg, 0, sizeof *cfg);
 }

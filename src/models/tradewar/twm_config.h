@@ -1,5 +1,6 @@
 /* tradewar model: the model's config sections (regions, partners, mechanisms,
- * counterfactual, sectors, reroute_weights, re_scope, horizon, deficits, fdi_profits;
+ * counterfactual, sectors, reroute_weights, re_scope, horizon, deficits, fdi_profits,
+ * deficit_absorber, deficit_change;
  * docs/MODEL_NOTES.md) read and checked into a scenario spec, apart from the
  * engine glue in twm_model.c so that each module has one job. */
 #ifndef TWM_CONFIG_H
@@ -38,10 +39,12 @@ typedef struct twm_config {
     double *share;            /* [J] */
     double *tau_cf, *dhat_cf; /* [N*N*J] or NULL */
     double *route_given;      /* [n_partners] or NULL */
+    int dd_absorber;          /* deficit_absorber: a region, or -1 = world_share */
+    double *dD;               /* [N] deficit_change: with the absorption, or NULL */
 } twm_config;
 
 /* The model's top-level keys (tw_model_type.config_keys). */
-#define TWM_N_CONFIG_KEYS 10
+#define TWM_N_CONFIG_KEYS 12
 extern const tw_key twm_config_keys[TWM_N_CONFIG_KEYS];
 
 /* Read the model's config sections of ctx into cfg (zeroed first). May change

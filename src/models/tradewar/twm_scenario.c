@@ -49,6 +49,7 @@ struct twm_scenario {
     double theta_factor; /* horizon */
     uint8_t *ilimit;     /* [J] sectors covered by partners' input limits */
     int fdi_profits;     /* TWM_FDI_PROFITS_* */
+    double *dD;          /* [N] exogenous change of the deficits (deficit_change:), or NULL */
 };
 
 static double clamp01(double x)
@@ -74,6 +75,7 @@ void twm_scenario_free(twm_scenario *sc)
     free(sc->us_share);
     free(sc->tau_b);
     free(sc->dhat_b);
+    free(sc->dD);
     free(sc);
 }
 
@@ -263,6 +265,31 @@ static void scenario_set_base(twm_scenario *sc, const twm_scenario_spec *spec)
             sc->dhat_b[x] = 1.0;
 }
 
+/* deficit_change: an exogenous change of the deficits D_n of eq. 6
+ * (Dekle-Eaton-Kortum 2008, Caliendo-Parro 2015: deficits are exogenous, a
+ * counterfactual may set new levels). The config has already made the world
+ * sum zero (someone absorbs); a vector that does not sum to zero would break
+ * the adding-up of eq. 6, so it is refused here too. */
+static int scenario_deficit_change(twm_scenario *sc, const twm_scenario_spec *spec,
+                                   tw_error *err)
+{
+    const size_t N = sc->N;
+    double sum = 0.0, scale = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        const double v = spec->deficit_change[n];
+        if (!isfinite(v))
+            return tw_error_set(err, TW_ECONFIG, "deficit change of region %zu is not finite", n);
+        sum += v;
+        scale += fabs(v);
+    }
+    if (!(fabs(sum) <= 1e-9 * (scale > 1.0 ? scale : 1.0)))
+        return tw_error_set(err, TW_ECONFIG, "the deficit changes sum to %g, not zero", sum);
+    if (!(sc->dD = malloc(N * sizeof(double))))
+        return tw_error_set(err, TW_ENOMEM, "out of memory (scenario)");
+    memcpy(sc->dD, spec->deficit_change, N * sizeof(double));
+    return TW_OK;
+}
+
 int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scenario **out,
                      tw_error *err)
 {
@@ -301,6 +328,8 @@ int twm_scenario_new(const twm_data *d, const twm_scenario_spec *spec, twm_scena
         if (rc == TW_OK)
             rc = scenario_sector_flags(sc, spec, j, err);
     }
+    if (rc == TW_OK && spec->deficit_change)
+        rc = scenario_deficit_change(sc, spec, err);
     if (rc != TW_OK) {
         twm_scenario_free(sc);
         return rc;
@@ -489,7 +518,14 @@ static void apply_reset(const twm_scenario *sc, twm_scen_ws *w)
     memset(w->route_share0, 0, (P ? P : 1) * J * sizeof(double));
     memset(w->relocated, 0, (P ? P : 1) * J * sizeof(double));
     memset(w->fdi_profit, 0, N * sizeof(double));
-    w->shock.D_new = NULL; /* baseline deficits unless profits return to China */
+    /* baseline deficits, unless deficit_change: moves them (or profits
+     * return to China, relocation_profits) */
+    w->shock.D_new = NULL;
+    if (sc->dD) {
+        for (size_t n = 0; n < N; n++)
+            w->D_new[n] = sc->d->D[n] + sc->dD[n];
+        w->shock.D_new = w->D_new;
+    }
 }
 
 /* 1. US–China tariffs (additional duties; the deal levels replace them). */
@@ -592,8 +628,10 @@ static void relocation_profits(const twm_scenario *sc, twm_scen_ws *w)
         to_cn += t;
     }
     w->fdi_profit[cn] = to_cn;
+    /* on top of deficit_change: (D + dD) + transfer; D + transfer when
+     * there is none (the same bits as before the option existed) */
     for (size_t n = 0; n < N; n++)
-        w->D_new[n] = d->D[n] + w->fdi_profit[n];
+        w->D_new[n] = (sc->dD ? d->D[n] + sc->dD[n] : d->D[n]) + w->fdi_profit[n];
     w->shock.D_new = w->D_new;
 }
 

@@ -141,6 +141,10 @@ typedef struct twm_scenario_spec {
                                    values must be >= 0 and sum to <= 1 */
     const double *tau_base;     /* [N*N*J] base counterfactual tariffs, NULL = data tau */
     const double *dhat_base;    /* [N*N*J] base counterfactual trade costs, NULL = 1 */
+    const double *deficit_change; /* [N] exogenous change of each deficit D_n (eq. 6),
+                                   USD bn (numeraire), finite and summing to zero
+                                   (config deficit_change:); NULL = none. Enters like
+                                   the fdi_profits transfer: D' = D + dD (+ transfer) */
 } twm_scenario_spec;
 
 typedef struct twm_scenario twm_scenario;
@@ -183,8 +187,9 @@ typedef struct twm_scen_ws {
     double *fdi_profit;  /* [N] operating profits of relocated plants received (China, > 0)
                             or paid (hosts, < 0), USD bn (numeraire); 0 unless
                             fdi_profits: china. Sums to 0 over regions */
-    double *D_new;       /* [N] deficits with those transfers; shock.D_new points here
-                            while they are in force (NULL otherwise) */
+    double *D_new;       /* [N] deficits with deficit_change: and those transfers;
+                            shock.D_new points here while either is in force (NULL
+                            otherwise) */
     double *qcap;        /* [N] rare-earth quantity limit by importer (ratio of China's
                             baseline CRM deliveries, < 0 = none); shock.qcap points here
                             while the suspension is in force */
