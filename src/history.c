@@ -255,14 +255,17 @@ static int64_t count_done_blocks(hid_t f)
     return count;
 }
 
-int tw_history_append(const char *path, tw_history_row *row, tw_error *err)
+/* recount: blocks_at_start from the file (a new start), else row as it is
+ * (a row copied from another file). */
+static int append_row(const char *path, tw_history_row *row, int recount, tw_error *err)
 {
     tw_h5_quiet();
     hid_t f = tw_h5_open(path, H5F_ACC_RDWR);
     if (f < 0)
         return tw_error_set(err, TW_EIO, "%s: cannot open to record this start in /history",
                             path);
-    row->blocks_at_start = count_done_blocks(f);
+    if (recount)
+        row->blocks_at_start = count_done_blocks(f);
     int bad = H5Lexists(f, GROUP, H5P_DEFAULT) <= 0 && create_group(f) < 0;
     hid_t g = bad ? -1 : H5Gopen2(f, GROUP, H5P_DEFAULT);
     hid_t sc = g >= 0 ? H5Dopen2(g, "start", H5P_DEFAULT) : -1;
@@ -286,6 +289,17 @@ int tw_history_append(const char *path, tw_history_row *row, tw_error *err)
                             "or a damaged /history group)", path);
     row->appended = 1;
     return TW_OK;
+}
+
+int tw_history_append(const char *path, tw_history_row *row, tw_error *err)
+{
+    return append_row(path, row, 1, err);
+}
+
+int tw_history_append_copy(const char *path, const tw_history_row *row, tw_error *err)
+{
+    tw_history_row copy = *row;
+    return append_row(path, &copy, 0, err);
 }
 
 /* Rank 0: the end fields into the last row. */

@@ -19,6 +19,7 @@
 #include "h5util.h"
 #include "mpiutil.h"
 #include "writelock.h"
+#include "tradewar/history.h"
 #include "tradewar/runner.h"
 
 /* ---- shards ---- */
@@ -470,6 +471,23 @@ static int build_merged(const char *tmp, const part *p, const size_t *at, tw_err
         return tw_error_set(err, TW_EIO, "%s: cannot open the copy of %s", tmp, p[at[0]].path);
     for (uint64_t s = 1; !rc && s < N; s++)
         rc = copy_part_rows(f, &p[at[s]], err);
+    if (H5Fclose(f) < 0 && !rc)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot close (disk full?)", tmp);
+    /* /history: the copy holds shard 1's starts; the other shards' follow,
+     * in shard order, as they are (their block counts are the part's) */
+    for (uint64_t s = 1; !rc && s < N; s++) {
+        tw_history_row *rows = NULL;
+        size_t nr = 0;
+        rc = tw_history_read(p[at[s]].path, &rows, &nr, err);
+        for (size_t r = 0; !rc && r < nr; r++)
+            rc = tw_history_append_copy(tmp, &rows[r], err);
+        free(rows);
+    }
+    if (rc)
+        return rc;
+    f = tw_h5_open(tmp, H5F_ACC_RDWR);
+    if (f < 0)
+        return tw_error_set(err, TW_EIO, "%s: cannot reopen", tmp);
     if (!rc) {
         int bad = 0;
         static const char *const drop[] = {"shard_index", "shard_count", "shard_config"};

@@ -59,6 +59,11 @@ void tw_history_describe_start(MPI_Comm comm, int omp_threads, tw_history_row *r
  * from /status/block_done (0 while the file has none). Sets row->appended. */
 int tw_history_append(const char *path, tw_history_row *row, tw_error *err);
 
+/* Serial: append a row read from another file (tw_history_read) as it is,
+ * every field kept: `tradewar merge` gathers the starts of all the parts of a
+ * sharded run (shard.h) in the merged file. */
+int tw_history_append_copy(const char *path, const tw_history_row *row, tw_error *err);
+
 /* COLLECTIVE, after the parallel handle is closed: record the end of the
  * last start (the one this process appended; the write lock makes it the
  * last row). rc and why say how the run ended (TW_OK: complete;

@@ -1126,6 +1126,11 @@ def case_shard():
         check(not [k for k in f.attrs if k.startswith("shard_")] and
               int(f.attrs["merged_shards"]) == 3,
               "merged file: no shard_* attributes, merged_shards = 3")
+    hp = [len(history(x)) for x in parts]
+    hm = history(merged)
+    check(hp == [1, 1, 1] and [(r["mpi_ranks"], r["omp_threads"]) for r in hm] ==
+          [(1, 2), (2, 1), (3, 1)],
+          f"merged /history: the starts of the parts in shard order (1x2, 2x1, 3x1): {hm}")
     if ARGS.h5diff:
         bad = [g for g in groups if run([ARGS.h5diff, "-r", ref, merged, g, g])[0] != 0]
         check(not bad, f"h5diff -r finds no difference in {groups}" + (f": {bad}" if bad else ""))
