@@ -46,39 +46,25 @@
 # 3 interrupted but resumable).
 set -uo pipefail
 
-die() { echo "local.sh: error: $*" >&2; exit 1; }
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-find_binary() {
-    if [[ -n ${TRADEWAR:-} ]]; then
-        [[ -x $TRADEWAR ]] || die "TRADEWAR=$TRADEWAR is not an executable"
-        printf '%s\n' "$TRADEWAR"; return
-    fi
-    if command -v tradewar >/dev/null 2>&1; then command -v tradewar; return; fi
-    local b
-    # a plain build, the CMake presets' build/<preset>/src (release first),
-    # other build folders, then the installed prefix (share/tradewar/jobs -> bin)
-    for b in "$here"/../build/src/tradewar "$here"/../build/release/src/tradewar \
-             "$here"/../build/*/src/tradewar "$here"/../build*/src/tradewar \
-             "$here"/../../../bin/tradewar; do
-        if [[ -x $b ]]; then readlink -f "$b"; return; fi
-    done
-    die "tradewar not found: build it (cmake --build build), put it on PATH or set TRADEWAR=/path/to/tradewar"
-}
+TW_NAME=local.sh
+# The shared helpers (docs/CLUSTER.md): TW_JOBS_DIR, else beside this script.
+for d in "${TW_JOBS_DIR:-}" "${BASH_SOURCE[0]%/*}"; do [[ -r $d/lib/tradewar-jobs.sh ]] && break; done
+# shellcheck source-path=SCRIPTDIR source=lib/tradewar-jobs.sh
+source "$d/lib/tradewar-jobs.sh" || { echo "$TW_NAME: error: no jobs/lib/tradewar-jobs.sh found: set TW_JOBS_DIR" >&2; exit 1; }
 
 config=${1:-${TW_CONFIG:-}}
-[[ -n $config ]] || die "usage: jobs/local.sh CONFIG [OUT.h5] [tradewar run args...]"
-[[ -r $config ]] || die "cannot read config '$config'"
+[[ -n $config ]] || tw_die "usage: jobs/local.sh CONFIG [OUT.h5] [tradewar run args...]"
+[[ -r $config ]] || tw_die "cannot read config '$config'"
 shift $(( $# > 0 ? 1 : 0 ))
 out=${TW_OUT:-}
 if [[ $# -gt 0 && $1 != -* ]]; then out=$1; shift; fi
 
-tw=$(find_binary) || exit 1
+tw=$(tw_find_binary) || exit 1
 cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 ranks=${TW_RANKS:-}
 threads=${TW_THREADS:-}
 for v in "$ranks" "$threads"; do
-    [[ -z $v || $v =~ ^[1-9][0-9]*$ ]] || die "TW_RANKS/TW_THREADS must be positive integers, not '$v'"
+    [[ -z $v || $v =~ ^[1-9][0-9]*$ ]] || tw_die "TW_RANKS/TW_THREADS must be positive integers, not '$v'"
 done
 if [[ -z $ranks && -z $threads ]]; then
     ranks=$(( (cores + 7) / 8 ))
@@ -91,14 +77,8 @@ fi
 (( ranks * threads <= cores )) ||
     echo "local.sh: note: $ranks ranks x $threads threads on $cores cores: oversubscribed, expect it to be slow" >&2
 
-args=(run "$config")
-[[ -n $out ]] && args+=(-o "$out")
-[[ -n ${TW_SAMPLES:-} ]] && args+=(-n "$TW_SAMPLES")
-[[ -n ${TW_SEED:-} ]] && args+=(--seed "$TW_SEED")
-[[ -n ${TW_DESIGN:-} ]] && args+=(--design "$TW_DESIGN")
-# shellcheck disable=SC2206  # TW_RUN_ARGS is a list of words on purpose
-[[ -n ${TW_RUN_ARGS:-} ]] && args+=($TW_RUN_ARGS)
-args+=("$@")
+tw_run_args "$config" "$out"
+TW_ARGS+=("$@")
 
 mpiexec=${MPIEXEC:-mpiexec}
 launch=()
@@ -119,41 +99,26 @@ if command -v "$mpiexec" >/dev/null 2>&1; then
 elif (( ranks == 1 )); then
     echo "local.sh: note: no $mpiexec; running one process without it" >&2
 else
-    die "no MPI launcher '$mpiexec' (install openmpi-bin or set MPIEXEC)"
+    tw_die "no MPI launcher '$mpiexec' (install openmpi-bin or set MPIEXEC)"
 fi
 export OMP_NUM_THREADS=$threads
 export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
 
 echo "local.sh: $cores cores -> $ranks ranks x $threads threads; $tw"
-echo "local.sh: ${launch[*]} $tw ${args[*]}"
+echo "local.sh: ${launch[*]} $tw ${TW_ARGS[*]}"
 [[ -n ${TW_DRY_RUN:-} ]] && exit 0
 
-# `cmd & wait`: the traps run at once; SIGUSR1 makes mpiexec pass the stop on
-# to every rank (a SIGTERM to Open MPI's mpiexec ends with exit 1, not 3).
-child=""
-# shellcheck disable=SC2317  # called from the traps
-stop() {
-    echo "local.sh: SIG$1: asking tradewar to finish its current block and stop" >&2
-    [[ -n $child ]] && kill -USR1 "$child" 2>/dev/null
-}
-trap 'stop INT' INT
-trap 'stop TERM' TERM
+# The traps forward Ctrl-C or SIGTERM as SIGUSR1: mpiexec passes it on to
+# every rank (a SIGTERM to Open MPI's mpiexec ends with exit 1, not 3).
+tw_forward_stops INT TERM
 # Own session for the run: a Ctrl-C on the terminal reaches this script only,
 # which stops the run cleanly; Open MPI's mpiexec, hit by SIGINT itself,
 # would stop it too but exit 1.
 detach=()
 command -v setsid >/dev/null 2>&1 && detach=(setsid)
-start=$(date +%s)
-"${detach[@]}" "${launch[@]}" "$tw" "${args[@]}" </dev/null &
-child=$!
-while :; do
-    wait "$child"; rc=$?
-    (( rc > 128 )) || break
-    if kill -0 "$child" 2>/dev/null; then continue; fi
-    wait "$child"; rc2=$?; (( rc2 == 127 )) || rc=$rc2; break
-done
-child=""
-echo "local.sh: tradewar exited $rc after $(( $(date +%s) - start )) s"
+tw_run_wait "${detach[@]}" "${launch[@]}" "$tw" "${TW_ARGS[@]}"
+rc=$TW_RC
+echo "local.sh: tradewar exited $rc after $(( $(date +%s) - TW_T0 )) s"
 
 # Where the results are: -o if given, else the config's `output:` (relative
 # to the working directory, as tradewar reads it), else tradewar's default.

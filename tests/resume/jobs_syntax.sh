@@ -7,7 +7,7 @@
 set -euo pipefail
 jobs=${1:?usage: jobs_syntax.sh JOBS_DIR}
 shopt -s nullglob
-files=("$jobs"/local.sh "$jobs"/*.sh "$jobs"/slurm/*.sbatch "$jobs"/pbs/*.pbs)
+files=("$jobs"/local.sh "$jobs"/*.sh "$jobs"/lib/*.sh "$jobs"/slurm/*.sbatch "$jobs"/pbs/*.pbs)
 # local.sh matches both globs: unique names only
 mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 (( ${#files[@]} )) || { echo "jobs_syntax: no job scripts under $jobs" >&2; exit 1; }

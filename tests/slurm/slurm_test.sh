@@ -10,8 +10,14 @@
 # Cases (--only picks some; the default runs all):
 #   hybrid   hybrid.sbatch, 2 ranks x 1 thread (srun --mpi=pmix) and 1 rank x
 #            2 threads (TW_LAUNCHER=mpirun); both equal a local mpiexec run
-#   array    array.sbatch over a list file of 2 configs: 2 tasks, 2 outputs,
-#            task 0 equal to the local run of the same config
+#   array    array.sbatch --submit over a list file of 2 configs: 2 tasks, 2
+#            outputs, task 0 equal to the local run of the same config; a
+#            config put first in the list right after the submission changes
+#            nothing (the list was frozen); a task whose frozen list was
+#            changed refuses to run
+#   sharded  sharded.sbatch: 3 shards as an array, the merge as a job with
+#            --dependency=afterok on it (pending until the array is done);
+#            the merged file equals an unsharded local run
 #   long     long.sbatch; after a few blocks `scancel --signal=USR1 --batch`:
 #            the job must exit the step with 3, requeue itself (Restarts=1),
 #            resume and finish; the output equals an uninterrupted local run;
@@ -47,7 +53,7 @@ while (( $# )); do
 done
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [[ -n $H5TOOL ]] || H5TOOL=$here/../resume/twh5.py
-(( ${#ONLY[@]} )) || ONLY=(hybrid array long)
+(( ${#ONLY[@]} )) || ONLY=(hybrid array sharded long)
 
 FAILS=0
 log() { printf '[slurm_test %s] %s\n' "$(date +%T)" "$*"; }
@@ -348,8 +354,15 @@ fi
 if want array; then
     log "== array.sbatch"
     printf '# sweep for the test\n%s\n\n%s\n' "$RUN/a.yaml" "$RUN/b.yaml" >sweep.txt
-    j=$(TW_OUTDIR=$RUN/sweep "${SUB[@]}" --array=0-1 --ntasks=1 --cpus-per-task="$ncpus" \
-        -o 'arr_%A_%a.log' "$JOBS/slurm/array.sbatch" sweep.txt) || die "sbatch failed"
+    o=$(TW_OUTDIR=$RUN/sweep TRADEWAR=$TW bash "$JOBS/slurm/array.sbatch" --submit sweep.txt \
+        --ntasks=1 --cpus-per-task="$ncpus" -o 'arr_%A_%a.log' 2>&1) || die "array.sbatch --submit failed: $o"
+    j=$(sed -n 's/^array job \([0-9]*\):.*/\1/p' <<<"$o")
+    frozen=$(sed -n 's/.*frozen in //p' <<<"$o")
+    [[ -n $j && -f $frozen ]] || die "array.sbatch --submit: no job id or frozen list in: $o"
+    # A config put first in the list now would shift every index of a list
+    # read when the tasks start: the frozen one keeps task 0 = a.yaml.
+    mkconfig "$RUN/c.yaml" 3000 13 64 300
+    printf '%s\n%s\n%s\n' "$RUN/c.yaml" "$RUN/a.yaml" "$RUN/b.yaml" >sweep.txt
     bash "$JOBS/slurm/array.sbatch" --list "$RUN/*.yaml" >list.out 2>&1 \
         && grep -q "^1"$'\t'"$RUN/b.yaml"$'\t'"results/b.h5" list.out \
         && log "ok: array.sbatch --list with a glob: $(wc -l <list.out) lines" \
@@ -359,11 +372,49 @@ if want array; then
     check_job_ok "$j" || for f in arr_"$j"_*.log; do show_log "$f"; done
     finished sweep/a.h5 "array task 0"; finished sweep/b.h5 "array task 1"
     same ref_a.h5 sweep/a.h5 "array task 0 = local run"
+    [[ ! -e sweep/c.h5 ]] && log "ok: the config added to the list after the submission did not run" \
+        || fail "sweep/c.h5 exists: the sweep read its list after the submission"
+    cp "$frozen" tampered.list && printf '%s\n' "$RUN/c.yaml" >>tampered.list
+    if o=$(SLURM_ARRAY_TASK_ID=0 TW_SWEEP_SHA256=$(sha256sum <"$frozen" | cut -d' ' -f1) \
+           TW_OUTDIR=$RUN/sweep2 bash "$JOBS/slurm/array.sbatch" tampered.list 2>&1); then
+        fail "a task with a changed frozen list ran: $o"
+    else
+        grep -q 'not the one submitted' <<<"$o" && [[ ! -e sweep2 ]] \
+            && log "ok: a task whose frozen list changed refuses to run: $(head -n 1 <<<"$o")" \
+            || fail "a task with a changed frozen list: unexpected: $o"
+    fi
     if "$PY" "$H5TOOL" compare sweep/a.h5 sweep/b.h5 /inputs >/dev/null 2>&1; then
         fail "array tasks 0 and 1 (seeds 11, 12) gave the same inputs"
     else
         log "ok: array tasks 0 and 1 differ (different seeds)"
     fi
+fi
+
+# --- sharded: an array of shards, then the merge (afterok) ------------------------
+if want sharded; then
+    log "== sharded.sbatch"
+    mkconfig "$RUN/sh.yaml" 2000 5 32 200   # 63 blocks
+    local_run "$RUN/ref_sh.h5" "$RUN/sh.yaml"
+    o=$(TRADEWAR=$TW TW_SBATCH_ARGS="--ntasks=1 --cpus-per-task=1" \
+        bash "$JOBS/slurm/sharded.sbatch" 3 "$RUN/sh.yaml" "$RUN/sharded.h5" 2>&1) \
+        || die "sharded.sbatch failed: $o"
+    ja=$(sed -n 's/^array job \([0-9]*\):.*/\1/p' <<<"$o")
+    jm=$(sed -n 's/^merge job \([0-9]*\) .*/\1/p' <<<"$o")
+    [[ -n $ja && -n $jm ]] || die "sharded.sbatch: no job ids in: $o"
+    log "submitted array $ja and merge $jm: $(jobfield "$jm" Dependency) $(jobfield "$jm" JobState)"
+    [[ $(jobfield "$jm" Dependency) == afterok:${ja}_* ]] \
+        && log "ok: the merge job depends on the array (afterok)" \
+        || fail "merge job $jm: Dependency=$(jobfield "$jm" Dependency), expected afterok:${ja}_*"
+    wait_job "$jm" 240
+    check_job_ok "$ja" || for f in sharded.parts/shard-*.log; do show_log "$f"; done
+    check_job_ok "$jm" || for f in sharded.parts/merge-*.log; do show_log "$f"; done
+    for i in 1 2 3; do
+        grep -q "shard $i/3" "sharded.parts/shard-$i.log" || fail "shard-$i.log does not run shard $i/3"
+    done
+    finished sharded.h5 "sharded + merge"
+    same ref_sh.h5 sharded.h5 "3 shards + merge = unsharded local run"
+    o=$("$PY" "$H5TOOL" compare ref_sh.h5 sharded.h5 /baseline 2>&1) \
+        && log "ok: /baseline identical too" || fail "sharded /baseline: $o"
 fi
 
 # --- long: signal, requeue, resume ---------------------------------------------
