@@ -407,6 +407,25 @@ static void test_bounds_enforced(void **st)
     }
 }
 
+/* docs/MODEL_NOTES.md's table of the model's config sections has a row for
+ * every top-level key of the table (a new key cannot go undocumented). */
+static void test_keys_documented(void **st)
+{
+    (void)st;
+    FILE *f = fopen(TW_SOURCE_DIR "/docs/MODEL_NOTES.md", "r");
+    assert_non_null(f);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (size_t i = 0; i < TWM_N_CONFIG_KEYS; i++) {
+        char row[96];
+        snprintf(row, sizeof row, "\n| `%s` |", twm_config_keys[i].name);
+        if (!strstr(text, row))
+            fail_msg("docs/MODEL_NOTES.md has no row '%s' in its config table", row + 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_defaults_written_out),
         cmocka_unit_test(test_bounds_enforced),
+        cmocka_unit_test(test_keys_documented),
         cmocka_unit_test(test_deficits_closure),
         cmocka_unit_test(test_deficit_change_config),
         cmocka_unit_test(test_counterfactual_missing_file),
