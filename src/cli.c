@@ -446,11 +446,7 @@ static int check_keys(const cli *c, const char *what)
     if (c->rank != 0)
         return 0;
     if (!what) {
-        for (const tw_model_type *const *m = tw_model_list(); *m; m++) {
-            if (m == tw_model_list())
-                tw_config_print_keys(stdout, NULL, 1);
-            tw_config_print_keys(stdout, *m, 0);
-        }
+        tw_config_print_keys(stdout, tw_model_list());
         return 0;
     }
     const tw_model_type *type = tw_model_find(what);
@@ -470,8 +466,8 @@ static int check_keys(const cli *c, const char *what)
         }
         tw_config_free(cfg);
     }
-    tw_config_print_keys(stdout, NULL, 1);
-    tw_config_print_keys(stdout, type, 0);
+    const tw_model_type *one[] = {type, NULL};
+    tw_config_print_keys(stdout, one);
     return 0;
 }
 

@@ -93,17 +93,55 @@ const tw_key *tw_config_engine_keys(size_t *n)
     return engine_keys;
 }
 
-void tw_config_print_keys(FILE *f, const tw_model_type *type, int engine)
+/* Rows of "a\tb\tc\td\n" (and "# ..." lines) printed with the first three
+ * columns aligned to their widest entry. */
+static void print_aligned(FILE *f, const char *text)
 {
-    if (engine) {
-        fprintf(f, "%-34s %-30s %-16s %s\n", "key", "type", "default", "meaning");
-        fprintf(f, "# engine\n");
-        tw_keys_print(f, "", engine_keys, N_ENGINE_KEYS);
+    size_t w[3] = {0, 0, 0};
+    for (int pass = 0; pass < 2; pass++) {
+        for (const char *line = text; *line;) {
+            const char *end = strchr(line, '\n');
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            if (line[0] == '#') {
+                if (pass)
+                    fprintf(f, "%.*s\n", (int)len, line);
+            } else {
+                const char *c = line;
+                for (int col = 0; col < 4; col++) {
+                    const char *tab = col < 3 ? memchr(c, '\t', len - (size_t)(c - line)) : NULL;
+                    size_t cl = tab ? (size_t)(tab - c) : len - (size_t)(c - line);
+                    if (!pass && col < 3 && cl > w[col])
+                        w[col] = cl;
+                    if (pass && col < 3)
+                        fprintf(f, "%-*.*s  ", (int)w[col], (int)cl, c);
+                    else if (pass)
+                        fprintf(f, "%.*s\n", (int)cl, c);
+                    if (!tab)
+                        break;
+                    c = tab + 1;
+                }
+            }
+            line += len + (end != NULL);
+        }
     }
-    if (type) {
-        fprintf(f, "# model %s\n", type->name);
-        tw_keys_print(f, "", type->config_keys, type->n_config_keys);
+}
+
+void tw_config_print_keys(FILE *f, const tw_model_type *const *types)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return;
+    fprintf(m, "key\ttype\tdefault\tmeaning\n# engine\n");
+    tw_keys_print(m, "", engine_keys, N_ENGINE_KEYS);
+    for (const tw_model_type *const *t = types; t && *t; t++) {
+        fprintf(m, "# model %s\n", (*t)->name);
+        tw_keys_print(m, "", (*t)->config_keys, (*t)->n_config_keys);
     }
+    fclose(m);
+    print_aligned(f, buf);
+    free(buf);
 }
 
 void tw_sha256_hex(const void *data, size_t len, char out[65])

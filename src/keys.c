@@ -317,7 +317,7 @@ static void print_one(FILE *f, const char *path, const tw_key *k)
     tw_keys_type_text(k, type, sizeof type);
     const char *def = k->def ? k->def : k->required ? "(required)" : k->def_note ? k->def_note
                                                                                  : "-";
-    fprintf(f, "%-34s %-30s %-16s %s\n", path, type, def, k->doc ? k->doc : "");
+    fprintf(f, "%s\t%s\t%s\t%s\n", path, type, def, k->doc ? k->doc : "");
 }
 
 void tw_keys_print(FILE *f, const char *prefix, const tw_key *table, size_t n)

@@ -64,10 +64,11 @@ extern const tw_key tw_summary_keys[TW_SUMMARY_N_KEYS];
 /* The engine's key table (top level; `solver` nests its keys). */
 const tw_key *tw_config_engine_keys(size_t *n);
 
-/* Print the keys the engine reads (engine != 0, with a header line) and,
- * with type != NULL, the model's: dotted name, type with bounds or allowed
- * values, default, meaning (`tradewar check --keys`). */
-void tw_config_print_keys(FILE *f, const tw_model_type *type, int engine);
+/* Print the keys the engine reads, then those of each model of the
+ * NULL-terminated list `types` (may be NULL): dotted name, type with bounds or
+ * allowed values, default, meaning, in aligned columns (`tradewar check
+ * --keys`). */
+void tw_config_print_keys(FILE *f, const tw_model_type *const *types);
 
 /* Resolve a path relative to the config's directory (malloc'ed). */
 char *tw_config_resolve(const tw_config *cfg, const char *relpath);

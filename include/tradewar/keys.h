@@ -113,8 +113,8 @@ int tw_keys_parse_dist(tw_ynode node, const char *path, tw_dist *out, tw_error *
  * (paths in a config are relative to the config's directory). */
 char *tw_path_join(const char *dir, const char *rel);
 
-/* Print the table as `key  type  default  doc` lines, nested keys dotted
- * (prefix: the path of the table). */
+/* Print the table as `key TAB type TAB default TAB doc` lines, nested keys
+ * dotted (prefix: the path of the table); tw_config_print_keys aligns them. */
 void tw_keys_print(FILE *f, const char *prefix, const tw_key *table, size_t n);
 
 /* The type column of the listing ("number in (0, 1)", "us | aligned | world"). */

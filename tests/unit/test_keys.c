@@ -329,7 +329,8 @@ static void test_listing(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    tw_config_print_keys(f, tw_model_find("ishigami"), 1);
+    const tw_model_type *ish[] = {tw_model_find("ishigami"), NULL};
+    tw_config_print_keys(f, ish);
     fclose(f);
     static const char *const lines[] = {
         "\nsolver.tol ", "number in (0, 1)", " 1e-10 ", "\nsolver.max_iter ",
