@@ -5,15 +5,20 @@
 #      the efficiencies T(1) / (p T(p)), and the summary pass's seconds (the
 #      run's "summary pass" line) and share; the machine load is printed with them
 #      (on a shared machine wall times are only indicative);
-#   2. callgrind (stable): instructions of 256- and CG_SAMPLES-sample runs
+#   2. the engine's own phase timers (TW_PHASE_TIMES=1, rank 0) of the same
+#      four runs: wall seconds per phase for each, and the CPU-time shares
+#      of the 1 x 1 run (start-up, evaluations, block writes, the summary
+#      passes; a share of CPU time stays meaningful on a loaded machine);
+#   3. callgrind (stable): instructions of 256- and CG_SAMPLES-sample runs
 #      (default 1024) on 1 rank, extrapolated linearly to SAMPLES, split into the model evaluations (twm_evaluate),
 #      the block writes (tw_output_write_block), the summary pass
-#      (tw_output_finalize) and the rest (start-up: data, file creation,
-#      central scenario); and the same run on 2 ranks (instructions summed
-#      over the ranks: the work added by the decomposition).
+#      (tw_output_finalize), the summary by regime (tw_summary_by_write), the
+#      file's creation (tw_output_create) and the rest (MPI start-up, config,
+#      data, central scenario, loop); and the same run on 2 ranks
+#      (instructions summed over the ranks: the work added by the decomposition).
 #
 # Usage: bench/engine_efficiency.sh [TRADEWAR_BINARY] [SAMPLES] [CG_SAMPLES]
-# (SKIP_WALL=1: callgrind part only; SKIP_CG=1: wall times only)
+# (SKIP_WALL=1: callgrind part only; SKIP_CG=1: wall and phases only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/build/ci/src/tradewar}
@@ -24,23 +29,32 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-wall() { # ranks threads samples -> "seconds summary_seconds" (the run's own report)
-  local r=$1 t=$2 s=$3 t0 t1 sp
+wall() { # ranks threads samples tag -> "seconds summary_seconds" (the run's own
+  # reports; its phase lines, TW_PHASE_TIMES=1, stay in $tmp/ph.tag)
+  local r=$1 t=$2 s=$3 tag=$4 t0 t1 sp
   t0=$(date +%s.%N)
   if [ "$r" -eq 1 ]; then
-    OMP_NUM_THREADS=$t "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/wall.log"
+    TW_PHASE_TIMES=1 OMP_NUM_THREADS=$t "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force \
+      2> "$tmp/ph.$tag"
   else
-    OMP_NUM_THREADS=$t mpiexec -n "$r" --bind-to none "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/wall.log"
+    TW_PHASE_TIMES=1 OMP_NUM_THREADS=$t mpiexec -n "$r" --bind-to none -x TW_PHASE_TIMES \
+      "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/ph.$tag"
   fi
   t1=$(date +%s.%N)
-  sp=$(tr '\r' '\n' < "$tmp/wall.log" | awk '/summary pass [0-9.]+ s/ {print $(NF - 1)}')
+  sp=$(tr '\r' '\n' < "$tmp/ph.$tag" | awk '/summary pass [0-9.]+ s/ {print $(NF - 1)}')
   awk -v a="$t0" -v b="$t1" -v p="${sp:-nan}" 'BEGIN{printf "%.2f %s", b - a, p}'
 }
+phase() { # tag phase-name -> "wall cpu wall% cpu%"
+  awk -v p="$2" 'index($0, "tradewar: phase " p " ") {
+    sub(/.*tradewar: phase /, ""); sub(p, ""); gsub(/[%s]/, "");
+    print $2, $5, $3, $6 }' "$tmp/ph.$1"
+}
+phases="start-up|evaluations|round collectives|block writes|sensitivity pass|summary by regime|summary pass|end"
 
 if [ -z "${SKIP_WALL:-}" ]; then
   echo "# engine efficiency, default scenario, $n samples, $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  read -r w1 s1 <<< "$(wall 1 1 "$n")"; read -r w2 s2 <<< "$(wall 2 1 "$n")"
-  read -r wt st <<< "$(wall 1 2 "$n")"; read -r w4 s4 <<< "$(wall 2 2 "$n")"
+  read -r w1 s1 <<< "$(wall 1 1 "$n" 11)"; read -r w2 s2 <<< "$(wall 2 1 "$n" 21)"
+  read -r wt st <<< "$(wall 1 2 "$n" 12)"; read -r w4 s4 <<< "$(wall 2 2 "$n" 22)"
   row() { awk -v d="$1" -v w="$2" -v s="$3" -v w1="$w1" -v c="$4" \
       'BEGIN{printf "| %s | %.2f | %.2f | %.2f | %.1f%% |\n", d, w, w1 / (c * w), s, 100 * s / w}'; }
   echo "| decomposition | wall s | efficiency | summary pass s | summary share |"
@@ -50,6 +64,19 @@ if [ -z "${SKIP_WALL:-}" ]; then
   row "1 rank x 2 threads" "$wt" "$st" 2
   row "2 ranks x 2 threads" "$w4" "$s4" 4
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "# phases (the engine's timers on rank 0, TW_PHASE_TIMES=1): wall s of each run;"
+  echo "# CPU share of the 1 x 1 run (the phase's share of the work, load-independent)"
+  echo "| phase | 1x1 wall s | 2x1 wall s | 1x2 wall s | 2x2 wall s | 1x1 CPU s | 1x1 CPU share |"
+  echo "|---|---|---|---|---|---|---|"
+  IFS='|' read -r -a names <<< "$phases"
+  for p in "${names[@]}"; do
+    read -r a1 c1 _ s1 <<< "$(phase 11 "$p")"
+    read -r a2 _ _ _ <<< "$(phase 21 "$p")"
+    read -r a3 _ _ _ <<< "$(phase 12 "$p")"
+    read -r a4 _ _ _ <<< "$(phase 22 "$p")"
+    echo "| $p | ${a1:-?} | ${a2:-?} | ${a3:-?} | ${a4:-?} | ${c1:-?} | ${s1:-?}% |"
+  done
 fi
 [ -n "${SKIP_CG:-}" ] && exit 0
 
@@ -59,28 +86,35 @@ incl() { # file function -> inclusive instructions (awk reads all: no SIGPIPE un
   callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
     awk -v f="$2" 'index($0, ":" f " [") && !done {gsub(",", "", $1); print $1; done = 1}'
 }
-cg() { # samples -> "total evaluate writes summary"
+cg() { # samples -> "total evaluate writes summary by create"
   OMP_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$1" \
     "$bin" run "$cfg" -n "$1" -o "$tmp/c.h5" --force -q 2> "$tmp/cg.$1.log"
+  local by create
+  by=$(incl "$tmp/cg.$1" tw_summary_by_write); create=$(incl "$tmp/cg.$1" tw_output_create)
   echo "$(grep -o 'Collected : [0-9]*' "$tmp/cg.$1.log" | awk '{print $3}')" \
        "$(incl "$tmp/cg.$1" twm_evaluate)" "$(incl "$tmp/cg.$1" tw_output_write_block)" \
-       "$(incl "$tmp/cg.$1" tw_output_finalize)"
+       "$(incl "$tmp/cg.$1" tw_output_finalize)" "${by:-0}" "${create:-0}"
 }
-read -r ta ea wa fa <<< "$(cg 256)"
-read -r tb eb wb fb <<< "$(cg "$ncg")"
+read -r ta ea wa fa ya ca <<< "$(cg 256)"
+read -r tb eb wb fb yb cb <<< "$(cg "$ncg")"
 awk -v n1=256 -v n2="$ncg" -v N="$n" -v ta="$ta" -v ea="$ea" -v wa="$wa" -v fa="$fa" \
-    -v tb="$tb" -v eb="$eb" -v wb="$wb" -v fb="$fb" 'BEGIN{
+    -v tb="$tb" -v eb="$eb" -v wb="$wb" -v fb="$fb" -v ya="$ya" -v yb="$yb" \
+    -v ca="$ca" -v cb="$cb" 'BEGIN{
   b1 = int((n1 + 255) / 256); b2 = int((n2 + 255) / 256); B = int((N + 255) / 256);
-  # linear in samples (evaluations, summary, rest) or blocks (writes)
+  # linear in samples (evaluations, summaries, file creation, rest) or blocks (writes)
   e = ea + (eb - ea) / (n2 - n1) * (N - n1);  f = fa + (fb - fa) / (n2 - n1) * (N - n1);
+  y = ya + (yb - ya) / (n2 - n1) * (N - n1);  c = ca + (cb - ca) / (n2 - n1) * (N - n1);
   w = wa + (wb - wa) / (b2 - b1) * (B - b1);
-  r1 = ta - ea - wa - fa; r2 = tb - eb - wb - fb; r = r1 + (r2 - r1) / (n2 - n1) * (N - n1);
-  t = e + w + f + r;
+  r1 = ta - ea - wa - fa - ya - ca; r2 = tb - eb - wb - fb - yb - cb;
+  r = r1 + (r2 - r1) / (n2 - n1) * (N - n1);
+  t = e + w + f + y + c + r;
   printf "| part | instructions at %d samples | share |\n|---|---|---|\n", N;
   printf "| model evaluations (%.2f M per sample) | %.1f G | %.2f%% |\n", (eb - ea) / (n2 - n1) / 1e6, e / 1e9, 100 * e / t;
   printf "| block writes (%.2f M per block, %d blocks) | %.3f G | %.2f%% |\n", (wb - wa) / (b2 - b1) / 1e6, B, w / 1e9, 100 * w / t;
   printf "| summary pass | %.3f G | %.2f%% |\n", f / 1e9, 100 * f / t;
-  printf "| rest (start-up: data, file, central scenario; loop) | %.3f G | %.2f%% |\n", r / 1e9, 100 * r / t;
+  printf "| summary by regime | %.3f G | %.2f%% |\n", y / 1e9, 100 * y / t;
+  printf "| file creation (layout, fill values, baseline, /history) | %.3f G | %.2f%% |\n", c / 1e9, 100 * c / t;
+  printf "| rest (MPI start-up, config, data, central scenario; loop) | %.3f G | %.2f%% |\n", r / 1e9, 100 * r / t;
   printf "| whole run | %.1f G | 100%% |\n", t / 1e9 }'
 echo
 echo "# callgrind, 2 ranks x 1 thread, $ncg samples (instructions summed over the ranks;"

@@ -21,6 +21,7 @@ struct tw_output {
     MPI_Comm comm;
     int rank;
     hid_t file, dxpl;
+    hid_t dxpl_ind; /* independent transfers: the block writes */
     char *path;
     uint64_t n, bs, nblocks;
     size_t n_params, n_outcomes, row_size;
@@ -444,7 +445,7 @@ static tw_output *output_alloc(MPI_Comm comm, const char *path, const tw_run_met
         return NULL;
     o->comm = comm;
     MPI_Comm_rank(comm, &o->rank);
-    o->file = o->dxpl = -1;
+    o->file = o->dxpl = o->dxpl_ind = -1;
     o->ds_conv = o->ds_iter = o->ds_resid = o->ds_done = -1;
     o->path = strdup(path);
     o->n = meta->n_samples;
@@ -481,6 +482,8 @@ static tw_output *output_alloc(MPI_Comm comm, const char *path, const tw_run_met
         o->ds_out[i] = -1;
     o->dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(o->dxpl, H5FD_MPIO_COLLECTIVE);
+    o->dxpl_ind = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(o->dxpl_ind, H5FD_MPIO_INDEPENDENT);
     return o;
 }
 
@@ -511,6 +514,8 @@ static void output_free(tw_output *o)
     if (!o)
         return;
     output_free_handles(o);
+    if (o->dxpl_ind >= 0)
+        H5Pclose(o->dxpl_ind);
     free(o->path);
     free(o->ds_in);
     free(o->ds_out);
@@ -817,42 +822,56 @@ int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const doubl
     int mine = block >= 0 && nrows > 0;
     uint64_t s0 = mine ? (uint64_t)block * o->bs : 0;
     int bad = 0;
-    /* Each dataset's columns are packed into one contiguous buffer first:
-     * handed a strided memory selection, HDF5 gathers element by element
-     * (callgrind: 58 M instructions per 256-row block of the default
-     * scenario, 3.6% of the run, on the one thread that writes). */
-    for (size_t p = 0; p < o->n_params; p++) {
-        for (size_t r = 0; mine && r < nrows; r++)
-            o->pack[r] = inputs[r * o->n_params + p];
-        bad |= tw_h5_write_cols(o->ds_in[p], o->dxpl, mine, s0, nrows, o->pack, 1, 0, 1) < 0;
+    /* Independent transfers: each rank writes its own rows (whole rows of
+     * every dataset, disjoint from every other rank's; the chunks were
+     * allocated at creation and have no filters, so the bytes go straight
+     * to their place in the file), and a rank without a block writes
+     * nothing. Collective transfers cost a synchronisation of all ranks per
+     * dataset (~70 per round for the trade model): microseconds on a quiet
+     * node, but a scheduling quantum each on a loaded one (2 ranks on 2
+     * busy cores: the writes took as long as the evaluations). The block's
+     * rows and its flag come from the same rank, so the flag still follows
+     * its rows. */
+    hid_t x = o->dxpl_ind;
+    if (mine) {
+        /* Each dataset's columns are packed into one contiguous buffer
+         * first: handed a strided memory selection, HDF5 gathers element by
+         * element (callgrind: 58 M instructions per 256-row block of the
+         * default scenario, 3.6% of the run, on the one thread that writes). */
+        for (size_t p = 0; p < o->n_params; p++) {
+            for (size_t r = 0; r < nrows; r++)
+                o->pack[r] = inputs[r * o->n_params + p];
+            bad |= tw_h5_write_cols(o->ds_in[p], x, 1, s0, nrows, o->pack, 1, 0, 1) < 0;
+        }
+        size_t off = 0;
+        for (size_t k = 0; k < o->n_outcomes; k++) {
+            size_t sz = tw_outcome_size(o->schema, k);
+            for (size_t r = 0; r < nrows; r++)
+                memcpy(o->pack + r * sz, outcomes + r * o->row_size + off, sz * sizeof *o->pack);
+            bad |= tw_h5_write_cols(o->ds_out[k], x, 1, s0, nrows, o->pack, sz, 0, sz) < 0;
+            off += sz;
+        }
+        for (size_t r = 0; r < nrows; r++) {
+            o->conv[r] = (uint8_t)(status[r].converged != 0);
+            o->iter[r] = status[r].iterations;
+            o->resid[r] = status[r].residual;
+        }
+        bad |= tw_h5_write_rows(o->ds_conv, x, H5T_NATIVE_UINT8, 1, s0, nrows, 1, o->conv) < 0;
+        bad |= tw_h5_write_rows(o->ds_iter, x, H5T_NATIVE_INT32, 1, s0, nrows, 1, o->iter) < 0;
+        bad |= tw_h5_write_rows(o->ds_resid, x, H5T_NATIVE_DOUBLE, 1, s0, nrows, 1, o->resid) < 0;
+        /* The flag follows the rows. Parallel HDF5 hands raw data straight
+         * to MPI-IO (no chunk cache) and the metadata never changes after
+         * creation, so once these writes return, both are in the operating
+         * system's hands: a killed process loses nothing written. Against a
+         * machine crash, which may persist pages out of order,
+         * tw_output_sync() fsyncs periodically and a resume trusts a flag
+         * only if the block's rows are all there (iterations >= 0, see
+         * open_resume). One fsync per block would cost more than small
+         * blocks compute. */
+        const uint8_t one = 1;
+        bad |= tw_h5_write_rows(o->ds_done, x, H5T_NATIVE_UINT8, 1, (uint64_t)block, 1, 1,
+                                &one) < 0;
     }
-    size_t off = 0;
-    for (size_t k = 0; k < o->n_outcomes; k++) {
-        size_t sz = tw_outcome_size(o->schema, k);
-        for (size_t r = 0; mine && r < nrows; r++)
-            memcpy(o->pack + r * sz, outcomes + r * o->row_size + off, sz * sizeof *o->pack);
-        bad |= tw_h5_write_cols(o->ds_out[k], o->dxpl, mine, s0, nrows, o->pack, sz, 0, sz) < 0;
-        off += sz;
-    }
-    for (size_t r = 0; mine && r < nrows; r++) {
-        o->conv[r] = (uint8_t)(status[r].converged != 0);
-        o->iter[r] = status[r].iterations;
-        o->resid[r] = status[r].residual;
-    }
-    bad |= tw_h5_write_rows(o->ds_conv, o->dxpl, H5T_NATIVE_UINT8, mine, s0, nrows, 1, o->conv) < 0;
-    bad |= tw_h5_write_rows(o->ds_iter, o->dxpl, H5T_NATIVE_INT32, mine, s0, nrows, 1, o->iter) < 0;
-    bad |= tw_h5_write_rows(o->ds_resid, o->dxpl, H5T_NATIVE_DOUBLE, mine, s0, nrows, 1, o->resid) < 0;
-    /* The flag follows the rows. Parallel HDF5 hands raw data straight to
-     * MPI-IO (no chunk cache) and the metadata never changes after creation,
-     * so once these writes return, both are in the operating system's hands:
-     * a killed process loses nothing written. Against a machine crash, which
-     * may persist pages out of order, tw_output_sync() fsyncs periodically
-     * and a resume trusts a flag only if the block's rows are all there
-     * (iterations >= 0, see open_resume). One fsync per block would cost more
-     * than small blocks compute. */
-    const uint8_t one = 1;
-    bad |= tw_h5_write_rows(o->ds_done, o->dxpl, H5T_NATIVE_UINT8, mine, mine ? (uint64_t)block : 0,
-                            1, 1, &one) < 0;
     int rc = bad ? tw_error_set(err, TW_EIO, "%s: writing block %lld failed (disk full or file "
                                 "system error); completed blocks are kept, use --resume",
                                 o->path, (long long)block)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mpiutil.h"
@@ -340,7 +341,54 @@ typedef struct run_state {
     int signals_on;
     double t_start, t_sync;
     double max_round; /* rank 0: the longest round so far, seconds (for --max-time) */
+    /* rank 0: wall and CPU seconds per phase (TW_PHASE_TIMES=1 prints them) */
+    double ph_wall[8], ph_cpu[8], ph_t, ph_c;
 } run_state;
+
+/* Phases of a run, timed on rank 0 for bench/engine_efficiency.sh: the
+ * time since the previous mark goes to the phase named at each mark. CPU is
+ * the process's (every thread of rank 0), so that a share measured on
+ * 1 rank x 1 thread is the phase's share of the work even on a loaded
+ * machine, where wall times are not. */
+enum { PH_STARTUP, PH_EVAL, PH_SYNC, PH_WRITE, PH_SENS, PH_BY, PH_SUMMARY, PH_END, PH_N };
+static const char *const phase_names[PH_N] = {
+    "start-up", "evaluations", "round collectives", "block writes", "sensitivity pass",
+    "summary by regime", "summary pass", "end"};
+
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void phase_mark(run_state *rs, int phase)
+{
+    double t = tw_now(), c = cpu_now();
+    rs->ph_wall[phase] += t - rs->ph_t;
+    rs->ph_cpu[phase] += c - rs->ph_c;
+    rs->ph_t = t;
+    rs->ph_c = c;
+}
+
+/* Rank 0, with TW_PHASE_TIMES=1 in the environment: one line per phase. */
+static void phase_report(run_state *rs)
+{
+    const char *env = getenv("TW_PHASE_TIMES");
+    if (rs->rank != 0 || !env || strcmp(env, "1"))
+        return;
+    double tw = 0, tc = 0;
+    for (int p = 0; p < PH_N; p++) {
+        tw += rs->ph_wall[p];
+        tc += rs->ph_cpu[p];
+    }
+    fprintf(stderr, "tradewar: phases (rank 0 of %d, %d thread(s)): wall %.3f s, CPU %.3f s\n",
+            rs->size, rs->nthreads, tw, tc);
+    for (int p = 0; p < PH_N; p++)
+        fprintf(stderr, "tradewar: phase %-18s wall %9.3f s %6.2f%%  CPU %9.3f s %6.2f%%\n",
+                phase_names[p], rs->ph_wall[p], tw > 0 ? 100 * rs->ph_wall[p] / tw : 0,
+                rs->ph_cpu[p], tc > 0 ? 100 * rs->ph_cpu[p] / tc : 0);
+}
 
 /* The run's length, block shape and design from the config and the command
  * line; a sensitivity: section fixes them (it owns the pick-freeze design).
@@ -749,14 +797,17 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
                                                  : tw_error_name(first->fail.code));
         }
     }
+    phase_mark(rs, PH_EVAL);
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
     if (rs->ses->stop && (rc = tw_stop_collect(rs->ses->stop, comm, block, nrows, rs->out_buf,
                                                row, rs->st_buf, err)))
         return rc;
+    phase_mark(rs, PH_SYNC); /* a rank done early waits here for the others */
     if ((rc = tw_output_write_block(rs->out, block, nrows, rs->in_buf, rs->out_buf, rs->st_buf,
                                     err)))
         return rc;
+    phase_mark(rs, PH_WRITE);
     uint64_t round_samples = 0, mine = nrows;
     MPI_Allreduce(&mine, &round_samples, 1, MPI_UINT64_T, MPI_SUM, comm);
     rs->ndone_samples += round_samples;
@@ -776,10 +827,12 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     }
     int global[3];
     MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, comm);
+    phase_mark(rs, PH_SYNC);
     if (global[1] || global[0] || global[2]) {
         if ((rc = tw_output_sync(rs->out, err)))
             return rc;
         rs->t_sync = tw_now();
+        phase_mark(rs, PH_WRITE);
     }
     *stop = global[0] ? global[0] : global[2] ? STOP_MAX_TIME : 0;
     return TW_OK;
@@ -792,6 +845,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     const tw_run_opts *opts = rs->opts;
     int rc = tw_output_close(rs->out, err);
     rs->out = NULL;
+    phase_mark(rs, PH_WRITE);
     if (rc)
         return rc;
     if (interrupted) {
@@ -824,6 +878,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     if (rs->ses->stop && (rc = tw_stop_record(rs->ses->stop, rs->comm, rs->outpath,
                                               rs->used_blocks != 0, used, err)))
         return rc;
+    phase_mark(rs, PH_SYNC);
     double t_pass = tw_now();
     if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
                                     used / (tw_sens_factor_count(sens) + 2), err)))
@@ -833,6 +888,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
                 tw_now() - t_pass);
     if (sens && (stop = stop_agreed(rs)))
         return stopped_error(rs, stop, "after the sensitivity pass (every block is done)", err);
+    phase_mark(rs, PH_SENS);
     t_pass = tw_now();
     if (rs->ses->by &&
         (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n, err)))
@@ -841,11 +897,13 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
     if (rs->ses->by && (stop = stop_agreed(rs)))
         return stopped_error(rs, stop, "after the summary by regime (every block is done)", err);
+    phase_mark(rs, PH_BY);
     t_pass = tw_now();
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)64 << 20,
                             &stop_signal, err);
+    phase_mark(rs, PH_SUMMARY);
     if (rc)
         return rc;
     if (rs->rank == 0 && !opts->quiet) /* bench/engine_efficiency.sh reads this */
@@ -966,7 +1024,9 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
                     .t_start = tw_now()};
     MPI_Comm_rank(comm, &rs.rank);
     MPI_Comm_size(comm, &rs.size);
+    rs.ph_t = rs.t_start; /* start-up CPU counts from the process's start (MPI_Init too) */
     int rc = run_init(&rs, err);
+    phase_mark(&rs, PH_STARTUP);
     if (!rc && rs.already_finished) {
         if (rs.rank == 0 && !opts->quiet)
             fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
@@ -990,6 +1050,8 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
             rc = run_finalize(&rs, interrupted, err);
     }
     record_end(&rs, rc, err);
+    phase_mark(&rs, PH_END);
+    phase_report(&rs);
     run_free(&rs);
     return rc;
 }
