@@ -76,8 +76,9 @@ Cases (one ctest test each):
               OUT.merging) left: --shard 0/3, 4/3, 3/0, garbage, more shards than
               blocks, with stop:; merge with a missing shard, a duplicated shard, parts
               of another seed or config, an unfinished part, a file that is not a part,
-              a truncated part (exit 2), an existing OUT; --resume of a part as another
-              shard
+              a truncated part (exit 2), an existing OUT, the recorded config gone (then
+              --config finds it), --config of another config; --resume of a part as
+              another shard
 """
 import argparse
 import atexit
@@ -1229,6 +1230,20 @@ def case_shard():
     rc, o, _ = run(tw_cmd(1, "merge", out, *parts, "--force", "-q"))
     check(rc == 0 and not twh5.compare(ref, out, groups), f"merge --force: exit 0 (got {rc}), identical")
     os.unlink(out)
+    # the config: the path the parts recorded is gone (exit 1, naming it and
+    # --config); --config finds it elsewhere; --config of another config: refused
+    moved = cfg + ".moved"
+    os.rename(cfg, moved)
+    rc, o, _ = run(tw_cmd(1, "merge", out, *parts))
+    check(rc == 1 and "--config" in o and os.path.basename(cfg) in o and not os.path.exists(out),
+          f"merge when the recorded config is gone: exit 1 (got {rc}) naming it and --config")
+    rc, o, _ = run(tw_cmd(1, "merge", out, *parts, "--config", moved, "-q"))
+    check(rc == 0 and not twh5.compare(ref, out, groups),
+          f"merge --config (the moved config): exit 0 (got {rc}), identical")
+    os.unlink(out)
+    os.rename(moved, cfg)
+    refused_merge(parts, 1, ["differs", "config_sha256", "sh_other.yaml"],
+                  "with --config of another config", args=("--config", cfg2))
 
     # --shard refusals: exit 1 before anything is written
     stopcfg = os.path.join(w, "sh_stop.yaml")
