@@ -734,21 +734,36 @@ static int open_datasets(tw_output *o, tw_error *err)
  * have reached the disk before the rows. Such a block is simply recomputed. */
 static int distrust_incomplete_blocks(tw_output *o, uint8_t *block_done, tw_error *err)
 {
-    int32_t *it = malloc((o->n ? o->n : 1) * sizeof *it);
+    /* in slabs of whole blocks, ~4 MiB: memory independent of the number
+     * of samples (issue 11, flat memory) */
+    uint64_t per = ((uint64_t)1 << 20) / o->bs;
+    if (per < 1)
+        per = 1;
+    uint64_t rows = per * o->bs < o->n ? per * o->bs : o->n;
+    int32_t *it = malloc((rows ? rows : 1) * sizeof *it);
     if (!it)
         return tw_error_set(err, TW_ENOMEM, "out of memory");
-    if (o->n && H5Dread(o->ds_iter, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0) {
-        free(it);
-        return tw_error_set(err, TW_EDATA, "%s: cannot read /status/iterations", o->path);
-    }
-    for (uint64_t b = 0; b < o->nblocks; b++) {
-        uint64_t s1 = (b + 1) * o->bs < o->n ? (b + 1) * o->bs : o->n;
-        for (uint64_t s = b * o->bs; block_done[b] && s < s1; s++)
-            if (it[s] < 0)
-                block_done[b] = 0;
+    int bad = 0;
+    for (uint64_t b0 = 0; !bad && b0 < o->nblocks; b0 += per) {
+        uint64_t s0 = b0 * o->bs, s1 = (b0 + per) * o->bs < o->n ? (b0 + per) * o->bs : o->n;
+        hsize_t start = s0, count = s1 - s0;
+        hid_t fs = H5Dget_space(o->ds_iter);
+        hid_t ms = H5Screate_simple(1, &count, NULL);
+        bad = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+              H5Dread(o->ds_iter, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, it) < 0;
+        H5Sclose(ms);
+        if (fs >= 0)
+            H5Sclose(fs);
+        for (uint64_t b = b0; !bad && b < b0 + per && b < o->nblocks; b++) {
+            uint64_t e = (b + 1) * o->bs < o->n ? (b + 1) * o->bs : o->n;
+            for (uint64_t s = b * o->bs; block_done[b] && s < e; s++)
+                if (it[s - s0] < 0)
+                    block_done[b] = 0;
+        }
     }
     free(it);
-    return TW_OK;
+    return bad ? tw_error_set(err, TW_EDATA, "%s: cannot read /status/iterations", o->path)
+               : TW_OK;
 }
 
 int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *meta,

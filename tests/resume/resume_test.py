@@ -37,7 +37,8 @@ Cases (one ctest test each):
               is gone after a run
   stops       stops at the end of a run and by time: SIGTERM during the last round (a
               one-round run), while the summary pass writes (paused by the shim) and
-              inside the summary of the one outcome (between its slabs): exit 3, every block done but finished=0, `--resume` redoes the pass and
+              inside the summary of the one outcome (between its slabs): exit 3,
+              every block done but finished=0, `--resume` redoes the pass and
               gives the uninterrupted result; `--max-time 4` exits 3 within the limit
               (+ MPI start-up) and resumes identical; unparsable --max-time values: exit 1
   provenance  a trade-model run on a copy of the data: the file's data_sha256 lists every
@@ -50,7 +51,9 @@ Cases (one ctest test each):
               right `--resume` still gives the uninterrupted result
   corrupt     a truncated result file, random bytes, an HDF5 file that is not a
               tradewar file: `--resume` exits 2 with a message naming the file and
-              does not modify it; `info` on the truncated file fails cleanly
+              does not modify it; `info` on the truncated file fails cleanly; a
+              block flagged done whose row was never written (iterations -1) is
+              recomputed by `--resume`, which ends identical to the uninterrupted run
   unwritable  an output directory that cannot be written (permission, as the user
               nobody when running as root; a parent that is a file; /proc): exit 2
               quickly, before any work, and no file is left
@@ -421,6 +424,21 @@ def case_corrupt():
         f["x"] = [1.0, 2.0]
     refused(mpi_cmd(1, "run", cfg, "-o", alien, "--resume", "-q"), alien, 2,
             [os.path.basename(alien), "tradewar"], "--resume on an HDF5 file that is not tradewar's")
+    # A block whose flag reached the disk before its rows (a machine crash):
+    # its rows still hold the fill values (iterations -1, NaN); --resume
+    # reads /status/iterations in slabs, recomputes that block only and ends
+    # bitwise equal to the uninterrupted run.
+    early = os.path.join(ARGS.work, "cr_early.h5")
+    shutil.copyfile(part, early)
+    with twh5.h5py.File(early, "r+") as f:
+        bd, bs = f["status/block_done"], int(f.attrs["block_size"])
+        b = int(twh5.np.flatnonzero(bd[()])[-1])
+        f["status/iterations"][b * bs + bs // 2] = -1
+        f["outputs/y"][b * bs + bs // 2] = twh5.np.nan
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", early, "--resume", "-q"))
+    if check(rc == 0, f"a done flag without its rows: --resume exits 0 (got {rc})"):
+        same_as(reference(cfg, "cr_ref.h5"), early, "a done flag without its rows, resumed",
+                h5diff=False)
     # A result whose block_done says done but whose rows are gone cannot be
     # detected without checksums; a damaged header can: zero the superblock.
     zap = os.path.join(ARGS.work, "cr_zap.h5")
