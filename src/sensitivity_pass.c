@@ -5,7 +5,7 @@
  * the run, so the result is the same whatever the decomposition and however
  * often the run was resumed. Rank r owns the analysed outcome elements
  * ("columns") c with c % size == r, holds them whole (N (k + 2) doubles
- * each), estimates them with its threads (one column per thread at a time,
+ * each; as many at once as SENS_BUDGET allows), estimates them with its threads (one column per thread at a time,
  * each column's sums in base-sample order) and sends the results to rank 0,
  * which writes them. */
 #include <hdf5.h>
@@ -25,6 +25,10 @@
 #define PER_FACTOR 6
 
 static size_t rec_size(size_t k) { return HEAD + PER_FACTOR * k; }
+
+/* bytes of whole columns held at once (more if the threads need it);
+ * TW_SENS_BUDGET overrides it (tests) */
+#define SENS_BUDGET ((size_t)64 << 20)
 
 /* Read the converged flags of the first n rows; ok[j] = all K rows converged. */
 static int read_ok(hid_t f, uint64_t nb, size_t K, uint8_t *ok)
@@ -249,12 +253,22 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
         for (size_t e = 0; e < elems; e++)
             if ((off + e) % (size_t)size == (size_t)rank)
                 cols[nc++] = e;
-        if (nc) {
-            char name[512];
-            snprintf(name, sizeof name, "outputs/%s", sch->outcomes[o].name);
-            double *buf = malloc(nc * (n ? n : 1) * sizeof *buf);
+        /* the estimators index the pick-freeze rows (and the bootstrap
+         * resamples) at random: a column is held whole, N (k + 2) doubles;
+         * as many columns at once as SENS_BUDGET allows (at least one per
+         * thread), not all of the rank's */
+        const char *eb = getenv("TW_SENS_BUDGET"); /* bytes; tests shrink it */
+        size_t budget = eb && atol(eb) > 0 ? (size_t)atol(eb) : SENS_BUDGET;
+        size_t gmax = budget / ((n ? n : 1) * sizeof(double));
+        if (gmax < (size_t)omp_get_max_threads())
+            gmax = (size_t)omp_get_max_threads();
+        char name[512];
+        snprintf(name, sizeof name, "outputs/%s", sch->outcomes[o].name);
+        for (size_t g0 = 0; !rc && g0 < nc; g0 += gmax) {
+            size_t gn = nc - g0 < gmax ? nc - g0 : gmax;
+            double *buf = malloc(gn * (n ? n : 1) * sizeof *buf);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-            if (!buf || ds < 0 || tw_h5_read_columns(ds, n, elems, cols, nc, buf) < 0)
+            if (!buf || ds < 0 || tw_h5_read_columns(ds, n, elems, cols + g0, gn, buf) < 0)
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the sensitivity pass",
                                   path, name);
             if (ds >= 0)
@@ -267,14 +281,14 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
                 tw_sens_index *ix = malloc((k ? k : 1) * sizeof *ix);
                 fail |= !scratch || !ix;
 #pragma omp for schedule(dynamic, 1)
-                for (size_t c = 0; c < nc; c++) {
+                for (size_t c = 0; c < gn; c++) {
                     if (!scratch || !ix)
                         continue;
                     uint64_t used = 0;
                     int st = tw_sens_estimate(buf + c * n, (size_t)nb, k, ok, boot, R, conf,
                                               scratch, ix, &used);
-                    double *r = mine + (nmine + c) * rs;
-                    r[0] = (double)(off + cols[c]);
+                    double *r = mine + (nmine + g0 + c) * rs;
+                    r[0] = (double)(off + cols[g0 + c]);
                     r[1] = st;
                     r[2] = (double)used;
                     for (size_t i = 0; i < k; i++) {
@@ -293,8 +307,8 @@ int tw_sens_write(MPI_Comm comm, const char *path, const tw_model_schema *sch, c
             if (!rc && fail)
                 rc = tw_error_set(err, TW_ENOMEM, "out of memory (sensitivity pass)");
             free(buf);
-            nmine += nc;
         }
+        nmine += nc;
         off += elems;
     }
     if (f >= 0)

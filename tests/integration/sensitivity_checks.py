@@ -174,6 +174,21 @@ sensitivity:
             out = os.path.join(tmp, f"r{ranks}t{threads}.h5")
             run(["run", cfg, "-o", out, "-q"], ranks, threads)
             same(want, out, f"{ranks} rank(s) x {threads} thread(s)")
+        # the trade model (outcomes of 14 elements): the pass holds as many
+        # whole columns at once as its budget allows; a budget of 1 byte
+        # (one column per thread at a time) gives the same file
+        root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                             ".."))
+        text = open(os.path.join(root, "configs", "default_sensitivity.yaml")).read()
+        os.symlink(os.path.join(root, "configs", "data"), os.path.join(tmp, "data"))
+        text = text.replace("  base_samples: 4096", "  base_samples: 16")
+        cfg = write(tmp, "tw.yaml", text)
+        ref = os.path.join(tmp, "tw_ref.h5")
+        run(["run", cfg, "-o", ref, "-q"])
+        want = datasets(ref)
+        out = os.path.join(tmp, "tw_small.h5")
+        run(["run", cfg, "-o", out, "-q"], 2, 2, extra_env={"TW_SENS_BUDGET": "1"})
+        same(want, out, "trade model, 2 ranks x 2 threads, a column per thread at a time")
 
 
 def check_resume():
