@@ -118,9 +118,8 @@ typedef double v2u __attribute__((vector_size(16), aligned(8), may_alias));
 /* out[j] += sum_{k < cnt, k != skip} a[k*J + j] v[k], k = 0, 1, ... */
 TWM_INLINE void gemv_body(double *restrict out, const double *restrict a,
                           const double *restrict v, size_t cnt, size_t skip, size_t J,
-                          int wide)
+                          int wide, size_t j)
 {
-    size_t j = 0;
     /* 32 sectors (8 AVX registers of partial sums) where registers allow:
      * each partial sum is a chain of dependent adds, and 4 chains leave the
      * adder waiting on its latency */
@@ -299,10 +298,100 @@ static void share_base(double *restrict pn, double *restrict W, double *restrict
     share_body(pn, W, Rw, A, e, iS, it, tr, N, J);
 }
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* AVX-512 clones: 8 doubles a register, blocks of 32 and 8 sectors, the rest
+ * by the 4-wide code (each partial sum still in the plain loop's order). */
+typedef double v8d __attribute__((vector_size(64)));
+typedef double v8u __attribute__((vector_size(64), aligned(8), may_alias));
+#define LD8(p) (*(const v8u *)(p))
+#define ST8(p, v) (*(v8u *)(p) = (v))
+
+TWM_INLINE void gemv_body8(double *restrict out, const double *restrict a,
+                           const double *restrict v, size_t cnt, size_t skip, size_t J)
+{
+    size_t j = 0;
+    for (; j + 32 <= J; j += 32) {
+        v8d s0 = LD8(out + j), s1 = LD8(out + j + 8), s2 = LD8(out + j + 16),
+            s3 = LD8(out + j + 24);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v8d vk = {v[k], v[k], v[k], v[k], v[k], v[k], v[k], v[k]};
+            s0 += LD8(pa) * vk;
+            s1 += LD8(pa + 8) * vk;
+            s2 += LD8(pa + 16) * vk;
+            s3 += LD8(pa + 24) * vk;
+        }
+        ST8(out + j, s0);
+        ST8(out + j + 8, s1);
+        ST8(out + j + 16, s2);
+        ST8(out + j + 24, s3);
+    }
+    for (; j + 8 <= J; j += 8) {
+        v8d s0 = LD8(out + j);
+        const double *pa = a + j;
+        for (size_t k = 0; k < cnt; k++, pa += J) {
+            if (k == skip)
+                continue;
+            const v8d vk = {v[k], v[k], v[k], v[k], v[k], v[k], v[k], v[k]};
+            s0 += LD8(pa) * vk;
+        }
+        ST8(out + j, s0);
+    }
+    gemv_body(out, a, v, cnt, skip, J, 0, j);
+}
+
+TWM_INLINE void dot_body8(double *restrict out, const double *restrict a, size_t as,
+                          const double *restrict b, size_t bs, size_t cnt, size_t J)
+{
+    size_t j = 0;
+    for (; j + 32 <= J; j += 32) {
+        v8d s0 = {0.0}, s1 = s0, s2 = s0, s3 = s0;
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs) {
+            s0 += LD8(pa) * LD8(pb);
+            s1 += LD8(pa + 8) * LD8(pb + 8);
+            s2 += LD8(pa + 16) * LD8(pb + 16);
+            s3 += LD8(pa + 24) * LD8(pb + 24);
+        }
+        ST8(out + j, s0);
+        ST8(out + j + 8, s1);
+        ST8(out + j + 16, s2);
+        ST8(out + j + 24, s3);
+    }
+    for (; j + 8 <= J; j += 8) {
+        v8d s0 = {0.0};
+        const double *pa = a + j, *pb = b + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += bs)
+            s0 += LD8(pa) * LD8(pb);
+        ST8(out + j, s0);
+    }
+    if (j < J)
+        dot_body(out + j, a + j, as, b + j, bs, cnt, J - j);
+}
+
+__attribute__((target("avx512f"))) static void gemv_512(double *restrict out,
+                                                        const double *restrict a,
+                                                        const double *restrict v, size_t cnt,
+                                                        size_t skip, size_t J)
+{
+    gemv_body8(out, a, v, cnt, skip, J);
+}
+
+__attribute__((target("avx512f"))) static void dot_512(double *restrict out,
+                                                       const double *restrict a, size_t as,
+                                                       const double *restrict b, size_t bs,
+                                                       size_t cnt, size_t J)
+{
+    dot_body8(out, a, as, b, bs, cnt, J);
+}
+#endif
+
 static void gemv_base(double *restrict out, const double *restrict a, const double *restrict v,
                       size_t cnt, size_t skip, size_t J)
 {
-    gemv_body(out, a, v, cnt, skip, J, 0);
+    gemv_body(out, a, v, cnt, skip, J, 0, 0);
 }
 
 static void dot_base(double *restrict out, const double *restrict a, size_t as,
@@ -318,7 +407,7 @@ __attribute__((target("avx"))) static void gemv_avx(double *restrict out,
                                                     const double *restrict v, size_t cnt,
                                                     size_t skip, size_t J)
 {
-    gemv_body(out, a, v, cnt, skip, J, 1);
+    gemv_body(out, a, v, cnt, skip, J, 1, 0);
 }
 
 __attribute__((target("avx"))) static void dot_avx(double *restrict out,
@@ -362,9 +451,11 @@ static void log_base(double *restrict y, const double *restrict x, size_t n)
 }
 
 /* The clones for this CPU, chosen on first use (a benign race: every thread
- * stores the same value): bit 0 AVX (column sums), bit 1 AVX2 (exp/log).
- * TWM_KERNELS=base forces the baseline clones, for checking that both give
- * the same bits. */
+ * stores the same value): bit 0 AVX (column sums, share rows), bit 1 AVX2
+ * (exp/log), bit 2 AVX-512F (column sums). TWM_KERNELS=base forces the
+ * baseline clones and TWM_KERNELS=avx2 stops at AVX2, for checking that all
+ * give the same bits (valgrind does not emulate AVX-512, so callgrind runs
+ * the AVX2 clones). */
 static int use_isa = -1;
 
 static int pick_isa(void)
@@ -375,6 +466,7 @@ static int pick_isa(void)
     __builtin_cpu_init();
     if (!(f && !strcmp(f, "base")))
         u = (__builtin_cpu_supports("avx") ? 1 : 0) |
+            (__builtin_cpu_supports("avx512f") && !(f && !strcmp(f, "avx2")) ? 4 : 0) |
             (__builtin_cpu_supports("avx") && __builtin_cpu_supports("avx2") ? 2 : 0);
 #endif
     __atomic_store_n(&use_isa, u, __ATOMIC_RELAXED);
@@ -418,6 +510,10 @@ void twm_cols_gemv(double *restrict out, const double *restrict a, const double 
                    size_t cnt, size_t skip, size_t J)
 {
 #ifdef TWM_HAVE_AVX_CLONE
+    if (isa() & 4) {
+        gemv_512(out, a, v, cnt, skip, J);
+        return;
+    }
     if (avx_on()) {
         gemv_avx(out, a, v, cnt, skip, J);
         return;
@@ -430,6 +526,10 @@ void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
                   const double *restrict b, size_t bs, size_t cnt, size_t J)
 {
 #ifdef TWM_HAVE_AVX_CLONE
+    if (isa() & 4) {
+        dot_512(out, a, as, b, bs, cnt, J);
+        return;
+    }
     if (avx_on()) {
         dot_avx(out, a, as, b, bs, cnt, J);
         return;
@@ -463,5 +563,5 @@ void twm_kernels_select(int base_only)
 const char *twm_kernels_isa(void)
 {
     int u = isa();
-    return u == 3 ? "avx+avx2" : u == 1 ? "avx" : "base";
+    return (u & 4) ? "avx+avx2+avx512f" : (u & 2) ? "avx+avx2" : (u & 1) ? "avx" : "base";
 }

@@ -217,6 +217,34 @@ typedef struct solve_ctx {
     double selast;
 } solve_ctx;
 
+/* max_x |a - b| (times w[x] if given), NaN terms ignored, as the loop
+ * "if (d > m) m = d" from m = 0 gives: the maximum does not depend on the
+ * order, so four running maxima (independent chains instead of one chain
+ * of dependent compares) give the same value. */
+static double max_abs_diff(const double *restrict a, const double *restrict b,
+                           const double *restrict w, size_t n)
+{
+    double m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0;
+    size_t x = 0;
+#define TWM_MAXD(m, i)                                               \
+    do {                                                             \
+        double d_ = w ? fabs(a[i] - b[i]) * w[i] : fabs(a[i] - b[i]); \
+        m = d_ > m ? d_ : m;                                         \
+    } while (0)
+    for (; x + 4 <= n; x += 4) {
+        TWM_MAXD(m0, x);
+        TWM_MAXD(m1, x + 1);
+        TWM_MAXD(m2, x + 2);
+        TWM_MAXD(m3, x + 3);
+    }
+    for (; x < n; x++)
+        TWM_MAXD(m0, x);
+#undef TWM_MAXD
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
 /* One price sweep: lc (and nest shares) from lP and lw, e = exp(-theta lc),
  * S = sum_i A e, out = -log(S)/theta. */
 static void price_sweep(solve_ctx *c, const double *lP, double *out)
@@ -293,12 +321,7 @@ static void solve_prices(solve_ctx *c, double tol)
     twm_aa_reset(&ws->aa_P);
     for (int it = 0; it < PRICE_MAX_SWEEPS; it++) {
         price_sweep(c, ws->lP, ws->lPg);
-        double dmax = 0.0;
-        for (size_t x = 0; x < NJ; x++) {
-            double dd = fabs(ws->lPg[x] - ws->lP[x]);
-            if (dd > dmax)
-                dmax = dd;
-        }
+        double dmax = max_abs_diff(ws->lPg, ws->lP, NULL, NJ);
         if (!(dmax > tol)) { /* also stops on NaN; caught by the caller */
             memcpy(ws->lP, ws->lPg, NJ * sizeof(double));
             return;
@@ -415,12 +438,7 @@ static void solve_X(solve_ctx *c, double tol)
     twm_aa_reset(&ws->aa_X);
     for (int it = 0; it < X_MAX_SWEEPS; it++) {
         x_sweep(c, ws->X, ws->Xg);
-        double dmax = 0.0;
-        for (size_t x = 0; x < NJ; x++) {
-            double dd = fabs(ws->Xg[x] - ws->X[x]) * ws->Xw[x];
-            if (dd > dmax)
-                dmax = dd;
-        }
+        double dmax = max_abs_diff(ws->Xg, ws->X, ws->Xw, NJ);
         if (!(dmax > tol)) {
             memcpy(ws->X, ws->Xg, NJ * sizeof(double));
             return;
