@@ -1,7 +1,7 @@
 /* Unit tests of the solver's numeric kernels (twm_kernels.c): the column
  * sums and the share rows give bitwise the results of the plain scalar loops
  * they replace (same operations in the same order), for every block width
- * and remainder, in both the baseline and the CPU's (AVX) clones; the vector
+ * and remainder, in the baseline, AVX/AVX2 and the CPU's (AVX-512) clones; the vector
  * exp/log give the same bits in both clones and stay within 1 ulp of libm. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,9 +65,9 @@ static void ref_share(double *pn, double *W, double *Rw, const double *A, const 
         }
 }
 
-static void check_sums(int base_only)
+static void check_sums(int level)
 {
-    twm_kernels_select(base_only);
+    twm_kernels_select(level);
     enum { NMAX = 13, JMAX = 47 };
     static double a[NMAX * NMAX * JMAX], b[NMAX * JMAX], v[JMAX], o1[JMAX], o2[JMAX];
     static double A[NMAX * JMAX], e[NMAX * JMAX], iS[JMAX], it[NMAX * JMAX], tr[NMAX * JMAX];
@@ -119,6 +119,12 @@ static void test_sums_base(void **state)
     assert_string_equal(twm_kernels_isa() ? "ok" : "", "ok");
 }
 
+static void test_sums_avx2(void **state)
+{
+    (void)state;
+    check_sums(2);
+}
+
 static void test_sums_cpu(void **state)
 {
     (void)state;
@@ -166,6 +172,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sums_base),
+        cmocka_unit_test(test_sums_avx2),
         cmocka_unit_test(test_sums_cpu),
         cmocka_unit_test(test_exp_log_clones),
     };

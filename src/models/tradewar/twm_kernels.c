@@ -552,12 +552,14 @@ void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw
     share_base(pn, W, Rw, A, e, iS, it, tr, N, J);
 }
 
-void twm_kernels_select(int base_only)
+void twm_kernels_select(int level)
 {
-    if (base_only)
-        __atomic_store_n(&use_isa, 0, __ATOMIC_RELAXED);
-    else
-        pick_isa();
+    int u = pick_isa();
+    if (level == 1)
+        u = 0;
+    else if (level == 2)
+        u &= 3;
+    __atomic_store_n(&use_isa, u, __ATOMIC_RELAXED);
 }
 
 const char *twm_kernels_isa(void)

@@ -31,8 +31,9 @@ void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw
 /* Which clones run ("avx+avx2+avx512f", "avx+avx2", "avx" or "base"; the
  * same bits). Chosen from the CPU on first use (TWM_KERNELS=base in the
  * environment: the baseline; =avx2: no AVX-512);
- * twm_kernels_select(1) forces the baseline, (0) the CPU's choice (tests). */
+ * twm_kernels_select(1) forces the baseline, (2) at most AVX2, (0) the CPU's
+ * choice (tests). */
 const char *twm_kernels_isa(void);
-void twm_kernels_select(int base_only);
+void twm_kernels_select(int level);
 
 #endif
