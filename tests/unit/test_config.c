@@ -11,37 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg_test_util.h"
 #include "tradewar/config.h"
 #include "tradewar/params.h"
 #include "tradewar/runner.h"
-
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tw_test_config_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_cfg(const char *name, const char *text)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 /* Open a session from `text`; expect failure with `code` and a message that
  * contains every fragment in the NULL-terminated list. */
@@ -380,5 +353,5 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_sha256_known_answer),
     };
-    return cmocka_run_group_tests_name("config", tests, setup, teardown);
+    return cmocka_run_group_tests_name("config", tests, cfg_setup, cfg_teardown);
 }

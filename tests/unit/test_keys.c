@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg_test_util.h"
 #include "keys_test_util.h"
 #include "tradewar/config.h"
 #include "tradewar/keys.h"
@@ -155,43 +156,6 @@ static void test_reader(void **state)
 
 /* ---- the engine's and the models' tables ---- */
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tw_test_keys_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_cfg(const char *text)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/k.yaml", tmpdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
-static tw_session *open_ok(const char *text)
-{
-    tw_session *s = NULL;
-    tw_error err = {0};
-    if (tw_session_open(write_cfg(text), &s, &err))
-        fail_msg("refused: %s\n%s", err.msg, text);
-    return s;
-}
-
 /* Same engine values, same parameters, same outcomes bit for bit. */
 static void assert_same_session(const tw_session *a, const tw_session *b)
 {
@@ -259,8 +223,8 @@ static void expect_bad(const char *yaml, int line, const char *path, const char 
     tw_session *s = NULL;
     tw_error err = {0};
     char where[600];
-    snprintf(where, sizeof where, "k.yaml:%d: key '%s'", line, path);
-    int rc = tw_session_open(write_cfg(yaml), &s, &err);
+    snprintf(where, sizeof where, "c.yaml:%d: key '%s'", line, path);
+    int rc = tw_session_open(write_cfg("c.yaml", yaml), &s, &err);
     if (rc != TW_ECONFIG || !strstr(err.msg, where) || !strstr(err.msg, frag))
         fail_msg("config:\n%s\nrc %d, message '%s'\nwanted '%s' and '%s'", yaml, rc, err.msg,
                  where, frag);
@@ -315,7 +279,7 @@ static void test_sensitivity_keys(void **state)
         snprintf(y, sizeof y, "model: ishigami\n%s", bad[i]);
         tw_session *s = NULL;
         tw_error err = {0};
-        assert_int_equal(tw_session_open(write_cfg(y), &s, &err), TW_ECONFIG);
+        assert_int_equal(tw_session_open(write_cfg("c.yaml", y), &s, &err), TW_ECONFIG);
         assert_non_null(strstr(err.msg, "unknown key ("));
         /* bootstap, sems: typos; bye is 1 edit from a 2-letter key: no guess */
         assert_true(!strstr(err.msg, "did you mean") == (i == 2));
@@ -354,5 +318,5 @@ int main(void)
         cmocka_unit_test(test_sensitivity_keys),
         cmocka_unit_test(test_listing),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cfg_setup, cfg_teardown);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg_test_util.h"
 #include "tradewar/design.h"
 #include "tradewar/params.h"
 #include "tradewar/runner.h"
@@ -24,50 +25,12 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tw_test_sens_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_cfg(const char *text)
-{
-    static char path[300];
-    snprintf(path, sizeof path, "%s/c.yaml", tmpdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
-static tw_session *open_ok(const char *text)
-{
-    tw_session *s = NULL;
-    tw_error err = {0};
-    int rc = tw_session_open(write_cfg(text), &s, &err);
-    if (rc)
-        fail_msg("session: %s", err.msg);
-    return s;
-}
-
 /* The message of a config that must fail, with the temp dir replaced by "T". */
 static void expect_error(const char *text, const char *want)
 {
     tw_session *s = NULL;
     tw_error err = {0};
-    int rc = tw_session_open(write_cfg(text), &s, &err);
+    int rc = tw_session_open(write_cfg("c.yaml", text), &s, &err);
     assert_int_equal(rc, TW_ECONFIG);
     assert_null(s);
     char got[TW_ERROR_MSG_MAX + 8];
@@ -427,5 +390,5 @@ int main(void)
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_bootstrap_table),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cfg_setup, cfg_teardown);
 }
