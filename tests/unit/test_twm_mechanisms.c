@@ -643,20 +643,13 @@ static void test_input_limits(void **st)
 
     /* covered sectors only: with input limits on ELE, VEH trade is untouched */
     assert_int_equal(tw_world_open(&w, all_on), 0);
-    twm_scenario_free(w.sc);
-    twm_scen_ws_free(w.sw);
-    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
-                              {w.mex, 0.25, 0.15, -1.0, 0},
-                              {w.eur, 0.20, 0.0, -1.0, 0},
-                              {w.row, 0.20, 0.0, -1.0, 0}};
     uint8_t cover[4] = {0, 0, 0, 0};
     cover[w.ele] = 1;
+    twm_partner_info pi[4];
     twm_scenario_spec spec;
-    twm_test_spec(&spec, &w, pi, 4);
+    twm_test_world_spec(&spec, &w, pi);
     spec.input_limit_sectors = cover;
-    tw_error err;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
-    w.sw = twm_scen_ws_alloc(w.sc);
+    twm_test_respec(&w, &spec);
     tw_world_war(&w);
     w.p[TWM_P_NTB] = 0.3;
     assert_int_equal(tw_world_apply(&w), 0);
@@ -739,21 +732,13 @@ static void test_like_for_like(void **st)
 
     /* AGR untariffed: goods outcomes are the sums over ELE, VEH, CRM */
     assert_int_equal(tw_world_open(&w, all_on), 0);
-    twm_scenario_free(w.sc);
-    twm_scen_ws_free(w.sw);
-    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
-                              {w.mex, 0.25, 0.15, -1.0, 0},
-                              {w.eur, 0.20, 0.0, -1.0, 0},
-                              {w.row, 0.20, 0.0, -1.0, 0}};
     uint8_t tariffed[4] = {1, 1, 1, 1};
     tariffed[w.agr] = 0;
+    twm_partner_info pi[4];
     twm_scenario_spec spec;
-    twm_test_spec(&spec, &w, pi, 4);
+    twm_test_world_spec(&spec, &w, pi);
     spec.tariffed = tariffed;
-    tw_error err;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
-    w.sw = twm_scen_ws_alloc(w.sc);
-    assert_non_null(w.sw);
+    twm_test_respec(&w, &spec);
     tw_world_war(&w);
     solve_ok(&w);
     double us0 = 0, us1 = 0, tot0 = 0, tot1 = 0, pa0 = 0, pa1 = 0, uc0 = 0, uc1 = 0;
@@ -850,18 +835,11 @@ static void test_horizon(void **st)
     solve_ok(&w);
     const double lng = *O(&w, TWM_O_CN_GOODS_US);
     const double th_ele = w.sw->theta[w.ele];
-    twm_scenario_free(w.sc);
-    twm_scen_ws_free(w.sw);
-    twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
-                              {w.mex, 0.25, 0.15, -1.0, 0},
-                              {w.eur, 0.20, 0.0, -1.0, 0},
-                              {w.row, 0.20, 0.0, -1.0, 0}};
+    twm_partner_info pi[4];
     twm_scenario_spec spec;
-    twm_test_spec(&spec, &w, pi, 4);
+    twm_test_world_spec(&spec, &w, pi);
     spec.theta_factor = TWM_SHORT_RUN_THETA_FACTOR;
-    tw_error err;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &w.sc, &err), TW_OK);
-    w.sw = twm_scen_ws_alloc(w.sc);
+    twm_test_respec(&w, &spec);
     tw_world_war(&w);
     solve_ok(&w);
     assert_double_equal(w.sw->theta[w.ele], TWM_SHORT_RUN_THETA_FACTOR * th_ele, 1e-15);

@@ -138,18 +138,16 @@ static void test_us_duty_share(void **st)
     twm_test_spec(&spec, &w, pi, 1);
     spec.us_duty_share = share;
     spec.mech[TWM_M_REROUTE] = 0;
+    twm_test_respec(&w, &spec);
+    tw_world_war(&w);
+    assert_int_equal(tw_world_apply(&w), 0);
+    const double *tau = w.sw->tau_new;
+    assert_double_equal(tau[NIJ(&w, w.us, w.cn, w.crm)], 0.19 + 0.25 * 1.45, 1e-14);
+    assert_double_equal(tau[NIJ(&w, w.us, w.cn, w.ele)], 0.19 + 1.45, 1e-14);
+    assert_double_equal(tau[NIJ(&w, w.cn, w.us, w.crm)], 0.18 + 1.25, 1e-14); /* China's not */
+    assert_double_equal(tau[NIJ(&w, w.us, w.vnm, w.crm)], 0.03 + 0.25 * 0.10, 1e-14);
     twm_scenario *sc;
     tw_error err;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
-    tw_world_war(&w);
-    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
-    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.cn, w.crm)], 0.19 + 0.25 * 1.45, 1e-14);
-    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.cn, w.ele)], 0.19 + 1.45, 1e-14);
-    assert_double_equal(sw->tau_new[NIJ(&w, w.cn, w.us, w.crm)], 0.18 + 1.25, 1e-14); /* China's not */
-    assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.vnm, w.crm)], 0.03 + 0.25 * 0.10, 1e-14);
-    twm_scen_ws_free(sw);
-    twm_scenario_free(sc);
     share[w.crm] = 1.5;
     assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
     tw_world_close(&w);
@@ -177,36 +175,40 @@ static void test_base_counterfactual(void **st)
     spec.partners = pi;
     spec.tau_base = tb;
     spec.dhat_base = db;
-    twm_scenario *sc;
-    tw_error err;
     /* every mechanism off: the base counterfactual as it is */
-    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+    twm_test_respec(&w, &spec);
     tw_world_war(&w);
-    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
-    assert_memory_equal(sw->tau_new, tb, NNJ * sizeof(double));
-    assert_memory_equal(sw->dhat, db, NNJ * sizeof(double));
-    twm_scen_ws_free(sw);
-    twm_scenario_free(sc);
+    assert_int_equal(tw_world_apply(&w), 0);
+    assert_memory_equal(w.sw->tau_new, tb, NNJ * sizeof(double));
+    assert_memory_equal(w.sw->dhat, db, NNJ * sizeof(double));
     /* with the mechanisms: duties add to the base levels, the input limit too */
     for (int k = 0; k < TWM_M_COUNT; k++)
         spec.mech[k] = 1;
     spec.mech[TWM_M_REROUTE] = 0;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-    sw = twm_scen_ws_alloc(sc);
+    twm_test_respec(&w, &spec);
+    twm_scen_ws *sw = w.sw;
     w.p[TWM_P_NTB] = 0.2;
     w.p[TWM_P_COUNT] = 0.5;
-    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_int_equal(tw_world_apply(&w), 0);
     assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.mex, w.veh)], 0.25 + 0.10, 1e-14);
     assert_double_equal(sw->dhat[NIJ(&w, w.eur, w.cn, w.ele)], 1.1, 1e-14); /* EUR no partner */
     assert_double_equal(sw->dhat[NIJ(&w, w.vnm, w.cn, w.ele)], db[NIJ(&w, w.vnm, w.cn, w.ele)], 0.0);
     assert_double_equal(sw->tau_new[NIJ(&w, w.vnm, w.cn, w.ele)],
                         tb[NIJ(&w, w.vnm, w.cn, w.ele)] + 0.2 * 0.5, 1e-14);
-    twm_scen_ws_free(sw);
-    twm_scenario_free(sc);
     free(tb);
     free(db);
     tw_world_close(&w);
+}
+
+/* Partners VNM, EUR, ROW at the same reciprocal rate: their route shares
+ * differ only by the route weights under test. */
+static void route_spec(twm_scenario_spec *spec, const tw_world *w, twm_partner_info pi[3])
+{
+    const twm_partner_info p[3] = {{w->vnm, 0.10, 0.0, -1.0, 0},
+                                   {w->eur, 0.10, 0.0, -1.0, 0},
+                                   {w->row, 0.10, 0.0, -1.0, 0}};
+    memcpy(pi, p, sizeof p);
+    twm_test_spec(spec, w, pi, 3);
 }
 
 /* Transit route weights keep the total capacity and move it to partners
@@ -217,24 +219,17 @@ static void test_transit_weights(void **st)
     tw_world w;
     assert_int_equal(tw_world_open(&w, all_on), 0);
     const size_t J = w.d->J;
-    twm_partner_info pi[3] = {{w.vnm, 0.10, 0.0, -1.0, 0},
-                              {w.eur, 0.10, 0.0, -1.0, 0},
-                              {w.row, 0.10, 0.0, -1.0, 0}};
+    twm_partner_info pi[3];
     twm_scenario_spec spec;
-    twm_test_spec(&spec, &w, pi, 3);
+    route_spec(&spec, &w, pi);
     double direct[2], ratio[2];
     for (int t = 0; t < 2; t++) {
         spec.reroute_transit = t;
-        twm_scenario *sc;
-        tw_error err;
-        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        twm_test_respec(&w, &spec);
         tw_world_war(&w);
-        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
-        direct[t] = sw->direct_share[w.ele];
-        ratio[t] = sw->route_share[0 * J + w.ele] / sw->route_share[1 * J + w.ele];
-        twm_scen_ws_free(sw);
-        twm_scenario_free(sc);
+        assert_int_equal(tw_world_apply(&w), 0);
+        direct[t] = w.sw->direct_share[w.ele];
+        ratio[t] = w.sw->route_share[0 * J + w.ele] / w.sw->route_share[1 * J + w.ele];
     }
     /* equal route costs: only the total weight matters for the direct share */
     assert_double_equal(direct[1], direct[0], 1e-12);
@@ -253,27 +248,20 @@ static void test_given_route_weights(void **st)
     tw_world w;
     assert_int_equal(tw_world_open(&w, all_on), 0);
     const size_t J = w.d->J;
-    twm_partner_info pi[3] = {{w.vnm, 0.10, 0.0, -1.0, 0},
-                              {w.eur, 0.10, 0.0, -1.0, 0},
-                              {w.row, 0.10, 0.0, -1.0, 0}};
+    twm_partner_info pi[3];
     twm_scenario_spec spec;
-    twm_test_spec(&spec, &w, pi, 3);
+    route_spec(&spec, &w, pi);
     const double given[3] = {0.7, -1.0, -1.0};
     double direct[2], s0[2][3];
     for (int t = 0; t < 2; t++) {
         spec.route_given = t ? given : NULL;
-        twm_scenario *sc;
-        tw_error err;
-        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        twm_test_respec(&w, &spec);
         tw_world_war(&w);
         w.p[TWM_P_T_FLOOR] = 0.10;
-        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
-        direct[t] = sw->direct_share[w.ele];
+        assert_int_equal(tw_world_apply(&w), 0);
+        direct[t] = w.sw->direct_share[w.ele];
         for (int a = 0; a < 3; a++)
-            s0[t][a] = sw->route_share0[(size_t)a * J + w.ele];
-        twm_scen_ws_free(sw);
-        twm_scenario_free(sc);
+            s0[t][a] = w.sw->route_share0[(size_t)a * J + w.ele];
     }
     /* baseline route shares at equal partner tariffs are proportional to the weights */
     const double tot0 = s0[0][0] + s0[0][1] + s0[0][2], tot1 = s0[1][0] + s0[1][1] + s0[1][2];
@@ -294,25 +282,22 @@ static void test_floor_exempt(void **st)
     twm_partner_info pi[2] = {{w.mex, 0.0, 0.05, -1.0, 1}, {w.vnm, 0.46, 0.0, 0.5, 0}};
     twm_scenario_spec spec;
     twm_test_spec(&spec, &w, pi, 2);
-    twm_scenario *sc;
-    tw_error err;
-    assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-    twm_scen_ws *sw = twm_scen_ws_alloc(sc);
-    assert_non_null(sw);
+    twm_test_respec(&w, &spec);
+    const twm_scen_ws *sw = w.sw;
     tw_world_war(&w);
     w.p[TWM_P_PAUSE_EXPIRES] = 1.0;
     w.p[TWM_P_COUNT + 0] = 0.0;
     w.p[TWM_P_COUNT + 1] = 0.0;
-    assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+    assert_int_equal(tw_world_apply(&w), 0);
     assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.mex, w.veh)], 0.03 + 0.05, 1e-14);
     assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.vnm, w.veh)], 0.03 + 0.46, 1e-14);
     /* regions outside the partner set get the floor only */
     assert_double_equal(sw->tau_new[NIJ(&w, w.us, w.eur, w.veh)], 0.03 + 0.10, 1e-14);
     /* fdi weights: VNM given 0.5, MEX derived = the rest */
-    assert_double_equal(twm_scenario_fdi_weight(sc, 1), 0.5, 0.0);
-    assert_double_equal(twm_scenario_fdi_weight(sc, 0), 0.5, 1e-14);
-    twm_scen_ws_free(sw);
-    twm_scenario_free(sc);
+    assert_double_equal(twm_scenario_fdi_weight(w.sc, 1), 0.5, 0.0);
+    assert_double_equal(twm_scenario_fdi_weight(w.sc, 0), 0.5, 1e-14);
+    twm_scenario *sc;
+    tw_error err;
     /* inconsistent roles */
     pi[1].region = w.cn;
     assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_ECONFIG);
@@ -512,24 +497,19 @@ static void test_rare_earth_dhat(void **st)
     const int scope[2] = {TWM_RE_ALIGNED, TWM_RE_WORLD};
     for (int t = 0; t < 2; t++) {
         assert_int_equal(tw_world_open(&w, all_on), 0);
-        twm_partner_info pi[4] = {{w.vnm, 0.46, 0.0, -1.0, 0},
-                                  {w.mex, 0.25, 0.15, -1.0, 0},
-                                  {w.eur, 0.20, 0.0, -1.0, 0},
-                                  {w.row, 0.20, 0.0, -1.0, 0}};
+        twm_partner_info pi[4];
         twm_scenario_spec spec;
-        twm_test_spec(&spec, &w, pi, 4);
+        twm_test_world_spec(&spec, &w, pi);
         spec.re_scope = scope[t];
-        twm_scenario *sc;
-        tw_error err;
-        assert_int_equal(twm_scenario_new(w.d, &spec, &sc, &err), TW_OK);
-        twm_scen_ws *sw = twm_scen_ws_alloc(sc);
+        twm_test_respec(&w, &spec);
+        const twm_scen_ws *sw = w.sw;
         tw_world_war(&w);
         w.p[TWM_P_RE_SUSPENDED] = 1.0;
         w.p[TWM_P_SIGMA_RE] = 0.6;
         w.p[TWM_P_RE_TARGET_ALLIES] = 0.5;
         w.p[TWM_P_COUNT + 0] = 0.0;
         w.p[TWM_P_COUNT + 1] = 0.4;
-        assert_int_equal(twm_scenario_apply(sc, w.p, sw, &err), TW_OK);
+        assert_int_equal(tw_world_apply(&w), 0);
         assert_double_equal(sw->qcap[w.us], 0.4, 1e-15);
         if (t == 0) {
             assert_double_equal(sw->qcap[w.mex], 1.0 - 0.6 * 0.4, 1e-15);
@@ -540,8 +520,6 @@ static void test_rare_earth_dhat(void **st)
             assert_double_equal(sw->qcap[w.row], 0.4, 1e-15);
         }
         assert_true(sw->qcap[w.cn] < 0.0);
-        twm_scen_ws_free(sw);
-        twm_scenario_free(sc);
         tw_world_close(&w);
     }
 }

@@ -74,8 +74,18 @@ static inline void tw_world_war(tw_world *w)
         w->p[TWM_P_COUNT + a] = 0.5;
 }
 
-/* Partners VNM, MEX, EUR, ROW (in that order) with reciprocal rates and extra
- * duties; fdi_profits: TWM_FDI_PROFITS_* (who earns relocated plants' profits);
+/* The world's partners: VNM, MEX, EUR, ROW (in that order) with reciprocal
+ * rates and MEX's extra duty; fdi weights derived, none floor-exempt. */
+static inline void tw_world_partners(const tw_world *w, twm_partner_info pi[4])
+{
+    const twm_partner_info p[4] = {{w->vnm, 0.46, 0.0, -1.0, 0},
+                                   {w->mex, 0.25, 0.15, -1.0, 0},
+                                   {w->eur, 0.20, 0.0, -1.0, 0},
+                                   {w->row, 0.20, 0.0, -1.0, 0}};
+    memcpy(pi, p, sizeof p);
+}
+
+/* Opens the world with the partners of tw_world_partners; fdi_profits: TWM_FDI_PROFITS_* (who earns relocated plants' profits);
  * dD: [N] exogenous change of the deficits (deficit_change:) or NULL. */
 static inline int tw_world_open_dd(tw_world *w, const int *mech, int fdi_profits,
                                    const double *dD)
@@ -96,10 +106,8 @@ static inline int tw_world_open_dd(tw_world *w, const int *mech, int fdi_profits
     w->ele = twm_sector_index(w->d, "ELE");
     w->veh = twm_sector_index(w->d, "VEH");
     w->crm = twm_sector_index(w->d, "CRM");
-    twm_partner_info pi[4] = {{w->vnm, 0.46, 0.0, -1.0, 0},
-                              {w->mex, 0.25, 0.15, -1.0, 0},
-                              {w->eur, 0.20, 0.0, -1.0, 0},
-                              {w->row, 0.20, 0.0, -1.0, 0}};
+    twm_partner_info pi[4];
+    tw_world_partners(w, pi);
     twm_scenario_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.us = w->us;
