@@ -3,7 +3,8 @@
  * models) and test_twm_model_config.c (the trade model).
  *   keys_defaults_yaml: every key that has a default, written with it;
  *   keys_each_bad:      one config per bounded/enumerated/boolean key with a
- *                       value the table forbids, and what its error must say.
+ *                       value the table forbids, and what its error must say;
+ *   keys_expect_refused: the check of that error.
  * `entry` names the entry of a map read with a sub-table (a partner code). */
 #ifndef TW_TEST_KEYS_UTIL_H
 #define TW_TEST_KEYS_UTIL_H
@@ -142,6 +143,19 @@ static size_t keys_each_bad(const char *head, const tw_key *t, size_t n, const c
         }
     }
     return count;
+}
+
+/* What a config of keys_each_bad must get: refused (TW_ECONFIG) with a
+ * message naming "file:line: key 'path'" and the fragment; fails the test
+ * otherwise, showing the config (needs cmocka.h before this header). */
+static void keys_expect_refused(const char *file, const char *yaml, int line, const char *path,
+                                const char *frag, int rc, const char *msg)
+{
+    char where[600];
+    snprintf(where, sizeof where, "%s:%d: key '%s'", file, line, path);
+    if (rc != TW_ECONFIG || !strstr(msg, where) || !strstr(msg, frag))
+        fail_msg("config:\n%s\nrc %d, message '%s'\nwanted '%s' and '%s'", yaml, rc, msg, where,
+                 frag);
 }
 
 #endif
