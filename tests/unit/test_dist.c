@@ -12,27 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "num_test_util.h"
 #include "tradewar/dist.h"
-
-/* |a - b| <= tol, with a readable failure message (cmocka's own
- * assert_double_equal is missing from 1.1.5). */
-#define assert_close(a, b, tol)                                                           \
-    do {                                                                                  \
-        double a_ = (a), b_ = (b), t_ = (tol);                                            \
-        if (!(fabs(a_ - b_) <= t_))                                                       \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, t_);             \
-    } while (0)
-
-static tw_dist make(tw_dist_kind kind, double p0, double p1, double p2, double p3)
-{
-    double p[4] = {p0, p1, p2, p3};
-    tw_dist d;
-    tw_error err = {0};
-    int rc = tw_dist_init(&d, kind, p, NULL, NULL, 0, &err);
-    if (rc != TW_OK)
-        fail_msg("tw_dist_init(%s) failed: %s", tw_dist_kind_name(kind), err.msg);
-    return d;
-}
 
 /* Expect TW_ECONFIG and a message containing `needle`. */
 static void expect_bad(tw_dist_kind kind, double p0, double p1, double p2, double p3,
@@ -86,71 +67,71 @@ static void test_names(void **state)
 static void test_known_quantiles(void **state)
 {
     (void)state;
-    tw_dist d = make(TW_DIST_NORMAL, 0, 1, 0, 0);
+    tw_dist d = dist_make(TW_DIST_NORMAL, 0, 1, 0, 0);
     assert_close(tw_dist_quantile(&d, 0.975), 1.959963984540054, 1e-13);
     assert_close(tw_dist_quantile(&d, 0.025), -1.959963984540054, 1e-13);
     assert_close(tw_dist_median(&d), 0.0, 1e-15);
-    d = make(TW_DIST_NORMAL, 2, 3, 0, 0);
+    d = dist_make(TW_DIST_NORMAL, 2, 3, 0, 0);
     assert_close(tw_dist_quantile(&d, 0.975), 2 + 3 * 1.959963984540054, 1e-12);
 
-    d = make(TW_DIST_UNIFORM, 2, 6, 0, 0);
+    d = dist_make(TW_DIST_UNIFORM, 2, 6, 0, 0);
     assert_close(tw_dist_quantile(&d, 0.25), 3.0, 1e-15);
     assert_close(tw_dist_median(&d), 4.0, 1e-15);
 
     /* triangular(0, 1, 3): F(mode) = 1/3; closed forms on both sides */
-    d = make(TW_DIST_TRIANGULAR, 0, 1, 3, 0);
+    d = dist_make(TW_DIST_TRIANGULAR, 0, 1, 3, 0);
     assert_close(tw_dist_quantile(&d, 1.0 / 6), sqrt(0.5), 1e-15);
     assert_close(tw_dist_quantile(&d, 1.0 / 3), 1.0, 1e-14);
     assert_close(tw_dist_quantile(&d, 0.5), 3 - sqrt(3.0), 1e-14);
     assert_close(tw_dist_cdf(&d, 2.0), 1 - 1.0 / 6, 1e-15);
     /* degenerate: mode at max (the DESIGN.md example) and at min */
-    d = make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
+    d = dist_make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
     assert_close(tw_dist_quantile(&d, 0.25), 0.3 + 1.15 * 0.5, 1e-14);
     assert_close(tw_dist_quantile(&d, 0.999999), 1.45, 1e-5);
-    d = make(TW_DIST_TRIANGULAR, 1, 1, 3, 0);
+    d = dist_make(TW_DIST_TRIANGULAR, 1, 1, 3, 0);
     assert_close(tw_dist_quantile(&d, 0.75), 3 - 2 * 0.5, 1e-14);
 
-    d = make(TW_DIST_BETA, 2, 2, 0, 1);
+    d = dist_make(TW_DIST_BETA, 2, 2, 0, 1);
     assert_close(tw_dist_median(&d), 0.5, 1e-12);
-    d = make(TW_DIST_BETA, 2, 2, 10, 20);
+    d = dist_make(TW_DIST_BETA, 2, 2, 10, 20);
     assert_close(tw_dist_median(&d), 15.0, 1e-11);
-    d = make(TW_DIST_BETA, 2, 5, 0, 1);
+    d = dist_make(TW_DIST_BETA, 2, 5, 0, 1);
     assert_close(tw_dist_quantile(&d, 0.3), 0.18180347131894917, 1e-10);
-    d = make(TW_DIST_BETA, 0.5, 0.5, 0, 1);
+    d = dist_make(TW_DIST_BETA, 0.5, 0.5, 0, 1);
     assert_close(tw_dist_quantile(&d, 1e-10) / 2.4674011002723397e-20, 1.0, 1e-6);
 
     /* pert(0, 2, 10, lambda 4) = 10 beta(1.8, 4.2); mean (0 + 4*2 + 10)/6 */
-    d = make(TW_DIST_PERT, 0, 2, 10, 4);
+    d = dist_make(TW_DIST_PERT, 0, 2, 10, 4);
     assert_close(tw_dist_quantile(&d, 0.3), 1.8591624897423271, 1e-9);
     assert_close(tw_dist_cdf(&d, 3.0), 0.54823030426190467, 1e-12);
     assert_close(tw_dist_mean(&d), 3.0, 1e-14);
 
-    d = make(TW_DIST_LOGNORMAL, 1, 0.5, 0, 0);
+    d = dist_make(TW_DIST_LOGNORMAL, 1, 0.5, 0, 0);
     assert_close(tw_dist_median(&d), exp(1.0), 1e-13);
     assert_close(tw_dist_quantile(&d, 0.975), 7.2426125609753971, 1e-12);
 
-    d = make(TW_DIST_TRUNCNORMAL, 0, 1, -1, 2);
+    d = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, -1, 2);
     assert_close(tw_dist_quantile(&d, 0.3), -0.24240381788922707, 1e-12);
     assert_close(tw_dist_mean(&d), 0.22963717909132902, 1e-13);
     assert_close(tw_dist_variance(&d), 0.51976253921153392, 1e-13);
     /* far in the upper tail: a naive P(b) - P(a) is exactly 0 here */
-    d = make(TW_DIST_TRUNCNORMAL, 0, 1, 10, 12);
+    d = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, 10, 12);
     assert_close(tw_dist_quantile(&d, 0.5), 10.068411836058495, 1e-10);
     assert_close(tw_dist_quantile(&d, 0.999), 10.662528379133462, 1e-9);
     assert_close(tw_dist_mean(&d), 10.098093233499963, 1e-10);
     assert_close(tw_dist_variance(&d), 0.0094453769082308847, 1e-9);
-    d = make(TW_DIST_TRUNCNORMAL, 0, 1, -12, -10);
+    d = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, -12, -10);
     assert_close(tw_dist_quantile(&d, 0.5), -10.068411836058495, 1e-10);
     /* straddling interval, target in the upper tail (reference from a
      * 40-digit mpmath root of P(x) = P(a) + u (P(b) - P(a)); SciPy 1.10's
      * truncnorm.ppf is off in the 5th digit here) */
-    d = make(TW_DIST_TRUNCNORMAL, 0, 1, -0.5, 30);
+    d = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, -0.5, 30);
     assert_close(tw_dist_quantile(&d, 1 - 1e-12), 7.0857538409635178, 1e-11);
     /* scaled: mean 5, sd 2 on [5 + 2*10, 5 + 2*12] */
-    d = make(TW_DIST_TRUNCNORMAL, 5, 2, 25, 29);
+    d = dist_make(TW_DIST_TRUNCNORMAL, 5, 2, 25, 29);
     assert_close(tw_dist_quantile(&d, 0.5), 5 + 2 * 10.068411836058495, 1e-9);
 
-    d = make(TW_DIST_CONSTANT, 7.5, 0, 0, 0);
+    d = dist_make(TW_DIST_CONSTANT, 7.5, 0, 0, 0);
     assert_true(tw_dist_quantile(&d, 0.01) == 7.5);
     assert_true(tw_dist_quantile(&d, 0.99) == 7.5);
     assert_true(tw_dist_variance(&d) == 0.0);
@@ -160,7 +141,7 @@ static void test_known_quantiles(void **state)
 static void test_bernoulli_discrete_steps(void **state)
 {
     (void)state;
-    tw_dist d = make(TW_DIST_BERNOULLI, 0.3, 0, 0, 0);
+    tw_dist d = dist_make(TW_DIST_BERNOULLI, 0.3, 0, 0, 0);
     /* smallest value whose cumulative weight (0.7 for 0, 1 for 1) is >= u */
     assert_true(tw_dist_quantile(&d, 0.1) == 0.0);
     assert_true(tw_dist_quantile(&d, 0.7) == 0.0);
@@ -172,10 +153,10 @@ static void test_bernoulli_discrete_steps(void **state)
     assert_close(tw_dist_cdf(&d, 0.5), 0.7, 1e-15);
     assert_true(tw_dist_cdf(&d, 1.0) == 1.0);
     assert_false(tw_dist_is_constant(&d));
-    d = make(TW_DIST_BERNOULLI, 0, 0, 0, 0);
+    d = dist_make(TW_DIST_BERNOULLI, 0, 0, 0, 0);
     assert_true(tw_dist_quantile(&d, 1 - 1e-16) == 0.0);
     assert_true(tw_dist_is_constant(&d));
-    d = make(TW_DIST_BERNOULLI, 1, 0, 0, 0);
+    d = dist_make(TW_DIST_BERNOULLI, 1, 0, 0, 0);
     assert_true(tw_dist_quantile(&d, 1e-300) == 1.0);
     assert_true(tw_dist_is_constant(&d));
 
@@ -220,19 +201,19 @@ static void test_bernoulli_discrete_steps(void **state)
 static int continuous_cases(tw_dist *out)
 {
     int n = 0;
-    out[n++] = make(TW_DIST_UNIFORM, -1, 3, 0, 0);
-    out[n++] = make(TW_DIST_TRIANGULAR, 0, 1, 3, 0);
-    out[n++] = make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
-    out[n++] = make(TW_DIST_PERT, 0, 2, 10, 4);
-    out[n++] = make(TW_DIST_PERT, 1, 1, 2, 6);
-    out[n++] = make(TW_DIST_NORMAL, 1, 2, 0, 0);
-    out[n++] = make(TW_DIST_TRUNCNORMAL, 0, 1, -1, 2);
-    out[n++] = make(TW_DIST_TRUNCNORMAL, 0, 1, 3, 8);
-    out[n++] = make(TW_DIST_TRUNCNORMAL, 0, 1, -8, -3);
-    out[n++] = make(TW_DIST_TRUNCNORMAL, 10, 3, 0, 100);
-    out[n++] = make(TW_DIST_LOGNORMAL, 0.5, 0.4, 0, 0);
-    out[n++] = make(TW_DIST_BETA, 2, 5, 0, 1);
-    out[n++] = make(TW_DIST_BETA, 0.7, 1.3, -2, 2);
+    out[n++] = dist_make(TW_DIST_UNIFORM, -1, 3, 0, 0);
+    out[n++] = dist_make(TW_DIST_TRIANGULAR, 0, 1, 3, 0);
+    out[n++] = dist_make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
+    out[n++] = dist_make(TW_DIST_PERT, 0, 2, 10, 4);
+    out[n++] = dist_make(TW_DIST_PERT, 1, 1, 2, 6);
+    out[n++] = dist_make(TW_DIST_NORMAL, 1, 2, 0, 0);
+    out[n++] = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, -1, 2);
+    out[n++] = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, 3, 8);
+    out[n++] = dist_make(TW_DIST_TRUNCNORMAL, 0, 1, -8, -3);
+    out[n++] = dist_make(TW_DIST_TRUNCNORMAL, 10, 3, 0, 100);
+    out[n++] = dist_make(TW_DIST_LOGNORMAL, 0.5, 0.4, 0, 0);
+    out[n++] = dist_make(TW_DIST_BETA, 2, 5, 0, 1);
+    out[n++] = dist_make(TW_DIST_BETA, 0.7, 1.3, -2, 2);
     return n;
 }
 
@@ -305,8 +286,8 @@ static void test_beta_extreme_shapes(void **state)
                             {1000, 2},    {2, 1000}, {0.5, 0.5}, {3000, 3000}};
     const double us[] = {0x1p-53, 1e-10, 1e-3, 0.3, 0.5, 0.9, 1 - 1e-6, 1 - 0x1p-53};
     for (size_t c = 0; c < sizeof ab / sizeof ab[0]; c++) {
-        tw_dist d = make(TW_DIST_BETA, ab[c][0], ab[c][1], 0, 1);
-        tw_dist m = make(TW_DIST_BETA, ab[c][1], ab[c][0], 0, 1); /* mirror image */
+        tw_dist d = dist_make(TW_DIST_BETA, ab[c][0], ab[c][1], 0, 1);
+        tw_dist m = dist_make(TW_DIST_BETA, ab[c][1], ab[c][0], 0, 1); /* mirror image */
         for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
             double u = us[i];
             double x = tw_dist_quantile(&d, u);
@@ -328,7 +309,7 @@ static void test_beta_extreme_shapes(void **state)
         }
     }
     /* pert with a large lambda is a very peaked beta */
-    tw_dist d = make(TW_DIST_PERT, 0, 1, 2, 1000);
+    tw_dist d = dist_make(TW_DIST_PERT, 0, 1, 2, 1000);
     assert_close(tw_dist_median(&d), 1.0, 1e-12);
     assert_close(tw_dist_cdf(&d, tw_dist_quantile(&d, 1e-12)), 1e-12, 1e-20);
 }
@@ -336,7 +317,7 @@ static void test_beta_extreme_shapes(void **state)
 static void test_clamp_and_bounds(void **state)
 {
     (void)state;
-    tw_dist d = make(TW_DIST_NORMAL, 0, 1, 0, 0);
+    tw_dist d = dist_make(TW_DIST_NORMAL, 0, 1, 0, 0);
     double lo = tw_dist_quantile(&d, 0.0), hi = tw_dist_quantile(&d, 1.0);
     assert_true(isfinite(lo) && lo < -30);
     assert_true(isfinite(hi) && hi > 8);
@@ -344,13 +325,13 @@ static void test_clamp_and_bounds(void **state)
     assert_true(tw_dist_quantile(&d, 7.0) == hi);
     assert_true(isnan(tw_dist_quantile(&d, NAN)));
     assert_true(tw_dist_lower(&d) == -INFINITY && tw_dist_upper(&d) == INFINITY);
-    d = make(TW_DIST_LOGNORMAL, 0, 1, 0, 0);
+    d = dist_make(TW_DIST_LOGNORMAL, 0, 1, 0, 0);
     assert_true(tw_dist_lower(&d) == 0.0 && tw_dist_upper(&d) == INFINITY);
     assert_true(tw_dist_cdf(&d, -1.0) == 0.0);
-    d = make(TW_DIST_BETA, 2, 3, -1, 4);
+    d = dist_make(TW_DIST_BETA, 2, 3, -1, 4);
     assert_true(tw_dist_lower(&d) == -1.0 && tw_dist_upper(&d) == 4.0);
     assert_true(tw_dist_quantile(&d, 1.0) <= 4.0);
-    d = make(TW_DIST_UNIFORM, 0, 1, 0, 0);
+    d = dist_make(TW_DIST_UNIFORM, 0, 1, 0, 0);
     assert_true(tw_dist_quantile(&d, 1.0) < 1.0);
     assert_true(tw_dist_quantile(&d, 0.0) > 0.0);
 }
@@ -359,10 +340,10 @@ static void test_describe(void **state)
 {
     (void)state;
     char buf[128];
-    tw_dist d = make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
+    tw_dist d = dist_make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0);
     assert_int_equal(tw_dist_describe(&d, buf, sizeof buf), TW_OK);
     assert_string_equal(buf, "triangular(min=0.3, mode=1.45, max=1.45)");
-    d = make(TW_DIST_PERT, 0, 2, 10, 4);
+    d = dist_make(TW_DIST_PERT, 0, 2, 10, 4);
     assert_int_equal(tw_dist_describe(&d, buf, sizeof buf), TW_OK);
     assert_string_equal(buf, "pert(min=0, mode=2, max=10, lambda=4)");
     char small[8];

@@ -15,25 +15,9 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_math.h>
 
+#include "num_test_util.h"
 #include "tradewar/design.h"
 #include "tradewar/params.h"
-
-#define assert_close(a, b, tol)                                                           \
-    do {                                                                                  \
-        double a_ = (a), b_ = (b), t_ = (tol);                                            \
-        if (!(fabs(a_ - b_) <= t_))                                                       \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, t_);             \
-    } while (0)
-
-static tw_dist mk(tw_dist_kind kind, double p0, double p1, double p2, double p3)
-{
-    double p[4] = {p0, p1, p2, p3};
-    tw_dist d;
-    tw_error err = {0};
-    if (tw_dist_init(&d, kind, p, NULL, NULL, 0, &err) != TW_OK)
-        fail_msg("dist: %s", err.msg);
-    return d;
-}
 
 static void add(tw_params *ps, const char *name, tw_dist d)
 {
@@ -48,11 +32,11 @@ static tw_params *five(void)
 {
     tw_params *ps = tw_params_new();
     assert_non_null(ps);
-    add(ps, "a", mk(TW_DIST_NORMAL, 1, 2, 0, 0));
-    add(ps, "b", mk(TW_DIST_UNIFORM, 0, 10, 0, 0));
-    add(ps, "c", mk(TW_DIST_BETA, 2, 5, 0, 1));
-    add(ps, "d", mk(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0));
-    add(ps, "e", mk(TW_DIST_LOGNORMAL, 0, 0.5, 0, 0));
+    add(ps, "a", dist_make(TW_DIST_NORMAL, 1, 2, 0, 0));
+    add(ps, "b", dist_make(TW_DIST_UNIFORM, 0, 10, 0, 0));
+    add(ps, "c", dist_make(TW_DIST_BETA, 2, 5, 0, 1));
+    add(ps, "d", dist_make(TW_DIST_TRIANGULAR, 0.3, 1.45, 1.45, 0));
+    add(ps, "e", dist_make(TW_DIST_LOGNORMAL, 0, 0.5, 0, 0));
     return ps;
 }
 
@@ -72,7 +56,7 @@ static void test_list(void **state)
     assert_int_equal(p->dist.kind, TW_DIST_UNIFORM);
     assert_null(tw_params_get(ps, 5));
 
-    tw_dist d = mk(TW_DIST_CONSTANT, 3, 0, 0, 0);
+    tw_dist d = dist_make(TW_DIST_CONSTANT, 3, 0, 0, 0);
     assert_int_equal(tw_params_add(ps, "b", NULL, NULL, &d, &err), TW_ECONFIG);
     assert_non_null(strstr(err.msg, "'b'"));
     assert_non_null(strstr(err.msg, "twice"));

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cfg_test_util.h"
+#include "num_test_util.h"
 #include "tradewar/design.h"
 #include "tradewar/params.h"
 #include "tradewar/runner.h"
@@ -91,13 +92,6 @@ static void estimate(const tw_session *ses, const double *y, unsigned R, tw_sens
     free(boot);
     free(scratch);
 }
-
-#define assert_close(a, b, tol)                                                           \
-    do {                                                                                  \
-        double a_ = (a), b_ = (b), t_ = (tol);                                            \
-        if (!(fabs(a_ - b_) <= t_))                                                       \
-            fail_msg("%s = %.6f, expected %.6f (tol %g)", #a, a_, b_, t_);               \
-    } while (0)
 
 /* ---- design rows ---- */
 

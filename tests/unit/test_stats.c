@@ -11,14 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num_test_util.h"
 #include "tradewar/stats.h"
-
-#define assert_close(a, b, tol)                                                           \
-    do {                                                                                  \
-        double a_ = (a), b_ = (b), t_ = (tol);                                            \
-        if (!(fabs(a_ - b_) <= t_))                                                       \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, t_);             \
-    } while (0)
 
 static void test_levels(void **state)
 {

@@ -15,15 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "num_test_util.h"
 #include "twm_data.h"
-
-/* cmocka 1.1.5 compares floats only: a double comparison with a message. */
-#define assert_near(a, b, tol)                                                              \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        if (!(fabs(a_ - b_) <= (tol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));     \
-    } while (0)
 
 /* ------------------------------------------------------------------ */
 /* A valid 2 x 2 dataset (regions A, B; sectors G, S), hand-checked:
@@ -119,36 +112,36 @@ static void check_base_derived(const twm_data *d)
     assert_int_equal(d->crm, -1);
     assert_string_equal(d->region_code[1], "B");
     assert_string_equal(d->sector_name[0], "Goods");
-    assert_near(d->theta[1], 8.0, 0.0);
+    assert_close(d->theta[1], 8.0, 0.0);
     assert_int_equal(d->industrial[0], 1);
-    assert_near(d->Z[TWM_NIJ(2, 2, 0, 1, 0)], 20.0, 0.0);
-    assert_near(d->tau[TWM_NIJ(2, 2, 1, 0, 0)], 0.2, 0.0);
-    assert_near(d->gamma_io[(0 * 2 + 1) * 2 + 0], 0.1, 0.0); /* A: S into G */
-    assert_near(d->gamma_va[0], 0.7, tol);
-    assert_near(d->gamma_va[1], 0.9, tol);
+    assert_close(d->Z[TWM_NIJ(2, 2, 0, 1, 0)], 20.0, 0.0);
+    assert_close(d->tau[TWM_NIJ(2, 2, 1, 0, 0)], 0.2, 0.0);
+    assert_close(d->gamma_io[(0 * 2 + 1) * 2 + 0], 0.1, 0.0); /* A: S into G */
+    assert_close(d->gamma_va[0], 0.7, tol);
+    assert_close(d->gamma_va[1], 0.9, tol);
     double Y[4] = {70, 40, 70, 30}, X[4] = {82, 40, 62, 30};
     for (int x = 0; x < 4; x++) {
-        assert_near(d->Y[x], Y[x], tol);
-        assert_near(d->X[x], X[x], tol);
+        assert_close(d->Y[x], Y[x], tol);
+        assert_close(d->X[x], X[x], tol);
     }
-    assert_near(d->VA[0], 85.0, tol);
-    assert_near(d->VA[1], 76.0, tol);
-    assert_near(d->R[0], 2.0, tol);
-    assert_near(d->R[1], 2.0, tol);
-    assert_near(d->D[0], 10.0, tol);
-    assert_near(d->D[1], -10.0, tol);
-    assert_near(d->I[0], 97.0, tol);
-    assert_near(d->I[1], 68.0, tol);
-    assert_near(d->pi[TWM_NIJ(2, 2, 0, 0, 0)], 60.0 / 82.0, tol);
-    assert_near(d->pi[TWM_NIJ(2, 2, 0, 1, 0)], 22.0 / 82.0, tol);
-    assert_near(d->pi[TWM_NIJ(2, 2, 0, 0, 1)], 1.0, tol);
-    assert_near(d->pi[TWM_NIJ(2, 2, 1, 0, 0)], 12.0 / 62.0, tol);
-    assert_near(d->pi[TWM_NIJ(2, 2, 1, 0, 1)], 0.0, tol);
-    assert_near(d->alpha[0], 64.0 / 97.0, tol);
-    assert_near(d->alpha[1], 33.0 / 97.0, tol);
-    assert_near(d->alpha[2], 45.0 / 68.0, tol);
-    assert_near(d->alpha[3], 23.0 / 68.0, tol);
-    assert_near(d->D[0] + d->D[1], 0.0, tol);
+    assert_close(d->VA[0], 85.0, tol);
+    assert_close(d->VA[1], 76.0, tol);
+    assert_close(d->R[0], 2.0, tol);
+    assert_close(d->R[1], 2.0, tol);
+    assert_close(d->D[0], 10.0, tol);
+    assert_close(d->D[1], -10.0, tol);
+    assert_close(d->I[0], 97.0, tol);
+    assert_close(d->I[1], 68.0, tol);
+    assert_close(d->pi[TWM_NIJ(2, 2, 0, 0, 0)], 60.0 / 82.0, tol);
+    assert_close(d->pi[TWM_NIJ(2, 2, 0, 1, 0)], 22.0 / 82.0, tol);
+    assert_close(d->pi[TWM_NIJ(2, 2, 0, 0, 1)], 1.0, tol);
+    assert_close(d->pi[TWM_NIJ(2, 2, 1, 0, 0)], 12.0 / 62.0, tol);
+    assert_close(d->pi[TWM_NIJ(2, 2, 1, 0, 1)], 0.0, tol);
+    assert_close(d->alpha[0], 64.0 / 97.0, tol);
+    assert_close(d->alpha[1], 33.0 / 97.0, tol);
+    assert_close(d->alpha[2], 45.0 / 68.0, tol);
+    assert_close(d->alpha[3], 23.0 / 68.0, tol);
+    assert_close(d->D[0] + d->D[1], 0.0, tol);
 }
 
 static void test_load_valid_2x2(void **state)
@@ -361,11 +354,11 @@ static void test_zero_expenditure(void **state)
     if (rc)
         print_error("%s\n", err.msg);
     assert_int_equal(rc, TW_OK);
-    assert_near(d->X[1 * 2 + 1], 0.0, 0.0);
-    assert_near(d->pi[TWM_NIJ(2, 2, 1, 1, 1)], 1.0, 0.0);
-    assert_near(d->pi[TWM_NIJ(2, 2, 1, 0, 1)], 0.0, 0.0);
-    assert_near(d->alpha[1 * 2 + 1], 0.0, 0.0);
-    assert_near(d->D[0] + d->D[1], 0.0, 1e-12);
+    assert_close(d->X[1 * 2 + 1], 0.0, 0.0);
+    assert_close(d->pi[TWM_NIJ(2, 2, 1, 1, 1)], 1.0, 0.0);
+    assert_close(d->pi[TWM_NIJ(2, 2, 1, 0, 1)], 0.0, 0.0);
+    assert_close(d->alpha[1 * 2 + 1], 0.0, 0.0);
+    assert_close(d->D[0] + d->D[1], 0.0, 1e-12);
     twm_data_free(d);
     remove_dir(t.path);
 }
@@ -385,9 +378,9 @@ static void test_read_bilateral(void **state)
         v[x] = 7.0;
     write_file(t.path, "cf.csv", "importer,exporter,sector,dhat\nA,B,G,1.5\nB,B,S,0.5\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "dhat", 0.0, 1, v, &err), TW_OK);
-    assert_near(v[TWM_NIJ(2, 2, 0, 1, 0)], 1.5, 0.0);
-    assert_near(v[TWM_NIJ(2, 2, 1, 1, 1)], 0.5, 0.0);
-    assert_near(v[TWM_NIJ(2, 2, 0, 0, 0)], 7.0, 0.0); /* unlisted rows keep their value */
+    assert_close(v[TWM_NIJ(2, 2, 0, 1, 0)], 1.5, 0.0);
+    assert_close(v[TWM_NIJ(2, 2, 1, 1, 1)], 0.5, 0.0);
+    assert_close(v[TWM_NIJ(2, 2, 0, 0, 0)], 7.0, 0.0); /* unlisted rows keep their value */
 
     write_file(t.path, "cf.csv", "importer,exporter,sector,dhat\nA,B,G,0\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "dhat", 0.0, 1, v, &err), TW_EDATA);
@@ -398,7 +391,7 @@ static void test_read_bilateral(void **state)
     write_file(t.path, "cf.csv", "importer,exporter,sector,rate\nA,B,G,0.3\nA,B,G,0.4\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "rate", 0.0, 0, v, &err), TW_EDATA);
     assert_non_null(strstr(err.msg, "cf.csv:3: duplicate row"));
-    assert_near(v[TWM_NIJ(2, 2, 0, 1, 0)], 1.5, 0.0); /* unchanged on error */
+    assert_close(v[TWM_NIJ(2, 2, 0, 1, 0)], 1.5, 0.0); /* unchanged on error */
     write_file(t.path, "cf.csv", "importer,exporter,sector,dhat\nA,B,G,1\n");
     assert_int_equal(twm_data_read_bilateral(d, p, "rate", 0.0, 0, v, &err), TW_EDATA);
     assert_non_null(strstr(err.msg, "wrong header"));
@@ -431,9 +424,9 @@ static void test_from_arrays(void **state)
     assert_int_equal(twm_data_from_arrays(2, 2, Z, tau, g, theta, ind, crit, &d, &err), TW_OK);
     assert_string_equal(d->region_code[0], "R0");
     assert_string_equal(d->sector_code[1], "S1");
-    assert_near(d->I[0], 97.0, 1e-13);
-    assert_near(d->alpha[3], 23.0 / 68.0, 1e-13);
-    assert_near(d->D[0] + d->D[1], 0.0, 1e-13);
+    assert_close(d->I[0], 97.0, 1e-13);
+    assert_close(d->alpha[3], 23.0 / 68.0, 1e-13);
+    assert_close(d->D[0] + d->D[1], 0.0, 1e-13);
     twm_data_free(d);
 
     crit[0] = crit[1] = 1;
@@ -469,13 +462,13 @@ static void test_shipped_datasets(void **state)
                 assert_true(d->alpha[n * d->J + j] >= 0.0);
                 asum += d->alpha[n * d->J + j];
             }
-            assert_near(asum, 1.0, 1e-12);
+            assert_close(asum, 1.0, 1e-12);
         }
         assert_true(fabs(sum) < 1e-13 * scale);
         if (s == 0) {
             assert_int_equal(d->N, 5);
-            assert_near(d->D[0], 760.0, 1e-9);
-            assert_near(d->gamma_va[0], 0.6, 1e-15);
+            assert_close(d->D[0], 760.0, 1e-9);
+            assert_close(d->gamma_va[0], 0.6, 1e-15);
         } else {
             assert_int_equal(d->crm, 3);
             assert_string_equal(d->sector_name[1], "Manufacturing, incl. electronics");

@@ -13,17 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num_test_util.h"
 #include "twm_data.h"
 #include "twm_solver.h"
 
-#define assert_near(a, b, tol)                                                              \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        if (!(fabs(a_ - b_) <= (tol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));     \
-    } while (0)
-
-#define assert_rel(a, b, tol) assert_near((a) / (b), 1.0, tol)
+#define assert_rel(a, b, tol) assert_close((a) / (b), 1.0, tol)
 
 static twm_data *load(const char *name)
 {
@@ -105,19 +99,19 @@ static void check_no_shock(const char *name, double eps)
     solve_ok(d, &b.sh, 1e-12, ws, &r);
     const double tol = 1e-12;
     for (size_t n = 0; n < N; n++) {
-        assert_near(r.what[n], 1.0, tol);
-        assert_near(r.P[n], 1.0, tol);
+        assert_close(r.what[n], 1.0, tol);
+        assert_close(r.P[n], 1.0, tol);
         assert_rel(r.I_new[n], d->I[n], tol);
         if (d->R[n] > 0.0)
             assert_rel(r.R_new[n], d->R[n], tol);
         for (size_t j = 0; j < J; j++) {
-            assert_near(r.Phat[n * J + j], 1.0, tol);
+            assert_close(r.Phat[n * J + j], 1.0, tol);
             if (d->X[n * J + j] > 0.0)
                 assert_rel(r.X_new[n * J + j], d->X[n * J + j], tol);
             if (d->Y[n * J + j] > 0.0)
                 assert_rel(r.Y_new[n * J + j], d->Y[n * J + j], tol);
             for (size_t i = 0; i < N; i++)
-                assert_near(r.pi_new[TWM_NIJ(N, J, n, i, j)], d->pi[TWM_NIJ(N, J, n, i, j)], tol);
+                assert_close(r.pi_new[TWM_NIJ(N, J, n, i, j)], d->pi[TWM_NIJ(N, J, n, i, j)], tol);
         }
     }
     shock_free(&b);
@@ -169,7 +163,7 @@ static void test_scale_invariance(void **state)
             }
         }
         for (size_t x = 0; x < NNJ; x++)
-            assert_near(r2.pi_new[x], r.pi_new[x], 1e-11);
+            assert_close(r2.pi_new[x], r.pi_new[x], 1e-11);
         shock_free(&b);
     }
     twm_solver_ws_free(ws);
@@ -217,9 +211,9 @@ static void check_adding_up(const char *name, double eps)
         for (size_t j = 0; j < J; j++)
             y += r.Y_new[n * J + j];
         double Dn = imp_all - y;
-        assert_near(Dn, d->D[n], 1e-9 * scale);
-        assert_near(rev, r.R_new[n], 1e-12 * scale);
-        assert_near(r.I_new[n], r.what[n] * d->VA[n] + r.R_new[n] + d->D[n], 1e-12 * scale);
+        assert_close(Dn, d->D[n], 1e-9 * scale);
+        assert_close(rev, r.R_new[n], 1e-12 * scale);
+        assert_close(r.I_new[n], r.what[n] * d->VA[n] + r.R_new[n] + d->D[n], 1e-12 * scale);
         sumD += Dn;
         wva += r.what[n] * d->VA[n];
         va += d->VA[n];
@@ -227,12 +221,12 @@ static void check_adding_up(const char *name, double eps)
             double lab = 0.0;
             for (size_t j = 0; j < J; j++)
                 lab += d->gamma_va[n * J + j] * r.Y_new[n * J + j];
-            assert_near(lab / (r.what[n] * d->VA[n]), 1.0, 1e-9);
+            assert_close(lab / (r.what[n] * d->VA[n]), 1.0, 1e-9);
         }
     }
-    assert_near(wexp, wimp, 1e-12 * scale);
-    assert_near(sumD, 0.0, 1e-9 * scale);
-    assert_near(wva, va, 1e-12 * va);
+    assert_close(wexp, wimp, 1e-12 * scale);
+    assert_close(sumD, 0.0, 1e-9 * scale);
+    assert_close(wva, va, 1e-12 * va);
     shock_free(&b);
     twm_solver_ws_free(ws);
     twm_data_free(d);
@@ -274,7 +268,7 @@ static void test_acr_acr5(void **state)
                                      0, b.tau, &err);
     if (rc)
         fail_msg("%s", err.msg);
-    assert_near(b.tau[TWM_NIJ(5, 1, 0, 1, 0)], 1.64, 0.0);
+    assert_close(b.tau[TWM_NIJ(5, 1, 0, 1, 0)], 1.64, 0.0);
     twm_result r;
     solve_ok(d, &b.sh, 1e-10, ws, &r);
     double e = acr_max_error(d, &r);
