@@ -191,6 +191,30 @@ sensitivity:
         same(want, out, "trade model, 2 ranks x 2 threads, a column per thread at a time")
 
 
+def kill_after_blocks(cfg, out, blocks, poll):
+    """Runs `tradewar run cfg -o out` (1 rank, 1 thread) and kills it (SIGKILL)
+    once the file records `blocks` finished blocks, or after 60 s, or when it
+    ends by itself; returns (blocks done, blocks in all) as the file last read
+    said (0, 0 if it was never readable)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    p = subprocess.Popen([TRADEWAR, "run", cfg, "-o", out, "-q"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0, done, nb = time.time(), 0, 0
+    while time.time() - t0 < 60 and p.poll() is None:
+        time.sleep(poll)
+        try:
+            with h5py.File(out, "r") as f:
+                done = int(f["status/block_done"][:].sum())
+                nb = len(f["status/block_done"])
+        except (OSError, KeyError):
+            continue
+        if done >= blocks:
+            break
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    return done, nb
+
+
 def check_resume():
     with tempfile.TemporaryDirectory() as tmp:
         # 1024 x 5 = 5120 samples at 0.2 ms: about 1 s serial (64 blocks of 80)
@@ -200,23 +224,7 @@ def check_resume():
         run(["run", cfg, "-o", ref, "-q"], 2, 1)
         want = datasets(ref)
         out = os.path.join(tmp, "killed.h5")
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        p = subprocess.Popen([TRADEWAR, "run", cfg, "-o", out, "-q"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        t0 = time.time()
-        done = 0
-        while time.time() - t0 < 60 and p.poll() is None:
-            time.sleep(0.2)
-            try:
-                with h5py.File(out, "r") as f:
-                    done = int(f["status/block_done"][:].sum())
-                    nb = len(f["status/block_done"])
-            except (OSError, KeyError):
-                continue
-            if done >= 10:
-                break
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        done, nb = kill_after_blocks(cfg, out, 10, 0.2)
         assert 0 < done < nb, f"the run was not caught mid-way ({done} blocks)"
         print(f"ok: killed with {done}/{nb} blocks done")
         run(["run", cfg, "-o", out, "--resume", "-q"], 2, 2)
@@ -356,21 +364,7 @@ def check_stop():
         run(["run", slow, "-o", ref2, "-q"], 2, 1)
         want2 = datasets_nosens(ref2)
         out = os.path.join(tmp, "killed.h5")
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        p = subprocess.Popen([TRADEWAR, "run", slow, "-o", out, "-q"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        t0, done = time.time(), 0
-        while time.time() - t0 < 60 and p.poll() is None:
-            time.sleep(0.1)
-            try:
-                with h5py.File(out, "r") as f:
-                    done = int(f["status/block_done"][:].sum())
-            except (OSError, KeyError):
-                continue
-            if done >= 5:
-                break
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        done, _ = kill_after_blocks(slow, out, 5, 0.1)
         assert 0 < done < used // 256, f"not caught mid-way ({done} blocks)"
         run(["run", slow, "-o", out, "--resume", "-q"], 2, 1)
         assert datasets_nosens(out) == want2, "killed and resumed: differs"
