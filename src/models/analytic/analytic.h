@@ -16,9 +16,14 @@
 /* Spin for cost_us microseconds of wall time (no sleep: it should load a core). */
 void tw_analytic_spin(double cost_us);
 
-/* Add inputs x1..xd, each uniform on [lo, hi]. */
-int tw_analytic_uniform_inputs(tw_params *ps, size_t d, double lo, double hi,
-                               const char *description, tw_error *err);
+/* The schema of an analytic model: new parameters *params, inputs x1..xd
+ * each uniform on [lo, hi] (described by `description`), and the one
+ * outcome. On failure *params may be set: the model's destroy frees it. */
+int tw_analytic_schema(tw_model_schema *schema, tw_params **params, size_t d, double lo,
+                       double hi, const char *description, const tw_outcome_info *outcome,
+                       tw_error *err);
+/* The status of an exact (closed-form) evaluation. */
+void tw_analytic_exact(tw_eval_status *st);
 /* Workspace of a model that needs none. */
 void *tw_analytic_ws_alloc(const void *state);
 

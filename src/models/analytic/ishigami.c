@@ -56,17 +56,9 @@ static int ishigami_create(const tw_model_ctx *ctx, void **state, tw_error *err)
                           err);
     if (rc)
         goto fail;
-    m->params = tw_params_new();
-    if (!m->params) {
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
+    if ((rc = tw_analytic_schema(&m->schema, &m->params, 3, -M_PI, M_PI,
+                                 "Ishigami input, uniform on [-pi, pi]", ishigami_outcomes, err)))
         goto fail;
-    }
-    if ((rc = tw_analytic_uniform_inputs(m->params, 3, -M_PI, M_PI,
-                                         "Ishigami input, uniform on [-pi, pi]", err)))
-        goto fail;
-    m->schema.params = m->params;
-    m->schema.n_outcomes = 1;
-    m->schema.outcomes = ishigami_outcomes;
     *state = m;
     return TW_OK;
 fail:
@@ -90,9 +82,7 @@ static int ishigami_evaluate(const void *state, void *ws, const double *x, doubl
     tw_analytic_spin(m->cost_us);
     double s1 = sin(x[0]), s2 = sin(x[1]), x3 = x[2];
     y[0] = s1 + m->a * s2 * s2 + m->b * x3 * x3 * x3 * x3 * s1;
-    st->converged = 1;
-    st->iterations = 0;
-    st->residual = 0.0;
+    tw_analytic_exact(st);
     return TW_OK;
 }
 
