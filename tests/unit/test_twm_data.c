@@ -232,6 +232,13 @@ static void test_error_codes(void **state)
     expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,4,1,0\nG,h,4,0,0\n",
                  "sectors.csv:3: duplicate sector code 'G'", NULL);
     expect_error("regions.csv", "code,name\nA,a\n,b\n", "regions.csv:3", "empty code");
+    expect_error("sectors.csv", "code,name,theta,industrial,critical\nG,g,4,1,0\n,h,4,0,0\n",
+                 "sectors.csv:3: column 'code': empty code", NULL);
+    /* the code lists share one opening: a header and at least one row */
+    expect_error("regions.csv", "code,name\n", "regions.csv: no regions", NULL);
+    expect_error("sectors.csv", "code,name,theta,industrial,critical\n", "sectors.csv: no sectors",
+                 NULL);
+    expect_error("sectors.csv", "code,name,theta\nG,g,4\n", "sectors.csv:1: wrong header", NULL);
 }
 
 static void test_error_duplicate_rows(void **state)

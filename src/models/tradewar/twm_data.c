@@ -307,22 +307,43 @@ static int count_records(const char *path, long *count, tw_error *err)
     return TW_OK;
 }
 
+/* Opens a code list (regions.csv, sectors.csv: `what` is "region" or
+ * "sector"), checks its header and that it has a row; *cnt: its rows. */
+static int open_code_list(twm_csv_file *c, const char *path, const char *const *cols,
+                          int ncols, const char *what, long *cnt, tw_error *err)
+{
+    int rc = count_records(path, cnt, err);
+    if (rc || (rc = twm_csv_open(c, path, err)))
+        return rc;
+    if (!(rc = twm_csv_header(c, cols, ncols, err)) && *cnt == 0)
+        rc = tw_error_set(err, TW_EDATA, "%s: no %ss", path, what);
+    if (rc)
+        twm_csv_close(c);
+    return rc;
+}
+
+/* The code of the current row (column 0): not empty, not one of codes[0..n). */
+static int check_new_code(const twm_csv_file *c, char *const *codes, size_t n, const char *what,
+                          tw_error *err)
+{
+    if (c->field[0][0] == '\0')
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", c->path,
+                            c->line);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(codes[k], c->field[0]) == 0)
+            return tw_error_set(err, TW_EDATA, "%s:%ld: duplicate %s code '%s'", c->path,
+                                c->line, what, c->field[0]);
+    return TW_OK;
+}
+
 static int read_regions(twm_data *d, const char *path, tw_error *err)
 {
     long cnt;
-    int rc = count_records(path, &cnt, err);
+    twm_csv_file c;
+    static const char *const cols[] = {"code", "name"};
+    int rc = open_code_list(&c, path, cols, 2, "region", &cnt, err);
     if (rc)
         return rc;
-    twm_csv_file c;
-    if ((rc = twm_csv_open(&c, path, err)))
-        return rc;
-    static const char *const cols[] = {"code", "name"};
-    if ((rc = twm_csv_header(&c, cols, 2, err)))
-        goto done;
-    if (cnt == 0) {
-        rc = tw_error_set(err, TW_EDATA, "%s: no regions", path);
-        goto done;
-    }
     d->region_code = calloc((size_t)cnt, sizeof(char *));
     d->region_name = calloc((size_t)cnt, sizeof(char *));
     if (!d->region_code || !d->region_name) {
@@ -331,18 +352,9 @@ static int read_regions(twm_data *d, const char *path, tw_error *err)
     }
     int r;
     while ((r = twm_csv_next(&c, err)) > 0) {
-        if ((rc = twm_csv_nfields(&c, 2, err)))
+        if ((rc = twm_csv_nfields(&c, 2, err)) ||
+            (rc = check_new_code(&c, d->region_code, d->N, "region", err)))
             goto done;
-        if (c.field[0][0] == '\0') {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
-            goto done;
-        }
-        for (size_t n = 0; n < d->N; n++)
-            if (strcmp(d->region_code[n], c.field[0]) == 0) {
-                rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate region code '%s'", path, c.line,
-                                  c.field[0]);
-                goto done;
-            }
         d->region_code[d->N] = xstrdup(c.field[0]);
         d->region_name[d->N] = xstrdup(c.field[1]);
         d->N++;
@@ -374,19 +386,11 @@ static int parse_flag(const twm_csv_file *c, int k, const char *col, uint8_t *ou
 static int read_sectors(twm_data *d, const char *path, tw_error *err)
 {
     long cnt;
-    int rc = count_records(path, &cnt, err);
+    twm_csv_file c;
+    static const char *const cols[] = {"code", "name", "theta", "industrial", "critical"};
+    int rc = open_code_list(&c, path, cols, 5, "sector", &cnt, err);
     if (rc)
         return rc;
-    twm_csv_file c;
-    if ((rc = twm_csv_open(&c, path, err)))
-        return rc;
-    static const char *const cols[] = {"code", "name", "theta", "industrial", "critical"};
-    if ((rc = twm_csv_header(&c, cols, 5, err)))
-        goto done;
-    if (cnt == 0) {
-        rc = tw_error_set(err, TW_EDATA, "%s: no sectors", path);
-        goto done;
-    }
     size_t cap = (size_t)cnt;
     d->sector_code = calloc(cap, sizeof(char *));
     d->sector_name = calloc(cap, sizeof(char *));
@@ -403,19 +407,8 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
     long first_crit_line = 0;
     while ((r = twm_csv_next(&c, err)) > 0) {
         size_t j = d->J;
-        if ((rc = twm_csv_nfields(&c, 5, err)))
-            break;
-        if (c.field[0][0] == '\0') {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'code': empty code", path, c.line);
-            break;
-        }
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(d->sector_code[k], c.field[0]) == 0) {
-                rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate sector code '%s'", path,
-                                  c.line, c.field[0]);
-                break;
-            }
-        if (rc)
+        if ((rc = twm_csv_nfields(&c, 5, err)) ||
+            (rc = check_new_code(&c, d->sector_code, j, "sector", err)))
             break;
         if ((rc = twm_csv_number(&c, 2, "theta", &theta[j], err)))
             break;
