@@ -238,23 +238,22 @@ size_t tw_ynode_size(tw_ynode n)
     return 0;
 }
 
-tw_ynode tw_ynode_key_at(tw_ynode map, size_t i)
+/* The key (value = 0) or the value of a mapping's i-th pair; absent if map
+ * is not a mapping or has no pair i. */
+static tw_ynode pair_at(tw_ynode map, size_t i, int value)
 {
     tw_ynode r = {map.doc, 0};
     yaml_node_t *y = node_of(map);
-    if (y && y->type == YAML_MAPPING_NODE && i < tw_ynode_size(map))
-        r.id = y->data.mapping.pairs.start[i].key;
+    if (y && y->type == YAML_MAPPING_NODE && i < tw_ynode_size(map)) {
+        const yaml_node_pair_t *p = &y->data.mapping.pairs.start[i];
+        r.id = value ? p->value : p->key;
+    }
     return r;
 }
 
-tw_ynode tw_ynode_value_at(tw_ynode map, size_t i)
-{
-    tw_ynode r = {map.doc, 0};
-    yaml_node_t *y = node_of(map);
-    if (y && y->type == YAML_MAPPING_NODE && i < tw_ynode_size(map))
-        r.id = y->data.mapping.pairs.start[i].value;
-    return r;
-}
+tw_ynode tw_ynode_key_at(tw_ynode map, size_t i) { return pair_at(map, i, 0); }
+
+tw_ynode tw_ynode_value_at(tw_ynode map, size_t i) { return pair_at(map, i, 1); }
 
 tw_ynode tw_ynode_item(tw_ynode seq, size_t i)
 {
