@@ -667,27 +667,22 @@ def write(Z, T, IO):
         for s in S:
             nm = SNAME[s]; assert "," not in nm
             f.write(f"{s},{nm},{THETA[s]:g},{int(s in INDUSTRIAL)},{int(s == 'CRM')}\n")
-    with open(os.path.join(HERE, "trade.csv"), "w") as f:
-        f.write("importer,exporter,sector,value\n")
-        for n in range(N):
-            for i in range(N):
-                for j in range(J):
-                    if Z[n, i, j] > 0:
-                        f.write(f"{R[n]},{R[i]},{S[j]},{Z[n, i, j]:.6g}\n")
-    with open(os.path.join(HERE, "tariffs.csv"), "w") as f:
-        f.write("importer,exporter,sector,rate\n")
-        for n in range(N):
-            for i in range(N):
-                for j in range(J):
-                    if T[n, i, j] > 0:
-                        f.write(f"{R[n]},{R[i]},{S[j]},{T[n, i, j]:.4g}\n")
-    with open(os.path.join(HERE, "io.csv"), "w") as f:
-        f.write("region,input_sector,sector,share\n")
-        for n in range(N):
-            for k in range(J):
-                for j in range(J):
-                    if IO[n, k, j] > 0:
-                        f.write(f"{R[n]},{S[k]},{S[j]},{IO[n, k, j]:.6g}\n")
+    write_cells("trade.csv", "importer,exporter,sector,value", Z, (R, R, S), ".6g")
+    write_cells("tariffs.csv", "importer,exporter,sector,rate", T, (R, R, S), ".4g")
+    write_cells("io.csv", "region,input_sector,sector,share", IO, (R, S, S), ".6g")
+
+
+def write_cells(name, header, A, labels, fmt):
+    """The positive cells of the 3-D array A, one row each (the three labels,
+    then the value in format fmt), in C order, under the header."""
+    with open(os.path.join(HERE, name), "w") as f:
+        f.write(header + "\n")
+        for a in range(A.shape[0]):
+            for b in range(A.shape[1]):
+                for c in range(A.shape[2]):
+                    if A[a, b, c] > 0:
+                        f.write(f"{labels[0][a]},{labels[1][b]},{labels[2][c]},"
+                                f"{A[a, b, c]:{fmt}}\n")
 
 
 def partners(Z, T_BASE):
