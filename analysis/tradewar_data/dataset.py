@@ -144,42 +144,41 @@ def read_dir(d) -> Dataset:
             raise DataError(f"{path}:{ln}: column '{col}': unknown {what} code '{code[:64]}'")
         return table[code]
 
-    def bilateral(fn, vcol, out, domestic_zero):
+    def cells(fn, cols, kinds, out, bad):
+        """Rows of three codes (kinds: "region" or "sector") and a value into
+        out[index of each code]; bad(index, value, fields): what is wrong with
+        the value, or None."""
         path = p(fn)
         seen = set()
-        for ln, f, _ in _rows(path, ["importer", "exporter", "sector", vcol]):
-            n = look(path, ln, "importer", f[0], ri, "region")
-            i = look(path, ln, "exporter", f[1], ri, "region")
-            j = look(path, ln, "sector", f[2], si, "sector")
-            if (n, i, j) in seen:
+        table = {"region": ri, "sector": si}
+        for ln, f, _ in _rows(path, cols):
+            x = tuple(look(path, ln, cols[k], f[k], table[kinds[k]], kinds[k]) for k in range(3))
+            if x in seen:
                 raise DataError(f"{path}:{ln}: duplicate row for ({f[0]}, {f[1]}, {f[2]})")
-            seen.add((n, i, j))
-            v = _num(path, ln, vcol, f[3])
-            if v < 0:
-                raise DataError(f"{path}:{ln}: column '{vcol}': value {f[3]} must be >= 0")
-            if domestic_zero and n == i and v != 0:
-                raise DataError(f"{path}:{ln}: column '{vcol}': a tariff on domestic sales "
-                                f"(importer = exporter = {f[0]}) must be 0, got {f[3]}")
-            out[n, i, j] = v
+            seen.add(x)
+            v = _num(path, ln, cols[3], f[3])
+            why = bad(x, v, f)
+            if why:
+                raise DataError(f"{path}:{ln}: column '{cols[3]}': {why}")
+            out[x] = v
+
+    def negative(x, v, f):
+        return f"value {f[3]} must be >= 0" if v < 0 else None
+
+    def tariff(x, v, f):
+        if x[0] == x[1] and v > 0:  # a negative one: "must be >= 0" below
+            return (f"a tariff on domestic sales (importer = exporter = {f[0]}) must be 0, "
+                    f"got {f[3]}")
+        return negative(x, v, f)
 
     Z = np.zeros((N, N, J))
     tau = np.zeros((N, N, J))
     gamma = np.zeros((N, J, J))
-    bilateral("trade.csv", "value", Z, False)
-    bilateral("tariffs.csv", "rate", tau, True)
-    path = p("io.csv")
-    seen = set()
-    for ln, f, _ in _rows(path, ["region", "input_sector", "sector", "share"]):
-        n = look(path, ln, "region", f[0], ri, "region")
-        k = look(path, ln, "input_sector", f[1], si, "sector")
-        j = look(path, ln, "sector", f[2], si, "sector")
-        if (n, k, j) in seen:
-            raise DataError(f"{path}:{ln}: duplicate row for ({f[0]}, {f[1]}, {f[2]})")
-        seen.add((n, k, j))
-        v = _num(path, ln, "share", f[3])
-        if not 0 <= v <= 1:
-            raise DataError(f"{path}:{ln}: column 'share': {f[3]} outside [0, 1]")
-        gamma[n, k, j] = v
+    bilateral = ("region", "region", "sector")
+    cells("trade.csv", ["importer", "exporter", "sector", "value"], bilateral, Z, negative)
+    cells("tariffs.csv", ["importer", "exporter", "sector", "rate"], bilateral, tau, tariff)
+    cells("io.csv", ["region", "input_sector", "sector", "share"], ("region", "sector", "sector"),
+          gamma, lambda x, v, f: None if 0 <= v <= 1 else f"{f[3]} outside [0, 1]")
     return Dataset(regions, names, sec, Z, tau, gamma)
 
 

@@ -324,6 +324,40 @@ def test_check_bad_file(tmp_path):
     assert f"trade.csv:{n}: column 'exporter': unknown region code 'MARS'" in err
 
 
+@pytest.mark.parametrize("what", ["value", "rate", "domestic", "share", "duplicate"])
+def test_read_bad_cells(tmp_path, what):
+    """Each rule of the three cell files (trade, tariffs, io) names file and column."""
+    from tradewar_data import DataError
+    from tradewar_data.dataset import write_files
+    ds = synth_dataset(3, 3, seed=4)
+    R, S = ds.regions, ds.sectors.code
+    fn, want = {
+        "value": ("trade.csv", "column 'value': value -1.0 must be >= 0"),
+        "rate": ("tariffs.csv", "column 'rate': value -0.5 must be >= 0"),
+        "domestic": ("tariffs.csv", "column 'rate': a tariff on domestic sales (importer = "
+                     f"exporter = {R[1]}) must be 0, got 0.25"),
+        "share": ("io.csv", "column 'share': 1.5 outside [0, 1]"),
+        "duplicate": ("io.csv", f"duplicate row for ({R[0]}, {S[0]}, {S[0]})"),
+    }[what]
+    if what == "value":
+        ds.Z[0, 1, 0] = -1.0
+    elif what == "rate":
+        ds.tau[0, 1, 0] = -0.5
+    elif what == "domestic":
+        ds.tau[1, 1, 0] = 0.25
+    elif what == "share":
+        ds.gamma[0, 0, 0] = 1.5
+    else:
+        ds.gamma[0, 0, 0] = 0.1
+    write_files(ds, str(tmp_path))
+    if what == "duplicate":
+        with open(tmp_path / "io.csv", "a") as f:
+            f.write(f"{R[0]},{S[0]},{S[0]},0.1\n")
+    with pytest.raises(DataError) as e:
+        read_dir(str(tmp_path))
+    assert f"{fn}:" in str(e.value) and want in str(e.value), str(e.value)
+
+
 def test_launcher(tmp_path):
     """The launcher runs with /usr/bin/python3 as users run it."""
     p = subprocess.run([sys.executable, os.path.join(ROOT, "analysis", "tradewar-data"), "check",
