@@ -82,6 +82,65 @@ static void sort_keys(uint64_t *a, size_t n)
     free(tmp);
 }
 
+/* Put the keys of ranks r[0..nr) (ascending, distinct, < n) at their sorted
+ * places: a[r] = the r-th smallest key. An MSD radix selection: the keys
+ * share the bits above the highest bit where min and max differ; the next
+ * SEL_BITS bits split them into buckets (count, scatter through tmp, copy
+ * back: branch-free passes), and only the buckets that hold a wanted rank
+ * are refined, down to a sort of small ones. The order statistics are
+ * values, so the result is the full sort's at those places; a fraction of
+ * its cost (the quantiles need 18 ranks at most). tmp: n keys. */
+#define SEL_BITS 11
+static void select_keys(uint64_t *a, uint64_t *tmp, size_t n, const uint64_t *r, int nr)
+{
+    if (nr == 0)
+        return;
+    if (n <= 256) {
+        sort_keys(a, n);
+        return;
+    }
+    uint64_t kmin = a[0], kmax = a[0];
+    for (size_t i = 1; i < n; i++) {
+        kmin = a[i] < kmin ? a[i] : kmin;
+        kmax = a[i] > kmax ? a[i] : kmax;
+    }
+    if (kmin == kmax)
+        return; /* all equal: every place holds the answer */
+    int top = 64 - __builtin_clzll(kmin ^ kmax); /* bits [0, top) differ */
+    int low = top > SEL_BITS ? top - SEL_BITS : 0;
+    uint64_t mask = ((uint64_t)1 << (top - low)) - 1;
+    size_t cnt[1 << SEL_BITS] = {0}, off[(1 << SEL_BITS) + 1];
+    for (size_t i = 0; i < n; i++)
+        cnt[(a[i] >> low) & mask]++;
+    off[0] = 0;
+    for (size_t d = 0; d <= mask; d++)
+        off[d + 1] = off[d] + cnt[d];
+    for (size_t i = 0; i < n; i++)
+        tmp[off[(a[i] >> low) & mask] + --cnt[(a[i] >> low) & mask]] = a[i];
+    memcpy(a, tmp, n * sizeof *a);
+    /* the buckets holding wanted ranks, each refined with its ranks */
+    int i = 0;
+    while (i < nr) {
+        size_t d = 0, lo = 0, hi = mask + 1;
+        while (lo + 1 < hi) { /* the bucket d with off[d] <= r[i] < off[d + 1] */
+            size_t mid = (lo + hi) / 2;
+            if (off[mid] <= r[i])
+                lo = mid;
+            else
+                hi = mid;
+        }
+        d = lo;
+        int j = i;
+        uint64_t rel[2 * TW_STATS_NQUANT];
+        while (j < nr && r[j] < off[d + 1]) {
+            rel[j - i] = r[j] - off[d];
+            j++;
+        }
+        select_keys(a + off[d], tmp, off[d + 1] - off[d], rel, j - i);
+        i = j;
+    }
+}
+
 /* numpy's linear interpolation (_lerp in numpy/lib/function_base.py, 1.22+):
  * from the upper neighbour when t >= 0.5, which is what makes
  * quantile(x, 1.0) == max exactly; copied so results match numpy bitwise. */
@@ -219,13 +278,26 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
     for (size_t i = 0; i < m; i++)
         hist_add(out, scratch[i], lo, norm);
 
-    /* sort the keys in place (same size as the doubles) */
+    /* the keys in place (same size as the doubles), the wanted order
+     * statistics selected */
     uint64_t *keys = (uint64_t *)(void *)scratch;
     for (size_t i = 0; i < m; i++) {
         double v = scratch[i];
         keys[i] = key_of(v);
     }
-    sort_keys(keys, m);
+    uint64_t low[TW_STATS_NQUANT], want[2 * TW_STATS_NQUANT];
+    quantile_ranks(m, low);
+    int nw = 0;
+    for (int q = 0; q < TW_STATS_NQUANT; q++) /* levels ascend: so do the ranks */
+        for (uint64_t r = low[q]; r <= low[q] + 1 && r < m; r++)
+            if (nw == 0 || want[nw - 1] < r)
+                want[nw++] = r;
+    uint64_t *tmp = m > 256 ? malloc(m * sizeof *tmp) : NULL;
+    if (tmp)
+        select_keys(keys, tmp, m, want, nw);
+    else
+        sort_keys(keys, m);
+    free(tmp);
     quantiles_from(m, sorted_at, keys, out->quantiles);
 }
 

@@ -297,6 +297,14 @@ static void test_stream_matches(void **state)
         x[i] = nextafter(1.0, 2.0) + (double)(lcg(&seed) % 40) * 2.220446049250313e-16;
     check_stream(x, N, 1, NULL, "ulps");
     check_ref(x, N, "ulps");
+    /* most values in a narrow cluster, a few far outliers: the selection
+     * refines one large bucket over several levels */
+    static double y[4000];
+    for (int i = 0; i < 4000; i++)
+        y[i] = i % 97 == 0 ? (i % 2 ? 1e6 : -1e6) * (1 + i)
+                           : 3.0 + (double)(lcg(&seed) % 100000) * 1e-12;
+    check_stream(y, 4000, 1, NULL, "cluster");
+    check_ref(y, 4000, "cluster");
     /* ties: four values repeated */
     const double four[4] = {-2.0, 0.5, 0.5, 3.0};
     for (int i = 0; i < N; i++)
