@@ -502,13 +502,21 @@ static int lookup_code(const twm_csv_file *c, const code_ref *refs, size_t n, in
     return TW_OK;
 }
 
-/* Generic reader for importer,exporter,sector,<value> files. */
-static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *path,
-                               const char *value_col, double min_value, int strict_positive,
-                               int zero_domestic, double *out, tw_error *err)
+/* A cell file: three code columns (region or sector codes, by `sector`) and
+ * a value, each cell at most once. `check` rejects a value the file may not
+ * hold (it gets the row, the three indices and the value); out[index] takes
+ * the others, index = (a * size(b) + b) * size(c) + c. */
+typedef int (*cell_check)(const twm_data *d, const twm_csv_file *c, const int idx[3], double v,
+                          void *arg, tw_error *err);
+
+static int read_cells(const twm_data *d, const lookup *lk, const char *path,
+                      const char *const cols[4], const int sector[3], cell_check check,
+                      void *arg, double *out, tw_error *err)
 {
-    size_t N = d->N, J = d->J;
-    uint8_t *seen = calloc(N * N * J, 1);
+    size_t size[3];
+    for (int k = 0; k < 3; k++)
+        size[k] = sector[k] ? d->J : d->N;
+    uint8_t *seen = calloc(size[0] * size[1] * size[2], 1);
     if (!seen)
         return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
     twm_csv_file c;
@@ -517,44 +525,32 @@ static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *
         free(seen);
         return rc;
     }
-    const char *cols[] = {"importer", "exporter", "sector", value_col};
     if ((rc = twm_csv_header(&c, cols, 4, err)))
         goto done;
     int r;
     while ((r = twm_csv_next(&c, err)) > 0) {
-        int n = 0, i = 0, j = 0;
+        int idx[3] = {0, 0, 0};
         double v = 0.0;
-        if ((rc = twm_csv_nfields(&c, 4, err)) ||
-            (rc = lookup_code(&c, lk->reg, N, 0, "importer", "region", &n, err)) ||
-            (rc = lookup_code(&c, lk->reg, N, 1, "exporter", "region", &i, err)) ||
-            (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
-            (rc = twm_csv_number(&c, 3, value_col, &v, err)))
+        if ((rc = twm_csv_nfields(&c, 4, err)))
             goto done;
-        size_t x = TWM_NIJ(N, J, n, i, j);
+        for (int k = 0; k < 3; k++)
+            if ((rc = lookup_code(&c, sector[k] ? lk->sec : lk->reg, size[k], k, cols[k],
+                                  sector[k] ? "sector" : "region", &idx[k], err)))
+                goto done;
+        if ((rc = twm_csv_number(&c, 3, cols[3], &v, err)))
+            goto done;
+        size_t x = ((size_t)idx[0] * size[1] + (size_t)idx[1]) * size[2] + (size_t)idx[2];
         if (seen[x]) {
+            const char *code[3];
+            for (int k = 0; k < 3; k++)
+                code[k] = sector[k] ? d->sector_code[idx[k]] : d->region_code[idx[k]];
             rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate row for (%s, %s, %s)", path, c.line,
-                              d->region_code[n], d->region_code[i], d->sector_code[j]);
+                              code[0], code[1], code[2]);
             goto done;
         }
         seen[x] = 1;
-        if (strict_positive ? !(v > min_value) : !(v >= min_value)) {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value %.17g must be %s %g",
-                              path, c.line, value_col, v, strict_positive ? ">" : ">=", min_value);
+        if ((rc = check(d, &c, idx, v, arg, err)))
             goto done;
-        }
-        if (strcmp(value_col, "rate") == 0 && v > TWM_TARIFF_MAX) {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'rate': %.17g is outside [0, %g] "
-                              "(a tariff of at most %g%%; no applied rate on record is higher)",
-                              path, c.line, v, TWM_TARIFF_MAX, 100.0 * TWM_TARIFF_MAX);
-            goto done;
-        }
-        if (zero_domestic && n == i && v != 0.0) {
-            rc = tw_error_set(err, TW_EDATA,
-                              "%s:%ld: column '%s': a tariff on domestic sales (importer = exporter "
-                              "= %s) must be 0, got %.17g",
-                              path, c.line, value_col, d->region_code[n], v);
-            goto done;
-        }
         out[x] = v;
     }
     if (r < 0)
@@ -565,73 +561,78 @@ done:
     return rc;
 }
 
+/* The value rules of importer,exporter,sector,<value_col> files. */
+typedef struct bilateral_rule {
+    const char *value_col;
+    double min_value;
+    int strict_positive, zero_domestic;
+} bilateral_rule;
+
+static int check_bilateral(const twm_data *d, const twm_csv_file *c, const int idx[3], double v,
+                           void *arg, tw_error *err)
+{
+    const bilateral_rule *b = arg;
+    if (b->strict_positive ? !(v > b->min_value) : !(v >= b->min_value))
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column '%s': value %.17g must be %s %g",
+                            c->path, c->line, b->value_col, v, b->strict_positive ? ">" : ">=",
+                            b->min_value);
+    if (strcmp(b->value_col, "rate") == 0 && v > TWM_TARIFF_MAX)
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column 'rate': %.17g is outside [0, %g] "
+                            "(a tariff of at most %g%%; no applied rate on record is higher)",
+                            c->path, c->line, v, TWM_TARIFF_MAX, 100.0 * TWM_TARIFF_MAX);
+    if (b->zero_domestic && idx[0] == idx[1] && v != 0.0)
+        return tw_error_set(err, TW_EDATA,
+                            "%s:%ld: column '%s': a tariff on domestic sales (importer = exporter "
+                            "= %s) must be 0, got %.17g",
+                            c->path, c->line, b->value_col, d->region_code[idx[0]], v);
+    return TW_OK;
+}
+
+/* Generic reader for importer,exporter,sector,<value> files. */
+static int read_bilateral_impl(const twm_data *d, const lookup *lk, const char *path,
+                               const char *value_col, double min_value, int strict_positive,
+                               int zero_domestic, double *out, tw_error *err)
+{
+    const char *cols[] = {"importer", "exporter", "sector", value_col};
+    static const int sector[3] = {0, 0, 1};
+    bilateral_rule b = {value_col, min_value, strict_positive, zero_domestic};
+    return read_cells(d, lk, path, cols, sector, check_bilateral, &b, out, err);
+}
+
+/* io.csv: a share in [0, 1]; line_of records the last line of each
+ * (region, sector) column for the column-sum message. */
+static int check_share(const twm_data *d, const twm_csv_file *c, const int idx[3], double v,
+                       void *arg, tw_error *err)
+{
+    long *line_of = arg;
+    if (v < 0.0 || v > 1.0)
+        return tw_error_set(err, TW_EDATA, "%s:%ld: column 'share': %.17g outside [0, 1]", c->path,
+                            c->line, v);
+    line_of[(size_t)idx[0] * d->J + (size_t)idx[2]] = c->line;
+    return TW_OK;
+}
+
 static int read_io(twm_data *d, const lookup *lk, const char *path, tw_error *err)
 {
     size_t N = d->N, J = d->J;
-    uint8_t *seen = calloc(N * J * J, 1);
-    if (!seen)
-        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-    twm_csv_file c;
-    int rc = twm_csv_open(&c, path, err);
-    if (rc) {
-        free(seen);
-        return rc;
-    }
     static const char *const cols[] = {"region", "input_sector", "sector", "share"};
-    long *line_of = NULL;
-    if ((rc = twm_csv_header(&c, cols, 4, err)))
-        goto done;
-    line_of = calloc(N * J, sizeof(long)); /* last line seen per (region, sector) column */
-    if (!line_of) {
-        rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    int r;
-    while ((r = twm_csv_next(&c, err)) > 0) {
-        int n = 0, k = 0, j = 0;
-        double v = 0.0;
-        if ((rc = twm_csv_nfields(&c, 4, err)) ||
-            (rc = lookup_code(&c, lk->reg, N, 0, "region", "region", &n, err)) ||
-            (rc = lookup_code(&c, lk->sec, J, 1, "input_sector", "sector", &k, err)) ||
-            (rc = lookup_code(&c, lk->sec, J, 2, "sector", "sector", &j, err)) ||
-            (rc = twm_csv_number(&c, 3, "share", &v, err)))
-            goto done;
-        size_t x = ((size_t)n * J + (size_t)k) * J + (size_t)j;
-        if (seen[x]) {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: duplicate row for (%s, %s, %s)", path, c.line,
-                              d->region_code[n], d->sector_code[k], d->sector_code[j]);
-            goto done;
-        }
-        seen[x] = 1;
-        if (v < 0.0 || v > 1.0) {
-            rc = tw_error_set(err, TW_EDATA, "%s:%ld: column 'share': %.17g outside [0, 1]", path,
-                              c.line, v);
-            goto done;
-        }
-        d->gamma_io[x] = v;
-        line_of[(size_t)n * J + (size_t)j] = c.line;
-    }
-    if (r < 0) {
-        rc = -r;
-        goto done;
-    }
-    for (size_t n = 0; n < N; n++)
-        for (size_t j = 0; j < J; j++) {
+    static const int sector[3] = {0, 1, 1};
+    long *line_of = calloc(N * J, sizeof(long)); /* last line seen per (region, sector) column */
+    if (!line_of)
+        return tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
+    int rc = read_cells(d, lk, path, cols, sector, check_share, line_of, d->gamma_io, err);
+    for (size_t n = 0; n < N && !rc; n++)
+        for (size_t j = 0; j < J && !rc; j++) {
             double s = 0.0;
             for (size_t k = 0; k < J; k++)
                 s += d->gamma_io[(n * J + k) * J + j];
-            if (s > 1.0 + TWM_IO_SUM_TOL) {
+            if (s > 1.0 + TWM_IO_SUM_TOL)
                 rc = tw_error_set(err, TW_EDATA,
                                   "%s:%ld: region %s, sector %s: input shares sum to %.12g > 1 "
                                   "(the value-added share would be negative)",
                                   path, line_of[n * J + j], d->region_code[n], d->sector_code[j], s);
-                goto done;
-            }
         }
-done:
     free(line_of);
-    twm_csv_close(&c);
-    free(seen);
     return rc;
 }
 
