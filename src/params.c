@@ -32,17 +32,9 @@ struct tw_params {
     size_t max_k; /* largest group: the scratch tw_params_map needs */
 };
 
-/* C11 has no strdup; NULL stays NULL (units and description are optional). */
-static char *dup_str(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
+/* strdup (POSIX 2008: the build defines _POSIX_C_SOURCE), but NULL stays
+ * NULL (units and description are optional). */
+static char *dup_str(const char *s) { return s ? strdup(s) : NULL; }
 
 tw_params *tw_params_new(void)
 {

@@ -50,15 +50,6 @@ void tw_sens_free(tw_sens *s)
     free(s);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* ---- config ---- */
 
 static int where_err(tw_ynode n, const char *path, tw_error *err, const char *fmt, const char *a,
@@ -383,7 +374,7 @@ static int build_factors(tw_sens *s, const tw_params *ps, tw_ynode gs, const lon
         if (slot >= 0)
             gmap[slot] = (long)f;
         if (gid[p] >= 0) {
-            s->f[f].label = dup_str(tw_ynode_scalar(tw_ynode_key_at(gs, (size_t)gid[p])));
+            s->f[f].label = strdup(tw_ynode_scalar(tw_ynode_key_at(gs, (size_t)gid[p])));
         } else if (corr_auto[p] >= 0) {
             size_t *idx = malloc(d * sizeof *idx), n = 0;
             if (idx) {
@@ -394,7 +385,7 @@ static int build_factors(tw_sens *s, const tw_params *ps, tw_ynode gs, const lon
             }
             free(idx);
         } else {
-            s->f[f].label = dup_str(tw_params_get(ps, p)->name);
+            s->f[f].label = strdup(tw_params_get(ps, p)->name);
         }
         if (!s->f[f].label)
             rc = tw_error_set(err, TW_ENOMEM, "out of memory");

@@ -55,15 +55,6 @@ static int find_code(const code_ref *refs, size_t n, const char *code)
 
 /* ------------------------------------------------------------------ */
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 void twm_data_free(twm_data *d)
 {
     if (!d)
@@ -355,8 +346,8 @@ static int read_regions(twm_data *d, const char *path, tw_error *err)
         if ((rc = twm_csv_nfields(&c, 2, err)) ||
             (rc = check_new_code(&c, d->region_code, d->N, "region", err)))
             goto done;
-        d->region_code[d->N] = xstrdup(c.field[0]);
-        d->region_name[d->N] = xstrdup(c.field[1]);
+        d->region_code[d->N] = strdup(c.field[0]);
+        d->region_name[d->N] = strdup(c.field[1]);
         d->N++;
         if (!d->region_code[d->N - 1] || !d->region_name[d->N - 1]) {
             rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
@@ -432,8 +423,8 @@ static int read_sectors(twm_data *d, const char *path, tw_error *err)
             }
             first_crit_line = c.line;
         }
-        d->sector_code[j] = xstrdup(c.field[0]);
-        d->sector_name[j] = xstrdup(c.field[1]);
+        d->sector_code[j] = strdup(c.field[0]);
+        d->sector_name[j] = strdup(c.field[1]);
         d->J++;
         if (!d->sector_code[j] || !d->sector_name[j]) {
             rc = tw_error_set(err, TW_ENOMEM, "%s: out of memory", path);
@@ -730,16 +721,16 @@ int twm_data_from_arrays(size_t N, size_t J, const double *Z, const double *tau,
     for (size_t n = 0; n < N; n++) {
         char b[32];
         snprintf(b, sizeof b, "R%zu", n);
-        d->region_code[n] = xstrdup(b);
-        d->region_name[n] = xstrdup(b);
+        d->region_code[n] = strdup(b);
+        d->region_name[n] = strdup(b);
         if (!d->region_code[n] || !d->region_name[n])
             goto oom;
     }
     for (size_t j = 0; j < J; j++) {
         char b[32];
         snprintf(b, sizeof b, "S%zu", j);
-        d->sector_code[j] = xstrdup(b);
-        d->sector_name[j] = xstrdup(b);
+        d->sector_code[j] = strdup(b);
+        d->sector_name[j] = strdup(b);
         if (!d->sector_code[j] || !d->sector_name[j])
             goto oom;
     }
