@@ -101,7 +101,7 @@ struct twm_solver_ws {
     double *tmp;              /* [NJ] scratch */
     /* nest cells with 0 < s < 1 (per solve): index, s, and scratch */
     size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
-    double *ns, *na, *nu, *nE;  /* [NJ] */
+    double *ns, *na, *nb, *nu, *nE;  /* [NJ] */
     twm_aa aa_out, aa_P, aa_X;
     double *block;
 };
@@ -112,7 +112,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + N * J * J + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   5 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
+                   6 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
                    2 * twm_aa_doubles(NJ, AA_MEM_INNER);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
@@ -178,6 +178,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->tmp, NJ);
     TAKE(ws->ns, NJ);
     TAKE(ws->na, NJ);
+    TAKE(ws->nb, NJ);
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
 #undef TAKE
@@ -207,6 +208,7 @@ typedef struct solve_ctx {
     const twm_data *d;
     twm_solver_ws *ws;
     int nest;     /* CES nest active */
+    int nest_full; /* some cell has critical-input share >= 1 */
     int crm;
     double eps;
     double omE;   /* 1 - eps */
@@ -262,7 +264,7 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
         for (size_t j = 0; j < J; j++)
             lcn[j] = gv[j] * lwn;
         twm_cols_gemv(lcn, g + n * J * J, lPn, J, c->nest ? (size_t)c->crm : J, J);
-        if (c->nest) {
+        if (c->nest && c->nest_full) { /* cells made of the critical input alone */
             const double *gc = g + (n * J + (size_t)c->crm) * J;
             for (size_t j = 0; j < J; j++)
                 if (gc[j] >= 1.0)
@@ -277,23 +279,24 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
         size_t nv = ws->nv;
         const size_t *idx = ws->nidx, *ic = ws->nidx + N * J;
         const double *ns = ws->ns;
-        double *na = ws->na, *nu = ws->nu, *nE = ws->nE, omE = c->omE;
+        double *na = ws->na, *nb = ws->nb, *nu = ws->nu, *nE = ws->nE, omE = c->omE;
         for (size_t t = 0; t < nv; t++) {
             size_t x = idx[t];
             double s = ns[t], b = omE * lP[ic[t]];
             double a = omE * lc[x] / (1.0 - s); /* (1-eps) log core */
             na[t] = a;
+            nb[t] = b;
             nu[t] = a >= b ? b - a : a - b;
         }
         twm_vec_exp(nE, nu, nv);
         for (size_t t = 0; t < nv; t++) {
-            double s = ns[t], b = omE * lP[ic[t]];
+            double s = ns[t], b = nb[t];
             nu[t] = na[t] >= b ? (1.0 - s) + s * nE[t] : s + (1.0 - s) * nE[t];
         }
         twm_vec_log(nE, nu, nv);
         for (size_t t = 0; t < nv; t++) {
             size_t x = idx[t];
-            double b = omE * lP[ic[t]];
+            double b = nb[t];
             lc[x] = ((na[t] >= b ? na[t] : b) + nE[t]) / omE;
         }
     }
@@ -682,6 +685,8 @@ static void setup_layouts(solve_ctx *c)
         for (size_t n = 0; n < N; n++)
             for (size_t j = 0; j < J; j++) {
                 double s = d->gamma_io[(n * J + (size_t)d->crm) * J + j];
+                if (s >= 1.0)
+                    c->nest_full = 1;
                 if (s > 0.0 && s < 1.0) {
                     ws->nidx[ws->nv] = n * J + j;
                     ws->nidx[NJ + ws->nv] = n * J + (size_t)d->crm;
