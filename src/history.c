@@ -58,6 +58,22 @@ static const column columns[] = {
 };
 #define NCOL (sizeof columns / sizeof *columns)
 
+/* A string cut to fit a field may end inside a UTF-8 sequence (a path in an
+ * error message): drop the incomplete sequence, since readers decode the
+ * column as UTF-8 and h5py's asstr() fails on a broken one. */
+static void utf8_trim(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char c = (unsigned char)s[i - 1];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < need)
+        s[i - 1] = '\0';
+}
+
 static void utc_now(char *buf, size_t n)
 {
     time_t t = time(NULL);
@@ -360,6 +376,7 @@ int tw_history_finish(MPI_Comm comm, const char *path, double wall_seconds, int 
         if (rc && why)
             snprintf(row.exit_detail, sizeof row.exit_detail, "%.*s",
                      (int)sizeof row.exit_detail - 1, why->msg); /* a long message is cut */
+        utf8_trim(row.exit_detail);
         row.exit_status = tw_error_exit_code(rc);
         row.wall_seconds = wall_seconds;
         row.cpu_seconds = cpu_sum;
@@ -389,9 +406,11 @@ static int read_column(hid_t g, const column *c, tw_history_row *rows, hsize_t n
     if (c->kind == STR) {
         char **v = calloc(n, sizeof *v);
         if (v && H5Dread(ds, mt, ms, fs, H5P_DEFAULT, v) >= 0) {
-            for (hsize_t i = 0; i < n; i++)
-                snprintf((char *)&rows[i] + c->off, c->size, "%.*s", (int)c->size - 1,
-                         v[i] ? v[i] : "");
+            for (hsize_t i = 0; i < n; i++) {
+                char *field = (char *)&rows[i] + c->off;
+                snprintf(field, c->size, "%.*s", (int)c->size - 1, v[i] ? v[i] : "");
+                utf8_trim(field);
+            }
             H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, v);
             rc = 0;
         }

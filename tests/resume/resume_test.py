@@ -1042,7 +1042,7 @@ def history(out):
 
 def info_json(out):
     p = subprocess.run([ARGS.tradewar, "info", out, "--json"], env=env(), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=60)
+                       stderr=subprocess.PIPE, text=True, errors="replace", timeout=60)
     return json.loads(p.stdout) if p.returncode == 0 else {"error": p.stderr}
 
 
@@ -1106,6 +1106,42 @@ def case_history():
     rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
     check(rc == 0 and len(history(out)) == 3,
           f"history: --resume on the finished file changes nothing, adds no row (exit {rc})")
+    # a stop message longer than exit_detail's 511 bytes whose 511th byte
+    # falls inside a UTF-8 character (the path twice, 2 bytes a character;
+    # the sample count in the message moves the cut, so configs of growing
+    # name length, named once in it, are tried until one cuts a character):
+    # the stored text is the longest valid UTF-8 prefix. (Paths stay under ~250 bytes: Open MPI
+    # 4.1's OMPIO overflows a buffer in MPI_File_open on longer ones.)
+    def broken(b):
+        try:
+            b.decode("utf-8")
+            return False
+        except UnicodeDecodeError:
+            return True
+    cut = False
+    for pad in range(6):
+        deep = os.path.join(ARGS.work, "%d" % pad + "\u00e9" * 70)
+        os.makedirs(deep)
+        out = os.path.join(deep, "h.h5")
+        cfg_pad = write_config("hist%s.yaml" % ("x" * pad))
+        rc, o, _ = run(mpi_cmd(1, "run", cfg_pad, "-o", out, "--max-time", "1", "-q"))
+        line = next((ln for ln in o.splitlines() if ln.startswith("tradewar: interrupted: ")), "")
+        msg = line[len("tradewar: interrupted: "):].encode()
+        if rc != 3 or len(msg) <= 511 or not broken(msg[:511]):
+            continue
+        cut = True
+        try:
+            h, err = history(out), ""  # asstr() decodes every string as UTF-8
+        except Exception as e:  # noqa: BLE001 (any failure to decode is the finding)
+            h, err = [], repr(e)
+        j = info_json(out).get("history", [])
+        check(len(h) == 1 and h[0]["exit_detail"].encode() == msg[:510] and len(j) == 1
+              and j[0]["exit_detail"] == msg[:510].decode(),
+              f"history: a stop message cut inside a UTF-8 character is stored as its longest "
+              f"valid prefix (510 bytes){': ' + err if err else ''}")
+        break
+    check(cut, "history: one of the padded config names made the stop message's 511th byte "
+               "fall inside a character")
 
 
 def tw_cmd(ranks, *args):
