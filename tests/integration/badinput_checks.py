@@ -7,6 +7,7 @@
     badinput_checks.py integers    out-of-range integer keys refused with file:line (no silent change)
     badinput_checks.py noconv      no converged sample: exit 2 and one line on stderr (run and check)
     badinput_checks.py unbounded   /dev/zero as config or trade.csv, deep nesting: a message at once
+    badinput_checks.py longpath    an output path too long for Open MPI's MPI-IO: exit 1, no crash
     badinput_checks.py keys        `check --keys` lists every key with its default; the issue-8
                                    keys are refused with file:line and the allowed values
 
@@ -380,7 +381,27 @@ def check_keys():
             expect(run(["check", c]), 1, "bad.yaml:3: ", *frags, what=key)
 
 
-CHECKS = {"keys": check_keys, "stop": check_stop, "reasons": check_reasons, "nonfinite": check_nonfinite,
+def check_longpath():
+    """An output path longer than Open MPI's MPI-IO can open (it aborted in
+    MPI_File_open with "buffer overflow detected" past 244 bytes): exit 1
+    naming the length, before anything is written; 236 bytes still run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        c = write(tmp, "i.yaml", "model: ishigami\nsamples: 32\nblock_size: 16\n")
+        for n, code in ((237, 1), (236, 0)):
+            d = os.path.join(tmp, "d" * 120)
+            out = os.path.join(d, "e" * (n - len(d) - 4)) + ".h5"
+            assert len(out) == n
+            p = run(["run", c, "-o", out, "-q"], ranks=2)
+            if code:
+                expect(p, 1, f"the output path is {n} bytes long", "longer than 236 bytes",
+                       what=f"a {n}-byte output path")
+                assert not os.path.exists(out), out
+            else:
+                expect(p, 0, what=f"a {n}-byte output path runs")
+                assert os.path.exists(out)
+
+
+CHECKS = {"longpath": check_longpath, "keys": check_keys, "stop": check_stop, "reasons": check_reasons, "nonfinite": check_nonfinite,
           "integers": check_integers, "noconv": check_noconv, "unbounded": check_unbounded}
 
 if __name__ == "__main__":
