@@ -903,7 +903,8 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     phase_mark(rs, PH_SENS);
     t_pass = tw_now();
     if (rs->ses->by &&
-        (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n, err)))
+        (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n,
+                                  &stop_signal, err)))
         return rc;
     if (rs->ses->by && rs->rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);

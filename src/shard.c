@@ -555,7 +555,7 @@ static int final_passes(MPI_Comm comm, const char *tmp, const tw_session *ses,
         rc = tw_mpi_agree(comm, tw_sens_write(comm, tmp, ses->schema, sens, meta->seed,
                                               n / (tw_sens_factor_count(sens) + 2), err), err);
     if (!rc && ses->by)
-        rc = tw_mpi_agree(comm, tw_summary_by_write(comm, tmp, ses->schema, ses->by, n, err),
+        rc = tw_mpi_agree(comm, tw_summary_by_write(comm, tmp, ses->schema, ses->by, n, NULL, err),
                           err);
     if (!rc)
         rc = tw_mpi_agree(comm, tw_output_finalize(comm, tmp, ses->schema, meta, elapsed,

@@ -181,53 +181,64 @@ static int converged_mask(void *ctx, uint64_t s0, size_t cnt, uint8_t *mask)
 
 /* Dimension scales of one /summary/<outcome> group: its own copies of the
  * labels, the quantile levels and the bin indices, so that a netCDF reader
- * opening the group (xarray's group=) gets labelled coordinates. */
-static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi)
+ * opening the group (xarray's group=) gets labelled coordinates. They stay
+ * open (sc[d] for the outcome's dimensions, then sc[SC_Q], sc[SC_BIN],
+ * sc[SC_EDGE]) while the group's datasets attach them: one open per scale
+ * and group instead of one per attachment (rank 0's serial write of 238
+ * groups, issue 12). */
+enum { SC_Q = TW_MAX_OUTCOME_DIMS, SC_BIN, SC_EDGE, SC_N };
+
+static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi,
+                                hid_t *sc)
 {
     int bad = 0;
     for (int d = 0; d < oi->ndims; d++) {
         const tw_dimension *dim = &s->dims[oi->dims[d]];
-        hid_t ds = tw_h5_write_labels(g, dim->name, dim->labels, dim->size);
+        hid_t ds = sc[d] = tw_h5_write_labels(g, dim->name, dim->labels, dim->size);
         bad |= ds < 0 || tw_h5_make_scale(ds, dim->name, "1",
                                           dim->description ? dim->description : dim->name) < 0;
-        if (ds >= 0)
-            H5Dclose(ds);
     }
     hsize_t nq = TW_STATS_NQUANT;
-    hid_t ds = tw_h5_write_full_typed(g, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                                      &nq, tw_stats_quantile_levels, H5P_DEFAULT, 1);
+    hid_t ds = sc[SC_Q] = tw_h5_write_full_typed(g, "quantile_levels", H5T_IEEE_F64LE,
+                                                 H5T_NATIVE_DOUBLE, 1, &nq,
+                                                 tw_stats_quantile_levels, H5P_DEFAULT, 1);
     bad |= ds < 0 || tw_h5_make_scale(ds, "quantile_levels", "1",
                                       "probability levels of the quantiles dataset") < 0;
-    if (ds >= 0)
-        H5Dclose(ds);
-    ds = tw_h5_write_index_scale(g, "bin", TW_STATS_NBINS, H5P_DEFAULT, 1, "histogram bin index");
-    bad |= ds < 0;
-    if (ds >= 0)
-        H5Dclose(ds);
-    ds = tw_h5_write_index_scale(g, "bin_edge", TW_STATS_NBINS + 1, H5P_DEFAULT, 1,
-                                 "histogram bin edge index");
-    bad |= ds < 0;
-    if (ds >= 0)
-        H5Dclose(ds);
+    sc[SC_BIN] = tw_h5_write_index_scale(g, "bin", TW_STATS_NBINS, H5P_DEFAULT, 1,
+                                         "histogram bin index");
+    sc[SC_EDGE] = tw_h5_write_index_scale(g, "bin_edge", TW_STATS_NBINS + 1, H5P_DEFAULT, 1,
+                                          "histogram bin edge index");
+    bad |= sc[SC_BIN] < 0 || sc[SC_EDGE] < 0;
     return bad ? -1 : 0;
 }
 
-/* A whole serial dataset over the outcome's elements (and, if last, one more
- * dimension with that scale), the group's scales attached, closed at once. */
-static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi, const char *last,
-                    const char *name, hid_t filetype, hid_t memtype, const hsize_t *dims,
-                    const void *data, const char *units, const char *description)
+/* Attach an open scale to dimension dim of ds and label the dimension (as
+ * tw_h5_attach, without opening the scale by name). */
+static int attach(hid_t ds, hid_t sc, unsigned dim, const char *label)
 {
-    int nd = oi->ndims + (last != NULL);
+    return sc < 0 || H5DSattach_scale(ds, sc, dim) < 0 || H5DSset_label(ds, dim, label) < 0
+               ? -1
+               : 0;
+}
+
+/* A whole serial dataset over the outcome's elements (and, if last >= 0, one
+ * more dimension with that scale, labelled lastname), the group's scales
+ * attached, closed at once. */
+static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi,
+                    const hid_t *sc, int last, const char *lastname, const char *name,
+                    hid_t filetype, hid_t memtype, const hsize_t *dims, const void *data,
+                    const char *units, const char *description)
+{
+    int nd = oi->ndims + (last >= 0);
     hid_t ds = tw_h5_write_dataset(g, name, filetype, memtype, nd, dims, data, H5P_DEFAULT, 1,
                                    units, description);
     if (ds < 0)
         return 1;
     int bad = 0;
     for (int d = 0; d < oi->ndims; d++)
-        bad |= tw_h5_attach(ds, g, (unsigned)d, s->dims[oi->dims[d]].name) < 0;
-    if (last)
-        bad |= tw_h5_attach(ds, g, (unsigned)oi->ndims, last) < 0;
+        bad |= attach(ds, sc[d], (unsigned)d, s->dims[oi->dims[d]].name) < 0;
+    if (last >= 0)
+        bad |= attach(ds, sc[last], (unsigned)oi->ndims, lastname) < 0;
     H5Dclose(ds);
     return bad;
 }
@@ -250,7 +261,10 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
     size_t width = TW_STATS_NBINS + 1;
     double *v = malloc(elems * width * sizeof *v);
     uint64_t *u = malloc(elems * width * sizeof *u);
-    int bad = !v || !u || write_summary_scales(g, s, oi) < 0;
+    hid_t sc[SC_N];
+    for (int i = 0; i < SC_N; i++)
+        sc[i] = -1;
+    int bad = !v || !u || write_summary_scales(g, s, oi, sc) < 0;
     static const char *const names[] = {"mean", "std", "sem", "min", "max"};
     static const char *const descr[] = {
         "mean over converged samples", "standard deviation (n-1) over converged samples",
@@ -261,20 +275,20 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
             const tw_summary *x = &sums[e];
             v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
         }
-        bad |= put_elem(g, s, oi, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dims, v,
-                        oi->units, descr[m]);
+        bad |= put_elem(g, s, oi, sc, -1, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                        dims, v, oi->units, descr[m]);
     }
     if (!bad) {
         for (size_t e = 0; e < elems; e++)
             u[e] = sums[e].count;
-        bad |= put_elem(g, s, oi, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims, u, "1",
-                        "number of values used (converged and finite)");
+        bad |= put_elem(g, s, oi, sc, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims,
+                        u, "1", "number of values used (converged and finite)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NQUANT;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * TW_STATS_NQUANT, sums[e].quantiles, sizeof sums[e].quantiles);
-        bad |= put_elem(g, s, oi, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
+        bad |= put_elem(g, s, oi, sc, SC_Q, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
                         H5T_NATIVE_DOUBLE, dims, v, oi->units,
                         "quantiles at /summary/quantile_levels (linear interpolation, numpy's "
                         "default)");
@@ -283,14 +297,19 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
         dims[nd] = TW_STATS_NBINS;
         for (size_t e = 0; e < elems; e++)
             memcpy(u + e * TW_STATS_NBINS, sums[e].hist_counts, sizeof sums[e].hist_counts);
-        bad |= put_elem(g, s, oi, "bin", "hist_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims, u,
-                        "1", "histogram counts over equal-width bins");
+        bad |= put_elem(g, s, oi, sc, SC_BIN, "bin", "hist_counts", H5T_STD_U64LE,
+                        H5T_NATIVE_UINT64, dims, u, "1",
+                        "histogram counts over equal-width bins");
         dims[nd] = TW_STATS_NBINS + 1;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * width, sums[e].hist_edges, sizeof sums[e].hist_edges);
-        bad |= put_elem(g, s, oi, "bin_edge", "hist_edges", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                        dims, v, oi->units, "histogram bin edges, from min to max");
+        bad |= put_elem(g, s, oi, sc, SC_EDGE, "bin_edge", "hist_edges", H5T_IEEE_F64LE,
+                        H5T_NATIVE_DOUBLE, dims, v, oi->units,
+                        "histogram bin edges, from min to max");
     }
+    for (int i = 0; i < SC_N; i++)
+        if (sc[i] >= 0)
+            H5Dclose(sc[i]);
     free(v);
     free(u);
     H5Gclose(g);

@@ -185,7 +185,8 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
 
 /* This rank's share of the work: the output columns dealt round-robin over
  * the ranks, each summarised once per level into mine (nmine records), by
- * the streaming pass of summary.c (bounded memory, threads). */
+ * the streaming pass of summary.c (bounded memory, threads). A stop signal
+ * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the outcome. */
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
                                 uint64_t n, size_t L, level_ctx *ctx,
                                 const tw_summary_pass *pc, int rank, int size, col_res *mine,
@@ -208,10 +209,17 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
             snprintf(name, sizeof name, "outputs/%s", sch->outcomes[k].name);
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
             int stopped = 0;
-            if (ds < 0 || tw_summary_columns(ds, n, elems, cols, nc, L, level_masks, ctx, pc,
-                                             sums, &stopped) != 0)
+            int r = ds < 0 ? -1
+                           : tw_summary_columns(ds, n, elems, cols, nc, L, level_masks, ctx, pc,
+                                                sums, &stopped);
+            if (r < 0)
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s (or out of memory)", path,
                                   name);
+            else if (r > 0)
+                rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
+                                  "by regime (in outcome '%s'); every block is done and %s is "
+                                  "consistent: run again with --resume to finish it (the pass "
+                                  "is redone)", stopped, sch->outcomes[k].name, path);
             if (ds >= 0)
                 H5Dclose(ds);
             for (size_t c = 0; !rc && c < nc; c++)
@@ -278,7 +286,8 @@ static int write_summary_by_groups(const char *path, const tw_model_schema *sch,
 }
 
 int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
-                        const tw_summary_by *b, uint64_t n, tw_error *err)
+                        const tw_summary_by *b, uint64_t n, const volatile sig_atomic_t *stop,
+                        tw_error *err)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -288,7 +297,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     for (size_t i = 0; i < b->n; i++)
         L += b->p[i].n;
     tw_summary_pass pc;
-    tw_summary_pass_init(&pc, (size_t)64 << 20, NULL);
+    tw_summary_pass_init(&pc, (size_t)64 << 20, stop);
     size_t slab = tw_summary_slab_rows(&pc, n, 1);
     level_ctx ctx = {.b = b, .conv = -1};
     ctx.in = malloc((b->n + 1) * sizeof *ctx.in);
@@ -333,14 +342,13 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     free(ctx.c);
     free(ctx.x);
 
-    int bad = rc != TW_OK, anybad;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, comm);
-    if (anybad) {
+    /* everyone must know if anyone failed (or was stopped) before the
+     * gather, and all report the same */
+    if ((rc = tw_mpi_agree(comm, rc, err))) {
         free(mine);
         free(lcount);
         free(lconv);
-        return rc ? rc : tw_error_set(err, TW_EIO, "%s: the summary by regime failed on another "
-                                      "rank", path);
+        return rc;
     }
     int bytes = (int)(nmine * sizeof *mine);
     col_res *got = NULL;

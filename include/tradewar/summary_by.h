@@ -12,6 +12,7 @@
 #define TRADEWAR_SUMMARY_BY_H
 
 #include <mpi.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +37,12 @@ double tw_summary_by_level(const tw_summary_by *b, size_t i, size_t l);
 /* COLLECTIVE, after the last block, before tw_output_finalize(): compute
  * the per-level summaries of the first n_used samples from the file (columns
  * spread over the ranks, each in sample order) and, on rank 0, write
- * /summary_by (a stale one from an interrupted finish is replaced). */
+ * /summary_by (a stale one from an interrupted finish is replaced). A stop
+ * signal (*stop nonzero; stop may be NULL) is honoured between slabs: every
+ * rank returns TW_EINTERRUPTED and /summary_by is not written (resume redoes
+ * the pass). */
 int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *schema,
-                        const tw_summary_by *b, uint64_t n_used, tw_error *err);
+                        const tw_summary_by *b, uint64_t n_used,
+                        const volatile sig_atomic_t *stop, tw_error *err);
 
 #endif

@@ -963,6 +963,40 @@ def case_stops():
     rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
     if check(rc == 0, f"summary of y: --resume exits 0 (got {rc})"):
         same_as(ref, out, "summary of y, resumed", h5diff=False)
+    # (b3) inside the summary by regime (x1 made a coin flip, summary.by: [x1]),
+    # paused as that pass opens /outputs/y (it runs before the summary pass):
+    # the stop is honoured between its slabs, the message names the pass and
+    # the outcome, and the resumed run redoes it (/summary_by compared too)
+    cfg = write_config("pass_by.yaml")
+    with open(cfg, "a") as f:
+        f.write("parameters:\n  x1: {dist: bernoulli, p: 0.3}\nsummary:\n  by: [x1]\n")
+    ref = reference(cfg, "ref_pass_by.h5")
+    out = os.path.join(ARGS.work, "pass_by.h5")
+    mark = os.path.join(ARGS.work, "in_summary_by")
+    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
+               "-x", "TW_FAULT_PAUSE_DATASET=outputs/y", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
+               "-x", "TW_FAULT_PAUSE_SECONDS=3", "-x", "TW_SUMMARY_SLAB_ROWS=100",
+               ARGS.tradewar, "run", cfg, "-o", out])
+    t0 = time.time()
+    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.02)
+    procs = ranks_of(p)
+    for q in procs:
+        os.kill(q, signal.SIGTERM)
+    o = p.communicate(timeout=120)[0]
+    d, t, fin = twh5.progress(out)
+    check(p.returncode == 3 and d == t and fin == 0
+          and "during the summary by regime (in outcome 'y')" in o,
+          f"SIGTERM inside the summary by regime: exit 3 (got {p.returncode}), {d}/{t} "
+          f"blocks, finished={fin}, the message names the pass and the outcome")
+    if p.returncode != 3:
+        log(o[-1500:])
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"summary by regime: --resume exits 0 (got {rc})"):
+        same_as(ref, out, "summary by regime, resumed", h5diff=False)
+        diffs = twh5.compare(ref, out, ["/summary_by"])
+        check(not diffs, "summary by regime, resumed: /summary_by bitwise identical"
+              + ("" if not diffs else f": {diffs[:5]}"))
     # (c) --max-time
     cfg = write_config("maxtime.yaml", samples=3000)
     out = os.path.join(ARGS.work, "maxtime.h5")
