@@ -103,8 +103,14 @@ struct twm_solver_ws {
     size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
     double *ns, *na, *nb, *nu, *nE;  /* [NJ] */
     twm_aa aa_out, aa_P, aa_X;
+    /* inner preconditioners (see setup_preconditioners), made from pd */
+    const twm_data *pd;
+    double *ipP, *ipX;        /* [N][J][J]: (I - D)^-1 transposed, price and expenditure map */
+    double *pscr;             /* [2J + J^2] scratch */
     double *block;
 };
+
+static void setup_preconditioners(twm_solver_ws *ws, const twm_data *d);
 
 twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
 {
@@ -113,7 +119,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + N * J * J + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
                    6 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
-                   2 * twm_aa_doubles(NJ, AA_MEM_INNER);
+                   2 * twm_aa_doubles(NJ, AA_MEM_INNER) + 2 * N * J * J + 2 * J + J * J;
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -181,6 +187,9 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nb, NJ);
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
+    TAKE(ws->ipP, N * J * J);
+    TAKE(ws->ipX, N * J * J);
+    TAKE(ws->pscr, 2 * J + J * J);
 #undef TAKE
     ws->aa_out_buf = p;
     p += twm_aa_doubles(3 * N, AA_MEM_OUTER);
@@ -188,6 +197,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     p = twm_aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
+    setup_preconditioners(ws, d);
     return ws;
 }
 
@@ -314,6 +324,114 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
     c->price_sweeps++;
 }
 
+/* Inner preconditioners. The price map's Jacobian with respect to a
+ * region's own prices is, at the baseline, D[j][k] = pi_nnj g[n][k][j]
+ * (own-supply share times the share of input k in sector j's costs); the
+ * expenditure map's with respect to the region's own spending is
+ * D[j][k] = g[n][j][k] pi_nnk / (1 + tau_nnk) + alpha[n][j] rev[n][k] (own
+ * sales of sector k as input j, and tariff revenue spent on j). Each inner
+ * Anderson step is taken on x + (I - D)^-1 (F(x) - x) instead of F(x): the
+ * same fixed point (and the same stopping test on F(x) - x), with the strong
+ * within-region input-output coupling taken out of the iteration, so fewer
+ * sweeps (issue 12: 24-36 % fewer; a dense J x J product per sweep and
+ * region costs less than the sweeps saved). D >= 0 with row sums
+ * pi_nnj (1 - gamma_va) < 1 (prices) and column sums
+ * pi_nnk (1 - gamma_va) / (1 + tau_nnk) + rev[n][k] < 1 (expenditure), so
+ * I - D is diagonally dominant and Gauss-Jordan without pivoting is stable;
+ * a region whose block is singular anyway (a sector without value added that
+ * only buys from itself at home) gets no preconditioning (identity).
+ * Dataset-only, so made once with the workspace (again if the workspace is
+ * used with another dataset): the result of a solve depends on its inputs
+ * alone. Stored transposed, as twm_cols_gemv reads it. */
+static void invert_block(double *restrict M, double *restrict out, size_t J)
+{
+    /* Gauss-Jordan on [M | I]: M becomes I, out M^-1 */
+    for (size_t j = 0; j < J; j++)
+        for (size_t k = 0; k < J; k++)
+            out[j * J + k] = j == k ? 1.0 : 0.0;
+    int ok = 1;
+    for (size_t p = 0; p < J && ok; p++) {
+        if (!(M[p * J + p] > 1e-12)) {
+            ok = 0;
+            break;
+        }
+        double ip = 1.0 / M[p * J + p];
+        for (size_t q = 0; q < J; q++) {
+            M[p * J + q] *= ip;
+            out[p * J + q] *= ip;
+        }
+        for (size_t r = 0; r < J; r++) {
+            double f = M[r * J + p];
+            if (r == p || f == 0.0)
+                continue;
+            for (size_t q = 0; q < J; q++) {
+                M[r * J + q] -= f * M[p * J + q];
+                out[r * J + q] -= f * out[p * J + q];
+            }
+        }
+    }
+    for (size_t x = 0; x < J * J && ok; x++)
+        if (!isfinite(out[x]))
+            ok = 0;
+    if (!ok) {
+        for (size_t j = 0; j < J; j++)
+            for (size_t k = 0; k < J; k++)
+                out[j * J + k] = j == k ? 1.0 : 0.0;
+        return;
+    }
+    for (size_t r = 0; r < J; r++) /* transposed for twm_cols_gemv */
+        for (size_t q = r + 1; q < J; q++) {
+            double t = out[r * J + q];
+            out[r * J + q] = out[q * J + r];
+            out[q * J + r] = t;
+        }
+}
+
+static void setup_preconditioners(twm_solver_ws *ws, const twm_data *d)
+{
+    size_t N = d->N, J = d->J;
+    double *B = ws->pscr + 2 * J; /* J x J */
+    ws->pd = d;
+    for (size_t n = 0; n < N; n++) {
+        const double *g = d->gamma_io + n * J * J, *al = d->alpha + n * J;
+        for (size_t j = 0; j < J; j++) {
+            double sh = d->pi[TWM_NIJ(N, J, n, n, j)];
+            for (size_t k = 0; k < J; k++)
+                B[j * J + k] = (j == k ? 1.0 : 0.0) - sh * g[k * J + j];
+        }
+        invert_block(B, ws->ipP + n * J * J, J);
+        for (size_t k = 0; k < J; k++) {
+            double rv = 0.0;
+            for (size_t i = 0; i < N; i++) {
+                double t = d->tau[TWM_NIJ(N, J, n, i, k)];
+                rv += d->pi[TWM_NIJ(N, J, n, i, k)] * t / (1.0 + t);
+            }
+            double wk = d->pi[TWM_NIJ(N, J, n, n, k)] / (1.0 + d->tau[TWM_NIJ(N, J, n, n, k)]);
+            for (size_t j = 0; j < J; j++)
+                B[j * J + k] = (j == k ? 1.0 : 0.0) - g[j * J + k] * wk - al[j] * rv;
+        }
+        invert_block(B, ws->ipX + n * J * J, J);
+    }
+}
+
+/* g <- x + (I - D)^-1 (g - x), region by region (r, y: J scratch each). */
+static void precond_apply(const double *inv, const double *x, double *g, double *r, size_t N,
+                          size_t J)
+{
+    double *y = r + J;
+    for (size_t n = 0; n < N; n++) {
+        const double *xn = x + n * J;
+        double *gn = g + n * J;
+        for (size_t j = 0; j < J; j++) {
+            r[j] = gn[j] - xn[j];
+            y[j] = 0.0;
+        }
+        twm_cols_gemv(y, inv + n * J * J, r, J, J, J);
+        for (size_t j = 0; j < J; j++)
+            gn[j] = xn[j] + y[j];
+    }
+}
+
 /* Solve the price fixed point for the current lw to tolerance tol (max
  * change in log prices). The last sweep leaves lc, e, S consistent with the
  * returned lP up to tol. */
@@ -329,6 +447,7 @@ static void solve_prices(solve_ctx *c, double tol)
             memcpy(ws->lP, ws->lPg, NJ * sizeof(double));
             return;
         }
+        precond_apply(ws->ipP, ws->lP, ws->lPg, ws->pscr, c->d->N, c->d->J);
         twm_aa_step(&ws->aa_P, ws->lP, ws->lPg, NULL);
     }
 }
@@ -446,6 +565,7 @@ static void solve_X(solve_ctx *c, double tol)
             memcpy(ws->X, ws->Xg, NJ * sizeof(double));
             return;
         }
+        precond_apply(ws->ipX, ws->X, ws->Xg, ws->pscr, N, J);
         twm_aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
     }
 }
@@ -858,6 +978,8 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     const size_t NK = d->N + ws->K + ws->KS;
     twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
     setup_layouts(&c);
+    if (ws->pd != d)
+        setup_preconditioners(ws, d);
     start_state(&c, NK);
 
     double r = INFINITY, best = INFINITY, damp = 1.0;
