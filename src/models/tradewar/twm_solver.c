@@ -4,13 +4,14 @@
  * sum_n what[n] VA[n] = sum_n VA[n]. For given wages:
  *   1. prices: the fixed point of equations 1-2 in logs, lP = F(lP; lw),
  *      a contraction (factor <= max input share), warm-started from the
- *      previous outer iteration and accelerated by Anderson mixing;
+ *      previous outer iteration and accelerated by Anderson mixing on the
+ *      block-Jacobi preconditioned map (see setup_preconditioners);
  *   2. shares pi' from the same sweep (eq. 3: pi' = A e / S with
  *      A = pi That kappahat^-theta, e = chat^-theta, S = sum_i A e), so the
  *      shares cost no extra exp();
  *   3. expenditure: the linear system 4-6 for X' by Anderson-accelerated
  *      fixed-point sweeps X <- gamma' Y'(X) + alpha I'(X), warm-started from
- *      the previous X'. (A direct LU is O((NJ)^3): 0.9 Mflop at 14x10 and
+ *      the previous X', preconditioned like the prices. (A direct LU is O((NJ)^3): 0.9 Mflop at 14x10 and
  *      0.6 Gflop at 31x40 per outer iteration, while a sweep is O(N^2 J +
  *      N J^2) and ~10 accelerated sweeps suffice.)
  *   4. excess labour demand ED[n] (eq. 7, with the nest's new VA shares).
