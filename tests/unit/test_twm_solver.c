@@ -466,6 +466,45 @@ static void test_deterministic(void **state)
     twm_data_free(d);
 }
 
+/* A workspace used with another dataset of the same size gives bitwise the
+ * result of a workspace made for that dataset (the inner preconditioners are
+ * made from the dataset, so they must be remade). */
+static void test_workspace_other_data(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    size_t N = d->N, J = d->J, NNJ = N * N * J;
+    double *Z = malloc(NNJ * sizeof *Z);
+    for (size_t x = 0; x < NNJ; x++) /* other trade and input shares */
+        Z[x] = d->Z[x] * (1.0 + 0.5 * (double)(x % 7));
+    twm_data *d2 = NULL;
+    tw_error err = {0};
+    assert_int_equal(twm_data_from_arrays(N, J, Z, d->tau, d->gamma_io, d->theta, d->industrial,
+                                          d->critical, &d2, &err),
+                     TW_OK);
+    twm_solver_ws *ws = twm_solver_ws_alloc(d), *ws2 = twm_solver_ws_alloc(d2);
+    shock_buf a;
+    shock_init(&a, d, 0.3);
+    tradewar_tariffs(d, &a);
+    twm_result r1, r2;
+    solve_ok(d, &a.sh, 1e-10, ws, &r1);
+    solve_ok(d2, &a.sh, 1e-10, ws2, &r2);
+    double w[8], Ph[64];
+    memcpy(w, r2.what, N * sizeof(double));
+    memcpy(Ph, r2.Phat, N * J * sizeof(double));
+    long ps = r2.price_sweeps;
+    solve_ok(d2, &a.sh, 1e-10, ws, &r1); /* ws was made for d */
+    assert_memory_equal(w, r1.what, N * sizeof(double));
+    assert_memory_equal(Ph, r1.Phat, N * J * sizeof(double));
+    assert_int_equal(ps, r1.price_sweeps);
+    shock_free(&a);
+    twm_solver_ws_free(ws);
+    twm_solver_ws_free(ws2);
+    twm_data_free(d2);
+    twm_data_free(d);
+    free(Z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_acr_random),    cmocka_unit_test(test_nest_limit),
         cmocka_unit_test(test_nest_hurts),    cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_workspace_other_data),
     };
     return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
 }
