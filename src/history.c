@@ -14,6 +14,7 @@
 #include "h5util.h"
 #include "mpiutil.h"
 #include "tw_version.h"
+#include "writelock.h"
 
 #define GROUP "history"
 /* rows per chunk: a file gets a handful of starts, a requeued job a few hundred */
@@ -82,21 +83,6 @@ static void utc_now(char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void job_id(char *buf, size_t n)
-{
-    /* as the write lock names the holder (writelock.c) */
-    const char *j = getenv("SLURM_JOB_ID");
-    const char *a = getenv("SLURM_ARRAY_JOB_ID"), *t = getenv("SLURM_ARRAY_TASK_ID");
-    if (a && t)
-        snprintf(buf, n, "%s_%s", a, t);
-    else if (j)
-        snprintf(buf, n, "%s", j);
-    else if ((j = getenv("PBS_JOBID")))
-        snprintf(buf, n, "%s", j);
-    else
-        snprintf(buf, n, "none");
-}
-
 static void set_end_fill(tw_history_row *row)
 {
     row->ended[0] = '\0';
@@ -142,7 +128,7 @@ void tw_history_describe_start(MPI_Comm comm, int omp_threads, tw_history_row *r
             snprintf(row->hosts + used, sizeof row->hosts - used, " (+%d more)", more);
         free(all);
         utc_now(row->started, sizeof row->started);
-        job_id(row->job_id, sizeof row->job_id);
+        tw_job_id(row->job_id, sizeof row->job_id);
     }
     snprintf(row->engine_version, sizeof row->engine_version, "%s", TW_VERSION);
     row->mpi_ranks = size;

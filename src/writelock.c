@@ -33,7 +33,7 @@ static void read_holder(int fd, char *who, size_t n)
     who[strcspn(who, "\n")] = '\0';
 }
 
-static void job_id(char *buf, size_t n)
+void tw_job_id(char *buf, size_t n)
 {
     const char *j = getenv("SLURM_JOB_ID");
     const char *a = getenv("SLURM_ARRAY_JOB_ID"), *t = getenv("SLURM_ARRAY_TASK_ID");
@@ -105,7 +105,7 @@ int tw_writelock_take(const char *path, tw_writelock **out, char *stale, size_t 
                      who);
         char host[256] = "?", job[128], since[64];
         gethostname(host, sizeof host - 1);
-        job_id(job, sizeof job);
+        tw_job_id(job, sizeof job);
         time_t t = time(NULL);
         struct tm tm;
         gmtime_r(&t, &tm);

@@ -31,4 +31,10 @@ void tw_writelock_release(tw_writelock *l);
  * live process holds it, 0 if nobody does. For `tradewar info`. */
 int tw_writelock_holder(const char *path, char *who, size_t n);
 
+/* The batch job this process runs in, as the lock and the run history
+ * (history.c) name it: "ARRAYJOB_TASK" for a Slurm array task, else
+ * SLURM_JOB_ID, else PBS_JOBID, else "none". One definition so the lock
+ * holder line and the /history row always agree. */
+void tw_job_id(char *buf, size_t n);
+
 #endif
