@@ -128,20 +128,32 @@ static void test_no_shock(void **state)
     check_no_shock("small4", 0.0);
 }
 
+/* d with every flow Z[x] scaled by a + b * (x % 7), all else the same:
+ * b = 0 scales all flows alike (no hat may change), b != 0 changes the trade
+ * and input shares. */
+static twm_data *with_flows(const twm_data *d, double a, double b)
+{
+    size_t NNJ = d->N * d->N * d->J;
+    double *Z = malloc(NNJ * sizeof *Z);
+    assert_non_null(Z);
+    for (size_t x = 0; x < NNJ; x++)
+        Z[x] = d->Z[x] * (a + b * (double)(x % 7));
+    twm_data *d2 = NULL;
+    tw_error err = {0};
+    assert_int_equal(twm_data_from_arrays(d->N, d->J, Z, d->tau, d->gamma_io, d->theta,
+                                          d->industrial, d->critical, &d2, &err),
+                     TW_OK);
+    free(Z); /* twm_data_from_arrays copies it */
+    return d2;
+}
+
 /* Scaling every flow by a constant changes no hat. */
 static void test_scale_invariance(void **state)
 {
     (void)state;
     twm_data *d = load("small4");
     size_t N = d->N, J = d->J, NNJ = N * N * J;
-    double *Z = malloc(NNJ * sizeof *Z);
-    for (size_t x = 0; x < NNJ; x++)
-        Z[x] = 1000.0 * d->Z[x];
-    twm_data *d2 = NULL;
-    tw_error err = {0};
-    assert_int_equal(twm_data_from_arrays(N, J, Z, d->tau, d->gamma_io, d->theta, d->industrial,
-                                          d->critical, &d2, &err),
-                     TW_OK);
+    twm_data *d2 = with_flows(d, 1000.0, 0.0);
     twm_solver_ws *ws = twm_solver_ws_alloc(d), *ws2 = twm_solver_ws_alloc(d2);
     for (int e = 0; e < 2; e++) {
         double eps = e ? 0.3 : 1.0;
@@ -170,7 +182,6 @@ static void test_scale_invariance(void **state)
     twm_solver_ws_free(ws2);
     twm_data_free(d2);
     twm_data_free(d);
-    free(Z);
 }
 
 /* Adding up in the counterfactual: world exports = world imports, each
@@ -473,15 +484,8 @@ static void test_workspace_other_data(void **state)
 {
     (void)state;
     twm_data *d = load("small4");
-    size_t N = d->N, J = d->J, NNJ = N * N * J;
-    double *Z = malloc(NNJ * sizeof *Z);
-    for (size_t x = 0; x < NNJ; x++) /* other trade and input shares */
-        Z[x] = d->Z[x] * (1.0 + 0.5 * (double)(x % 7));
-    twm_data *d2 = NULL;
-    tw_error err = {0};
-    assert_int_equal(twm_data_from_arrays(N, J, Z, d->tau, d->gamma_io, d->theta, d->industrial,
-                                          d->critical, &d2, &err),
-                     TW_OK);
+    size_t N = d->N, J = d->J;
+    twm_data *d2 = with_flows(d, 1.0, 0.5); /* other trade and input shares */
     twm_solver_ws *ws = twm_solver_ws_alloc(d), *ws2 = twm_solver_ws_alloc(d2);
     shock_buf a;
     shock_init(&a, d, 0.3);
@@ -502,7 +506,6 @@ static void test_workspace_other_data(void **state)
     twm_solver_ws_free(ws2);
     twm_data_free(d2);
     twm_data_free(d);
-    free(Z);
 }
 
 int main(void)
