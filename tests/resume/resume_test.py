@@ -891,6 +891,42 @@ def case_writers():
     same_as(ref, out2, "stale: resumed", h5diff=False)
 
 
+# The shim pauses the summary pass where the TW_FAULT_PAUSE_* variables
+# say: /outputs/y opened, in slabs of 100 rows.
+PAUSE_Y_SLABS = ["TW_FAULT_PAUSE_DATASET=outputs/y", "TW_SUMMARY_SLAB_ROWS=100"]
+
+
+def stop_in_summary(shim, cfg, ref, name, markname, pause, says, what, says_what, label):
+    """Run cfg on 2 ranks with the fault shim pausing where `pause` says,
+    SIGTERM the ranks once paused, check exit 3 with every block done,
+    unfinished, and `says` in the message; then --resume and compare with
+    ref. Returns the output path if the resume exited 0, else None."""
+    out = os.path.join(ARGS.work, name)
+    mark = os.path.join(ARGS.work, markname)
+    env = []
+    for v in pause + [f"TW_FAULT_PAUSE_MARK={mark}", "TW_FAULT_PAUSE_SECONDS=3"]:
+        env += ["-x", v]
+    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}"]
+              + env + [ARGS.tradewar, "run", cfg, "-o", out])
+    t0 = time.time()
+    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.02)
+    procs = ranks_of(p)
+    for q in procs:
+        os.kill(q, signal.SIGTERM)
+    o = p.communicate(timeout=120)[0]
+    d, t, fin = twh5.progress(out)
+    check(p.returncode == 3 and d == t and fin == 0 and says in o,
+          f"{what}: exit 3 (got {p.returncode}), {d}/{t} blocks, finished={fin}, {says_what}")
+    if p.returncode != 3:
+        log(o[-1500:])
+    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
+    if check(rc == 0, f"{label}: --resume exits 0 (got {rc})"):
+        same_as(ref, out, f"{label}, resumed", h5diff=False)
+        return out
+    return None
+
+
 def case_stops():
     shim = os.path.abspath(ARGS.fault_shim or "")
     # (a) the last round: a one-round run (2 blocks of 16 on 2 ranks, 0.1 s a sample)
@@ -916,53 +952,16 @@ def case_stops():
     # (b) the summary pass, paused there by the shim
     cfg = write_config("pass.yaml")
     ref = reference(cfg, "ref_pass.h5")
-    out = os.path.join(ARGS.work, "pass.h5")
-    mark = os.path.join(ARGS.work, "in_summary")
-    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
-               "-x", "TW_FAULT_PAUSE_GROUP=summary", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
-               "-x", "TW_FAULT_PAUSE_SECONDS=3", ARGS.tradewar, "run", cfg, "-o", out])
-    t0 = time.time()
-    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
-        time.sleep(0.02)
-    procs = ranks_of(p)
-    for q in procs:
-        os.kill(q, signal.SIGTERM)
-    o = p.communicate(timeout=120)[0]
-    d, t, fin = twh5.progress(out)
-    check(p.returncode == 3 and d == t and fin == 0 and "while writing the summary" in o,
-          f"SIGTERM in the summary pass: exit 3 (got {p.returncode}), {d}/{t} blocks, "
-          f"finished={fin}, the message says where")
-    if p.returncode != 3:
-        log(o[-1500:])
-    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
-    if check(rc == 0, f"summary pass: --resume exits 0 (got {rc})"):
-        same_as(ref, out, "summary pass, resumed", h5diff=False)
+    stop_in_summary(shim, cfg, ref, "pass.h5", "in_summary", ["TW_FAULT_PAUSE_GROUP=summary"],
+                    "while writing the summary",
+                    "SIGTERM in the summary pass", "the message says where", "summary pass")
     # (b2) inside one outcome's summary (Ishigami has one: y), paused as the
     # pass opens /outputs/y; the stop is honoured between its slabs, before
     # the pass ends (issue 11 item 3), and the resumed pass redoes it
-    out = os.path.join(ARGS.work, "pass_y.h5")
-    mark = os.path.join(ARGS.work, "in_summary_y")
-    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
-               "-x", "TW_FAULT_PAUSE_DATASET=outputs/y", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
-               "-x", "TW_FAULT_PAUSE_SECONDS=3", "-x", "TW_SUMMARY_SLAB_ROWS=100",
-               ARGS.tradewar, "run", cfg, "-o", out])
-    t0 = time.time()
-    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
-        time.sleep(0.02)
-    procs = ranks_of(p)
-    for q in procs:
-        os.kill(q, signal.SIGTERM)
-    o = p.communicate(timeout=120)[0]
-    d, t, fin = twh5.progress(out)
-    check(p.returncode == 3 and d == t and fin == 0
-          and "during the summary pass (in outcome 'y')" in o,
-          f"SIGTERM inside the summary of outcome y: exit 3 (got {p.returncode}), {d}/{t} "
-          f"blocks, finished={fin}, the message names the outcome")
-    if p.returncode != 3:
-        log(o[-1500:])
-    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
-    if check(rc == 0, f"summary of y: --resume exits 0 (got {rc})"):
-        same_as(ref, out, "summary of y, resumed", h5diff=False)
+    stop_in_summary(shim, cfg, ref, "pass_y.h5", "in_summary_y", PAUSE_Y_SLABS,
+                    "during the summary pass (in outcome 'y')",
+                    "SIGTERM inside the summary of outcome y", "the message names the outcome",
+                    "summary of y")
     # (b3) inside the summary by regime (x1 made a coin flip, summary.by: [x1]),
     # paused as that pass opens /outputs/y (it runs before the summary pass):
     # the stop is honoured between its slabs, the message names the pass and
@@ -971,29 +970,11 @@ def case_stops():
     with open(cfg, "a") as f:
         f.write("parameters:\n  x1: {dist: bernoulli, p: 0.3}\nsummary:\n  by: [x1]\n")
     ref = reference(cfg, "ref_pass_by.h5")
-    out = os.path.join(ARGS.work, "pass_by.h5")
-    mark = os.path.join(ARGS.work, "in_summary_by")
-    p = start([ARGS.mpiexec, "-n", "2", "--bind-to", "none", "-x", f"LD_PRELOAD={shim}",
-               "-x", "TW_FAULT_PAUSE_DATASET=outputs/y", "-x", f"TW_FAULT_PAUSE_MARK={mark}",
-               "-x", "TW_FAULT_PAUSE_SECONDS=3", "-x", "TW_SUMMARY_SLAB_ROWS=100",
-               ARGS.tradewar, "run", cfg, "-o", out])
-    t0 = time.time()
-    while not os.path.exists(mark) and p.poll() is None and time.time() - t0 < 120:
-        time.sleep(0.02)
-    procs = ranks_of(p)
-    for q in procs:
-        os.kill(q, signal.SIGTERM)
-    o = p.communicate(timeout=120)[0]
-    d, t, fin = twh5.progress(out)
-    check(p.returncode == 3 and d == t and fin == 0
-          and "during the summary by regime (in outcome 'y')" in o,
-          f"SIGTERM inside the summary by regime: exit 3 (got {p.returncode}), {d}/{t} "
-          f"blocks, finished={fin}, the message names the pass and the outcome")
-    if p.returncode != 3:
-        log(o[-1500:])
-    rc, o, _ = run(mpi_cmd(2, "run", cfg, "-o", out, "--resume", "-q"))
-    if check(rc == 0, f"summary by regime: --resume exits 0 (got {rc})"):
-        same_as(ref, out, "summary by regime, resumed", h5diff=False)
+    out = stop_in_summary(shim, cfg, ref, "pass_by.h5", "in_summary_by", PAUSE_Y_SLABS,
+                          "during the summary by regime (in outcome 'y')",
+                          "SIGTERM inside the summary by regime",
+                          "the message names the pass and the outcome", "summary by regime")
+    if out:
         diffs = twh5.compare(ref, out, ["/summary_by"])
         check(not diffs, "summary by regime, resumed: /summary_by bitwise identical"
               + ("" if not diffs else f": {diffs[:5]}"))
