@@ -137,17 +137,35 @@ typedef struct col_res {
 } col_res;
 
 /* The level masks of one slab: converged and input == level, for every
- * (parameter, level) in order; the datasets stay open for the pass. */
+ * (parameter, level) in order; the datasets stay open for the pass. Every
+ * outcome and every sweep of the selection asks for the same masks, so when
+ * all of them fit in MASK_CACHE_BYTES (L bytes a sample: up to ~1.4 million
+ * samples at 6 levels) they are built once, by count_levels, and copied from
+ * the cache after that: the masks and their inputs are read and built once
+ * per pass instead of once per outcome, slab and sweep on every rank (a part
+ * of the pass that does not split over the ranks, issue 12 item 3). The same
+ * masks, so the same results. */
+#define MASK_CACHE_BYTES ((size_t)8 << 20)
+
 typedef struct level_ctx {
     const tw_summary_by *b;
     hid_t conv, *in; /* /status/converged, /inputs/<by parameter> */
     uint8_t *c;      /* a slab of converged flags */
     double *x;       /* a slab of one input */
+    size_t L;        /* levels over all parameters */
+    uint64_t n;      /* samples */
+    uint8_t *cache;  /* NULL, or the masks of all n samples: cache[l * n + row] */
+    int cached;      /* the cache is filled */
 } level_ctx;
 
 static int level_masks(void *ctx_, uint64_t s0, size_t cnt, uint8_t *masks)
 {
     level_ctx *ctx = ctx_;
+    if (ctx->cached) {
+        for (size_t l = 0; l < ctx->L; l++)
+            memcpy(masks + l * cnt, ctx->cache + l * ctx->n + s0, cnt);
+        return 0;
+    }
     if (tw_summary_read_rows(ctx->conv, H5T_NATIVE_UINT8, s0, cnt, ctx->c) < 0)
         return -1;
     for (size_t i = 0, l0 = 0; i < ctx->b->n; l0 += ctx->b->p[i].n, i++) {
@@ -170,6 +188,8 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
         size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
         if (level_masks(ctx, s0, cnt, masks) < 0)
             return -1;
+        for (size_t l = 0; ctx->cache && l < ctx->L; l++)
+            memcpy(ctx->cache + l * n + s0, masks + l * cnt, cnt);
         for (size_t i = 0, l0 = 0; i < ctx->b->n; l0 += ctx->b->p[i].n, i++) {
             if (tw_summary_read_rows(ctx->in[i], H5T_NATIVE_DOUBLE, s0, cnt, ctx->x) < 0)
                 return -1;
@@ -180,6 +200,7 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
                 }
         }
     }
+    ctx->cached = ctx->cache != NULL;
     return 0;
 }
 
@@ -299,8 +320,10 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     tw_summary_pass pc;
     tw_summary_pass_init(&pc, (size_t)64 << 20, stop);
     size_t slab = tw_summary_slab_rows(&pc, n, 1);
-    level_ctx ctx = {.b = b, .conv = -1};
+    level_ctx ctx = {.b = b, .conv = -1, .L = L, .n = n};
     ctx.in = malloc((b->n + 1) * sizeof *ctx.in);
+    if (n > 0 && L * n <= MASK_CACHE_BYTES)
+        ctx.cache = malloc(L * n); /* NULL: no cache, the same masks built per slab */
     ctx.c = malloc(slab);
     ctx.x = malloc(slab * sizeof *ctx.x);
     uint8_t *masks = malloc(L * slab);
@@ -339,6 +362,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     if (f >= 0)
         H5Fclose(f);
     free(ctx.in);
+    free(ctx.cache);
     free(ctx.c);
     free(ctx.x);
 
