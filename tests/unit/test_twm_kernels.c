@@ -51,6 +51,24 @@ static void ref_dot(double *out, const double *a, size_t as, const double *b, si
             out[j] += a[i * as + j] * b[i * bs + j];
 }
 
+/* the documented order: lane sums over k = 4q + l, (l0 + l1) + (l2 + l3),
+ * then the tail k >= 4 (cnt / 4) in order; row by row (so the kernel's
+ * blocks of four rows must not change a row's bits) */
+static void ref_rowdot(double *out, const double *a, size_t as, const double *v, size_t cnt,
+                       size_t J)
+{
+    size_t c4 = cnt / 4 * 4;
+    for (size_t j = 0; j < J; j++) {
+        double l[4] = {0.0, 0.0, 0.0, 0.0};
+        for (size_t k = 0; k < c4; k++)
+            l[k % 4] += a[j * as + k] * v[k];
+        double r = (l[0] + l[1]) + (l[2] + l[3]);
+        for (size_t k = c4; k < cnt; k++)
+            r += a[j * as + k] * v[k];
+        out[j] = r;
+    }
+}
+
 static void ref_share(double *pn, double *W, double *Rw, const double *A, const double *e,
                       const double *iS, const double *it, const double *tr, size_t N, size_t J)
 {
@@ -84,6 +102,15 @@ static void check_sums(int level)
             size_t skip = cnt > 1 ? cnt / 2 : J;
             ref_gemv(o1, a, v, cnt < J ? cnt : J, skip, J);
             twm_cols_gemv(o2, a, v, cnt < J ? cnt : J, skip, J);
+            assert_memory_equal(o1, o2, J * sizeof *o1);
+            /* row dots: J rows of cnt (+ 0..2) terms, stride JMAX */
+            size_t rc = cnt + J % 3;
+            fill(a, JMAX * JMAX, -1.0, 1.0);
+            ref_rowdot(o1, a + 1, JMAX, v, rc, J);
+            twm_rows_dot(o2, a + 1, JMAX, v, rc, J);
+            assert_memory_equal(o1, o2, J * sizeof *o1);
+            ref_rowdot(o1, a, J, v, J, J); /* a J x J block, as the solver uses it */
+            twm_rows_dot(o2, a, J, v, J, J);
             assert_memory_equal(o1, o2, J * sizeof *o1);
             /* dot with row strides larger than J */
             size_t as = J * NMAX, bs = J;

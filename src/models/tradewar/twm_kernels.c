@@ -400,8 +400,69 @@ static void dot_base(double *restrict out, const double *restrict a, size_t as,
     dot_body(out, a, as, b, bs, cnt, J);
 }
 
+
+/* out[j] = sum_{k < cnt} a[j*as + k] v[k], j < J: row dot products (the
+ * transpose of gemv_body's access). Each row's sum is four lane sums over
+ * k = 4q + l (lane l in q order), folded as (l0 + l1) + (l2 + l3), then
+ * the k >= 4 (cnt / 4) tail in order: the same operations for every row,
+ * whichever block of four rows it falls in, and in every clone. */
+TWM_INLINE void rowdot_body(double *restrict out, const double *restrict a, size_t as,
+                            const double *restrict v, size_t cnt, size_t J)
+{
+    size_t c4 = cnt & ~(size_t)3, j = 0;
+    for (; j + 4 <= J; j += 4) {
+        const double *a0 = a + j * as, *a1 = a0 + as, *a2 = a1 + as, *a3 = a2 + as;
+        v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
+        for (size_t k = 0; k < c4; k += 4) {
+            const v4d vk = LD4(v + k);
+            s0 += LD4(a0 + k) * vk;
+            s1 += LD4(a1 + k) * vk;
+            s2 += LD4(a2 + k) * vk;
+            s3 += LD4(a3 + k) * vk;
+        }
+        double r0 = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+        double r1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+        double r2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+        double r3 = (s3[0] + s3[1]) + (s3[2] + s3[3]);
+        for (size_t k = c4; k < cnt; k++) {
+            r0 += a0[k] * v[k];
+            r1 += a1[k] * v[k];
+            r2 += a2[k] * v[k];
+            r3 += a3[k] * v[k];
+        }
+        out[j] = r0;
+        out[j + 1] = r1;
+        out[j + 2] = r2;
+        out[j + 3] = r3;
+    }
+    for (; j < J; j++) {
+        const double *a0 = a + j * as;
+        v4d s0 = {0, 0, 0, 0};
+        for (size_t k = 0; k < c4; k += 4)
+            s0 += LD4(a0 + k) * LD4(v + k);
+        double r0 = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+        for (size_t k = c4; k < cnt; k++)
+            r0 += a0[k] * v[k];
+        out[j] = r0;
+    }
+}
+
+static void rowdot_base(double *restrict out, const double *restrict a, size_t as,
+                        const double *restrict v, size_t cnt, size_t J)
+{
+    rowdot_body(out, a, as, v, cnt, J);
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define TWM_HAVE_AVX_CLONE 1
+__attribute__((target("avx"))) static void rowdot_avx(double *restrict out,
+                                                      const double *restrict a, size_t as,
+                                                      const double *restrict v, size_t cnt,
+                                                      size_t J)
+{
+    rowdot_body(out, a, as, v, cnt, J);
+}
+
 __attribute__((target("avx"))) static void gemv_avx(double *restrict out,
                                                     const double *restrict a,
                                                     const double *restrict v, size_t cnt,
@@ -536,6 +597,18 @@ void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
     }
 #endif
     dot_base(out, a, as, b, bs, cnt, J);
+}
+
+void twm_rows_dot(double *restrict out, const double *restrict a, size_t as,
+                  const double *restrict v, size_t cnt, size_t J)
+{
+#ifdef TWM_HAVE_AVX_CLONE
+    if (avx_on()) {
+        rowdot_avx(out, a, as, v, cnt, J);
+        return;
+    }
+#endif
+    rowdot_base(out, a, as, v, cnt, J);
 }
 
 void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw,

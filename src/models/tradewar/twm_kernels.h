@@ -21,6 +21,11 @@ void twm_cols_gemv(double *restrict out, const double *restrict a, const double 
 /* out[j] = sum_{i < cnt} a[i*as + j] b[i*bs + j], j < J. */
 void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
                   const double *restrict b, size_t bs, size_t cnt, size_t J);
+/* out[j] = sum_{k < cnt} a[j*as + k] v[k], j < J (row dot products: a
+ * matrix stored for twm_cols_gemv applied transposed); four lane sums per
+ * row in a fixed order, the same bits in every clone. */
+void twm_rows_dot(double *restrict out, const double *restrict a, size_t as,
+                  const double *restrict v, size_t cnt, size_t J);
 /* Shares of importer n, given its rows of A (N x J), e = chat^-theta (N x J)
  * and iS = 1/S (J): p = A e iS, pn = p (skipped when pn is NULL),
  * W = p it, Rw[j] = sum_i p tr (from 0.0, i = 0, 1, ...). */

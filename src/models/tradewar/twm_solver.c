@@ -78,7 +78,6 @@ struct twm_solver_ws {
     size_t N, J;
     /* per solve */
     double *A, *inv1t, *trt;  /* [NNJ] */
-    double *gT;               /* [NJJ] gamma_io transposed per region: gT[n][k][j] = g[n][j][k] */
     double *theta, *ith;      /* [J] */
     /* state */
     double *pinew, *W;        /* [NNJ] */
@@ -106,8 +105,9 @@ struct twm_solver_ws {
     twm_aa aa_out, aa_P, aa_X;
     /* inner preconditioners (see setup_preconditioners), made from pd */
     const twm_data *pd;
-    double *ipP, *ipX;        /* [N][J][J]: (I - D)^-1 transposed, price and expenditure map */
-    double *pscr;             /* [2J + J^2] scratch */
+    double *ipP;              /* [N][J][J]: the price map's (I - D)^-1, transposed */
+    double *smu, *smw;        /* [NJ] each: the expenditure map's rank-one correction */
+    double *pscr;             /* [4J + J^2] scratch */
     double *block;
 };
 
@@ -118,9 +118,9 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + N * J * J + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
+    size_t total = 5 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
                    6 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
-                   2 * twm_aa_doubles(NJ, AA_MEM_INNER) + 2 * N * J * J + 2 * J + J * J;
+                   2 * twm_aa_doubles(NJ, AA_MEM_INNER) + N * J * J + 2 * NJ + 4 * J + J * J;
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -144,7 +144,6 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->inv1t, NNJ);
     TAKE(ws->trt, NNJ);
     TAKE(ws->pinew, NNJ);
-    TAKE(ws->gT, N * J * J);
     TAKE(ws->W, NNJ);
     TAKE(ws->theta, J);
     TAKE(ws->ith, J);
@@ -189,8 +188,9 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
     TAKE(ws->ipP, N * J * J);
-    TAKE(ws->ipX, N * J * J);
-    TAKE(ws->pscr, 2 * J + J * J);
+    TAKE(ws->smu, NJ);
+    TAKE(ws->smw, NJ);
+    TAKE(ws->pscr, 4 * J + J * J);
 #undef TAKE
     ws->aa_out_buf = p;
     p += twm_aa_doubles(3 * N, AA_MEM_OUTER);
@@ -343,8 +343,18 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
  * only buys from itself at home) gets no preconditioning (identity).
  * Dataset-only, so made once with the workspace (again if the workspace is
  * used with another dataset): the result of a solve depends on its inputs
- * alone. Stored transposed, as twm_cols_gemv reads it. */
-static void invert_block(double *restrict M, double *restrict out, size_t J)
+ * alone. Stored transposed, as twm_cols_gemv reads it.
+ * One block serves both maps: with no tariff on a region's purchases from
+ * itself (tau_nnk = 0), the expenditure map's D is the price map's
+ * transposed plus a rank one term, D_X = D_P^T + a r^T (a = alpha[n],
+ * r = rev[n]), so with B = (I - D_P^T)^-1 = P^T (P the stored price block)
+ * Sherman-Morrison gives (I - D_X)^-1 z = B z + u (w . z), u = B a /
+ * (1 - r . B a), w = B^T r = P r: a row-dot pass over the same block and
+ * 2J numbers per region instead of a second J x J block (issue 12: the
+ * second block took a NAFTA solve's working set past the 2 MiB L2). Where
+ * tau_nnk > 0 the term uses pi_nnk without the 1/(1 + tau_nnk) (an
+ * approximate preconditioner: the same fixed point and stopping test). */
+static int invert_block(double *restrict M, double *restrict out, size_t J)
 {
     /* Gauss-Jordan on [M | I]: M becomes I, out M^-1 */
     for (size_t j = 0; j < J; j++)
@@ -378,7 +388,7 @@ static void invert_block(double *restrict M, double *restrict out, size_t J)
         for (size_t j = 0; j < J; j++)
             for (size_t k = 0; k < J; k++)
                 out[j * J + k] = j == k ? 1.0 : 0.0;
-        return;
+        return 0;
     }
     for (size_t r = 0; r < J; r++) /* transposed for twm_cols_gemv */
         for (size_t q = r + 1; q < J; q++) {
@@ -386,32 +396,46 @@ static void invert_block(double *restrict M, double *restrict out, size_t J)
             out[r * J + q] = out[q * J + r];
             out[q * J + r] = t;
         }
+    return 1;
 }
 
 static void setup_preconditioners(twm_solver_ws *ws, const twm_data *d)
 {
     size_t N = d->N, J = d->J;
-    double *B = ws->pscr + 2 * J; /* J x J */
+    double *ba = ws->pscr, *rv = ws->pscr + J, *B = ws->pscr + 4 * J; /* J, J, J x J */
     ws->pd = d;
     for (size_t n = 0; n < N; n++) {
         const double *g = d->gamma_io + n * J * J, *al = d->alpha + n * J;
+        double *T = ws->ipP + n * J * J, *u = ws->smu + n * J, *w = ws->smw + n * J;
         for (size_t j = 0; j < J; j++) {
             double sh = d->pi[TWM_NIJ(N, J, n, n, j)];
             for (size_t k = 0; k < J; k++)
                 B[j * J + k] = (j == k ? 1.0 : 0.0) - sh * g[k * J + j];
         }
-        invert_block(B, ws->ipP + n * J * J, J);
+        int ok = invert_block(B, T, J);
         for (size_t k = 0; k < J; k++) {
-            double rv = 0.0;
+            double r = 0.0;
             for (size_t i = 0; i < N; i++) {
                 double t = d->tau[TWM_NIJ(N, J, n, i, k)];
-                rv += d->pi[TWM_NIJ(N, J, n, i, k)] * t / (1.0 + t);
+                r += d->pi[TWM_NIJ(N, J, n, i, k)] * t / (1.0 + t);
             }
-            double wk = d->pi[TWM_NIJ(N, J, n, n, k)] / (1.0 + d->tau[TWM_NIJ(N, J, n, n, k)]);
-            for (size_t j = 0; j < J; j++)
-                B[j * J + k] = (j == k ? 1.0 : 0.0) - g[j * J + k] * wk - al[j] * rv;
+            rv[k] = r;
+            ba[k] = 0.0;
+            w[k] = 0.0;
         }
-        invert_block(B, ws->ipX + n * J * J, J);
+        /* B a = P^T a (rows of T), w = P r (columns of T) */
+        twm_rows_dot(ba, T, J, al, J, J);
+        twm_cols_gemv(w, T, rv, J, J, J);
+        double den = 1.0;
+        for (size_t k = 0; k < J; k++)
+            den -= rv[k] * ba[k];
+        if (!ok || !(den > 1e-12) || !isfinite(den))
+            den = 0.0; /* no correction (B alone, or identity) */
+        for (size_t k = 0; k < J; k++) {
+            u[k] = den > 0.0 ? ba[k] / den : 0.0;
+            if (den == 0.0)
+                w[k] = 0.0;
+        }
     }
 }
 
@@ -430,6 +454,27 @@ static void precond_apply(const double *inv, const double *x, double *g, double 
         twm_cols_gemv(y, inv + n * J * J, r, J, J, J);
         for (size_t j = 0; j < J; j++)
             gn[j] = xn[j] + y[j];
+    }
+}
+
+/* g <- x + (I - D_X)^-1 (g - x) with the price blocks transposed and the
+ * rank-one correction (setup_preconditioners): y = P^T r + u (w . r), the
+ * dot in k order. */
+static void precond_apply_x(const twm_solver_ws *ws, const double *x, double *g, size_t N,
+                            size_t J)
+{
+    double *r = ws->pscr, *y = r + J;
+    for (size_t n = 0; n < N; n++) {
+        const double *xn = x + n * J, *u = ws->smu + n * J, *w = ws->smw + n * J;
+        double *gn = g + n * J;
+        double c = 0.0;
+        for (size_t j = 0; j < J; j++)
+            r[j] = gn[j] - xn[j];
+        for (size_t j = 0; j < J; j++)
+            c += w[j] * r[j];
+        twm_rows_dot(y, ws->ipP + n * J * J, J, r, J, J);
+        for (size_t j = 0; j < J; j++)
+            gn[j] = xn[j] + (y[j] + u[j] * c);
     }
 }
 
@@ -532,13 +577,10 @@ static void x_sweep(solve_ctx *c, const double *X, double *out)
         } else {
             memcpy(Ye, Yn, J * sizeof(double));
         }
-        /* out[j] = sum_k g[n][j][k] Ye[k] (k in order, as a dot product
-         * would), accumulated for all j at once through the transpose */
+        /* out[j] = sum_k g[n][j][k] Ye[k]: row dots on the dataset's own
+         * gamma (no transposed copy in the workspace: issue 12, L2) */
         double *on = out + n * J;
-        const double *gTn = ws->gT + n * J * J;
-        for (size_t j = 0; j < J; j++)
-            on[j] = 0.0;
-        twm_cols_gemv(on, gTn, Ye, J, J, J);
+        twm_rows_dot(on, d->gamma_io + n * J * J, J, Ye, J, J);
         if (c->nest) {
             const double *sp = ws->sp + n * J;
             double s = 0.0;
@@ -566,7 +608,7 @@ static void solve_X(solve_ctx *c, double tol)
             memcpy(ws->X, ws->Xg, NJ * sizeof(double));
             return;
         }
-        precond_apply(ws->ipX, ws->X, ws->Xg, ws->pscr, N, J);
+        precond_apply_x(ws, ws->X, ws->Xg, N, J);
         twm_aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
     }
 }
@@ -789,7 +831,7 @@ static int setup_supply(solve_ctx *c, const twm_shock *shock, tw_error *err)
     return TW_OK;
 }
 
-/* Set-up, part 4: data-only layouts the sweeps read (gamma transposed, the
+/* Set-up, part 4: data-only layouts the sweeps read (the
  * nest's cells, X's convergence weights); shock-independent, kept apart
  * from the shock checks. */
 static void setup_layouts(solve_ctx *c)
@@ -797,10 +839,6 @@ static void setup_layouts(solve_ctx *c)
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J, NJ = N * J;
-    for (size_t n = 0; n < N; n++)
-        for (size_t j = 0; j < J; j++)
-            for (size_t k = 0; k < J; k++)
-                ws->gT[(n * J + k) * J + j] = d->gamma_io[(n * J + j) * J + k];
     ws->nv = 0;
     if (c->nest)
         for (size_t n = 0; n < N; n++)
