@@ -420,20 +420,21 @@ TWM_INLINE void rowdot_body(double *restrict out, const double *restrict a, size
             s2 += LD4(a2 + k) * vk;
             s3 += LD4(a3 + k) * vk;
         }
-        double r0 = (s0[0] + s0[1]) + (s0[2] + s0[3]);
-        double r1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
-        double r2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
-        double r3 = (s3[0] + s3[1]) + (s3[2] + s3[3]);
+        /* the four rows' (l0 + l1) + (l2 + l3) at once (pairwise sums by
+         * shuffles: the same additions, not a horizontal-add chain per row) */
+        typedef long long v4i __attribute__((vector_size(32)));
+        const v4d p01 = __builtin_shuffle(s0, s1, (v4i){0, 4, 2, 6}) +
+                        __builtin_shuffle(s0, s1, (v4i){1, 5, 3, 7});
+        const v4d p23 = __builtin_shuffle(s2, s3, (v4i){0, 4, 2, 6}) +
+                        __builtin_shuffle(s2, s3, (v4i){1, 5, 3, 7});
+        v4d r = __builtin_shuffle(p01, p23, (v4i){0, 1, 4, 5}) +
+                __builtin_shuffle(p01, p23, (v4i){2, 3, 6, 7});
         for (size_t k = c4; k < cnt; k++) {
-            r0 += a0[k] * v[k];
-            r1 += a1[k] * v[k];
-            r2 += a2[k] * v[k];
-            r3 += a3[k] * v[k];
+            const v4d ak = {a0[k], a1[k], a2[k], a3[k]};
+            const v4d vk = {v[k], v[k], v[k], v[k]};
+            r += ak * vk;
         }
-        out[j] = r0;
-        out[j + 1] = r1;
-        out[j + 2] = r2;
-        out[j + 3] = r3;
+        ST4(out + j, r);
     }
     for (; j < J; j++) {
         const double *a0 = a + j * as;
