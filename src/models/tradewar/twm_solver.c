@@ -27,7 +27,8 @@
  *
  * Kernels (twm_kernels.c): the O(N^2 J) and O(N J^2) sums keep partial
  * sums in vector registers for blocks of sectors (twm_cols_dot,
- * twm_cols_gemv), in the same order as plain loops; the share rows
+ * twm_cols_gemv), in the same order as plain loops; row dots (the X
+ * sweep's gamma products, the transposed preconditioner) in twm_rows_dot; the share rows
  * (twm_share_rows) and the price sweep's exp/log (twm_vec_exp/twm_vec_log,
  * branch-free fdlibm algorithms) are elementwise. Each has a baseline and an
  * AVX/AVX2 clone (no FMA) with the same bits. Anderson mixing: twm_anderson.c.
