@@ -8,7 +8,12 @@
 #   2. the engine's own phase timers (TW_PHASE_TIMES=1, rank 0) of the same
 #      four runs: wall seconds per phase for each, and the CPU-time shares
 #      of the 1 x 1 run (start-up, evaluations, block writes, the summary
-#      passes; a share of CPU time stays meaningful on a loaded machine);
+#      passes; a share of CPU time stays meaningful on a loaded machine), the
+#      parts of the final passes that split over neither ranks nor threads
+#      ("tradewar: part" lines: row reads and masks every rank does, rank 0's
+#      /summary_by and /summary writes) and, from them and the start-up, the
+#      1 x 1 run's serial share s and the Amdahl ceiling 1 / (1 + s) of the
+#      2-rank and 2-thread efficiency;
 #   3. callgrind (stable): instructions of 256- and CG_SAMPLES-sample runs
 #      (default 1024) on 1 rank, extrapolated linearly to SAMPLES, split into the model evaluations (twm_evaluate),
 #      the block writes (tw_output_write_block), the summary pass
@@ -77,6 +82,17 @@ if [ -z "${SKIP_WALL:-}" ]; then
     read -r a4 _ _ _ <<< "$(phase 22 "$p")"
     echo "| $p | ${a1:-?} | ${a2:-?} | ${a3:-?} | ${a4:-?} | ${c1:-?} | ${s1:-?}% |"
   done
+  echo
+  echo "# what does not split (1 x 1 run, CPU s): the start-up (every rank; its fill of the"
+  echo "# datasets does split over ranks, not threads) and the final passes' parts below"
+  tr '\r' '\n' < "$tmp/ph.11" | awk '
+    /tradewar: phases / { tot = $(NF - 1) }
+    index($0, "tradewar: phase start-up ") { st = $(NF - 2) }
+    /tradewar: part / { sub(/.*tradewar: part /, ""); name = $0; sub(/ +wall.*/, "", name);
+                        c = $(NF - 1); ser += c; printf "| %s | %.3f |\n", name, c }
+    END { ser += st; s = tot > 0 ? ser / tot : 0;
+          printf "| start-up | %.3f |\nserial %.3f s of %.3f s CPU: s = %.2f%%, Amdahl ceiling 1/(1+s) = %.3f\n",
+                 st, ser, tot, 100 * s, 1 / (1 + s) }'
 fi
 [ -n "${SKIP_CG:-}" ] && exit 0
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "h5util.h"
 #include "mpiutil.h"
@@ -47,8 +48,42 @@ static size_t env_size(const char *name, size_t dflt)
     return v && *v && !*end && x > 0 ? (size_t)x : dflt;
 }
 
+static double part_cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double part_wall(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void tw_part_start(tw_part_clock *c)
+{
+    c->wall = part_wall();
+    c->cpu = part_cpu();
+}
+
+void tw_part_add(const tw_part_clock *c, double *wall, double *cpu)
+{
+    *wall += part_wall() - c->wall;
+    *cpu += part_cpu() - c->cpu;
+}
+
+void tw_part_report(int rank, const char *name, double wall, double cpu)
+{
+    const char *env = getenv("TW_PHASE_TIMES");
+    if (rank == 0 && env && !strcmp(env, "1"))
+        fprintf(stderr, "tradewar: part %-24s wall %9.3f s  CPU %9.3f s\n", name, wall, cpu);
+}
+
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop)
 {
+    pc->read_wall = pc->read_cpu = 0;
     pc->cap = env_size("TW_SUMMARY_CAP", SUMMARY_CAP);
     pc->slab_rows = env_size("TW_SUMMARY_SLAB_ROWS", 0);
     pc->budget = budget;
@@ -87,8 +122,10 @@ int tw_summary_read_rows(hid_t ds, hid_t memtype, uint64_t s0, size_t cnt, void 
     return bad ? -1 : 0;
 }
 
-/* The converged samples among n, in slabs. */
-static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, uint64_t *n_conv)
+/* The converged samples among n, in slabs; all (if not NULL) gets a copy of
+ * the n flags. */
+static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, uint64_t *n_conv,
+                           uint8_t *all)
 {
     *n_conv = 0;
     for (uint64_t s0 = 0; s0 < n; s0 += slab) {
@@ -97,6 +134,8 @@ static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, u
             return -1;
         for (size_t i = 0; i < cnt; i++)
             *n_conv += mask[i] != 0;
+        if (all)
+            memcpy(all + s0, mask, cnt);
     }
     return 0;
 }
@@ -107,7 +146,7 @@ static int count_converged(hid_t conv, uint64_t n, size_t slab, uint8_t *mask, u
  * result does not depend on the thread count. */
 int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t ncols,
                        size_t nm, tw_summary_mask_fn masks_of, void *ctx,
-                       const tw_summary_pass *pc, tw_summary *out, int *stopped)
+                       tw_summary_pass *pc, tw_summary *out, int *stopped)
 {
     size_t slab = tw_summary_slab_rows(pc, n, elems);
     size_t cap = pc->cap < n ? pc->cap : (size_t)(n ? n : 1);
@@ -141,11 +180,14 @@ int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, s
                     break;
                 }
                 size_t cnt = (size_t)(n - s0 < slab ? n - s0 : slab);
+                tw_part_clock pt;
+                tw_part_start(&pt);
                 if (masks_of(ctx, s0, cnt, masks) < 0 ||
                     tw_summary_read_rows(ds, H5T_NATIVE_DOUBLE, s0, cnt, rows) < 0) {
                     rc = -1;
                     break;
                 }
+                tw_part_add(&pt, &pc->read_wall, &pc->read_cpu);
 #pragma omp parallel for schedule(dynamic)
                 for (size_t j = 0; j < gn; j++)
                     if (active[j])
@@ -173,10 +215,25 @@ int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, s
     return rc;
 }
 
-/* The summary's one mask: the converged flags. */
-static int converged_mask(void *ctx, uint64_t s0, size_t cnt, uint8_t *mask)
+/* The summary's one mask: the converged flags, kept whole (all) when they
+ * fit in CONV_CACHE_BYTES, so that every rank reads them once per pass, not
+ * once per outcome, slab and sweep (issue 12 item 3: a part of the pass that
+ * does not split over the ranks). */
+#define CONV_CACHE_BYTES ((size_t)8 << 20)
+
+typedef struct conv_ctx {
+    hid_t conv;
+    uint8_t *all; /* NULL, or the n flags */
+} conv_ctx;
+
+static int converged_mask(void *ctx_, uint64_t s0, size_t cnt, uint8_t *mask)
 {
-    return tw_summary_read_rows(*(hid_t *)ctx, H5T_NATIVE_UINT8, s0, cnt, mask);
+    conv_ctx *c = ctx_;
+    if (c->all) {
+        memcpy(mask, c->all + s0, cnt);
+        return 0;
+    }
+    return tw_summary_read_rows(c->conv, H5T_NATIVE_UINT8, s0, cnt, mask);
 }
 
 /* Dimension scales of one /summary/<outcome> group: its own copies of the
@@ -388,11 +445,15 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     size_t nmine = 0;
     uint64_t n_conv = 0;
     hid_t f = -1, conv = -1;
+    conv_ctx cc = {.conv = -1, .all = n > 0 && n <= CONV_CACHE_BYTES ? malloc(n) : NULL};
     if (!rc) {
         f = tw_h5_open(path, H5F_ACC_RDONLY);
-        conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
-        if (conv < 0 || count_converged(conv, n, mslab, mask, &n_conv) < 0)
+        conv = cc.conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
+        tw_part_clock pt;
+        tw_part_start(&pt);
+        if (conv < 0 || count_converged(conv, n, mslab, mask, &n_conv, cc.all) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
+        tw_part_add(&pt, &pc.read_wall, &pc.read_cpu);
     }
     free(mask);
     size_t off = 0;
@@ -413,7 +474,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
             hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
             int r = ds < 0 ? -1
                            : tw_summary_columns(ds, n, elems, cols, nc, 1, converged_mask,
-                                                &conv, &pc, sums, &stopped);
+                                                &cc, &pc, sums, &stopped);
             for (size_t j = 0; r == 0 && j < nc; j++)
                 mine[nmine + j] = (col_result){.col = off + cols[j], .s = sums[j]};
             if (r < 0)
@@ -439,6 +500,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
         H5Dclose(conv);
     if (f >= 0)
         H5Fclose(f);
+    free(cc.all);
     free(cols);
     free(sums);
 
@@ -460,7 +522,13 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     if (rank == 0) {
         for (size_t i = 0; i < total; i++)
             all[got[i].col] = got[i].s;
+        tw_part_clock pt;
+        double ww = 0, wc = 0;
+        tw_part_start(&pt);
         rc = write_all(stop, path, s, meta, all, n_conv, elapsed, err);
+        tw_part_add(&pt, &ww, &wc);
+        tw_part_report(rank, "summary reads+masks", pc.read_wall, pc.read_cpu);
+        tw_part_report(rank, "summary write", ww, wc);
         free(got);
         free(all);
     }

@@ -210,7 +210,7 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
  * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the outcome. */
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
                                 uint64_t n, size_t L, level_ctx *ctx,
-                                const tw_summary_pass *pc, int rank, int size, col_res *mine,
+                                tw_summary_pass *pc, int rank, int size, col_res *mine,
                                 size_t *nmine_out, tw_error *err)
 {
     size_t total = tw_outcome_row_size(sch);
@@ -348,8 +348,11 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         if ((ctx.in[i] = H5Dopen2(f, name, H5P_DEFAULT)) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
     }
+    tw_part_clock pt;
+    tw_part_start(&pt);
     if (!rc && count_levels(&ctx, n, slab, masks, lcount, lconv) < 0)
         rc = tw_error_set(err, TW_EIO, "%s: cannot read the inputs of summary.by", path);
+    tw_part_add(&pt, &pc.read_wall, &pc.read_cpu);
     free(masks);
     size_t nmine = 0;
     if (!rc)
@@ -387,8 +390,13 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     if (rank == 0) {
         for (size_t i = 0; i < total * L; i++)
             all[got[i].col] = got[i].s;
+        double ww = 0, wc = 0;
+        tw_part_start(&pt);
         if (write_summary_by_groups(path, sch, b, L, all, lev, lcount, lconv))
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
+        tw_part_add(&pt, &ww, &wc);
+        tw_part_report(rank, "by-regime reads+masks", pc.read_wall, pc.read_cpu);
+        tw_part_report(rank, "by-regime write", ww, wc);
         free(got);
         free(all);
         free(lev);

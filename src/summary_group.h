@@ -26,7 +26,22 @@ typedef struct tw_summary_pass {
     size_t slab_rows; /* 0: 4 MiB of rows */
     size_t budget;    /* bytes of streams at once */
     const volatile sig_atomic_t *stop; /* honoured between slabs; may be NULL */
+    double read_wall, read_cpu; /* seconds in tw_summary_columns' slab reads and masks */
 } tw_summary_pass;
+
+/* TW_PHASE_TIMES=1 (bench/engine_efficiency.sh): rank 0 prints the wall and
+ * CPU seconds of the parts of the final passes that do not split over the
+ * ranks or threads (the row reads and masks every rank does, rank 0's
+ * writes), as "tradewar: part NAME wall W s CPU C s". */
+typedef struct tw_part_clock {
+    double wall, cpu;
+} tw_part_clock;
+
+void tw_part_start(tw_part_clock *c);
+/* Adds the seconds since tw_part_start to *wall and *cpu. */
+void tw_part_add(const tw_part_clock *c, double *wall, double *cpu);
+/* Prints one part line on rank 0 if TW_PHASE_TIMES=1. */
+void tw_part_report(int rank, const char *name, double wall, double cpu);
 
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop);
 /* Rows per slab of a dataset whose rows hold `width` doubles (<= n, >= 1). */
@@ -43,6 +58,6 @@ typedef int (*tw_summary_mask_fn)(void *ctx, uint64_t s0, size_t cnt, uint8_t *m
  * or 1 (stopped: *stopped = the signal). */
 int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, size_t ncols,
                        size_t nm, tw_summary_mask_fn masks_of, void *ctx,
-                       const tw_summary_pass *pc, tw_summary *out, int *stopped);
+                       tw_summary_pass *pc, tw_summary *out, int *stopped);
 
 #endif
