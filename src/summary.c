@@ -269,13 +269,31 @@ static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outc
     return bad ? -1 : 0;
 }
 
-/* Attach an open scale to dimension dim of ds and label the dimension (as
- * tw_h5_attach, without opening the scale by name). */
-static int attach(hid_t ds, hid_t sc, unsigned dim, const char *label)
+/* Attach an open scale to dimension dim of ds (as tw_h5_attach, without
+ * opening the scale by name). */
+static int attach(hid_t ds, hid_t sc, unsigned dim)
 {
-    return sc < 0 || H5DSattach_scale(ds, sc, dim) < 0 || H5DSset_label(ds, dim, label) < 0
-               ? -1
-               : 0;
+    return sc < 0 || H5DSattach_scale(ds, sc, dim) < 0 ? -1 : 0;
+}
+
+/* The labels of all nd dimensions of ds in one attribute write: the
+ * DIMENSION_LABELS attribute H5DSset_label makes (variable-length C
+ * strings, one per dimension), created once instead of read back and
+ * rewritten for each dimension (rank 0's serial write, issue 12 item 3). */
+static int set_labels(hid_t ds, const char **labels, int nd)
+{
+    hsize_t n = (hsize_t)nd;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL);
+    int bad = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0;
+    hid_t a = bad ? -1 : H5Acreate2(ds, "DIMENSION_LABELS", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= a < 0 || H5Awrite(a, t, labels) < 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return bad ? -1 : 0;
 }
 
 /* A whole serial dataset over the outcome's elements (and, if last >= 0, one
@@ -292,10 +310,17 @@ static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi
     if (ds < 0)
         return 1;
     int bad = 0;
-    for (int d = 0; d < oi->ndims; d++)
-        bad |= attach(ds, sc[d], (unsigned)d, s->dims[oi->dims[d]].name) < 0;
-    if (last >= 0)
-        bad |= attach(ds, sc[last], (unsigned)oi->ndims, lastname) < 0;
+    const char *labels[TW_MAX_OUTCOME_DIMS + 1];
+    for (int d = 0; d < oi->ndims; d++) {
+        bad |= attach(ds, sc[d], (unsigned)d) < 0;
+        labels[d] = s->dims[oi->dims[d]].name;
+    }
+    if (last >= 0) {
+        bad |= attach(ds, sc[last], (unsigned)oi->ndims) < 0;
+        labels[oi->ndims] = lastname;
+    }
+    if (nd > 0)
+        bad |= set_labels(ds, labels, nd) < 0;
     H5Dclose(ds);
     return bad;
 }
