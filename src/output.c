@@ -15,6 +15,7 @@
 
 #include "h5util.h"
 #include "mpiutil.h"
+#include "summary_group.h" /* tw_part_*: the fill's seconds for TW_PHASE_TIMES */
 #include "tw_version.h"
 
 struct tw_output {
@@ -572,7 +573,13 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
         rc = tw_error_set(err, TW_EIO, "%s: cannot flush (disk full?)", path);
     if (!(rc = tw_mpi_agree(comm, rc, err))) {
         /* the layout is complete: from here on the file is resumable */
+        tw_part_clock pt;
+        double fw = 0, fc = 0;
+        tw_part_start(&pt);
         rc = fill_datasets(o, err);
+        tw_part_add(&pt, &fw, &fc);
+        /* part of the start-up phase; split over the ranks, not the threads */
+        tw_part_report(o->rank, "start-up fill", fw, fc);
         if (rc == TW_EINTERRUPTED) {
             tw_error tmp;
             tw_output_close(o, &tmp);
