@@ -109,6 +109,15 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 typedef double v4u __attribute__((vector_size(32), aligned(8), may_alias));
 typedef double v2u __attribute__((vector_size(16), aligned(8), may_alias));
+/* A two-vector lane shuffle: GCC spells it __builtin_shuffle with an index
+ * vector, clang (the fuzz and tsan presets) __builtin_shufflevector with
+ * constant indices; both pick the same lanes, so the bits are the same. */
+#if defined(__clang__)
+#define SHUF4(x, y, i0, i1, i2, i3) __builtin_shufflevector(x, y, i0, i1, i2, i3)
+#else
+typedef long long v4i __attribute__((vector_size(32)));
+#define SHUF4(x, y, i0, i1, i2, i3) __builtin_shuffle(x, y, (v4i){i0, i1, i2, i3})
+#endif
 
 #define LD4(p) (*(const v4u *)(p))
 #define ST4(p, v) (*(v4u *)(p) = (v))
@@ -422,13 +431,9 @@ TWM_INLINE void rowdot_body(double *restrict out, const double *restrict a, size
         }
         /* the four rows' (l0 + l1) + (l2 + l3) at once (pairwise sums by
          * shuffles: the same additions, not a horizontal-add chain per row) */
-        typedef long long v4i __attribute__((vector_size(32)));
-        const v4d p01 = __builtin_shuffle(s0, s1, (v4i){0, 4, 2, 6}) +
-                        __builtin_shuffle(s0, s1, (v4i){1, 5, 3, 7});
-        const v4d p23 = __builtin_shuffle(s2, s3, (v4i){0, 4, 2, 6}) +
-                        __builtin_shuffle(s2, s3, (v4i){1, 5, 3, 7});
-        v4d r = __builtin_shuffle(p01, p23, (v4i){0, 1, 4, 5}) +
-                __builtin_shuffle(p01, p23, (v4i){2, 3, 6, 7});
+        const v4d p01 = SHUF4(s0, s1, 0, 4, 2, 6) + SHUF4(s0, s1, 1, 5, 3, 7);
+        const v4d p23 = SHUF4(s2, s3, 0, 4, 2, 6) + SHUF4(s2, s3, 1, 5, 3, 7);
+        v4d r = SHUF4(p01, p23, 0, 1, 4, 5) + SHUF4(p01, p23, 2, 3, 6, 7);
         for (size_t k = c4; k < cnt; k++) {
             const v4d ak = {a0[k], a1[k], a2[k], a3[k]};
             const v4d vk = {v[k], v[k], v[k], v[k]};
