@@ -1,4 +1,5 @@
-/* The runner: sessions (config + model) and the parallel run loop. */
+/* The runner: the parallel run loop (sessions in session.c, stop signals in
+ * signals.c). */
 #include "tradewar/runner.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #include "mpiutil.h"
 #include "progress.h"
+#include "signals.h"
 #include "writelock.h"
 #include "tradewar/design.h"
 #include "tradewar/output.h"
@@ -29,166 +31,6 @@
 
 /* Seconds between fsyncs of the result file during a run. */
 #define TW_SYNC_SECONDS 10.0
-
-/* ---- sessions ---- */
-
-void tw_session_close(tw_session *s)
-{
-    if (!s)
-        return;
-    if (s->type && s->state)
-        s->type->destroy(s->state);
-    tw_sens_free(s->sens);
-    tw_summary_by_free(s->by);
-    tw_stop_free(s->stop);
-    tw_config_free(s->cfg);
-    free(s->data_files);
-    free(s);
-}
-
-int tw_session_open(const char *config_path, tw_session **out, tw_error *err)
-{
-    *out = NULL;
-    tw_session *s = calloc(1, sizeof *s);
-    if (!s)
-        return tw_error_set(err, TW_ENOMEM, "out of memory");
-    int rc = tw_config_load(config_path, &s->cfg, err);
-    if (rc)
-        goto fail;
-    s->type = tw_model_find(s->cfg->model);
-    if (!s->type) {
-        char list[256] = "";
-        size_t used = 0;
-        for (const tw_model_type *const *m = tw_model_list(); *m; m++)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                     used ? ", " : "", (*m)->name);
-        tw_ynode mn = tw_ynode_get(tw_yaml_root(s->cfg->doc), "model");
-        char where[600];
-        tw_ynode_where(mn, "model", where, sizeof where);
-        rc = tw_error_set(err, TW_ECONFIG, "%s: unknown model '%s' (valid: %s)", where,
-                          s->cfg->model, list);
-        goto fail;
-    }
-    tw_model_ctx ctx = {
-        .doc = s->cfg->doc,
-        .root = tw_yaml_root(s->cfg->doc),
-        .config_dir = s->cfg->dir,
-        .data_dir = s->cfg->data_dir,
-        .tol = s->cfg->tol,
-        .max_iter = s->cfg->max_iter,
-    };
-    /* unknown top-level keys first: a typo should not surface as a model error */
-    if ((rc = tw_config_apply_model(s->cfg, s->type, NULL, err)))
-        goto fail;
-    tw_provenance_reset(); /* the model records every data file it reads */
-    if ((rc = s->type->create(&ctx, &s->state, err)))
-        goto fail;
-    if (!(s->data_files = tw_provenance_text())) {
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory");
-        goto fail;
-    }
-    s->schema = s->type->schema(s->state);
-    if ((rc = tw_config_apply_model(s->cfg, s->type, s->schema->params, err)))
-        goto fail;
-    if ((rc = tw_sens_create(s->cfg, s->schema, &s->sens, s->sens_note, sizeof s->sens_note, err)))
-        goto fail;
-    if ((rc = tw_summary_by_create(s->cfg, s->schema->params, &s->by, err)))
-        goto fail;
-    if ((rc = tw_stop_create(s->cfg, s->schema, s->sens, &s->stop, err)))
-        goto fail;
-    *out = s;
-    return TW_OK;
-fail:
-    tw_session_close(s);
-    return rc;
-}
-
-int tw_session_evaluate(const tw_session *s, const double *params, double *outcomes,
-                        tw_eval_status *st, tw_error *err)
-{
-    void *ws = s->type->workspace_alloc(s->state);
-    if (!ws)
-        return tw_error_set(err, TW_ENOMEM, "out of memory (model workspace)");
-    tw_error merr = {0};
-    int rc = s->type->evaluate(s->state, ws, params, outcomes, st, &merr);
-    s->type->workspace_free(ws);
-    if (rc)
-        return tw_error_set(err, rc, "the model failed on this scenario: %s",
-                            merr.msg[0] ? merr.msg : tw_error_name(rc));
-    char why[8];
-    if (st->converged && tw_sample_nonfinite(s->schema, params, outcomes, why, sizeof why))
-        st->converged = 0; /* as in the run: an overflow is no result */
-    return TW_OK;
-}
-
-int tw_sample_nonfinite(const tw_model_schema *s, const double *x, const double *y, char *buf,
-                        size_t size)
-{
-    size_t np = tw_params_count(s->params);
-    for (size_t i = 0; x && i < np; i++)
-        if (!isfinite(x[i])) {
-            snprintf(buf, size, "input '%s' = %g", tw_params_get(s->params, i)->name, x[i]);
-            return 1;
-        }
-    size_t off = 0;
-    for (size_t k = 0; y && k < s->n_outcomes; k++) {
-        size_t m = tw_outcome_size(s, k);
-        for (size_t e = 0; e < m; e++)
-            if (!isfinite(y[off + e])) {
-                if (m == 1)
-                    snprintf(buf, size, "outcome '%s' = %g", s->outcomes[k].name, y[off + e]);
-                else
-                    snprintf(buf, size, "outcome '%s'[%zu] = %g", s->outcomes[k].name, e,
-                             y[off + e]);
-                return 1;
-            }
-        off += m;
-    }
-    return 0;
-}
-
-/* ---- signals ---- */
-
-static volatile sig_atomic_t stop_signal = 0;
-
-void tw_run_request_stop(int signo) { stop_signal = signo ? signo : SIGTERM; }
-
-static void on_signal(int signo) { tw_run_request_stop(signo); }
-
-void tw_run_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART; /* a signal must not fail a write or read with EINTR */
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-}
-
-typedef struct saved_signals {
-    struct sigaction term, intr, usr1;
-} saved_signals;
-
-static void install_signals(saved_signals *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART; /* a signal must not fail a write or read with EINTR */
-    sigaction(SIGTERM, &sa, &old->term);
-    sigaction(SIGINT, &sa, &old->intr);
-    sigaction(SIGUSR1, &sa, &old->usr1);
-}
-
-static void restore_signals(const saved_signals *old)
-{
-    sigaction(SIGTERM, &old->term, NULL);
-    sigaction(SIGINT, &old->intr, NULL);
-    sigaction(SIGUSR1, &old->usr1, NULL);
-}
 
 /* ---- checks before any work ---- */
 
@@ -349,7 +191,7 @@ typedef struct run_state {
     size_t np, row;
     int resuming, already_finished;
     tw_progress prog;
-    saved_signals oldsig;
+    tw_saved_signals oldsig;
     int signals_on;
     double t_start, t_sync;
     double max_round; /* rank 0: the longest round so far, seconds (for --max-time) */
@@ -580,13 +422,13 @@ static int create_output(run_state *rs, tw_error *err)
     /* A stop requested during start-up ends the run here, before the
      * file is created; during creation, the filling of the datasets
      * (about 0.3 s per million samples) stops between slabs. */
-    int sig = stop_signal, anysig = 0;
+    int sig = tw_stop_signal, anysig = 0;
     MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_MAX, comm);
     if (anysig)
         return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d before %s was "
                             "created; nothing was written: run the same command again",
                             anysig, rs->outpath);
-    tw_output_watch_stop(&stop_signal);
+    tw_output_watch_stop(&tw_stop_signal);
     return tw_output_create(comm, rs->outpath, &rs->meta, sch, rs->opts->force, rs->central_p,
                             rs->central_o, &cst, &rs->out, err);
 }
@@ -692,7 +534,7 @@ static int run_init(run_state *rs, tw_error *err)
 
     /* not reset: a signal that came during start-up (main installs the
      * handlers before MPI_Init) stops the run after its first round */
-    install_signals(&rs->oldsig);
+    tw_signals_install(&rs->oldsig);
     rs->signals_on = 1;
     rs->t_sync = tw_now();
     return TW_OK;
@@ -713,7 +555,7 @@ static int time_is_up(const run_state *rs)
 /* COLLECTIVE: a stop signal on any rank, or rank 0's --max-time check. */
 static int stop_agreed(run_state *rs)
 {
-    int local[2] = {stop_signal, rs->rank == 0 && time_is_up(rs)}, global[2];
+    int local[2] = {tw_stop_signal, rs->rank == 0 && time_is_up(rs)}, global[2];
     MPI_Allreduce(local, global, 2, MPI_INT, MPI_MAX, rs->comm);
     return global[0] ? global[0] : global[1] ? STOP_MAX_TIME : 0;
 }
@@ -829,7 +671,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
      * any rank stops all after this round, and rank 0's clock says when
      * to fsync (a sync every few seconds bounds what a machine crash can
      * lose; see tw_output_sync). */
-    int local[3] = {stop_signal, rs->rank == 0 && tw_now() - rs->t_sync >= TW_SYNC_SECONDS,
+    int local[3] = {tw_stop_signal, rs->rank == 0 && tw_now() - rs->t_sync >= TW_SYNC_SECONDS,
                     0};
     if (rs->rank == 0) {
         double dt = tw_now() - t_round;
@@ -904,7 +746,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     t_pass = tw_now();
     if (rs->ses->by &&
         (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n,
-                                  &stop_signal, err)))
+                                  &tw_stop_signal, err)))
         return rc;
     if (rs->ses->by && rs->rank == 0 && !opts->quiet)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
@@ -915,7 +757,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)64 << 20,
-                            &stop_signal, err);
+                            &tw_stop_signal, err);
     phase_mark(rs, PH_SUMMARY);
     if (rc)
         return rc;
@@ -960,7 +802,7 @@ static void record_end(run_state *rs, int rc, const tw_error *why)
 static void run_free(run_state *rs)
 {
     if (rs->signals_on)
-        restore_signals(&rs->oldsig);
+        tw_signals_restore(&rs->oldsig);
     if (rs->out) {
         tw_error tmp;
         tw_output_close(rs->out, &tmp);
