@@ -406,161 +406,165 @@ static void print_history(FILE *out, const tw_history_row *rows, size_t n, int l
     }
 }
 
-int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
+/* What tw_info_print reads from the file's root attributes and
+ * /status/block_done before it prints anything. */
+typedef struct {
+    char fmt[64], ver[32], eng[32], model[64], design[16], created[64], sha[80];
+    uint64_t seed, n, bs, nb, nconv;
+    int64_t ranks, threads, finished;
+    double elapsed;
+    /* a part of a sharded run counts its own blocks (shard.h) */
+    uint64_t sh_i, sh_n, merged, b0, b1, shard_samples;
+    char shard[64];
+    uint64_t ndone, sdone;
+} info_state;
+
+/* Reads the metadata and progress of an open file; on error the caller
+ * still owns (and closes) f. */
+static int read_state(hid_t f, const char *path, info_state *s, tw_error *err)
 {
-    tw_h5_quiet();
-    if (!tw_output_exists(path))
-        return tw_error_set(err, TW_EUSAGE, "%s: no such file", path);
-    if (H5Fis_hdf5(path) <= 0)
-        return tw_error_set(err, TW_EDATA, "%s: not an HDF5 file (or truncated)", path);
-    hid_t f = tw_h5_open(path, H5F_ACC_RDONLY);
-    if (f < 0)
-        return tw_error_set(err, TW_EDATA, "%s: cannot open (damaged HDF5 file?)", path);
-    char fmt[64] = "", ver[32] = "", eng[32] = "", model[64] = "", design[16] = "", created[64] = "",
-         sha[80] = "";
-    if (tw_h5_read_attr_str(f, "format", fmt, sizeof fmt) < 0 || strcmp(fmt, TW_FORMAT_NAME)) {
-        H5Fclose(f);
+    memset(s, 0, sizeof *s);
+    if (tw_h5_read_attr_str(f, "format", s->fmt, sizeof s->fmt) < 0 ||
+        strcmp(s->fmt, TW_FORMAT_NAME))
         return tw_error_set(err, TW_EDATA, "%s: not a tradewar result file (no format=\"%s\")",
                             path, TW_FORMAT_NAME);
-    }
-    tw_h5_read_attr_str(f, "format_version", ver, sizeof ver);
-    tw_h5_read_attr_str(f, "engine_version", eng, sizeof eng);
-    tw_h5_read_attr_str(f, "model", model, sizeof model);
-    tw_h5_read_attr_str(f, "design", design, sizeof design);
-    tw_h5_read_attr_str(f, "created", created, sizeof created);
-    tw_h5_read_attr_str(f, "config_sha256", sha, sizeof sha);
-    uint64_t seed = 0, n = 0, bs = 0, nb = 0, nconv = 0;
-    int64_t ranks = 0, threads = 0, finished = 0;
-    double elapsed = 0;
-    tw_h5_read_attr_u64(f, "seed", &seed);
-    tw_h5_read_attr_u64(f, "n_samples", &n);
-    tw_h5_read_attr_u64(f, "block_size", &bs);
-    tw_h5_read_attr_u64(f, "n_blocks", &nb);
-    tw_h5_read_attr_u64(f, "n_converged", &nconv);
-    tw_h5_read_attr_i64(f, "mpi_ranks", &ranks);
-    tw_h5_read_attr_i64(f, "omp_threads", &threads);
-    tw_h5_read_attr_i64(f, "finished", &finished);
-    tw_h5_read_attr_f64(f, "elapsed_seconds", &elapsed);
-    /* a part of a sharded run counts its own blocks (shard.h) */
-    uint64_t sh_i = 0, sh_n = 0, merged = 0, b0 = 0, b1 = nb, shard_samples = n;
-    tw_h5_read_attr_u64(f, "shard_index", &sh_i);
-    tw_h5_read_attr_u64(f, "shard_count", &sh_n);
-    tw_h5_read_attr_u64(f, "merged_shards", &merged);
-    if (sh_n && sh_i >= 1 && sh_i <= sh_n && sh_n <= nb) {
-        tw_shard_blocks(nb, (unsigned)sh_i, (unsigned)sh_n, &b0, &b1);
-        uint64_t s1 = b1 * bs < n ? b1 * bs : n;
-        shard_samples = s1 - b0 * bs;
+    tw_h5_read_attr_str(f, "format_version", s->ver, sizeof s->ver);
+    tw_h5_read_attr_str(f, "engine_version", s->eng, sizeof s->eng);
+    tw_h5_read_attr_str(f, "model", s->model, sizeof s->model);
+    tw_h5_read_attr_str(f, "design", s->design, sizeof s->design);
+    tw_h5_read_attr_str(f, "created", s->created, sizeof s->created);
+    tw_h5_read_attr_str(f, "config_sha256", s->sha, sizeof s->sha);
+    tw_h5_read_attr_u64(f, "seed", &s->seed);
+    tw_h5_read_attr_u64(f, "n_samples", &s->n);
+    tw_h5_read_attr_u64(f, "block_size", &s->bs);
+    tw_h5_read_attr_u64(f, "n_blocks", &s->nb);
+    tw_h5_read_attr_u64(f, "n_converged", &s->nconv);
+    tw_h5_read_attr_i64(f, "mpi_ranks", &s->ranks);
+    tw_h5_read_attr_i64(f, "omp_threads", &s->threads);
+    tw_h5_read_attr_i64(f, "finished", &s->finished);
+    tw_h5_read_attr_f64(f, "elapsed_seconds", &s->elapsed);
+    uint64_t nb = s->nb, bs = s->bs, n = s->n;
+    s->b1 = nb;
+    s->shard_samples = n;
+    tw_h5_read_attr_u64(f, "shard_index", &s->sh_i);
+    tw_h5_read_attr_u64(f, "shard_count", &s->sh_n);
+    tw_h5_read_attr_u64(f, "merged_shards", &s->merged);
+    if (s->sh_n && s->sh_i >= 1 && s->sh_i <= s->sh_n && s->sh_n <= nb) {
+        tw_shard_blocks(nb, (unsigned)s->sh_i, (unsigned)s->sh_n, &s->b0, &s->b1);
+        uint64_t s1 = s->b1 * bs < n ? s->b1 * bs : n;
+        s->shard_samples = s1 - s->b0 * bs;
     } else
-        sh_n = 0;
-    char shard[64] = "";
-    if (sh_n)
-        snprintf(shard, sizeof shard, "%llu/%llu", (unsigned long long)sh_i,
-                 (unsigned long long)sh_n);
+        s->sh_n = 0;
+    if (s->sh_n)
+        snprintf(s->shard, sizeof s->shard, "%llu/%llu", (unsigned long long)s->sh_i,
+                 (unsigned long long)s->sh_n);
 
     uint8_t *done = malloc(nb ? nb : 1);
-    uint64_t ndone = 0, sdone = 0;
     hid_t bd = H5Dopen2(f, "status/block_done", H5P_DEFAULT);
     if (!done || bd < 0 ||
         (nb && H5Dread(bd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done) < 0)) {
         free(done);
         if (bd >= 0)
             H5Dclose(bd);
-        H5Fclose(f);
         return tw_error_set(err, TW_EDATA, "%s: cannot read /status/block_done (damaged file?)",
                             path);
     }
     H5Dclose(bd);
     for (uint64_t b = 0; b < nb; b++)
         if (done[b]) {
-            ndone++;
-            sdone += (b + 1) * bs > n ? n - b * bs : bs;
+            s->ndone++;
+            s->sdone += (b + 1) * bs > n ? n - b * bs : bs;
         }
     free(done);
+    return TW_OK;
+}
 
-    tw_history_row *hist = NULL;
-    size_t nhist = 0;
-    tw_error herr;
-    if (tw_history_read(path, &hist, &nhist, &herr))
-        fprintf(stderr, "tradewar: warning: %s\n", herr.msg); /* the rest is still readable */
-    char who[512] = "";
-    int live = !finished && tw_writelock_holder(path, who, sizeof who);
-    if (brief == TW_INFO_JSON) {
-        fputs("{\"path\": ", out);
-        json_str(out, path);
-        fputs(", \"format_version\": ", out);
-        json_str(out, ver);
-        fputs(", \"engine_version\": ", out);
-        json_str(out, eng);
-        fputs(", \"model\": ", out);
-        json_str(out, model);
-        fprintf(out, ", \"status\": \"%s\", \"finished\": %s, \"writer\": ",
-                finished ? "finished" : live ? "running" : "unfinished",
-                finished ? "true" : "false");
-        json_str(out, who);
-        fprintf(out, ", \"n_samples\": %llu, \"samples_done\": %llu, \"n_blocks\": %llu, "
-                "\"blocks_done\": %llu, \"progress\": %.6f, \"n_converged\": %llu, "
-                "\"elapsed_seconds\": %.3f, \"seed\": %llu, \"shard\": \"%s\", "
-                "\"shard_blocks\": %llu, \"merged_shards\": %llu",
-                (unsigned long long)n, (unsigned long long)sdone, (unsigned long long)nb,
-                (unsigned long long)ndone,
-                shard_samples ? (double)sdone / (double)shard_samples : 0.0,
-                (unsigned long long)nconv, elapsed, (unsigned long long)seed, shard,
-                (unsigned long long)(b1 - b0), (unsigned long long)merged);
-        json_history(out, hist, nhist, live);
-        fputs("}\n", out);
-        free(hist);
-        H5Fclose(f);
-        return TW_OK;
-    }
+/* `info --json`: one object, metadata, progress and the start history. */
+static void print_json(FILE *out, const char *path, const info_state *s, const char *who,
+                       int live, const tw_history_row *hist, size_t nhist)
+{
+    fputs("{\"path\": ", out);
+    json_str(out, path);
+    fputs(", \"format_version\": ", out);
+    json_str(out, s->ver);
+    fputs(", \"engine_version\": ", out);
+    json_str(out, s->eng);
+    fputs(", \"model\": ", out);
+    json_str(out, s->model);
+    fprintf(out, ", \"status\": \"%s\", \"finished\": %s, \"writer\": ",
+            s->finished ? "finished" : live ? "running" : "unfinished",
+            s->finished ? "true" : "false");
+    json_str(out, who);
+    fprintf(out, ", \"n_samples\": %llu, \"samples_done\": %llu, \"n_blocks\": %llu, "
+            "\"blocks_done\": %llu, \"progress\": %.6f, \"n_converged\": %llu, "
+            "\"elapsed_seconds\": %.3f, \"seed\": %llu, \"shard\": \"%s\", "
+            "\"shard_blocks\": %llu, \"merged_shards\": %llu",
+            (unsigned long long)s->n, (unsigned long long)s->sdone, (unsigned long long)s->nb,
+            (unsigned long long)s->ndone,
+            s->shard_samples ? (double)s->sdone / (double)s->shard_samples : 0.0,
+            (unsigned long long)s->nconv, s->elapsed, (unsigned long long)s->seed, s->shard,
+            (unsigned long long)(s->b1 - s->b0), (unsigned long long)s->merged);
+    json_history(out, hist, nhist, live);
+    fputs("}\n", out);
+}
+
+/* The text form's metadata lines, up to the "status" line. */
+static void print_header(FILE *out, const char *path, const info_state *s, const char *who,
+                         int live)
+{
+    unsigned long long n = s->n, seed = s->seed;
     fprintf(out, "file           %s\n", path);
-    fprintf(out, "format         %s %s (engine %s)\n", fmt, ver, eng);
-    fprintf(out, "model          %s, design %s, seed %llu\n", model, design,
-            (unsigned long long)seed);
-    fprintf(out, "samples        %llu in %llu blocks of %llu\n", (unsigned long long)n,
-            (unsigned long long)nb, (unsigned long long)bs);
-    fprintf(out, "created        %s, %lld rank(s) x %lld thread(s)\n", created, (long long)ranks,
-            (long long)threads);
-    fprintf(out, "config_sha256  %s\n", sha);
-    if (sh_n)
+    fprintf(out, "format         %s %s (engine %s)\n", s->fmt, s->ver, s->eng);
+    fprintf(out, "model          %s, design %s, seed %llu\n", s->model, s->design, seed);
+    fprintf(out, "samples        %llu in %llu blocks of %llu\n", n, (unsigned long long)s->nb,
+            (unsigned long long)s->bs);
+    fprintf(out, "created        %s, %lld rank(s) x %lld thread(s)\n", s->created,
+            (long long)s->ranks, (long long)s->threads);
+    fprintf(out, "config_sha256  %s\n", s->sha);
+    if (s->sh_n)
         fprintf(out, "shard          %s: blocks %llu..%llu, a part of a sharded run (combine the "
-                "parts with `tradewar merge OUT.h5 PART...`)\n", shard, (unsigned long long)b0,
-                (unsigned long long)b1 - 1);
-    if (merged)
+                "parts with `tradewar merge OUT.h5 PART...`)\n", s->shard,
+                (unsigned long long)s->b0, (unsigned long long)s->b1 - 1);
+    if (s->merged)
         fprintf(out, "merged         from %llu shards by `tradewar merge`\n",
-                (unsigned long long)merged);
+                (unsigned long long)s->merged);
     fprintf(out, "progress       %llu/%llu blocks, %llu/%llu samples (%.1f%%)%s\n",
-            (unsigned long long)ndone, (unsigned long long)(b1 - b0), (unsigned long long)sdone,
-            (unsigned long long)shard_samples,
-            shard_samples ? 100.0 * (double)sdone / (double)shard_samples : 0.0,
-            sh_n ? " of the shard" : "");
-    if (finished && sh_n)
+            (unsigned long long)s->ndone, (unsigned long long)(s->b1 - s->b0),
+            (unsigned long long)s->sdone, (unsigned long long)s->shard_samples,
+            s->shard_samples ? 100.0 * (double)s->sdone / (double)s->shard_samples : 0.0,
+            s->sh_n ? " of the shard" : "");
+    if (s->finished && s->sh_n)
         fprintf(out, "status         shard finished in %.1f s; %llu of its %llu samples "
-                "converged; no summary until the parts are merged\n", elapsed,
-                (unsigned long long)nconv, (unsigned long long)shard_samples);
-    else if (finished)
+                "converged; no summary until the parts are merged\n", s->elapsed,
+                (unsigned long long)s->nconv, (unsigned long long)s->shard_samples);
+    else if (s->finished)
         fprintf(out, "status         finished in %.1f s; %llu of %llu samples converged%s\n",
-                elapsed, (unsigned long long)nconv, (unsigned long long)n,
-                nconv < n ? " (failed samples are excluded from the summary)" : "");
+                s->elapsed, (unsigned long long)s->nconv, n,
+                s->nconv < n ? " (failed samples are excluded from the summary)" : "");
     else if (live)
         fprintf(out, "status         UNFINISHED: being written now (%s)\n", who);
     else {
         /* the options a resume must repeat when they differed from the
          * config's (a sensitivity run takes neither -n nor --design) */
         char opt[224];
-        if (strcmp(design, "pick-freeze"))
-            snprintf(opt, sizeof opt, " -n %llu --seed %llu --design %s%s%s",
-                     (unsigned long long)n, (unsigned long long)seed, design,
-                     sh_n ? " --shard " : "", shard);
+        if (strcmp(s->design, "pick-freeze"))
+            snprintf(opt, sizeof opt, " -n %llu --seed %llu --design %s%s%s", n, seed,
+                     s->design, s->sh_n ? " --shard " : "", s->shard);
         else
-            snprintf(opt, sizeof opt, " --seed %llu%s%s", (unsigned long long)seed,
-                     sh_n ? " --shard " : "", shard);
+            snprintf(opt, sizeof opt, " --seed %llu%s%s", seed, s->sh_n ? " --shard " : "",
+                     s->shard);
         fprintf(out, "status         UNFINISHED: continue with `tradewar run CONFIG --resume -o %s%s` "
                 "(CONFIG: the one it was started with)\n", path, opt);
     }
+}
+
+/* The "stop" line of a finished run that used a stopping rule. */
+static void print_stop(hid_t f, FILE *out, const info_state *s)
+{
     char reason[32] = "", rule[300] = "";
     uint64_t used = 0;
     double achieved = 0;
-    if (finished && tw_h5_read_attr_str(f, "stop_reason", reason, sizeof reason) >= 0) {
+    if (s->finished && tw_h5_read_attr_str(f, "stop_reason", reason, sizeof reason) >= 0) {
         tw_h5_read_attr_str(f, "stop_rule", rule, sizeof rule);
         tw_h5_read_attr_u64(f, "samples_used", &used);
         tw_h5_read_attr_f64(f, "stop_achieved", &achieved);
@@ -568,16 +572,14 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
                 strcmp(reason, "target") ? "ceiling reached" : "target met", rule, achieved,
                 (unsigned long long)used);
     }
-    if (brief && nhist) /* a screen: one line */
-        fprintf(out, "history        %zu start(s), the last %s (`tradewar info %s` lists them)\n",
-                nhist, start_reason(hist, nhist, nhist - 1, live), path);
-    else
-        print_history(out, hist, nhist, live);
-    free(hist);
+}
 
-    if (finished && brief && H5Lexists(f, "summary", H5P_DEFAULT) > 0)
+/* The outcome tables of a finished file: /summary, then /summary_by. */
+static void print_summaries(hid_t f, FILE *out, const char *path, const info_state *s, int brief)
+{
+    if (s->finished && brief && H5Lexists(f, "summary", H5P_DEFAULT) > 0)
         print_brief(f, out, path);
-    else if (finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
+    else if (s->finished && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
         fprintf(out, "\n%-40s %12s %10s %12s %12s %12s %12s  %s\n", "outcome", "mean", "+-95%CI",
                 "std", "q05", "median", "q95", "units");
         hid_t gs = H5Gopen2(f, "summary", H5P_DEFAULT);
@@ -588,7 +590,7 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
             fprintf(out, "(%zu outcome(s) by region and sector left out; run `tradewar info %s` "
                     "for all)\n", w.skipped, path);
     }
-    hid_t gb = finished && H5Lexists(f, "summary_by", H5P_DEFAULT) > 0
+    hid_t gb = s->finished && H5Lexists(f, "summary_by", H5P_DEFAULT) > 0
                    ? H5Gopen2(f, "summary_by", H5P_DEFAULT)
                    : -1;
     if (gb >= 0 && brief) /* a screen: the regimes are one command away */
@@ -599,6 +601,47 @@ int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
     }
     if (gb >= 0)
         H5Gclose(gb);
+}
+
+int tw_info_print(const char *path, FILE *out, int brief, tw_error *err)
+{
+    tw_h5_quiet();
+    if (!tw_output_exists(path))
+        return tw_error_set(err, TW_EUSAGE, "%s: no such file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return tw_error_set(err, TW_EDATA, "%s: not an HDF5 file (or truncated)", path);
+    hid_t f = tw_h5_open(path, H5F_ACC_RDONLY);
+    if (f < 0)
+        return tw_error_set(err, TW_EDATA, "%s: cannot open (damaged HDF5 file?)", path);
+    info_state s;
+    int rc = read_state(f, path, &s, err);
+    if (rc) {
+        H5Fclose(f);
+        return rc;
+    }
+
+    tw_history_row *hist = NULL;
+    size_t nhist = 0;
+    tw_error herr;
+    if (tw_history_read(path, &hist, &nhist, &herr))
+        fprintf(stderr, "tradewar: warning: %s\n", herr.msg); /* the rest is still readable */
+    char who[512] = "";
+    int live = !s.finished && tw_writelock_holder(path, who, sizeof who);
+    if (brief == TW_INFO_JSON) {
+        print_json(out, path, &s, who, live, hist, nhist);
+        free(hist);
+        H5Fclose(f);
+        return TW_OK;
+    }
+    print_header(out, path, &s, who, live);
+    print_stop(f, out, &s);
+    if (brief && nhist) /* a screen: one line */
+        fprintf(out, "history        %zu start(s), the last %s (`tradewar info %s` lists them)\n",
+                nhist, start_reason(hist, nhist, nhist - 1, live), path);
+    else
+        print_history(out, hist, nhist, live);
+    free(hist);
+    print_summaries(f, out, path, &s, brief);
     H5Fclose(f);
     return TW_OK;
 }
