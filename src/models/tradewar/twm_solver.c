@@ -5,7 +5,7 @@
  *   1. prices: the fixed point of equations 1-2 in logs, lP = F(lP; lw),
  *      a contraction (factor <= max input share), warm-started from the
  *      previous outer iteration and accelerated by Anderson mixing on the
- *      block-Jacobi preconditioned map (see setup_preconditioners);
+ *      block-Jacobi preconditioned map (twm_precond.c);
  *   2. shares pi' from the same sweep (eq. 3: pi' = A e / S with
  *      A = pi That kappahat^-theta, e = chat^-theta, S = sum_i A e), so the
  *      shares cost no extra exp();
@@ -57,6 +57,7 @@
 
 #include "twm_anderson.h"
 #include "twm_kernels.h"
+#include "twm_precond.h"
 
 #include <float.h>
 #include <math.h>
@@ -104,15 +105,9 @@ struct twm_solver_ws {
     size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
     double *ns, *na, *nb, *nu, *nE;  /* [NJ] */
     twm_aa aa_out, aa_P, aa_X;
-    /* inner preconditioners (see setup_preconditioners), made from pd */
-    const twm_data *pd;
-    double *ipP;              /* [N][J][J]: the price map's (I - D)^-1, transposed */
-    double *smu, *smw;        /* [NJ] each: the expenditure map's rank-one correction */
-    double *pscr;             /* [4J + J^2] scratch */
+    twm_precond pc;           /* inner preconditioners (twm_precond.h) */
     double *block;
 };
-
-static void setup_preconditioners(twm_solver_ws *ws, const twm_data *d);
 
 twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
 {
@@ -121,7 +116,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
     size_t total = 5 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
                    6 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
-                   2 * twm_aa_doubles(NJ, AA_MEM_INNER) + N * J * J + 2 * NJ + 4 * J + J * J;
+                   2 * twm_aa_doubles(NJ, AA_MEM_INNER) + twm_precond_doubles(N, J);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -188,18 +183,15 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->nb, NJ);
     TAKE(ws->nu, NJ);
     TAKE(ws->nE, NJ);
-    TAKE(ws->ipP, N * J * J);
-    TAKE(ws->smu, NJ);
-    TAKE(ws->smw, NJ);
-    TAKE(ws->pscr, 4 * J + J * J);
 #undef TAKE
+    p = twm_precond_init(&ws->pc, N, J, p);
     ws->aa_out_buf = p;
     p += twm_aa_doubles(3 * N, AA_MEM_OUTER);
     twm_aa_init(&ws->aa_out, N, AA_MEM_OUTER, ws->aa_out_buf);
     p = twm_aa_init(&ws->aa_P, NJ, AA_MEM_INNER, p);
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
-    setup_preconditioners(ws, d);
+    twm_precond_setup(&ws->pc, d);
     return ws;
 }
 
@@ -326,159 +318,6 @@ static void price_sweep(solve_ctx *c, const double *lP, double *out)
     c->price_sweeps++;
 }
 
-/* Inner preconditioners. The price map's Jacobian with respect to a
- * region's own prices is, at the baseline, D[j][k] = pi_nnj g[n][k][j]
- * (own-supply share times the share of input k in sector j's costs); the
- * expenditure map's with respect to the region's own spending is
- * D[j][k] = g[n][j][k] pi_nnk / (1 + tau_nnk) + alpha[n][j] rev[n][k] (own
- * sales of sector k as input j, and tariff revenue spent on j). Each inner
- * Anderson step is taken on x + (I - D)^-1 (F(x) - x) instead of F(x): the
- * same fixed point (and the same stopping test on F(x) - x), with the strong
- * within-region input-output coupling taken out of the iteration, so fewer
- * sweeps (issue 12: 24-36 % fewer; a dense J x J product per sweep and
- * region costs less than the sweeps saved). D >= 0 with row sums
- * pi_nnj (1 - gamma_va) < 1 (prices) and column sums
- * pi_nnk (1 - gamma_va) / (1 + tau_nnk) + rev[n][k] < 1 (expenditure), so
- * I - D is diagonally dominant and Gauss-Jordan without pivoting is stable;
- * a region whose block is singular anyway (a sector without value added that
- * only buys from itself at home) gets no preconditioning (identity).
- * Dataset-only, so made once with the workspace (again if the workspace is
- * used with another dataset): the result of a solve depends on its inputs
- * alone. Stored transposed, as twm_cols_gemv reads it.
- * One block serves both maps: with no tariff on a region's purchases from
- * itself (tau_nnk = 0), the expenditure map's D is the price map's
- * transposed plus a rank one term, D_X = D_P^T + a r^T (a = alpha[n],
- * r = rev[n]), so with B = (I - D_P^T)^-1 = P^T (P the stored price block)
- * Sherman-Morrison gives (I - D_X)^-1 z = B z + u (w . z), u = B a /
- * (1 - r . B a), w = B^T r = P r: a row-dot pass over the same block and
- * 2J numbers per region instead of a second J x J block (issue 12: the
- * second block took a NAFTA solve's working set past the 2 MiB L2). Where
- * tau_nnk > 0 the term uses pi_nnk without the 1/(1 + tau_nnk) (an
- * approximate preconditioner: the same fixed point and stopping test). */
-static int invert_block(double *restrict M, double *restrict out, size_t J)
-{
-    /* Gauss-Jordan on [M | I]: M becomes I, out M^-1 */
-    for (size_t j = 0; j < J; j++)
-        for (size_t k = 0; k < J; k++)
-            out[j * J + k] = j == k ? 1.0 : 0.0;
-    int ok = 1;
-    for (size_t p = 0; p < J && ok; p++) {
-        if (!(M[p * J + p] > 1e-12)) {
-            ok = 0;
-            break;
-        }
-        double ip = 1.0 / M[p * J + p];
-        for (size_t q = 0; q < J; q++) {
-            M[p * J + q] *= ip;
-            out[p * J + q] *= ip;
-        }
-        for (size_t r = 0; r < J; r++) {
-            double f = M[r * J + p];
-            if (r == p || f == 0.0)
-                continue;
-            for (size_t q = 0; q < J; q++) {
-                M[r * J + q] -= f * M[p * J + q];
-                out[r * J + q] -= f * out[p * J + q];
-            }
-        }
-    }
-    for (size_t x = 0; x < J * J && ok; x++)
-        if (!isfinite(out[x]))
-            ok = 0;
-    if (!ok) {
-        for (size_t j = 0; j < J; j++)
-            for (size_t k = 0; k < J; k++)
-                out[j * J + k] = j == k ? 1.0 : 0.0;
-        return 0;
-    }
-    for (size_t r = 0; r < J; r++) /* transposed for twm_cols_gemv */
-        for (size_t q = r + 1; q < J; q++) {
-            double t = out[r * J + q];
-            out[r * J + q] = out[q * J + r];
-            out[q * J + r] = t;
-        }
-    return 1;
-}
-
-static void setup_preconditioners(twm_solver_ws *ws, const twm_data *d)
-{
-    size_t N = d->N, J = d->J;
-    double *ba = ws->pscr, *rv = ws->pscr + J, *B = ws->pscr + 4 * J; /* J, J, J x J */
-    ws->pd = d;
-    for (size_t n = 0; n < N; n++) {
-        const double *g = d->gamma_io + n * J * J, *al = d->alpha + n * J;
-        double *T = ws->ipP + n * J * J, *u = ws->smu + n * J, *w = ws->smw + n * J;
-        for (size_t j = 0; j < J; j++) {
-            double sh = d->pi[TWM_NIJ(N, J, n, n, j)];
-            for (size_t k = 0; k < J; k++)
-                B[j * J + k] = (j == k ? 1.0 : 0.0) - sh * g[k * J + j];
-        }
-        int ok = invert_block(B, T, J);
-        for (size_t k = 0; k < J; k++) {
-            double r = 0.0;
-            for (size_t i = 0; i < N; i++) {
-                double t = d->tau[TWM_NIJ(N, J, n, i, k)];
-                r += d->pi[TWM_NIJ(N, J, n, i, k)] * t / (1.0 + t);
-            }
-            rv[k] = r;
-            ba[k] = 0.0;
-            w[k] = 0.0;
-        }
-        /* B a = P^T a (rows of T), w = P r (columns of T) */
-        twm_rows_dot(ba, T, J, al, J, J);
-        twm_cols_gemv(w, T, rv, J, J, J);
-        double den = 1.0;
-        for (size_t k = 0; k < J; k++)
-            den -= rv[k] * ba[k];
-        if (!ok || !(den > 1e-12) || !isfinite(den))
-            den = 0.0; /* no correction (B alone, or identity) */
-        for (size_t k = 0; k < J; k++) {
-            u[k] = den > 0.0 ? ba[k] / den : 0.0;
-            if (den == 0.0)
-                w[k] = 0.0;
-        }
-    }
-}
-
-/* g <- x + (I - D)^-1 (g - x), region by region (r, y: J scratch each). */
-static void precond_apply(const double *inv, const double *x, double *g, double *r, size_t N,
-                          size_t J)
-{
-    double *y = r + J;
-    for (size_t n = 0; n < N; n++) {
-        const double *xn = x + n * J;
-        double *gn = g + n * J;
-        for (size_t j = 0; j < J; j++) {
-            r[j] = gn[j] - xn[j];
-            y[j] = 0.0;
-        }
-        twm_cols_gemv(y, inv + n * J * J, r, J, J, J);
-        for (size_t j = 0; j < J; j++)
-            gn[j] = xn[j] + y[j];
-    }
-}
-
-/* g <- x + (I - D_X)^-1 (g - x) with the price blocks transposed and the
- * rank-one correction (setup_preconditioners): y = P^T r + u (w . r), the
- * dot in k order. */
-static void precond_apply_x(const twm_solver_ws *ws, const double *x, double *g, size_t N,
-                            size_t J)
-{
-    double *r = ws->pscr, *y = r + J;
-    for (size_t n = 0; n < N; n++) {
-        const double *xn = x + n * J, *u = ws->smu + n * J, *w = ws->smw + n * J;
-        double *gn = g + n * J;
-        double c = 0.0;
-        for (size_t j = 0; j < J; j++)
-            r[j] = gn[j] - xn[j];
-        for (size_t j = 0; j < J; j++)
-            c += w[j] * r[j];
-        twm_rows_dot(y, ws->ipP + n * J * J, J, r, J, J);
-        for (size_t j = 0; j < J; j++)
-            gn[j] = xn[j] + (y[j] + u[j] * c);
-    }
-}
-
 /* Solve the price fixed point for the current lw to tolerance tol (max
  * change in log prices). The last sweep leaves lc, e, S consistent with the
  * returned lP up to tol. */
@@ -494,7 +333,7 @@ static void solve_prices(solve_ctx *c, double tol)
             memcpy(ws->lP, ws->lPg, NJ * sizeof(double));
             return;
         }
-        precond_apply(ws->ipP, ws->lP, ws->lPg, ws->pscr, c->d->N, c->d->J);
+        twm_precond_apply(&ws->pc, ws->lP, ws->lPg, c->d->N, c->d->J);
         twm_aa_step(&ws->aa_P, ws->lP, ws->lPg, NULL);
     }
 }
@@ -609,7 +448,7 @@ static void solve_X(solve_ctx *c, double tol)
             memcpy(ws->X, ws->Xg, NJ * sizeof(double));
             return;
         }
-        precond_apply_x(ws, ws->X, ws->Xg, N, J);
+        twm_precond_apply_x(&ws->pc, ws->X, ws->Xg, N, J);
         twm_aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
     }
 }
@@ -1018,8 +857,8 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     const size_t NK = d->N + ws->K + ws->KS;
     twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
     setup_layouts(&c);
-    if (ws->pd != d)
-        setup_preconditioners(ws, d);
+    if (ws->pc.pd != d)
+        twm_precond_setup(&ws->pc, d);
     start_state(&c, NK);
 
     double r = INFINITY, best = INFINITY, damp = 1.0;
