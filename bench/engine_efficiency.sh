@@ -2,6 +2,10 @@
 # Engine efficiency on the default scenario (not a test; docs/BENCHMARK.md):
 #   1. wall time of configs/default.yaml at SAMPLES samples (default 20000) on
 #      1 rank x 1 thread, 2 ranks x 1 thread, 1 rank x 2 threads (and 2 x 2),
+#      each launched the way users launch it on one machine: the environment
+#      and command line of jobs/local.sh (its dry run, TW_DRY_RUN=1, with
+#      TW_RANKS/TW_THREADS): mpiexec with its binding, OMP_PLACES/OMP_PROC_BIND
+#      and, for Open MPI, OMPI_MCA_pml=ob1 (docs/CLUSTER.md),
 #      the efficiencies T(1) / (p T(p)), and the summary pass's seconds (the
 #      run's "summary pass" line) and share; the machine load is printed with them
 #      (on a shared machine wall times are only indicative);
@@ -31,20 +35,25 @@ n=${2:-20000}
 ncg=${3:-1024}
 cfg=$here/configs/default.yaml
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# as jobs/local.sh (one node): also for the callgrind runs below
+export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+case "$here$tmp$bin" in *[[:space:]]*) echo "engine_efficiency.sh: no spaces in paths, please" >&2; exit 1;; esac
+launch() { # ranks threads samples -> two lines: the environment and the command
+  # line jobs/local.sh would run (its dry run), for `env` to run as they are
+  TW_DRY_RUN=1 TW_RANKS=$1 TW_THREADS=$2 TRADEWAR=$bin "$here/jobs/local.sh" "$cfg" \
+    "$tmp/o.h5" -n "$3" --force 2>/dev/null | sed -n 's/^local\.sh: //p' | sed -n '2,3p'
+}
 wall() { # ranks threads samples tag -> "seconds summary_seconds" (the run's own
   # reports; its phase lines, TW_PHASE_TIMES=1, stay in $tmp/ph.tag)
-  local r=$1 t=$2 s=$3 tag=$4 t0 t1 sp
+  local r=$1 t=$2 s=$3 tag=$4 t0 t1 sp envs cmd
+  { read -r envs; read -r cmd; } <<< "$(launch "$r" "$t" "$s")"
+  echo "$envs $cmd" > "$tmp/cmd.$tag"
   t0=$(date +%s.%N)
-  if [ "$r" -eq 1 ]; then
-    TW_PHASE_TIMES=1 OMP_NUM_THREADS=$t "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force \
-      2> "$tmp/ph.$tag"
-  else
-    TW_PHASE_TIMES=1 OMP_NUM_THREADS=$t mpiexec -n "$r" --bind-to none -x TW_PHASE_TIMES \
-      "$bin" run "$cfg" -n "$s" -o "$tmp/o.h5" --force 2> "$tmp/ph.$tag"
-  fi
+  # shellcheck disable=SC2086  # local.sh's words, split on purpose
+  env TW_PHASE_TIMES=1 $envs $cmd 2> "$tmp/ph.$tag" > /dev/null
   t1=$(date +%s.%N)
   sp=$(tr '\r' '\n' < "$tmp/ph.$tag" | awk '/summary pass [0-9.]+ s/ {print $(NF - 1)}')
   awk -v a="$t0" -v b="$t1" -v p="${sp:-nan}" 'BEGIN{printf "%.2f %s", b - a, p}'
@@ -68,7 +77,8 @@ if [ -z "${SKIP_WALL:-}" ]; then
   row "2 ranks x 1 thread" "$w2" "$s2" 2
   row "1 rank x 2 threads" "$wt" "$st" 2
   row "2 ranks x 2 threads" "$w4" "$s4" 4
-  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); launched as jobs/local.sh does (dry run):"
+  for tag in 11 21 12 22; do echo "  $(cat "$tmp/cmd.$tag")"; done
   echo
   echo "# phases (the engine's timers on rank 0, TW_PHASE_TIMES=1): wall s of each run;"
   echo "# CPU share of the 1 x 1 run (the phase's share of the work, load-independent)"

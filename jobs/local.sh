@@ -37,8 +37,9 @@
 #                --map-by slot:PE=<threads> --bind-to core (every rank on its
 #                own cores, disjoint; OMP_PLACES=cores, OMP_PROC_BIND=close pin
 #                its threads to them; --bind-to none --oversubscribe when
-#                ranks x threads exceed the cores) and, as root,
-#                --allow-run-as-root
+#                ranks x threads exceed the cores), as root,
+#                --allow-run-as-root, and exports OMPI_MCA_pml=ob1 unless
+#                set (one node: skips the probe for UCX/libfabric networks)
 #
 # Ctrl-C (or SIGTERM) asks tradewar to finish the current block and stop
 # (exit 3); run the same command with TW_RUN_ARGS=--resume to continue.
@@ -95,6 +96,12 @@ if command -v "$mpiexec" >/dev/null 2>&1; then
             launch+=(--bind-to none --oversubscribe)
         fi
         [[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
+        # One node: the ob1 point-to-point layer (shared memory between the
+        # ranks). Open MPI's default selection first probes UCX and
+        # libfabric for a network, which costs ~0.2 s per start (Open MPI
+        # 4.1) and buys nothing inside one node. A pml you set wins; the
+        # cluster scripts leave it to the site (docs/CLUSTER.md).
+        export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
     fi
 elif (( ranks == 1 )); then
     echo "local.sh: note: no $mpiexec; running one process without it" >&2
@@ -105,6 +112,7 @@ export OMP_NUM_THREADS=$threads
 export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
 
 echo "local.sh: $cores cores -> $ranks ranks x $threads threads; $tw"
+echo "local.sh: OMP_NUM_THREADS=$OMP_NUM_THREADS OMP_PLACES=$OMP_PLACES OMP_PROC_BIND=$OMP_PROC_BIND${OMPI_MCA_pml:+ OMPI_MCA_pml=$OMPI_MCA_pml}"
 echo "local.sh: ${launch[*]} $tw ${TW_ARGS[*]}"
 [[ -n ${TW_DRY_RUN:-} ]] && exit 0
 
