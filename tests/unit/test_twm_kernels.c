@@ -1,5 +1,5 @@
 /* Unit tests of the solver's numeric kernels (twm_kernels.c): the column
- * sums and the share rows give bitwise the results of the plain scalar loops
+ * sums and the fused sums of the X sweep give bitwise the results of the plain scalar loops
  * they replace (same operations in the same order), for every block width
  * and remainder, in the baseline, AVX/AVX2 and the CPU's (AVX-512) clones; the vector
  * exp/log give the same bits in both clones and stay within 1 ulp of libm. */
@@ -69,18 +69,14 @@ static void ref_rowdot(double *out, const double *a, size_t as, const double *v,
     }
 }
 
-static void ref_share(double *pn, double *W, double *Rw, const double *A, const double *e,
-                      const double *iS, const double *it, const double *tr, size_t N, size_t J)
+/* the X sweep's fused pass: column sums plus acc[i][j] += a[i][j] c[j] */
+static void ref_dotacc(double *out, double *acc, const double *a, size_t as, const double *b,
+                       const double *c, size_t cnt, size_t J)
 {
-    for (size_t j = 0; j < J; j++)
-        Rw[j] = 0.0;
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < J; j++) {
-            double p = A[i * J + j] * e[i * J + j] * iS[j];
-            pn[i * J + j] = p;
-            W[i * J + j] = p * it[i * J + j];
-            Rw[j] += p * tr[i * J + j];
-        }
+    ref_dot(out, a, as, b, J, cnt, J);
+    for (size_t i = 0; i < cnt; i++)
+        for (size_t j = 0; j < J; j++)
+            acc[i * J + j] += a[i * as + j] * c[j];
 }
 
 static void check_sums(int level)
@@ -88,8 +84,7 @@ static void check_sums(int level)
     twm_kernels_select(level);
     enum { NMAX = 13, JMAX = 47 };
     static double a[NMAX * NMAX * JMAX], b[NMAX * JMAX], v[JMAX], o1[JMAX], o2[JMAX];
-    static double A[NMAX * JMAX], e[NMAX * JMAX], iS[JMAX], it[NMAX * JMAX], tr[NMAX * JMAX];
-    static double p1[NMAX * JMAX], p2[NMAX * JMAX], W1[NMAX * JMAX], W2[NMAX * JMAX];
+    static double c1[JMAX], t1[NMAX * JMAX], t2[NMAX * JMAX];
     for (size_t J = 1; J <= JMAX; J++) {
         size_t cnts[] = {0, 1, 2, 5, NMAX};
         for (size_t c = 0; c < sizeof cnts / sizeof *cnts; c++) {
@@ -120,21 +115,18 @@ static void check_sums(int level)
             twm_cols_dot(o2, a + 3, as, b, bs, cnt, J);
             assert_memory_equal(o1, o2, J * sizeof *o1);
         }
-        size_t N = 1 + J % NMAX;
-        fill(A, N * J, 0.0, 1.0);
-        fill(e, N * J, 0.1, 3.0);
-        fill(iS, J, 0.5, 2.0);
-        fill(it, N * J, 0.3, 1.0);
-        fill(tr, N * J, 0.0, 0.7);
-        double R1[JMAX], R2[JMAX];
-        ref_share(p1, W1, R1, A, e, iS, it, tr, N, J);
-        twm_share_rows(p2, W2, R2, A, e, iS, it, tr, N, J);
-        assert_memory_equal(p1, p2, N * J * sizeof *p1);
-        assert_memory_equal(W1, W2, N * J * sizeof *W1);
-        assert_memory_equal(R1, R2, J * sizeof *R1);
-        twm_share_rows(NULL, W2, R2, A, e, iS, it, tr, N, J); /* without pi' */
-        assert_memory_equal(W1, W2, N * J * sizeof *W1);
-        assert_memory_equal(R1, R2, J * sizeof *R1);
+        /* the fused column sums and accumulation, N x J rows of a larger
+         * array (stride J * NMAX), as the X sweep reads B */
+        size_t N = 1 + J % NMAX, as = J * NMAX;
+        fill(a, NMAX * NMAX * JMAX, 0.0, 1.0);
+        fill(b, N * J, 0.0, 2.0);
+        fill(c1, J, 0.1, 3.0);
+        fill(t1, N * J, -1.0, 1.0);
+        memcpy(t2, t1, N * J * sizeof *t1);
+        ref_dotacc(o1, t1, a + 2 * J, as, b, c1, N, J);
+        twm_cols_dot_acc(o2, t2, a + 2 * J, as, b, c1, N, J);
+        assert_memory_equal(o1, o2, J * sizeof *o1);
+        assert_memory_equal(t1, t2, N * J * sizeof *t1);
     }
     twm_kernels_select(0);
 }

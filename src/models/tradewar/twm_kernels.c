@@ -271,40 +271,67 @@ TWM_INLINE void dot_body(double *restrict out, const double *restrict a, size_t 
     }
 }
 
-/* Shares of one importer's N rows (see twm_kernels.h). */
-TWM_INLINE void share_body(double *restrict pn, double *restrict W, double *restrict Rw,
-                           const double *restrict A, const double *restrict e,
-                           const double *restrict iS, const double *restrict it,
-                           const double *restrict tr, size_t N, size_t J)
+/* The X sweep's pass over B (twm_solver.c): out[j] = sum_{i < cnt}
+ * a[i*as + j] b[i*J + j] from 0.0 in i order (dot_body's sums), and on the
+ * same loads acc[i*J + j] += a[i*as + j] c[j] (one multiply and one add per
+ * element, so the order of the blocks does not matter): the importers'
+ * T[n] = sum_i B[n,i] e[i] gathered while the column sums for Y' stream B,
+ * instead of a second pass over the N^2 J array (issue 12). */
+TWM_INLINE void dotacc_body(double *restrict out, double *restrict acc,
+                            const double *restrict a, size_t as, const double *restrict b,
+                            const double *restrict c, size_t cnt, size_t J, size_t j)
 {
-    for (size_t j = 0; j < J; j++)
-        Rw[j] = 0.0;
-    for (size_t i = 0; i < N; i++) {
-        const size_t o = i * J;
-        const double *ei = e + o;
-        if (pn) {
-            for (size_t j = 0; j < J; j++) {
-                double p = A[o + j] * ei[j] * iS[j];
-                pn[o + j] = p;
-                W[o + j] = p * it[o + j];
-                Rw[j] += p * tr[o + j];
-            }
-        } else {
-            for (size_t j = 0; j < J; j++) {
-                double p = A[o + j] * ei[j] * iS[j];
-                W[o + j] = p * it[o + j];
-                Rw[j] += p * tr[o + j];
-            }
+    for (; j + 16 <= J; j += 16) {
+        v4d s0 = {0.0, 0.0, 0.0, 0.0}, s1 = s0, s2 = s0, s3 = s0;
+        const v4d c0 = LD4(c + j), c1 = LD4(c + j + 4), c2 = LD4(c + j + 8),
+                  c3 = LD4(c + j + 12);
+        const double *pa = a + j, *pb = b + j;
+        double *pt = acc + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += J, pt += J) {
+            const v4d a0 = LD4(pa), a1 = LD4(pa + 4), a2 = LD4(pa + 8), a3 = LD4(pa + 12);
+            s0 += a0 * LD4(pb);
+            s1 += a1 * LD4(pb + 4);
+            s2 += a2 * LD4(pb + 8);
+            s3 += a3 * LD4(pb + 12);
+            ST4(pt, LD4(pt) + a0 * c0);
+            ST4(pt + 4, LD4(pt + 4) + a1 * c1);
+            ST4(pt + 8, LD4(pt + 8) + a2 * c2);
+            ST4(pt + 12, LD4(pt + 12) + a3 * c3);
         }
+        ST4(out + j, s0);
+        ST4(out + j + 4, s1);
+        ST4(out + j + 8, s2);
+        ST4(out + j + 12, s3);
+    }
+    for (; j + 4 <= J; j += 4) {
+        v4d s0 = {0.0, 0.0, 0.0, 0.0};
+        const v4d c0 = LD4(c + j);
+        const double *pa = a + j, *pb = b + j;
+        double *pt = acc + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += J, pt += J) {
+            const v4d a0 = LD4(pa);
+            s0 += a0 * LD4(pb);
+            ST4(pt, LD4(pt) + a0 * c0);
+        }
+        ST4(out + j, s0);
+    }
+    for (; j < J; j++) {
+        double s0 = 0.0;
+        const double *pa = a + j, *pb = b + j;
+        double *pt = acc + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += J, pt += J) {
+            s0 += pa[0] * pb[0];
+            pt[0] += pa[0] * c[j];
+        }
+        out[j] = s0;
     }
 }
 
-static void share_base(double *restrict pn, double *restrict W, double *restrict Rw,
-                       const double *restrict A, const double *restrict e,
-                       const double *restrict iS, const double *restrict it,
-                       const double *restrict tr, size_t N, size_t J)
+static void dotacc_base(double *restrict out, double *restrict acc, const double *restrict a,
+                        size_t as, const double *restrict b, const double *restrict c,
+                        size_t cnt, size_t J)
 {
-    share_body(pn, W, Rw, A, e, iS, it, tr, N, J);
+    dotacc_body(out, acc, a, as, b, c, cnt, J, 0);
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -394,6 +421,51 @@ __attribute__((target("avx512f"))) static void dot_512(double *restrict out,
                                                        size_t cnt, size_t J)
 {
     dot_body8(out, a, as, b, bs, cnt, J);
+}
+
+TWM_INLINE void dotacc_body8(double *restrict out, double *restrict acc,
+                             const double *restrict a, size_t as, const double *restrict b,
+                             const double *restrict c, size_t cnt, size_t J)
+{
+    size_t j = 0;
+    for (; j + 16 <= J; j += 16) {
+        v8d s0 = {0.0}, s1 = s0;
+        const v8d c0 = LD8(c + j), c1 = LD8(c + j + 8);
+        const double *pa = a + j, *pb = b + j;
+        double *pt = acc + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += J, pt += J) {
+            const v8d a0 = LD8(pa), a1 = LD8(pa + 8);
+            s0 += a0 * LD8(pb);
+            s1 += a1 * LD8(pb + 8);
+            ST8(pt, LD8(pt) + a0 * c0);
+            ST8(pt + 8, LD8(pt + 8) + a1 * c1);
+        }
+        ST8(out + j, s0);
+        ST8(out + j + 8, s1);
+    }
+    for (; j + 8 <= J; j += 8) {
+        v8d s0 = {0.0};
+        const v8d c0 = LD8(c + j);
+        const double *pa = a + j, *pb = b + j;
+        double *pt = acc + j;
+        for (size_t i = 0; i < cnt; i++, pa += as, pb += J, pt += J) {
+            const v8d a0 = LD8(pa);
+            s0 += a0 * LD8(pb);
+            ST8(pt, LD8(pt) + a0 * c0);
+        }
+        ST8(out + j, s0);
+    }
+    dotacc_body(out, acc, a, as, b, c, cnt, J, j);
+}
+
+__attribute__((target("avx512f"))) static void dotacc_512(double *restrict out,
+                                                          double *restrict acc,
+                                                          const double *restrict a, size_t as,
+                                                          const double *restrict b,
+                                                          const double *restrict c, size_t cnt,
+                                                          size_t J)
+{
+    dotacc_body8(out, acc, a, as, b, c, cnt, J);
 }
 #endif
 
@@ -485,12 +557,14 @@ __attribute__((target("avx"))) static void dot_avx(double *restrict out,
     dot_body(out, a, as, b, bs, cnt, J);
 }
 
-__attribute__((target("avx"))) static void share_avx(
-    double *restrict pn, double *restrict W, double *restrict Rw, const double *restrict A,
-    const double *restrict e, const double *restrict iS, const double *restrict it,
-    const double *restrict tr, size_t N, size_t J)
+__attribute__((target("avx"))) static void dotacc_avx(double *restrict out,
+                                                      double *restrict acc,
+                                                      const double *restrict a, size_t as,
+                                                      const double *restrict b,
+                                                      const double *restrict c, size_t cnt,
+                                                      size_t J)
 {
-    share_body(pn, W, Rw, A, e, iS, it, tr, N, J);
+    dotacc_body(out, acc, a, as, b, c, cnt, J, 0);
 }
 
 /* exp/log: 64-bit integer lanes, hence AVX2 (no FMA: same bits). */
@@ -518,7 +592,7 @@ static void log_base(double *restrict y, const double *restrict x, size_t n)
 }
 
 /* The clones for this CPU, chosen on first use (a benign race: every thread
- * stores the same value): bit 0 AVX (column sums, share rows), bit 1 AVX2
+ * stores the same value): bit 0 AVX (column sums, row dots), bit 1 AVX2
  * (exp/log), bit 2 AVX-512F (column sums). TWM_KERNELS=base forces the
  * baseline clones and TWM_KERNELS=avx2 stops at AVX2, for checking that all
  * give the same bits (valgrind does not emulate AVX-512, so callgrind runs
@@ -617,18 +691,21 @@ void twm_rows_dot(double *restrict out, const double *restrict a, size_t as,
     rowdot_base(out, a, as, v, cnt, J);
 }
 
-void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw,
-                    const double *restrict A, const double *restrict e,
-                    const double *restrict iS, const double *restrict it,
-                    const double *restrict tr, size_t N, size_t J)
+void twm_cols_dot_acc(double *restrict out, double *restrict acc, const double *restrict a,
+                      size_t as, const double *restrict b, const double *restrict c, size_t cnt,
+                      size_t J)
 {
 #ifdef TWM_HAVE_AVX_CLONE
+    if (isa() & 4) {
+        dotacc_512(out, acc, a, as, b, c, cnt, J);
+        return;
+    }
     if (avx_on()) {
-        share_avx(pn, W, Rw, A, e, iS, it, tr, N, J);
+        dotacc_avx(out, acc, a, as, b, c, cnt, J);
         return;
     }
 #endif
-    share_base(pn, W, Rw, A, e, iS, it, tr, N, J);
+    dotacc_base(out, acc, a, as, b, c, cnt, J);
 }
 
 void twm_kernels_select(int level)

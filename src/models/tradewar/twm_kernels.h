@@ -26,13 +26,11 @@ void twm_cols_dot(double *restrict out, const double *restrict a, size_t as,
  * row in a fixed order, the same bits in every clone. */
 void twm_rows_dot(double *restrict out, const double *restrict a, size_t as,
                   const double *restrict v, size_t cnt, size_t J);
-/* Shares of importer n, given its rows of A (N x J), e = chat^-theta (N x J)
- * and iS = 1/S (J): p = A e iS, pn = p (skipped when pn is NULL),
- * W = p it, Rw[j] = sum_i p tr (from 0.0, i = 0, 1, ...). */
-void twm_share_rows(double *restrict pn, double *restrict W, double *restrict Rw,
-                    const double *restrict A, const double *restrict e,
-                    const double *restrict iS, const double *restrict it,
-                    const double *restrict tr, size_t N, size_t J);
+/* out[j] = sum_{i < cnt} a[i*as + j] b[i*J + j] (as twm_cols_dot with bs = J)
+ * and, on the same loads, acc[i*J + j] += a[i*as + j] c[j], j < J. */
+void twm_cols_dot_acc(double *restrict out, double *restrict acc, const double *restrict a,
+                      size_t as, const double *restrict b, const double *restrict c, size_t cnt,
+                      size_t J);
 /* Which clones run ("avx+avx2+avx512f", "avx+avx2", "avx" or "base"; the
  * same bits). Chosen from the CPU on first use (TWM_KERNELS=base in the
  * environment: the baseline; =avx2: no AVX-512);

@@ -8,7 +8,17 @@
  *      block-Jacobi preconditioned map (twm_precond.c);
  *   2. shares pi' from the same sweep (eq. 3: pi' = A e / S with
  *      A = pi That kappahat^-theta, e = chat^-theta, S = sum_i A e), so the
- *      shares cost no extra exp();
+ *      shares cost no extra exp(). pi' itself is never stored during the
+ *      iteration (fill_result writes it once): with B = A / (1 + tau'),
+ *      fixed for a solve, the purchases at producer prices are
+ *      Y'[i] = e[i] sum_n B[n,i] X'[n] / S[n] and the tariff revenue per
+ *      unit of spending is 1 - T[n] / S[n], T[n] = sum_i B[n,i] e[i]
+ *      (gathered by the first X sweep on the loads it makes anyway). So the
+ *      iteration streams two N^2 J arrays, A (price sweeps) and B (X
+ *      sweeps), instead of five (A, W = pi' / (1 + tau'), pi',
+ *      1 / (1 + tau'), tau' / (1 + tau')), and the share rows (four N^2 J
+ *      streams per outer iteration) are gone (issue 12: at 76 x 45 these
+ *      arrays are 2 MiB each, the size of the L2; docs/BENCHMARK.md);
  *   3. expenditure: the linear system 4-6 for X' by Anderson-accelerated
  *      fixed-point sweeps X <- gamma' Y'(X) + alpha I'(X), warm-started from
  *      the previous X', preconditioned like the prices. (A direct LU is O((NJ)^3): 0.9 Mflop at 14x10 and
@@ -28,14 +38,15 @@
  * Kernels (twm_kernels.c): the O(N^2 J) and O(N J^2) sums keep partial
  * sums in vector registers for blocks of sectors (twm_cols_dot,
  * twm_cols_gemv), in the same order as plain loops; row dots (the X
- * sweep's gamma products, the transposed preconditioner) in twm_rows_dot; the share rows
- * (twm_share_rows) and the price sweep's exp/log (twm_vec_exp/twm_vec_log,
- * branch-free fdlibm algorithms) are elementwise. Each has a baseline and an
+ * sweep's gamma products, the transposed preconditioner) in twm_rows_dot; the X
+ * sweep's column sums with T on the same loads in twm_cols_dot_acc; the price
+ * sweep's exp/log (twm_vec_exp/twm_vec_log, branch-free fdlibm algorithms)
+ * are elementwise. Each has a baseline and an
  * AVX/AVX2 clone (no FMA) with the same bits. Anderson mixing: twm_anderson.c.
  *
  * Quantity limits (shock->qcap): K capped flows (exporter e, sector s, into
  * importer n) each get a log wedge ll[k] >= 0 that multiplies A by
- * exp(-theta ll). The outer unknown becomes [lw (N), ll (K)], mixed together
+ * exp(-theta ll) (and B with it). The outer unknown becomes [lw (N), ll (K)], mixed together
  * by Anderson; the map for ll is a projected Newton-like step
  * ll + log(q/cap) / elast (elast = theta (1 - pi') + eps pi', the partial
  * elasticity of the delivered quantity to its own price), and the residual
@@ -43,7 +54,7 @@
  * every operation is the one of the plain solve.
  *
  * Short-run supply (shock->supply_elast > 0): each region producing sector s
- * gets a log cost factor u[k] (A[., n, s] times exp(-theta u)) that solves
+ * gets a log cost factor u[k] (A[., n, s] and B[., n, s] times exp(-theta u)) that solves
  * u = log(qhat) / elast, qhat = Y'/Y over the producer price
  * chat exp(u) That^(-1/theta). The unknowns follow the cap wedges in the
  * outer vector, [lw (N), ll (K), u (KS)]; Newton-like step
@@ -79,26 +90,26 @@
 struct twm_solver_ws {
     size_t N, J;
     /* per solve */
-    double *A, *inv1t, *trt;  /* [NNJ] */
+    double *A, *B;            /* [NNJ]: A, and B = A / (1 + tau') */
     double *theta, *ith;      /* [J] */
-    /* state */
-    double *pinew, *W;        /* [NNJ] */
+    /* result */
+    double *pinew;            /* [NNJ], written by fill_result alone */
     double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N]; lw, lwg, lwg_new, lw_best [3N]:
                                                           wages, the K <= N cap wedges, the
                                                           KS <= N supply cost factors */
     /* quantity limits (per solve): K cells, their A without wedge, log cap,
      * log kappahat and That terms, step, and the wedge by importer */
     size_t *qx, *qn, K;       /* [N] */
-    double *qA0, *qlcap, *qlk, *qg, *qw; /* [N] */
+    double *qA0, *qB0, *qit, *qlcap, *qlk, *qg, *qw; /* [N] */
     /* short-run supply (per solve): KS producing regions, their index, the
      * slot of each region (-1 none), log That / theta, step; A's column */
     size_t *sn, KS;           /* [N] */
     long *sk;                 /* [N] */
-    double *slT, *sg, *sA0;   /* [N], [N], [N*N] */
+    double *slT, *sg, *sA0, *sB0; /* [N], [N], [N*N], [N*N] */
     double *aa_out_buf;
     double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
     double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
-    double *X, *Xg, *Y, *Yeff, *Rw, *Xw; /* [NJ] */
+    double *X, *Xg, *Y, *Yeff, *Rw, *Xw, *T, *Xs; /* [NJ] */
     double *I, *R, *P, *ED;   /* [N] */
     double *tmp;              /* [NJ] scratch */
     /* nest cells with 0 < s < 1 (per solve): index, s, and scratch */
@@ -114,8 +125,8 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     if (!d)
         return NULL;
     size_t N = d->N, J = d->J, NJ = N * J, NNJ = N * N * J;
-    size_t total = 5 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 6 * NJ + 4 * N +
-                   6 * NJ + 5 * N + 2 * N + N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
+    size_t total = 3 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 8 * NJ + 4 * N +
+                   6 * NJ + 7 * N + 2 * N + 2 * N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
                    2 * twm_aa_doubles(NJ, AA_MEM_INNER) + twm_precond_doubles(N, J);
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
@@ -137,10 +148,8 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     double *p = ws->block;
 #define TAKE(ptr, cnt) (ptr = p, p += (cnt))
     TAKE(ws->A, NNJ);
-    TAKE(ws->inv1t, NNJ);
-    TAKE(ws->trt, NNJ);
+    TAKE(ws->B, NNJ);
     TAKE(ws->pinew, NNJ);
-    TAKE(ws->W, NNJ);
     TAKE(ws->theta, J);
     TAKE(ws->ith, J);
     ws->qn = ws->qx + N;
@@ -153,7 +162,10 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->slT, N);
     TAKE(ws->sg, N);
     TAKE(ws->sA0, N * N);
+    TAKE(ws->sB0, N * N);
     TAKE(ws->qA0, N);
+    TAKE(ws->qB0, N);
+    TAKE(ws->qit, N);
     TAKE(ws->qlcap, N);
     TAKE(ws->qlk, N);
     TAKE(ws->qg, N);
@@ -174,6 +186,8 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->Yeff, NJ);
     TAKE(ws->Rw, NJ);
     TAKE(ws->Xw, NJ);
+    TAKE(ws->T, NJ);
+    TAKE(ws->Xs, NJ);
     TAKE(ws->R, N);
     TAKE(ws->P, N);
     TAKE(ws->ED, N);
@@ -217,6 +231,7 @@ typedef struct solve_ctx {
     double eps;
     double omE;   /* 1 - eps */
     long price_sweeps, x_sweeps;
+    int need_T;   /* the next pass over B also gathers T = sum_i B e (shares()) */
     int qe, qs;   /* capped exporter and sector (when ws->K > 0) */
     int ss;       /* supply sector (when ws->KS > 0) */
     const double *D; /* deficits in eq. 6 */
@@ -347,14 +362,11 @@ static void shares(solve_ctx *c)
     size_t N = d->N, J = d->J;
     for (size_t x = 0; x < N * J; x++)
         ws->S[x] = 1.0 / ws->S[x]; /* now 1/S */
-    /* pi' itself is stored only by the final evaluation (fill_result):
-     * the sweeps need W and Rw alone (one N^2 J array less to write per
-     * outer iteration) */
-    for (size_t n = 0; n < N; n++) {
-        size_t o = n * N * J;
-        twm_share_rows(NULL, ws->W + o, ws->Rw + n * J, ws->A + o, ws->e, ws->S + n * J,
-                       ws->inv1t + o, ws->trt + o, N, J);
-    }
+    /* pi' = A e / S is not stored during the iteration (fill_result writes
+     * it once): the X sweeps use B = A / (1 + tau') and 1/S directly, and
+     * the revenue weights Rw = 1 - T / S come from T = sum_i B e, gathered
+     * by the first X sweep's pass over B (output_from_X) */
+    c->need_T = 1;
     if (c->nest) {
         const double *gc;
         for (size_t n = 0; n < N; n++) {
@@ -385,7 +397,29 @@ static void output_from_X(solve_ctx *c, const double *X)
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J;
-    double *Y = ws->Y;
+    size_t NJ = N * J;
+    double *Y = ws->Y, *Xs = ws->Xs, *iS = ws->S;
+    /* Y'[i] = sum_m pi'[m,i] X'[m] / (1 + tau'[m,i]) = e[i] sum_m B[m,i] X'[m] / S[m]:
+     * one pass over B per sweep, B fixed while the wages move */
+    for (size_t x = 0; x < NJ; x++)
+        Xs[x] = X[x] * iS[x];
+    if (c->need_T) {
+        /* first sweep after shares(): T[m] = sum_i B[m,i] e[i] on the same loads */
+        memset(ws->T, 0, NJ * sizeof(double));
+        for (size_t i = 0; i < N; i++)
+            twm_cols_dot_acc(Y + i * J, ws->T, ws->B + i * J, NJ, Xs, ws->e + i * J, N, J);
+        /* tariff revenue per unit of spending: sum_i pi' tau' / (1 + tau')
+         * = 1 - sum_i pi' / (1 + tau') = 1 - T / S */
+        for (size_t x = 0; x < NJ; x++)
+            ws->Rw[x] = 1.0 - ws->T[x] * iS[x];
+        c->need_T = 0;
+    } else {
+        for (size_t i = 0; i < N; i++)
+            twm_cols_dot(Y + i * J, ws->B + i * J, NJ, Xs, J, N, J);
+    }
+    const double *e = ws->e;
+    for (size_t x = 0; x < NJ; x++)
+        Y[x] *= e[x];
     for (size_t m = 0; m < N; m++) {
         const double *Xm = X + m * J;
         double r = 0.0;
@@ -393,9 +427,6 @@ static void output_from_X(solve_ctx *c, const double *X)
             r += ws->Rw[m * J + k] * Xm[k];
         ws->R[m] = r;
     }
-    /* Y[i] = sum_m W[m][i] X[m] */
-    for (size_t i = 0; i < N; i++)
-        twm_cols_dot(Y + i * J, ws->W + i * J, N * J, X, J, N, J);
 }
 
 /* One expenditure sweep: out = gamma' Y'(X) + alpha I'(X) (eq. 5). */
@@ -467,16 +498,23 @@ static double excess_demand(solve_ctx *c, double tol)
         for (size_t k = 0; k < ws->KS; k++) {
             const size_t n = ws->sn[k];
             const double f = u[k] != 0.0 ? exp(-ws->theta[s_] * u[k]) : 1.0;
-            for (size_t m = 0; m < N; m++)
+            for (size_t m = 0; m < N; m++) {
                 ws->A[TWM_NIJ(N, J, m, n, s_)] = ws->sA0[m * N + n] * f;
+                ws->B[TWM_NIJ(N, J, m, n, s_)] = ws->sB0[m * N + n] * f;
+            }
         }
         for (size_t k = 0; k < ws->K; k++)
-            if (ll[k] > 0.0)
-                ws->A[ws->qx[k]] *= exp(-ws->theta[c->qs] * ll[k]);
+            if (ll[k] > 0.0) {
+                const double f = exp(-ws->theta[c->qs] * ll[k]);
+                ws->A[ws->qx[k]] *= f;
+                ws->B[ws->qx[k]] *= f;
+            }
     } else {
-        for (size_t k = 0; k < ws->K; k++)
-            ws->A[ws->qx[k]] =
-                ll[k] > 0.0 ? ws->qA0[k] * exp(-ws->theta[c->qs] * ll[k]) : ws->qA0[k];
+        for (size_t k = 0; k < ws->K; k++) {
+            const double f = ll[k] > 0.0 ? exp(-ws->theta[c->qs] * ll[k]) : 1.0;
+            ws->A[ws->qx[k]] = ll[k] > 0.0 ? ws->qA0[k] * f : ws->qA0[k];
+            ws->B[ws->qx[k]] = ll[k] > 0.0 ? ws->qB0[k] * f : ws->qB0[k];
+        }
     }
     solve_prices(c, tol);
     shares(c);
@@ -506,7 +544,7 @@ static double excess_demand(solve_ctx *c, double tol)
     for (size_t k = 0; k < ws->K; k++) {
         const size_t x = ws->qx[k], n = ws->qn[k];
         const double pn = ws->A[x] * ws->e[e * J + sct] * ws->S[n * J + sct]; /* pi' */
-        const double zn = pn * ws->X[n * J + sct] * ws->inv1t[x];
+        const double zn = pn * ws->X[n * J + sct] * ws->qit[k];
         double lq = log(zn / d->Z[x]) - ws->lc[e * J + sct] - ws->qlk[k] - ll[k];
         if (ws->KS > 0 && c->ss == c->qs && ws->sk[e] >= 0)
             lq -= u[ws->sk[e]]; /* the exporter's supply cost factor */
@@ -551,7 +589,7 @@ static double clampd(double x, double lo, double hi)
 }
 
 /* Set-up, part 1: validate theta, That, tau' and dhat and fill the per-solve
- * invariants (theta, 1/theta, 1/(1+tau'), tau'/(1+tau'), A); its own helper
+ * invariants (theta, 1/theta, A, B = A/(1+tau')); its own helper
  * because every later step reads these arrays. */
 static int setup_trade_costs(solve_ctx *c, const twm_shock *shock, tw_error *err)
 {
@@ -585,8 +623,6 @@ static int setup_trade_costs(solve_ctx *c, const twm_shock *shock, tw_error *err
                                         d->region_code[n], d->region_code[i], d->sector_code[j],
                                         tn, dh);
                 double it = 1.0 / (1.0 + tn);
-                ws->inv1t[x] = it;
-                ws->trt[x] = tn * it;
                 double p = d->pi[x];
                 if (p > 0.0) {
                     double T = shock->That ? shock->That[i * J + j] : 1.0;
@@ -596,6 +632,7 @@ static int setup_trade_costs(solve_ctx *c, const twm_shock *shock, tw_error *err
                 } else {
                     ws->A[x] = 0.0;
                 }
+                ws->B[x] = ws->A[x] * it;
             }
     return TW_OK;
 }
@@ -629,6 +666,8 @@ static int setup_qcap(solve_ctx *c, const twm_shock *shock, tw_error *err)
         ws->qx[ws->K] = x;
         ws->qn[ws->K] = n;
         ws->qA0[ws->K] = ws->A[x];
+        ws->qB0[ws->K] = ws->B[x];
+        ws->qit[ws->K] = 1.0 / (1.0 + (shock->tau_new ? shock->tau_new[x] : d->tau[x]));
         ws->qlcap[ws->K] = log(q);
         /* quantity = spending pi'X' = Z'(1 + tau') over the delivered price
          * chat T^(-1/theta) kappahat lam, kappahat = (1+tau')/(1+tau) dhat:
@@ -659,7 +698,10 @@ static int setup_supply(solve_ctx *c, const twm_shock *shock, tw_error *err)
     for (size_t n = 0; n < N; n++) {
         ws->sk[n] = -1;
         for (size_t m = 0; m < N; m++)
+        {
             ws->sA0[m * N + n] = ws->A[TWM_NIJ(N, J, m, n, (size_t)s_)];
+            ws->sB0[m * N + n] = ws->B[TWM_NIJ(N, J, m, n, (size_t)s_)];
+        }
         if (!(d->Y[n * J + (size_t)s_] > 0.0))
             continue;
         const double T = shock->That ? shock->That[n * J + (size_t)s_] : 1.0;
@@ -791,10 +833,12 @@ static void fill_result(solve_ctx *c, int converged, long it, double r, twm_resu
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J, NJ = N * J;
-    for (size_t n = 0; n < N; n++) { /* pi' = A e / S (the sweeps' own W, Rw again) */
-        size_t o = n * N * J;
-        twm_share_rows(ws->pinew + o, ws->W + o, ws->Rw + n * J, ws->A + o, ws->e,
-                       ws->S + n * J, ws->inv1t + o, ws->trt + o, N, J);
+    for (size_t n = 0; n < N; n++) { /* pi' = A e / S, once per solve */
+        const double *An = ws->A + n * N * J, *iS = ws->S + n * J;
+        double *pn = ws->pinew + n * N * J;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++)
+                pn[i * J + j] = An[i * J + j] * ws->e[i * J + j] * iS[j];
     }
     for (size_t x = 0; x < NJ; x++)
         ws->Phat[x] = exp(ws->lP[x]);
