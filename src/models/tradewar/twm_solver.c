@@ -23,7 +23,11 @@
  *      fixed-point sweeps X <- gamma' Y'(X) + alpha I'(X), warm-started from
  *      the previous X', preconditioned like the prices. (A direct LU is O((NJ)^3): 0.9 Mflop at 14x10 and
  *      0.6 Gflop at 31x40 per outer iteration, while a sweep is O(N^2 J +
- *      N J^2) and ~10 accelerated sweeps suffice.)
+ *      N J^2) and ~10 accelerated sweeps suffice.) The solve stops with X'
+ *      at the last sweep's input, whose Y', R', I' that sweep computed:
+ *      X' is within the tolerance of the fixed point either way, and no
+ *      extra pass over B is needed to make Y' consistent with X' (issue 12:
+ *      one N^2 J stream less per outer iteration);
  *   4. excess labour demand ED[n] (eq. 7, with the nest's new VA shares).
  * Outer loop: Anderson mixing on the tatonnement map
  *   G(lw) = normalise(lw + step * ED(lw)),
@@ -475,13 +479,12 @@ static void solve_X(solve_ctx *c, double tol)
     for (int it = 0; it < X_MAX_SWEEPS; it++) {
         x_sweep(c, ws->X, ws->Xg);
         double dmax = max_abs_diff(ws->Xg, ws->X, ws->Xw, NJ);
-        if (!(dmax > tol)) {
-            memcpy(ws->X, ws->Xg, NJ * sizeof(double));
-            return;
-        }
+        if (!(dmax > tol))
+            return; /* X' stays the sweep's input: Y', R', I' are its own */
         twm_precond_apply_x(&ws->pc, ws->X, ws->Xg, N, J);
         twm_aa_step(&ws->aa_X, ws->X, ws->Xg, ws->Xw);
     }
+    output_from_X(c, ws->X); /* not converged: Y', R' of the last X' */
 }
 
 /* Evaluate ED at the current lw (inner solves to tol). Returns max |ED|. */
@@ -519,7 +522,6 @@ static double excess_demand(solve_ctx *c, double tol)
     solve_prices(c, tol);
     shares(c);
     solve_X(c, tol);
-    output_from_X(c, ws->X);
     double res = 0.0;
     for (size_t n = 0; n < N; n++) {
         double lab = 0.0;
