@@ -184,6 +184,9 @@ static void test_scale_invariance(void **state)
     twm_data_free(d);
 }
 
+static void check_identities(const twm_data *d, const double *tau, const twm_result *rp,
+                             int labour);
+
 /* Adding up in the counterfactual: world exports = world imports, each
  * region's deficit stays D (which needs labour markets to clear with the
  * new shares), sum D' = 0, income identity, numeraire. */
@@ -202,6 +205,20 @@ static void check_adding_up(const char *name, double eps)
     b.That[1 * J + 0] = 0.95;
     twm_result r;
     solve_ok(d, &b.sh, 1e-11, ws, &r);
+    check_identities(d, b.tau, &r, eps == 1.0 || d->crm < 0);
+    shock_free(&b);
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
+/* The identities of a solved counterfactual with tariffs tau (see
+ * check_adding_up); labour: check the labour markets with the Cobb-Douglas
+ * shares (eps = 1 or no nest). */
+static void check_identities(const twm_data *d, const double *tau, const twm_result *rp,
+                             int labour)
+{
+    size_t N = d->N, J = d->J;
+    const twm_result r = *rp;
     double wexp = 0.0, wimp = 0.0, sumD = 0.0, scale = 0.0, wva = 0.0, va = 0.0;
     for (size_t n = 0; n < N; n++)
         scale += d->VA[n];
@@ -210,14 +227,14 @@ static void check_adding_up(const char *name, double eps)
         for (size_t i = 0; i < N; i++)
             for (size_t j = 0; j < J; j++) {
                 size_t x = TWM_NIJ(N, J, n, i, j);
-                double z = r.pi_new[x] * r.X_new[n * J + j] / (1.0 + b.tau[x]);
+                double z = r.pi_new[x] * r.X_new[n * J + j] / (1.0 + tau[x]);
                 imp_all += z;
-                rev += b.tau[x] * z;
+                rev += tau[x] * z;
                 if (i != n)
                     wimp += z;
                 x = TWM_NIJ(N, J, i, n, j);
                 if (i != n)
-                    wexp += r.pi_new[x] * r.X_new[i * J + j] / (1.0 + b.tau[x]);
+                    wexp += r.pi_new[x] * r.X_new[i * J + j] / (1.0 + tau[x]);
             }
         for (size_t j = 0; j < J; j++)
             y += r.Y_new[n * J + j];
@@ -228,7 +245,7 @@ static void check_adding_up(const char *name, double eps)
         sumD += Dn;
         wva += r.what[n] * d->VA[n];
         va += d->VA[n];
-        if (eps == 1.0 || d->crm < 0) { /* labour market with the Cobb-Douglas shares */
+        if (labour) { /* labour market with the Cobb-Douglas shares */
             double lab = 0.0;
             for (size_t j = 0; j < J; j++)
                 lab += d->gamma_va[n * J + j] * r.Y_new[n * J + j];
@@ -238,9 +255,6 @@ static void check_adding_up(const char *name, double eps)
     assert_close(wexp, wimp, 1e-12 * scale);
     assert_close(sumD, 0.0, 1e-9 * scale);
     assert_close(wva, va, 1e-12 * va);
-    shock_free(&b);
-    twm_solver_ws_free(ws);
-    twm_data_free(d);
 }
 
 static void test_adding_up(void **state)
@@ -341,6 +355,117 @@ static void test_acr_random(void **state)
         free(Z);
         free(tau);
         free(g);
+    }
+}
+
+/* A random J-sector world with tariffs on every region's purchases from
+ * itself (tau[n,n,j] in [0.05, 0.35]: a tariff-like tax on all of n's
+ * purchases of j, e.g. a VAT recorded as a tariff) and abroad. */
+static twm_data *own_tariff_world(size_t N, size_t J, int own)
+{
+    double *Z = malloc(N * N * J * sizeof *Z), *tau = malloc(N * N * J * sizeof *tau);
+    double *g = malloc(N * J * J * sizeof *g), *theta = malloc(J * sizeof *theta), size[16];
+    assert_true(Z && tau && g && theta && N <= 16);
+    for (size_t n = 0; n < N; n++)
+        size[n] = 1.0 + 3.0 * urand();
+    for (size_t j = 0; j < J; j++)
+        theta[j] = 3.0 + 5.0 * urand();
+    for (size_t n = 0; n < N; n++)
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < J; j++) {
+                size_t x = TWM_NIJ(N, J, n, i, j);
+                Z[x] = (n == i ? 8.0 : 1.0) * (0.5 + urand()) * size[n] * size[i];
+                double u = urand(); /* drawn either way: own = 0 is the same world */
+                tau[x] = n == i ? (own ? 0.05 + 0.3 * u : 0.0) : 0.2 * u;
+            }
+    for (size_t x = 0; x < N * J * J; x++) /* input shares: column sums 0.1-0.3 */
+        g[x] = (0.1 + 0.2 * urand()) / (double)J;
+    twm_data *d = NULL;
+    tw_error err = {0};
+    if (twm_data_from_arrays(N, J, Z, tau, g, theta, NULL, NULL, &d, &err))
+        fail_msg("%s", err.msg);
+    free(Z);
+    free(tau);
+    free(g);
+    free(theta);
+    return d;
+}
+
+/* Tariffs on a region's purchases from itself: the expenditure
+ * preconditioner is then only approximate (twm_precond.c: it uses pi_nnk,
+ * not pi_nnk / (1 + tau_nnk)); the fixed point and stopping test are
+ * unchanged, so the solver must still converge to the equilibrium. Checked
+ * against what the equilibrium must satisfy: (1) one sector, own tariffs
+ * unchanged by the shock: the ACR formula holds exactly (kappahat_nn = 1);
+ * (2) several sectors, own tariffs also moved by the shock: eq. 5
+ * X' = gamma Y' + alpha I' with I' including the revenue from own
+ * purchases, and the adding-up identities; (3) the tight solve and a loose
+ * one agree to the loose tolerance (a solve that stopped on a wrong
+ * point would not). */
+static void test_own_tariffs(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 3; rep++) { /* (1) */
+        size_t N = 4 + 2 * (size_t)rep;
+        twm_data *d = own_tariff_world(N, 1, 1);
+        assert_true(d->tau[TWM_NIJ(N, 1, 1, 1, 0)] >= 0.05);
+        twm_solver_ws *ws = twm_solver_ws_alloc(d);
+        shock_buf b;
+        shock_init(&b, d, 1.0);
+        for (size_t n = 0; n < N; n++)
+            for (size_t i = 0; i < N; i++)
+                if (n != i) {
+                    b.tau[n * N + i] += 1.2 * urand();
+                    b.dhat[n * N + i] = 0.7 + 0.8 * urand();
+                }
+        twm_result r;
+        solve_ok(d, &b.sh, 1e-11, ws, &r);
+        double e = acr_max_error(d, &r);
+        if (!(e < 1e-8))
+            fail_msg("own tariffs, one sector, N = %zu: ACR relative error %g", N, e);
+        check_identities(d, b.tau, &r, 1);
+        shock_free(&b);
+        twm_solver_ws_free(ws);
+        twm_data_free(d);
+    }
+    uint64_t rs0 = rs;
+    for (int own = 1; own >= 0; own--) { /* (2), (3); own = 0: the same world without */
+        rs = rs0;
+        const size_t N = 5, J = 6;
+        twm_data *d = own_tariff_world(N, J, own);
+        twm_solver_ws *ws = twm_solver_ws_alloc(d);
+        shock_buf b;
+        shock_init(&b, d, 1.0);
+        tradewar_tariffs(d, &b);
+        for (size_t j = 0; j < J; j++) /* and region 2 raises its own */
+            b.tau[TWM_NIJ(N, J, 2, 2, j)] += own ? 0.25 : 0.0;
+        twm_result r;
+        solve_ok(d, &b.sh, 1e-12, ws, &r);
+        check_identities(d, b.tau, &r, 1);
+        double rev_own = 0.0;
+        for (size_t n = 0; n < N; n++) {
+            const double *g = d->gamma_io + n * J * J;
+            for (size_t j = 0; j < J; j++) {
+                double x = d->alpha[n * J + j] * r.I_new[n];
+                for (size_t k = 0; k < J; k++)
+                    x += g[j * J + k] * r.Y_new[n * J + k];
+                assert_close(x / r.X_new[n * J + j], 1.0, 1e-10);
+                size_t c = TWM_NIJ(N, J, n, n, j);
+                rev_own += b.tau[c] * r.pi_new[c] * r.X_new[n * J + j] / (1.0 + b.tau[c]);
+            }
+        }
+        if (own)
+            assert_true(rev_own > 0.05 * d->VA[0]); /* the case is exercised */
+        double w[16];
+        memcpy(w, r.what, N * sizeof *w);
+        print_message("own tariffs %d (5 x 6): %d outer iterations, %ld price and %ld X sweeps\n",
+                      own, r.iterations, r.price_sweeps, r.x_sweeps);
+        solve_ok(d, &b.sh, 1e-7, ws, &r);
+        for (size_t n = 0; n < N; n++)
+            assert_close(r.what[n], w[n], 1e-6);
+        shock_free(&b);
+        twm_solver_ws_free(ws);
+        twm_data_free(d);
     }
 }
 
@@ -517,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_nest_hurts),    cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_workspace_other_data),
+        cmocka_unit_test(test_own_tariffs),
     };
     return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
 }
