@@ -64,6 +64,19 @@ hid_t tw_h5_write_index_scale(hid_t loc, const char *name, uint64_t n, hid_t dxp
 /* Attach the scale loc/scale to dimension dim of ds and label the dimension
  * with the scale's name. */
 int tw_h5_attach(hid_t ds, hid_t loc, unsigned dim, const char *scale);
+/* The two attributes H5DSattach_scale maintains, written once each instead
+ * of read back and rewritten at every attachment (rank 0's serial write of
+ * /summary and /summary_by, issue 12 item 3), with the types and contents
+ * H5DSattach_scale gives them (HDF5 1.10), so that readers (netCDF, h5py,
+ * xarray) see the same scales:
+ *   DIMENSION_LIST on ds: nd variable-length lists of object references, one
+ *     reference per dimension here (scales[d]);
+ *   REFERENCE_LIST on a scale: {dataset: object reference, dimension: int}
+ *     for each attachment, in the order of attachment.
+ * tw_h5_dimension_list writes the first (ds must have none yet) and sets
+ * *self to ds's own reference, the entry for the scales' lists. */
+int tw_h5_dimension_list(hid_t ds, int nd, const hid_t *scales, hobj_ref_t *self);
+int tw_h5_reference_list(hid_t scale, size_t n, const hobj_ref_t *refs, const int *dims);
 /* Read a 1-D string dataset (variable-length, or fixed-length as in format
  * 1.0) into malloc'ed strings; free with tw_h5_free_labels. */
 int tw_h5_read_labels(hid_t ds, char ***labels, size_t *n);

@@ -269,11 +269,38 @@ static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outc
     return bad ? -1 : 0;
 }
 
-/* Attach an open scale to dimension dim of ds (as tw_h5_attach, without
- * opening the scale by name). */
-static int attach(hid_t ds, hid_t sc, unsigned dim)
+/* The attachments of one group's datasets to its scales, gathered so that
+ * each scale's REFERENCE_LIST is written once, when the group is complete
+ * (tw_h5_reference_list): H5DSattach_scale reads back, deletes and rewrites
+ * both lists at every attachment, a third of rank 0's serial write of the
+ * summary groups (issue 12 item 3). Per scale at most one entry per dataset
+ * of the group. */
+#define MAX_ATTACH 16
+
+typedef struct attach_log {
+    size_t n[SC_N];
+    hobj_ref_t ref[SC_N][MAX_ATTACH];
+    int dim[SC_N][MAX_ATTACH];
+} attach_log;
+
+/* Attach the scales sc[which[d]] to dimensions d = 0..nd-1 of ds: its
+ * DIMENSION_LIST now, the scales' entries into the log. */
+static int attach_all(hid_t ds, const hid_t *sc, const int *which, int nd, attach_log *log)
 {
-    return sc < 0 || H5DSattach_scale(ds, sc, dim) < 0 ? -1 : 0;
+    hid_t scl[TW_MAX_OUTCOME_DIMS + 1];
+    for (int d = 0; d < nd; d++)
+        scl[d] = sc[which[d]];
+    hobj_ref_t self;
+    if (tw_h5_dimension_list(ds, nd, scl, &self) < 0)
+        return -1;
+    for (int d = 0; d < nd; d++) {
+        size_t *k = &log->n[which[d]];
+        if (*k == MAX_ATTACH)
+            return -1;
+        log->ref[which[d]][*k] = self;
+        log->dim[which[d]][(*k)++] = d;
+    }
+    return 0;
 }
 
 /* The labels of all nd dimensions of ds in one attribute write: the
@@ -300,9 +327,9 @@ static int set_labels(hid_t ds, const char **labels, int nd)
  * more dimension with that scale, labelled lastname), the group's scales
  * attached, closed at once. */
 static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi,
-                    const hid_t *sc, int last, const char *lastname, const char *name,
-                    hid_t filetype, hid_t memtype, const hsize_t *dims, const void *data,
-                    const char *units, const char *description)
+                    const hid_t *sc, attach_log *log, int last, const char *lastname,
+                    const char *name, hid_t filetype, hid_t memtype, const hsize_t *dims,
+                    const void *data, const char *units, const char *description)
 {
     int nd = oi->ndims + (last >= 0);
     hid_t ds = tw_h5_write_dataset(g, name, filetype, memtype, nd, dims, data, H5P_DEFAULT, 1,
@@ -311,16 +338,19 @@ static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi
         return 1;
     int bad = 0;
     const char *labels[TW_MAX_OUTCOME_DIMS + 1];
+    int which[TW_MAX_OUTCOME_DIMS + 1];
     for (int d = 0; d < oi->ndims; d++) {
-        bad |= attach(ds, sc[d], (unsigned)d) < 0;
+        which[d] = d;
         labels[d] = s->dims[oi->dims[d]].name;
     }
     if (last >= 0) {
-        bad |= attach(ds, sc[last], (unsigned)oi->ndims) < 0;
+        which[oi->ndims] = last;
         labels[oi->ndims] = lastname;
     }
-    if (nd > 0)
+    if (nd > 0) {
+        bad |= attach_all(ds, sc, which, nd, log) < 0;
         bad |= set_labels(ds, labels, nd) < 0;
+    }
     H5Dclose(ds);
     return bad;
 }
@@ -344,8 +374,11 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
     double *v = malloc(elems * width * sizeof *v);
     uint64_t *u = malloc(elems * width * sizeof *u);
     hid_t sc[SC_N];
-    for (int i = 0; i < SC_N; i++)
+    attach_log log;
+    for (int i = 0; i < SC_N; i++) {
         sc[i] = -1;
+        log.n[i] = 0;
+    }
     int bad = !v || !u || write_summary_scales(g, s, oi, sc) < 0;
     static const char *const names[] = {"mean", "std", "sem", "min", "max"};
     static const char *const descr[] = {
@@ -357,20 +390,20 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
             const tw_summary *x = &sums[e];
             v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
         }
-        bad |= put_elem(g, s, oi, sc, -1, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                         dims, v, oi->units, descr[m]);
     }
     if (!bad) {
         for (size_t e = 0; e < elems; e++)
             u[e] = sums[e].count;
-        bad |= put_elem(g, s, oi, sc, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims,
+        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims,
                         u, "1", "number of values used (converged and finite)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NQUANT;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * TW_STATS_NQUANT, sums[e].quantiles, sizeof sums[e].quantiles);
-        bad |= put_elem(g, s, oi, sc, SC_Q, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
+        bad |= put_elem(g, s, oi, sc, &log, SC_Q, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
                         H5T_NATIVE_DOUBLE, dims, v, oi->units,
                         "quantiles at /summary/quantile_levels (linear interpolation, numpy's "
                         "default)");
@@ -379,19 +412,22 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
         dims[nd] = TW_STATS_NBINS;
         for (size_t e = 0; e < elems; e++)
             memcpy(u + e * TW_STATS_NBINS, sums[e].hist_counts, sizeof sums[e].hist_counts);
-        bad |= put_elem(g, s, oi, sc, SC_BIN, "bin", "hist_counts", H5T_STD_U64LE,
+        bad |= put_elem(g, s, oi, sc, &log, SC_BIN, "bin", "hist_counts", H5T_STD_U64LE,
                         H5T_NATIVE_UINT64, dims, u, "1",
                         "histogram counts over equal-width bins");
         dims[nd] = TW_STATS_NBINS + 1;
         for (size_t e = 0; e < elems; e++)
             memcpy(v + e * width, sums[e].hist_edges, sizeof sums[e].hist_edges);
-        bad |= put_elem(g, s, oi, sc, SC_EDGE, "bin_edge", "hist_edges", H5T_IEEE_F64LE,
+        bad |= put_elem(g, s, oi, sc, &log, SC_EDGE, "bin_edge", "hist_edges", H5T_IEEE_F64LE,
                         H5T_NATIVE_DOUBLE, dims, v, oi->units,
                         "histogram bin edges, from min to max");
     }
-    for (int i = 0; i < SC_N; i++)
+    for (int i = 0; i < SC_N; i++) {
+        if (!bad && sc[i] >= 0)
+            bad |= tw_h5_reference_list(sc[i], log.n[i], log.ref[i], log.dim[i]) < 0;
         if (sc[i] >= 0)
             H5Dclose(sc[i]);
+    }
     free(v);
     free(u);
     H5Gclose(g);
