@@ -14,7 +14,7 @@
 #      of the 1 x 1 run (start-up, evaluations, block writes, the summary
 #      passes; a share of CPU time stays meaningful on a loaded machine), the
 #      parts of the final passes that split over neither ranks nor threads
-#      ("tradewar: part" lines: row reads and masks every rank does, rank 0's
+#      ("tradewar: part" lines: the masks every rank builds, rank 0's
 #      /summary_by and /summary writes) and, from them and the start-up, the
 #      1 x 1 run's serial share s and the Amdahl ceiling 1 / (1 + s) of the
 #      2-rank and 2-thread efficiency;

@@ -3,9 +3,10 @@
  *
  * Like the summary pass it reads the file after the last block, with the same
  * streaming code (summary.c: slabs of rows, bounded memory, threads): rank r
- * owns the outcome elements c with c % size == r and summarises each once per
- * (parameter, level) with the level's mask (converged and input == level
- * value), in sample order, so the result is the same for any decomposition. Rank 0 gathers and writes /summary_by with
+ * owns a contiguous range of the outcome elements (tw_summary_owns) and
+ * summarises each once per (parameter, level) with the level's mask
+ * (converged and input == level value), in sample order, so the result is
+ * the same for any decomposition. Rank 0 gathers and writes /summary_by with
  * the writer of /summary. */
 #include "tradewar/summary_by.h"
 
@@ -223,7 +224,7 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
     for (size_t k = 0; !rc && k < sch->n_outcomes; k++) {
         size_t elems = tw_outcome_size(sch, k), nc = 0;
         for (size_t e = 0; e < elems; e++)
-            if ((off + e) % (size_t)size == (size_t)rank)
+            if (tw_summary_owns(off + e, total, rank, size))
                 cols[nc++] = e;
         if (nc) {
             char name[512];
@@ -395,7 +396,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         if (write_summary_by_groups(path, sch, b, L, all, lev, lcount, lconv))
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
         tw_part_add(&pt, &ww, &wc);
-        tw_part_report(rank, "by-regime reads+masks", pc.read_wall, pc.read_cpu);
+        tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
         tw_part_report(rank, "by-regime write", ww, wc);
         free(got);
         free(all);

@@ -26,7 +26,7 @@ typedef struct tw_summary_pass {
     size_t slab_rows; /* 0: 4 MiB of rows */
     size_t budget;    /* bytes of streams at once */
     const volatile sig_atomic_t *stop; /* honoured between slabs; may be NULL */
-    double read_wall, read_cpu; /* seconds in tw_summary_columns' slab reads and masks */
+    double read_wall, read_cpu; /* seconds building the pass's masks (every rank, serial) */
 } tw_summary_pass;
 
 /* TW_PHASE_TIMES=1 (bench/engine_efficiency.sh): rank 0 prints the wall and
@@ -44,6 +44,11 @@ void tw_part_add(const tw_part_clock *c, double *wall, double *cpu);
 void tw_part_report(int rank, const char *name, double wall, double cpu);
 
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop);
+/* Whether rank owns column c of the total columns of a pass: each rank a
+ * contiguous range, [total r / size, total (r + 1) / size), so that the
+ * ranks read disjoint parts of the outcomes (tw_summary_columns). Which rank
+ * summarises a column does not change its result. */
+int tw_summary_owns(size_t c, size_t total, int rank, int size);
 /* Rows per slab of a dataset whose rows hold `width` doubles (<= n, >= 1). */
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width);
 /* Rows [s0, s0 + cnt) of a [n, ...] dataset. Returns 0 or -1. */
