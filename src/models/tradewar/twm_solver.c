@@ -88,6 +88,9 @@
 #define INNER_TOL_CAP 1e-3
 #define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
 #define STEP0 1.0
+/* B is stored exporter-major, B[i][n][j], so that the X sweep's sums over
+ * importers read it in order */
+#define BX(N, J, n, i, j) (((i) * (N) + (n)) * (J) + (j))
 
 /* ------------------------------------------------------------------ */
 
@@ -411,7 +414,7 @@ static void output_from_X(solve_ctx *c, const double *X)
         /* first sweep after shares(): T[m] = sum_i B[m,i] e[i] on the same loads */
         memset(ws->T, 0, NJ * sizeof(double));
         for (size_t i = 0; i < N; i++)
-            twm_cols_dot_acc(Y + i * J, ws->T, ws->B + i * J, NJ, Xs, ws->e + i * J, N, J);
+            twm_cols_dot_acc(Y + i * J, ws->T, ws->B + i * NJ, J, Xs, ws->e + i * J, N, J);
         /* tariff revenue per unit of spending: sum_i pi' tau' / (1 + tau')
          * = 1 - sum_i pi' / (1 + tau') = 1 - T / S */
         for (size_t x = 0; x < NJ; x++)
@@ -419,7 +422,7 @@ static void output_from_X(solve_ctx *c, const double *X)
         c->need_T = 0;
     } else {
         for (size_t i = 0; i < N; i++)
-            twm_cols_dot(Y + i * J, ws->B + i * J, NJ, Xs, J, N, J);
+            twm_cols_dot(Y + i * J, ws->B + i * NJ, J, Xs, J, N, J);
     }
     const double *e = ws->e;
     for (size_t x = 0; x < NJ; x++)
@@ -503,20 +506,21 @@ static double excess_demand(solve_ctx *c, double tol)
             const double f = u[k] != 0.0 ? exp(-ws->theta[s_] * u[k]) : 1.0;
             for (size_t m = 0; m < N; m++) {
                 ws->A[TWM_NIJ(N, J, m, n, s_)] = ws->sA0[m * N + n] * f;
-                ws->B[TWM_NIJ(N, J, m, n, s_)] = ws->sB0[m * N + n] * f;
+                ws->B[BX(N, J, m, n, s_)] = ws->sB0[m * N + n] * f;
             }
         }
         for (size_t k = 0; k < ws->K; k++)
             if (ll[k] > 0.0) {
                 const double f = exp(-ws->theta[c->qs] * ll[k]);
                 ws->A[ws->qx[k]] *= f;
-                ws->B[ws->qx[k]] *= f;
+                ws->B[BX(N, J, ws->qn[k], (size_t)c->qe, (size_t)c->qs)] *= f;
             }
     } else {
         for (size_t k = 0; k < ws->K; k++) {
             const double f = ll[k] > 0.0 ? exp(-ws->theta[c->qs] * ll[k]) : 1.0;
             ws->A[ws->qx[k]] = ll[k] > 0.0 ? ws->qA0[k] * f : ws->qA0[k];
-            ws->B[ws->qx[k]] = ll[k] > 0.0 ? ws->qB0[k] * f : ws->qB0[k];
+            ws->B[BX(N, J, ws->qn[k], (size_t)c->qe, (size_t)c->qs)] =
+                ll[k] > 0.0 ? ws->qB0[k] * f : ws->qB0[k];
         }
     }
     solve_prices(c, tol);
@@ -634,7 +638,7 @@ static int setup_trade_costs(solve_ctx *c, const twm_shock *shock, tw_error *err
                 } else {
                     ws->A[x] = 0.0;
                 }
-                ws->B[x] = ws->A[x] * it;
+                ws->B[BX(N, J, n, i, j)] = ws->A[x] * it;
             }
     return TW_OK;
 }
@@ -668,7 +672,7 @@ static int setup_qcap(solve_ctx *c, const twm_shock *shock, tw_error *err)
         ws->qx[ws->K] = x;
         ws->qn[ws->K] = n;
         ws->qA0[ws->K] = ws->A[x];
-        ws->qB0[ws->K] = ws->B[x];
+        ws->qB0[ws->K] = ws->B[BX(N, J, n, (size_t)e, (size_t)sc_)];
         ws->qit[ws->K] = 1.0 / (1.0 + (shock->tau_new ? shock->tau_new[x] : d->tau[x]));
         ws->qlcap[ws->K] = log(q);
         /* quantity = spending pi'X' = Z'(1 + tau') over the delivered price
@@ -702,7 +706,7 @@ static int setup_supply(solve_ctx *c, const twm_shock *shock, tw_error *err)
         for (size_t m = 0; m < N; m++)
         {
             ws->sA0[m * N + n] = ws->A[TWM_NIJ(N, J, m, n, (size_t)s_)];
-            ws->sB0[m * N + n] = ws->B[TWM_NIJ(N, J, m, n, (size_t)s_)];
+            ws->sB0[m * N + n] = ws->B[BX(N, J, m, n, (size_t)s_)];
         }
         if (!(d->Y[n * J + (size_t)s_] > 0.0))
             continue;
