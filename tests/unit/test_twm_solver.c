@@ -469,6 +469,45 @@ static void test_own_tariffs(void **state)
     }
 }
 
+/* Quantity limits and short-run supply scale cells and columns of the
+ * trade-cost array during the solve (and the solver's copy divided by
+ * 1 + tau' with them): the counterfactual must still add up, with the limit
+ * binding. */
+static void test_limits_add_up(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    const size_t N = d->N;
+    const int s = d->crm >= 0 ? d->crm : 0;
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    double qcap[16];
+    assert_true(N <= 16);
+    for (int supply = 0; supply <= 1; supply++) {
+        shock_buf b;
+        shock_init(&b, d, 1.0);
+        tradewar_tariffs(d, &b);
+        for (size_t n = 0; n < N; n++)
+            qcap[n] = n == 1 ? -1.0 : 0.5;
+        b.sh.qcap = qcap;
+        b.sh.qcap_exporter = 1;
+        b.sh.qcap_sector = s;
+        b.sh.supply_elast = supply ? 1.5 : 0.0;
+        b.sh.supply_sector = s;
+        twm_result r;
+        solve_ok(d, &b.sh, 1e-11, ws, &r);
+        int binding = 0;
+        for (size_t n = 0; n < N; n++)
+            binding += r.qwedge[n] > 1e-3;
+        assert_true(binding >= 2); /* the wedges are exercised */
+        check_identities(d, b.tau, &r, 1);
+        print_message("limits (supply %d): %d binding, %d outer iterations\n", supply,
+                      binding, r.iterations);
+        shock_free(&b);
+    }
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
 /* The nest: eps -> 1 from both sides approaches the Cobb-Douglas solution
  * linearly; with eps < 1 a critical-input price shock hurts more. */
 static void solve_crm_shock(const twm_data *d, twm_solver_ws *ws, double eps, double *what,
@@ -642,7 +681,7 @@ int main(void)
         cmocka_unit_test(test_nest_hurts),    cmocka_unit_test(test_not_converged),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_workspace_other_data),
-        cmocka_unit_test(test_own_tariffs),
+        cmocka_unit_test(test_own_tariffs),   cmocka_unit_test(test_limits_add_up),
     };
     return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
 }
