@@ -1,7 +1,7 @@
 /* bench_yardstick: the engine's solver on the shocks of bench/yardstick.py
  * (the NumPy yardstick), for the speed ratio and the 1e-8 answer check.
  *
- *   bench_yardstick DIR K [--cf TARIFFS.csv] [--reps R] [--dump OUT.csv]
+ *   bench_yardstick DIR K [--cf TARIFFS.csv] [--reps R] [--dump OUT.csv] [--diag]
  *
  * Solve s = 0..K-1 (the same formulas as yardstick.py, frac(x) = x - floor(x)):
  *   u_s = frac((s+1) 0.6180339887498949), v_s = frac((s+1) 0.4142135623730950),
@@ -11,7 +11,9 @@
  *   --cf FILE: tau' = max(0, tau + (0.5 + u_s)(tau_cf - tau)) (a tariff counterfactual
  *     moved a varying fraction of the way, e.g. Caliendo-Parro's 2005 NAFTA tariffs).
  * Prints CPU ms per solve (the K solves repeated R times, best repetition) and
- * outer iterations; --dump writes what[n] and Phat[n,j] of every solve (%.17g).
+ * outer iterations; --dump writes what[n] and Phat[n,j] of every solve (%.17g);
+ * --diag solves with the old diagonal outer step (twm_solver_opts.diag_outer).
+ * Also prints the CPU time of the workspace set-up (the outer preconditioner).
  * One thread. Not a test: docs/BENCHMARK.md.
  */
 #define _GNU_SOURCE
@@ -59,11 +61,13 @@ static void make_shock(const twm_data *d, const double *tcf, long s, double *tau
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s DIR K [--cf TARIFFS.csv] [--reps R] [--dump OUT.csv]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIR K [--cf TARIFFS.csv] [--reps R] [--dump OUT.csv] "
+                "[--diag]\n", argv[0]);
         return 1;
     }
     const char *dir = argv[1], *cf = NULL, *dump = NULL;
     long K = atol(argv[2]), reps = 3;
+    int diag = 0;
     for (int a = 3; a < argc; a++) {
         if (!strcmp(argv[a], "--cf") && a + 1 < argc)
             cf = argv[++a];
@@ -71,6 +75,8 @@ int main(int argc, char **argv)
             reps = atol(argv[++a]);
         else if (!strcmp(argv[a], "--dump") && a + 1 < argc)
             dump = argv[++a];
+        else if (!strcmp(argv[a], "--diag"))
+            diag = 1;
         else {
             fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[a]);
             return 1;
@@ -99,10 +105,12 @@ int main(int argc, char **argv)
     double *tau = malloc(NNJ * sizeof *tau);
     /* memory per thread: what the workspace allocation takes from the heap (glibc) */
     struct mallinfo2 m0 = mallinfo2();
+    double ts0 = cpu_now();
     twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    double tsetup = cpu_now() - ts0;
     struct mallinfo2 m1 = mallinfo2();
     double ws_mib = (double)((m1.uordblks + m1.hblkhd) - (m0.uordblks + m0.hblkhd)) / 1048576.0;
-    twm_solver_opts o = {.tol = 1e-10, .max_iter = 5000};
+    twm_solver_opts o = {.tol = 1e-10, .max_iter = 5000, .diag_outer = diag};
     FILE *f = dump ? fopen(dump, "w") : NULL;
     if (dump && !f) {
         fprintf(stderr, "%s: cannot write %s\n", argv[0], dump);
@@ -144,9 +152,10 @@ int main(int argc, char **argv)
     if (f)
         fclose(f);
     printf("engine %zux%zu: %.4f ms/solve (best of %ld x %ld solves), outer iterations %.2f, "
-           "price sweeps %.1f, X sweeps %.1f, failed %ld, workspace per thread %.2f MiB\n",
+           "price sweeps %.1f, X sweeps %.1f, failed %ld, workspace per thread %.2f MiB, "
+           "workspace set-up %.2f ms\n",
            N, J, 1e3 * best / (double)K, reps, K, (double)its / (double)K, (double)psw / (double)K,
-           (double)xsw / (double)K, fails, ws_mib);
+           (double)xsw / (double)K, fails, ws_mib, 1e3 * tsetup);
     twm_solver_ws_free(ws);
     free(tau);
     free(tcf);

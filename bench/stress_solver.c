@@ -81,7 +81,7 @@ int main(int argc, char **argv)
         }
         double eps = eps_list[k % 7];
         twm_shock sh = {.tau_new = tau, .dhat = dh, .That = T, .theta = th, .eps_crm = eps};
-        twm_solver_opts o = {1e-10, 5000};
+        twm_solver_opts o = {.tol = 1e-10, .max_iter = 5000};
         twm_result r;
         if (twm_solve(d, &sh, &o, ws, &r, &e)) {
             fails++;

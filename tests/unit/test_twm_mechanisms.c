@@ -313,7 +313,7 @@ static void test_crm_supply_elasticity(void **st)
     assert_int_equal(tw_world_apply(&w), 0);
     w.sw->shock.supply_elast = 0.0;
     tw_error err;
-    twm_solver_opts o = {1e-12, 20000};
+    twm_solver_opts o = {.tol = 1e-12, .max_iter = 20000};
     assert_int_equal(twm_solve(w.d, &w.sw->shock, &o, w.solver, &w.res, &err), 0);
     assert_int_equal(w.res.converged, 1);
     twm_outcomes_compute(w.sc, w.sw, &w.res, flat);

@@ -168,7 +168,7 @@ static inline int tw_world_solve(tw_world *w)
     tw_error err;
     if (tw_world_apply(w))
         return -1;
-    twm_solver_opts o = {1e-12, 20000};
+    twm_solver_opts o = {.tol = 1e-12, .max_iter = 20000};
     if (twm_solve(w->d, &w->sw->shock, &o, w->solver, &w->res, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;

@@ -188,7 +188,7 @@ static int rebalance_deficits(twm_data *d, tw_error *err)
     memset(&sh, 0, sizeof sh);
     sh.eps_crm = 1.0;
     sh.D_new = D0;
-    twm_solver_opts o = {1e-12, 20000};
+    twm_solver_opts o = {.tol = 1e-12, .max_iter = 20000};
     twm_result r;
     if ((rc = twm_solve(d, &sh, &o, ws, &r, err)))
         goto out;

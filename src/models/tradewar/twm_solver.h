@@ -48,6 +48,9 @@ typedef struct twm_shock {
 typedef struct twm_solver_opts {
     double tol;    /* max |ED| at convergence, > 0 */
     long max_iter; /* outer iterations, > 0 */
+    /* 1: the old diagonal outer step instead of the baseline-Jacobian one
+     * (tests and benchmarks compare the two; 0 everywhere else) */
+    int diag_outer;
 } twm_solver_opts;
 
 typedef struct twm_result {
@@ -71,8 +74,22 @@ typedef struct twm_result {
 
 typedef struct twm_solver_ws twm_solver_ws;
 
-twm_solver_ws *twm_solver_ws_alloc(const twm_data *d); /* NULL on OOM */
+/* NULL on OOM. Also makes the outer preconditioner from d (a few dozen
+ * tight baseline evaluations: twm_solver.c, "Outer preconditioner"). */
+twm_solver_ws *twm_solver_ws_alloc(const twm_data *d);
 void twm_solver_ws_free(twm_solver_ws *ws);
+
+/* The outer preconditioner of ws, [N][N] row-major: step = M ED (NULL when
+ * the baseline Jacobian was singular and the diagonal step is used). For
+ * tests; made from the dataset ws was last set up for. */
+const double *twm_solver_outer_precond(const twm_solver_ws *ws);
+
+/* Excess labour demand ed[N] (relative to VA) of the baseline economy (no
+ * shock, Cobb-Douglas inputs) at log wage changes lw[N], taken as given
+ * (not normalised), inner solves to 1e-13: the function whose Jacobian M
+ * inverts. For tests; overwrites the per-solve state of ws (twm_solve
+ * starts afresh). TW_OK, or TW_ENUMERIC for a non-finite result. */
+int twm_solver_baseline_ed(const twm_data *d, twm_solver_ws *ws, const double *lw, double *ed);
 
 /* Solve. Returns TW_OK whether or not it converged (see res->converged);
  * TW_ENUMERIC only for a non-finite state. */
