@@ -13,6 +13,7 @@
  * between slabs. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <omp.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +89,8 @@ void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig
     pc->slab_rows = env_size("TW_SUMMARY_SLAB_ROWS", 0);
     pc->budget = budget;
     pc->stop = stop;
+    pc->bg = NULL;
+    pc->bg_ctx = NULL;
 }
 
 int tw_summary_owns(size_t c, size_t total, int rank, int size)
@@ -174,6 +177,22 @@ static int read_slices(hid_t ds, int nd, const hsize_t *dims, uint64_t s0, size_
     return bad ? -1 : 0;
 }
 
+/* The master thread's background work (pc->bg) while the streams of this
+ * parallel region are not all done (*done < n): with one thread that is
+ * all of the pending work, here; with more, the others work through the
+ * streams meanwhile and the master joins them for what is left (at worst
+ * they wait for the end of one piece of its work). */
+static void master_bg(tw_summary_pass *pc, const size_t *done, size_t n)
+{
+    while (pc->bg) {
+        size_t k;
+#pragma omp atomic read
+        k = *done;
+        if (k >= n || pc->bg(pc->bg_ctx) <= 0)
+            break;
+    }
+}
+
 /* Groups of (column, mask) streams, fed slab by slab, sweep after sweep,
  * until every stream has its result. The threads share a slab's streams; a
  * stream is fed by one thread at a time, its rows in sample order, so the
@@ -247,29 +266,55 @@ int tw_summary_columns(hid_t ds, uint64_t n, size_t elems, const size_t *cols, s
                 int bad = 0;
                 const double *r = rows[cur];
                 const uint8_t *m = masks[cur];
+                size_t next = 0, done = 0; /* the streams, dealt one at a time */
 #pragma omp parallel
                 {
                     /* HDF5 on the master thread only (not thread-safe; MPI
                      * funneled); the other threads start feeding at once */
 #pragma omp master
-                    if (cnt1)
-                        bad = masks_of(ctx, s1, cnt1, masks[cur ^ 1]) < 0 ||
-                              read_slices(ds, nd, dims, s1, cnt1, i0, ni, rows[cur ^ 1]) < 0;
-#pragma omp for schedule(dynamic) nowait
-                    for (size_t j = 0; j < gn; j++)
+                    {
+                        if (cnt1)
+                            bad = masks_of(ctx, s1, cnt1, masks[cur ^ 1]) < 0 ||
+                                  read_slices(ds, nd, dims, s1, cnt1, i0, ni, rows[cur ^ 1]) < 0;
+                        if (omp_get_num_threads() > 1)
+                            master_bg(pc, &done, gn);
+                    }
+                    for (;;) {
+                        size_t j;
+#pragma omp atomic capture
+                        j = next++;
+                        if (j >= gn)
+                            break;
                         if (active[j])
                             tw_stats_stream_feed(st[j], r + (cols[(g0 + j) / nm] - base), cnt,
                                                  w, m + ((g0 + j) % nm) * cnt);
+#pragma omp atomic update
+                        done++;
+                    }
                 }
                 if (bad)
                     rc = -1;
             }
             if (rc)
                 break;
-#pragma omp parallel for schedule(dynamic)
-            for (size_t j = 0; j < gn; j++)
-                if (active[j])
-                    tw_stats_stream_end(st[j]);
+            size_t next = 0, done = 0;
+#pragma omp parallel
+            {
+#pragma omp master
+                if (omp_get_num_threads() > 1)
+                    master_bg(pc, &done, gn);
+                for (;;) {
+                    size_t j;
+#pragma omp atomic capture
+                    j = next++;
+                    if (j >= gn)
+                        break;
+                    if (active[j])
+                        tw_stats_stream_end(st[j]);
+#pragma omp atomic update
+                    done++;
+                }
+            }
         }
         for (size_t j = 0; j < gn; j++) {
             if (!rc && tw_stats_stream_result(st[j], &out[g0 + j]) < 0)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "h5util.h"
 #include "mpiutil.h"
@@ -212,7 +213,7 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
                                 uint64_t n, size_t L, level_ctx *ctx,
                                 tw_summary_pass *pc, int rank, int size, col_res *mine,
-                                size_t *nmine_out, tw_error *err)
+                                size_t *nmine_out, size_t *k_ready, tw_error *err)
 {
     size_t total = tw_outcome_row_size(sch);
     size_t nmine = 0, off = 0;
@@ -251,6 +252,8 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
             nmine += nc * L;
         }
         off += elems;
+        if (!rc && k_ready)
+            *k_ready = k + 1; /* mine[] holds outcome k: the writer may take it */
     }
     free(cols);
     free(sums);
@@ -258,17 +261,59 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
     return rc;
 }
 
-/* Rank 0: /summary_by/<parameter>/<level>/ from all the gathered summaries
- * (all[column * L + level]). Returns nonzero if any HDF5 call failed. */
-static int write_summary_by_groups(const char *path, const tw_model_schema *sch,
-                                   const tw_summary_by *b, size_t L, const tw_summary *all,
-                                   tw_summary *lev, const uint64_t *lcount, const uint64_t *lconv)
+/* The writer of /summary_by/<parameter>/<level>/<outcome>: the parameter
+ * and level groups at once, then the outcome groups one at a time, outcome
+ * by outcome, as their summaries become available (k_ready outcomes).
+ * In a 1-rank run the pass owns every column, so the master thread writes
+ * the groups of the outcomes done while the other threads summarise the
+ * next ones (tw_summary_pass.bg): rank 0's serial write, the largest part of
+ * the run that split over neither ranks nor threads (issue 12 item 3), is
+ * overlapped with the pass. With more ranks the summaries are gathered
+ * first and rank 0 writes them all: another rank reading the file while
+ * rank 0 changes it is not safe in HDF5. Summary of column c, level l:
+ * all[c * L + l], or res[c * L + l].s in a 1-rank run. */
+typedef struct by_writer {
+    const tw_model_schema *sch;
+    const tw_summary_by *b;
+    size_t L;
+    const uint64_t *lcount, *lconv;
+    const tw_summary *all;
+    const col_res *res;
+    hid_t gb, *gl;       /* /summary_by and its L level groups */
+    tw_summary *lev;     /* one outcome's elements at one level */
+    size_t k_ready;      /* outcomes whose summaries are in all/res */
+    size_t k, l, off;    /* next group: outcome k (its first column off), level l */
+    int bad;             /* an HDF5 call failed */
+    double wall, cpu;    /* the writing thread's seconds */
+} by_writer;
+
+static double thread_cpu(void)
 {
-    hid_t fw = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    int wbad = fw < 0;
-    if (!wbad && H5Lexists(fw, "summary_by", H5P_DEFAULT) > 0)
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double wall_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* /summary_by (replacing a stale one), its parameter and level groups. */
+static int by_writer_open(by_writer *w, hid_t fw)
+{
+    double t0 = wall_now(), c0 = thread_cpu();
+    const tw_summary_by *b = w->b;
+    int wbad = 0;
+    w->gb = -1;
+    for (size_t i = 0; i < w->L; i++)
+        w->gl[i] = -1;
+    if (H5Lexists(fw, "summary_by", H5P_DEFAULT) > 0)
         wbad |= H5Ldelete(fw, "summary_by", H5P_DEFAULT) < 0; /* interrupted finish */
     hid_t gb = wbad ? -1 : H5Gcreate2(fw, "summary_by", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    w->gb = gb;
     wbad |= gb < 0;
     if (gb >= 0)
         tw_h5_describe(gb, "1", "the summary of every outcome per level of the Bernoulli "
@@ -279,32 +324,55 @@ static int write_summary_by_groups(const char *path, const tw_model_schema *sch,
         for (size_t l = 0; !wbad && l < b->p[i].n; l++) {
             char ln[64];
             level_name(b->p[i].values[l], ln, sizeof ln);
-            hid_t gl = H5Gcreate2(gp, ln, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            hid_t gl = w->gl[l0 + l] = H5Gcreate2(gp, ln, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             wbad |= gl < 0;
             if (gl < 0)
                 break;
             wbad |= tw_h5_attr_f64(gl, "value", b->p[i].values[l]) < 0;
-            wbad |= tw_h5_attr_u64(gl, "n_samples", lcount[l0 + l]) < 0;
-            wbad |= tw_h5_attr_u64(gl, "n_converged", lconv[l0 + l]) < 0;
-            size_t o = 0;
-            for (size_t k = 0; !wbad && k < sch->n_outcomes; k++) {
-                size_t elems = tw_outcome_size(sch, k);
-                for (size_t e = 0; e < elems; e++)
-                    lev[e] = all[(o + e) * L + l0 + l];
-                wbad |= tw_summary_write_group(gl, sch, k, lev, lconv[l0 + l],
-                                               lcount[l0 + l]) < 0;
-                o += elems;
-            }
-            H5Gclose(gl);
+            wbad |= tw_h5_attr_u64(gl, "n_samples", w->lcount[l0 + l]) < 0;
+            wbad |= tw_h5_attr_u64(gl, "n_converged", w->lconv[l0 + l]) < 0;
         }
         if (gp >= 0)
             H5Gclose(gp);
     }
-    if (gb >= 0)
-        H5Gclose(gb);
-    if (fw >= 0)
-        wbad |= H5Fclose(fw) < 0;
-    return wbad;
+    w->bad |= wbad;
+    w->wall += wall_now() - t0;
+    w->cpu += thread_cpu() - c0;
+    return wbad ? -1 : 0;
+}
+
+/* Writes the next outcome group if its summaries are ready: 1, else 0. */
+static int by_writer_step(void *w_)
+{
+    by_writer *w = w_;
+    if (w->bad || w->k >= w->k_ready || w->k >= w->sch->n_outcomes)
+        return 0;
+    double t0 = wall_now(), c0 = thread_cpu();
+    size_t elems = tw_outcome_size(w->sch, w->k), L = w->L, l = w->l;
+    for (size_t e = 0; e < elems; e++) {
+        size_t i = (w->off + e) * L + l;
+        w->lev[e] = w->all ? w->all[i] : w->res[i].s;
+    }
+    w->bad |= tw_summary_write_group(w->gl[l], w->sch, w->k, w->lev, w->lconv[l],
+                                     w->lcount[l]) < 0;
+    if (++w->l == L) {
+        w->l = 0;
+        w->off += elems;
+        w->k++;
+    }
+    w->wall += wall_now() - t0;
+    w->cpu += thread_cpu() - c0;
+    return 1;
+}
+
+static int by_writer_close(by_writer *w)
+{
+    for (size_t i = 0; i < w->L; i++)
+        if (w->gl[i] >= 0)
+            H5Gclose(w->gl[i]);
+    if (w->gb >= 0)
+        H5Gclose(w->gb);
+    return w->bad;
 }
 
 int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
@@ -318,6 +386,8 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     size_t total = tw_outcome_row_size(sch), L = 0;
     for (size_t i = 0; i < b->n; i++)
         L += b->p[i].n;
+    /* one rank: it writes the groups while its threads summarise (by_writer) */
+    int overlap = size == 1;
     tw_summary_pass pc;
     tw_summary_pass_init(&pc, (size_t)64 << 20, stop);
     size_t slab = tw_summary_slab_rows(&pc, n, 1);
@@ -331,14 +401,22 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     size_t maxmine = (total / (size_t)size + 1) * L;
     col_res *mine = malloc(maxmine * sizeof *mine);
     uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
-    int rc = (!ctx.in || !ctx.c || !ctx.x || !masks || !mine || !lcount || !lconv)
+    by_writer w = {.sch = sch, .b = b, .L = L, .lcount = lcount, .lconv = lconv, .gb = -1};
+    if (rank == 0) {
+        w.gl = malloc((L + 1) * sizeof *w.gl);
+        w.lev = malloc((total + 1) * sizeof *w.lev);
+    }
+    int rc = (!ctx.in || !ctx.c || !ctx.x || !masks || !mine || !lcount || !lconv ||
+              (rank == 0 && (!w.gl || !w.lev)))
                  ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
                  : TW_OK;
     for (size_t i = 0; ctx.in && i < b->n; i++)
         ctx.in[i] = -1;
+    for (size_t i = 0; w.gl && i < L; i++)
+        w.gl[i] = -1;
     hid_t f = -1;
     if (!rc) {
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        f = H5Fopen(path, overlap ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
         ctx.conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
         if (ctx.conv < 0)
             rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
@@ -355,16 +433,30 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         rc = tw_error_set(err, TW_EIO, "%s: cannot read the inputs of summary.by", path);
     tw_part_add(&pt, &pc.read_wall, &pc.read_cpu);
     free(masks);
+    if (!rc && overlap) {
+        w.res = mine;
+        if (by_writer_open(&w, f) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
+        pc.bg = by_writer_step;
+        pc.bg_ctx = &w;
+    }
     size_t nmine = 0;
     if (!rc)
-        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, rank, size, mine, &nmine, err);
+        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, rank, size, mine, &nmine,
+                                  overlap ? &w.k_ready : NULL, err);
+    if (overlap) {
+        while (!rc && by_writer_step(&w)) /* what the threads' work did not cover */
+            ;
+        if (by_writer_close(&w) && !rc)
+            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
+    }
     for (size_t i = 0; ctx.in && i < b->n; i++)
         if (ctx.in[i] >= 0)
             H5Dclose(ctx.in[i]);
     if (ctx.conv >= 0)
         H5Dclose(ctx.conv);
-    if (f >= 0)
-        H5Fclose(f);
+    if (f >= 0 && H5Fclose(f) < 0 && overlap && !rc)
+        rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
     free(ctx.in);
     free(ctx.cache);
     free(ctx.c);
@@ -372,38 +464,50 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
 
     /* everyone must know if anyone failed (or was stopped) before the
      * gather, and all report the same */
-    if ((rc = tw_mpi_agree(comm, rc, err))) {
+    if ((rc = tw_mpi_agree(comm, rc, err)) || overlap) {
+        if (!rc) {
+            tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
+            tw_part_report(rank, "by-regime write, overlapped", w.wall, w.cpu);
+        }
         free(mine);
         free(lcount);
         free(lconv);
+        free(w.gl);
+        free(w.lev);
         return rc;
     }
     int bytes = (int)(nmine * sizeof *mine);
     col_res *got = NULL;
-    tw_summary *all = NULL, *lev = NULL;
+    tw_summary *all = NULL;
     if (rank == 0) {
         got = malloc((total * L + 1) * sizeof *got);
         all = malloc((total * L + 1) * sizeof *all);
-        lev = malloc((total + 1) * sizeof *lev);
     }
     tw_mpi_gather_to_root(comm, mine, bytes, MPI_BYTE, got);
     free(mine);
     if (rank == 0) {
         for (size_t i = 0; i < total * L; i++)
             all[got[i].col] = got[i].s;
-        double ww = 0, wc = 0;
-        tw_part_start(&pt);
-        if (write_summary_by_groups(path, sch, b, L, all, lev, lcount, lconv))
+        hid_t fw = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        w.all = all;
+        w.k_ready = sch->n_outcomes;
+        int wbad = fw < 0 || by_writer_open(&w, fw) < 0;
+        while (!wbad && by_writer_step(&w))
+            ;
+        wbad |= by_writer_close(&w);
+        if (fw >= 0)
+            wbad |= H5Fclose(fw) < 0;
+        if (wbad)
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
-        tw_part_add(&pt, &ww, &wc);
         tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
-        tw_part_report(rank, "by-regime write", ww, wc);
+        tw_part_report(rank, "by-regime write", w.wall, w.cpu);
         free(got);
         free(all);
-        free(lev);
     }
     free(lcount);
     free(lconv);
+    free(w.gl);
+    free(w.lev);
     int code = rc;
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);
     if (code && rank != 0)

@@ -27,6 +27,11 @@ typedef struct tw_summary_pass {
     size_t budget;    /* bytes of streams at once */
     const volatile sig_atomic_t *stop; /* honoured between slabs; may be NULL */
     double read_wall, read_cpu; /* seconds building the pass's masks (every rank, serial) */
+    /* NULL, or work for the master thread between its reads while the other
+     * threads feed and end the streams (HDF5 on the master only): each call
+     * does one small piece and returns 1, or 0 when nothing is pending now */
+    int (*bg)(void *bg_ctx);
+    void *bg_ctx;
 } tw_summary_pass;
 
 /* TW_PHASE_TIMES=1 (bench/engine_efficiency.sh): rank 0 prints the wall and
