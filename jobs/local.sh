@@ -36,8 +36,8 @@
 #   MPIEXEC      the launcher (default mpiexec); with Open MPI the script adds
 #                --map-by slot:PE=<threads> --bind-to core (every rank on its
 #                own cores, disjoint; OMP_PLACES=cores, OMP_PROC_BIND=close pin
-#                its threads to them; --bind-to none --oversubscribe when
-#                ranks x threads exceed the cores), as root,
+#                its threads to them; --bind-to none --oversubscribe and
+#                OMP_PROC_BIND=false when ranks x threads exceed the cores), as root,
 #                --allow-run-as-root, and exports OMPI_MCA_pml=ob1 unless
 #                set (one node: skips the probe for UCX/libfabric networks)
 #
@@ -94,6 +94,7 @@ if command -v "$mpiexec" >/dev/null 2>&1; then
             launch+=(--map-by "slot:PE=$threads" --bind-to core)
         else
             launch+=(--bind-to none --oversubscribe)
+            unbound=1
         fi
         [[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
         # One node: the ob1 point-to-point layer (shared memory between the
@@ -109,7 +110,13 @@ else
     tw_die "no MPI launcher '$mpiexec' (install openmpi-bin or set MPIEXEC)"
 fi
 export OMP_NUM_THREADS=$threads
-export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
+if [[ -n ${unbound:-} ]]; then
+    # ranks not bound: pinned threads would put every rank's master thread on
+    # the first core (2 x 2 on 2 cores: 5.3 s against 3.1 s unpinned)
+    export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-false}
+else
+    export OMP_PLACES=${OMP_PLACES:-cores} OMP_PROC_BIND=${OMP_PROC_BIND:-close}
+fi
 
 echo "local.sh: $cores cores -> $ranks ranks x $threads threads; $tw"
 echo "local.sh: OMP_NUM_THREADS=$OMP_NUM_THREADS OMP_PLACES=$OMP_PLACES OMP_PROC_BIND=$OMP_PROC_BIND${OMPI_MCA_pml:+ OMPI_MCA_pml=$OMPI_MCA_pml}"
