@@ -306,6 +306,124 @@ int tw_h5_reference_list(hid_t scale, size_t n, const hobj_ref_t *refs, const in
     return bad ? -1 : 0;
 }
 
+int tw_h5_set_labels(hid_t ds, const char *const *labels, int nd)
+{
+    hsize_t n = (hsize_t)nd;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL);
+    int bad = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0;
+    hid_t a = bad ? -1 : H5Acreate2(ds, "DIMENSION_LABELS", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= a < 0 || H5Awrite(a, t, labels) < 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return bad ? -1 : 0;
+}
+
+typedef struct attached_scale {
+    char *name;
+    hid_t sc;
+    size_t n, cap; /* entries of its REFERENCE_LIST */
+    hobj_ref_t *ref;
+    int *dim;
+} attached_scale;
+
+struct tw_h5_attacher {
+    hid_t g;
+    size_t n, cap;
+    attached_scale *s;
+    int bad;
+};
+
+tw_h5_attacher *tw_h5_attacher_new(hid_t g)
+{
+    tw_h5_attacher *a = calloc(1, sizeof *a);
+    if (a)
+        a->g = g;
+    return a;
+}
+
+static attached_scale *attacher_scale(tw_h5_attacher *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->s[i].name, name))
+            return &a->s[i];
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 8;
+        attached_scale *s = realloc(a->s, cap * sizeof *s);
+        if (!s)
+            return NULL;
+        a->s = s;
+        a->cap = cap;
+    }
+    attached_scale *x = &a->s[a->n];
+    memset(x, 0, sizeof *x);
+    x->sc = H5Dopen2(a->g, name, H5P_DEFAULT);
+    x->name = strdup(name);
+    if (x->sc < 0 || !x->name) {
+        if (x->sc >= 0)
+            H5Dclose(x->sc);
+        free(x->name);
+        return NULL;
+    }
+    a->n++;
+    return x;
+}
+
+int tw_h5_attacher_add(tw_h5_attacher *a, hid_t ds, int nd, const char *const *names)
+{
+    if (!a || a->bad || nd < 1 || nd > 32)
+        return a ? (a->bad = -1) : -1;
+    attached_scale *x[32];
+    hid_t sc[32];
+    for (int d = 0; d < nd; d++) {
+        if (!(x[d] = attacher_scale(a, names[d])))
+            return a->bad = -1;
+        sc[d] = x[d]->sc;
+    }
+    hobj_ref_t self;
+    if (tw_h5_dimension_list(ds, nd, sc, &self) < 0 || tw_h5_set_labels(ds, names, nd) < 0)
+        return a->bad = -1;
+    for (int d = 0; d < nd; d++) {
+        attached_scale *s = x[d];
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 16;
+            hobj_ref_t *r = realloc(s->ref, cap * sizeof *r);
+            if (r)
+                s->ref = r;
+            int *di = r ? realloc(s->dim, cap * sizeof *di) : NULL;
+            if (!r || !di)
+                return a->bad = -1;
+            s->dim = di;
+            s->cap = cap;
+        }
+        s->ref[s->n] = self;
+        s->dim[s->n++] = d;
+    }
+    return 0;
+}
+
+int tw_h5_attacher_finish(tw_h5_attacher *a)
+{
+    if (!a)
+        return 0;
+    int bad = a->bad;
+    for (size_t i = 0; i < a->n; i++) {
+        attached_scale *s = &a->s[i];
+        if (!bad)
+            bad |= tw_h5_reference_list(s->sc, s->n, s->ref, s->dim) < 0;
+        H5Dclose(s->sc);
+        free(s->name);
+        free(s->ref);
+        free(s->dim);
+    }
+    free(a->s);
+    free(a);
+    return bad ? -1 : 0;
+}
+
 int tw_h5_read_labels(hid_t sc, char ***labels, size_t *n)
 {
     *labels = NULL;

@@ -77,6 +77,22 @@ int tw_h5_attach(hid_t ds, hid_t loc, unsigned dim, const char *scale);
  * *self to ds's own reference, the entry for the scales' lists. */
 int tw_h5_dimension_list(hid_t ds, int nd, const hid_t *scales, hobj_ref_t *self);
 int tw_h5_reference_list(hid_t scale, size_t n, const hobj_ref_t *refs, const int *dims);
+/* The labels of all nd dimensions of ds (the DIMENSION_LABELS attribute
+ * H5DSset_label makes: variable-length strings) in one write, instead of
+ * H5DSset_label's read-back and rewrite per dimension. */
+int tw_h5_set_labels(hid_t ds, const char *const *labels, int nd);
+/* Scales of one group attached to its datasets in bulk (tw_h5_attach's
+ * result: DIMENSION_LIST and DIMENSION_LABELS once per dataset, each
+ * scale's REFERENCE_LIST once, at tw_h5_attacher_finish, in the order of
+ * attachment). Scales are found by name in the group and kept open. */
+typedef struct tw_h5_attacher tw_h5_attacher;
+tw_h5_attacher *tw_h5_attacher_new(hid_t g);
+/* Attach the scales names[d] of the group to dimensions d = 0..nd-1 of ds,
+ * each dimension labelled with its scale's name. */
+int tw_h5_attacher_add(tw_h5_attacher *a, hid_t ds, int nd, const char *const *names);
+/* Write the scales' lists, close them, free a (NULL is fine). 0 or -1 (also
+ * when an earlier add failed). */
+int tw_h5_attacher_finish(tw_h5_attacher *a);
 /* Read a 1-D string dataset (variable-length, or fixed-length as in format
  * 1.0) into malloc'ed strings; free with tw_h5_free_labels. */
 int tw_h5_read_labels(hid_t ds, char ***labels, size_t *n);

@@ -115,15 +115,21 @@ static int write_scales(tw_output *o, tw_error *err)
     return bad ? tw_error_set(err, TW_EIO, "%s: cannot write the sample scales", o->path) : TW_OK;
 }
 
-/* Attach the scales of group g: "sample" to dimension 0 if sample_dim, then
- * the model dimensions dims[]. */
-static int attach_scales(tw_output *o, hid_t g, hid_t ds, int sample_dim, int ndims,
+/* Attach the scales of the group of at: "sample" to dimension 0 if
+ * sample_dim, then the model dimensions dims[] (in bulk: tw_h5_attacher,
+ * the lists written once per dataset and scale instead of rewritten at every
+ * attachment; every rank makes the same calls, as collective metadata
+ * writes need). */
+static int attach_scales(tw_output *o, tw_h5_attacher *at, hid_t ds, int sample_dim, int ndims,
                          const int *dims)
 {
-    int rc = sample_dim ? tw_h5_attach(ds, g, 0, "sample") : 0;
+    const char *names[1 + TW_MAX_OUTCOME_DIMS];
+    int nd = 0;
+    if (sample_dim)
+        names[nd++] = "sample";
     for (int d = 0; d < ndims; d++)
-        rc |= tw_h5_attach(ds, g, (unsigned)(d + sample_dim), dim_name(o->schema, dims[d]));
-    return rc ? -1 : 0;
+        names[nd++] = dim_name(o->schema, dims[d]);
+    return nd ? tw_h5_attacher_add(at, ds, nd, names) : 0;
 }
 
 void tw_output_outcome_dims(const tw_model_schema *s, const tw_outcome_info *oi, hsize_t *dims)
@@ -228,7 +234,9 @@ static int create_datasets(tw_output *o, tw_error *err)
     hid_t g_out = H5Gopen2(o->file, "outputs", H5P_DEFAULT);
     hid_t g_st = H5Gopen2(o->file, "status", H5P_DEFAULT);
     int rc = TW_OK;
-    if (g_in < 0 || g_out < 0 || g_st < 0) {
+    tw_h5_attacher *at_in = tw_h5_attacher_new(g_in), *at_out = tw_h5_attacher_new(g_out);
+    tw_h5_attacher *at_st = tw_h5_attacher_new(g_st);
+    if (g_in < 0 || g_out < 0 || g_st < 0 || !at_in || !at_out || !at_st) {
         rc = tw_error_set(err, TW_EIO, "%s: cannot open the groups", o->path);
         goto done;
     }
@@ -249,7 +257,7 @@ static int create_datasets(tw_output *o, tw_error *err)
         tw_dist_describe(&pr->dist, desc, sizeof desc);
         tw_h5_describe(o->ds_in[p], pr->units, pr->description, pr->name);
         tw_h5_attr_str(o->ds_in[p], "distribution", desc);
-        attach_scales(o, g_in, o->ds_in[p], 1, 0, NULL);
+        attach_scales(o, at_in, o->ds_in[p], 1, 0, NULL);
     }
     for (size_t k = 0; k < o->n_outcomes; k++) {
         const tw_outcome_info *oi = &s->outcomes[k];
@@ -266,7 +274,7 @@ static int create_datasets(tw_output *o, tw_error *err)
             goto done;
         }
         tw_h5_describe(o->ds_out[k], oi->units, oi->description, oi->name);
-        if (attach_scales(o, g_out, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
+        if (attach_scales(o, at_out, o->ds_out[k], 1, oi->ndims, oi->dims) < 0) {
             rc = tw_error_set(err, TW_EIO, "%s: cannot attach scales to /outputs/%s", o->path,
                               oi->name);
             goto done;
@@ -290,11 +298,18 @@ static int create_datasets(tw_output *o, tw_error *err)
     tw_h5_describe(o->ds_done, "1",
                    "1 once all rows of the block are on disk; block b holds samples "
                    "[b*block_size, (b+1)*block_size)", NULL);
-    attach_scales(o, g_st, o->ds_conv, 1, 0, NULL);
-    attach_scales(o, g_st, o->ds_iter, 1, 0, NULL);
-    attach_scales(o, g_st, o->ds_resid, 1, 0, NULL);
-    tw_h5_attach(o->ds_done, g_st, 0, "block");
-done:
+    attach_scales(o, at_st, o->ds_conv, 1, 0, NULL);
+    attach_scales(o, at_st, o->ds_iter, 1, 0, NULL);
+    attach_scales(o, at_st, o->ds_resid, 1, 0, NULL);
+    static const char *const block[] = {"block"};
+    tw_h5_attacher_add(at_st, o->ds_done, 1, block);
+done:;
+    /* the scales' lists (also after a failure: the attachers are freed) */
+    int abad = tw_h5_attacher_finish(at_in) < 0;
+    abad |= tw_h5_attacher_finish(at_out) < 0;
+    abad |= tw_h5_attacher_finish(at_st) < 0;
+    if (abad && !rc)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot attach the dimension scales", o->path);
     if (g_in >= 0)
         H5Gclose(g_in);
     if (g_out >= 0)
@@ -315,6 +330,7 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
     int bad = 0;
     if (s->n_baseline) {
         hid_t gd = H5Gopen2(gb, "data", H5P_DEFAULT);
+        tw_h5_attacher *at = gd >= 0 ? tw_h5_attacher_new(gd) : NULL;
         for (size_t a = 0; gd >= 0 && a < s->n_baseline; a++) {
             const tw_array_info *ai = &s->baseline[a];
             hsize_t dims[TW_MAX_OUTCOME_DIMS];
@@ -325,11 +341,11 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
                                            ai->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                attach_scales(o, gd, ds, 0, ai->ndims, ai->dims);
+                attach_scales(o, at, ds, 0, ai->ndims, ai->dims);
                 H5Dclose(ds);
             }
         }
-        bad |= gd < 0;
+        bad |= gd < 0 || tw_h5_attacher_finish(at) < 0;
         if (gd >= 0)
             H5Gclose(gd);
     }
@@ -355,6 +371,7 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
                 H5Dclose(ds);
         }
         size_t off = 0;
+        tw_h5_attacher *at = go >= 0 ? tw_h5_attacher_new(go) : NULL;
         for (size_t k = 0; go >= 0 && k < o->n_outcomes; k++) {
             const tw_outcome_info *oi = &s->outcomes[k];
             hsize_t dims[TW_MAX_OUTCOME_DIMS];
@@ -364,11 +381,12 @@ static int write_baseline(tw_output *o, const double *cp, const double *co,
                                            oi->description);
             bad |= ds < 0;
             if (ds >= 0) {
-                attach_scales(o, go, ds, 0, oi->ndims, oi->dims);
+                attach_scales(o, at, ds, 0, oi->ndims, oi->dims);
                 H5Dclose(ds);
             }
             off += tw_outcome_size(s, k);
         }
+        bad |= go >= 0 && tw_h5_attacher_finish(at) < 0;
         if (gi >= 0)
             H5Gclose(gi);
         if (go >= 0)

@@ -420,26 +420,6 @@ static int attach_all(hid_t ds, const hid_t *sc, const int *which, int nd, attac
     return 0;
 }
 
-/* The labels of all nd dimensions of ds in one attribute write: the
- * DIMENSION_LABELS attribute H5DSset_label makes (variable-length C
- * strings, one per dimension), created once instead of read back and
- * rewritten for each dimension (rank 0's serial write, issue 12 item 3). */
-static int set_labels(hid_t ds, const char **labels, int nd)
-{
-    hsize_t n = (hsize_t)nd;
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL);
-    int bad = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0;
-    hid_t a = bad ? -1 : H5Acreate2(ds, "DIMENSION_LABELS", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= a < 0 || H5Awrite(a, t, labels) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return bad ? -1 : 0;
-}
-
 /* A whole serial dataset over the outcome's elements (and, if last >= 0, one
  * more dimension with that scale, labelled lastname), the group's scales
  * attached, closed at once. */
@@ -466,7 +446,7 @@ static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi
     }
     if (nd > 0) {
         bad |= attach_all(ds, sc, which, nd, log) < 0;
-        bad |= set_labels(ds, labels, nd) < 0;
+        bad |= tw_h5_set_labels(ds, labels, nd) < 0;
     }
     H5Dclose(ds);
     return bad;
