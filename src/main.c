@@ -26,16 +26,19 @@ static void on_crash(int signo)
     raise(signo);
 }
 
-/* A singleton (`tradewar run` started without mpiexec/srun) uses Open MPI's
- * ob1 point-to-point layer: its default selection probes UCX and libfabric
- * (the cm pml with the ofi/psm/psm2 MTLs) for a network it cannot need in
- * one process, which makes MPI_Init + exit take ~0.33 s instead of ~0.12 s
- * (Open MPI 4.1, Debian 12: a quarter of a short run). A launcher sets its
- * own variables (Open MPI's mpiexec OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK,
- * PMI-1/2 and Hydra PMI_RANK/PMI_SIZE): then the pml is left to the user
- * and the site (UCX on InfiniBand), as it is when the user set
- * OMPI_MCA_pml. Other MPI libraries ignore the variable. */
-static void singleton_pml(void)
+/* A singleton (`tradewar run` started without mpiexec/srun) starts Open MPI
+ * the cheap way (Open MPI 4.1, Debian 12; docs/CLUSTER.md):
+ * - the ob1 point-to-point layer: the default selection probes UCX and
+ *   libfabric (the cm pml with the ofi/psm/psm2 MTLs) for a network one
+ *   process cannot need: MPI_Init + exit ~0.33 s instead of ~0.14 s;
+ * - no supporting daemon (ess_singleton_isolated): a singleton otherwise
+ *   forks an orted, needed only to spawn or connect to other processes,
+ *   which tradewar never does: ~0.14 s -> ~0.04 s.
+ * A launcher sets its own variables (Open MPI's mpiexec
+ * OMPI_COMM_WORLD_SIZE, PMIx PMIX_RANK, PMI-1/2 and Hydra PMI_RANK/PMI_SIZE):
+ * then both are left to the user and the site (UCX on InfiniBand), as each
+ * is when the user set it. Other MPI libraries ignore the variables. */
+static void singleton_mpi_env(void)
 {
     static const char *launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
                                      "PMI_SIZE"};
@@ -43,6 +46,7 @@ static void singleton_pml(void)
         if (getenv(launched[i]))
             return;
     setenv("OMPI_MCA_pml", "ob1", 0);
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
 }
 
 static void catch_crashes(void)
@@ -66,7 +70,7 @@ int main(int argc, char **argv)
      * keep the default, immediate behaviour). */
     if (argc > 1 && strcmp(argv[1], "run") == 0)
         tw_run_catch_signals();
-    singleton_pml();
+    singleton_mpi_env();
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "tradewar: error: MPI_Init_thread failed\n");
