@@ -543,13 +543,16 @@ static double excess_demand(solve_ctx *c, double tol)
                 ws->B[BX(N, J, m, n, s_)] = ws->sB0[m * N + n] * f;
             }
         }
+    }
+    if (ws->KS > 0 && c->ss == c->qs) {
+        /* the capped cells are in the columns just rewritten */
         for (size_t k = 0; k < ws->K; k++)
             if (ll[k] > 0.0) {
                 const double f = exp(-ws->theta[c->qs] * ll[k]);
                 ws->A[ws->qx[k]] *= f;
                 ws->B[BX(N, J, ws->qn[k], (size_t)c->qe, (size_t)c->qs)] *= f;
             }
-    } else {
+    } else { /* (with supply in another sector the cells are not rewritten) */
         for (size_t k = 0; k < ws->K; k++) {
             const double f = ll[k] > 0.0 ? exp(-ws->theta[c->qs] * ll[k]) : 1.0;
             ws->A[ws->qx[k]] = ll[k] > 0.0 ? ws->qA0[k] * f : ws->qA0[k];
