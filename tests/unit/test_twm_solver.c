@@ -810,6 +810,89 @@ static void test_outer_vs_diag(void **state)
     twm_data_free(d);
 }
 
+/* The coupled step of the cap wedges and supply factors (wedge_step) is a
+ * step rule only: the equilibrium must be the one the old diagonal steps
+ * reach (opts.diag_outer), to 1e-9, on the cases its linearisation treats
+ * apart: tight and loose limits with and without the nest, supply in the
+ * capped sector (one market: coupled rows) and in another sector (separate
+ * blocks), a strong and a weak supply elasticity, and a limit that is
+ * slack (its row held at 0). With supply in another sector the old rule
+ * compounded the wedge at every evaluation (excess_demand): this test
+ * found that. */
+static void test_wedge_step_vs_diag(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4");
+    const size_t N = d->N, J = d->J;
+    assert_true(d->crm >= 0 && N >= 4 && N <= 8 && N * J <= 64 && J >= 2);
+    const int other = d->crm == 0 ? 1 : 0; /* a sector other than the critical one */
+    twm_solver_ws *ws = twm_solver_ws_alloc(d);
+    assert_non_null(ws);
+    const struct {
+        double eps, q2, q3, elast;
+        int ssec;
+    } cs[] = {
+        {1.0, 0.5, 0.7, 0.0, 0},    {0.2, 0.3, 0.5, 0.0, 0},   {0.2, 0.4, 0.9, 0.3, -1},
+        {0.5, 0.6, 0.8, 5.0, -1},   {0.2, 0.5, 0.99, 0.5, 1},  {1.0, -1.0, -1.0, 0.2, -1},
+        {0.3, 0.5, 1.0, 1.0, -1},
+    };
+    int bound = 0, slack = 0;
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        shock_buf b;
+        shock_init(&b, d, cs[k].eps);
+        tradewar_tariffs(d, &b);
+        if (k == 6) /* a prohibitive tariff on the flow capped at 1.0: the cap is slack */
+            b.tau[TWM_NIJ(N, J, 3, 1, d->crm)] += 2.0;
+        double qcap[8];
+        for (size_t n = 0; n < N; n++)
+            qcap[n] = -1.0;
+        qcap[2] = cs[k].q2;
+        qcap[3] = cs[k].q3;
+        if (cs[k].q2 > 0.0) {
+            b.sh.qcap = qcap;
+            b.sh.qcap_exporter = 1;
+            b.sh.qcap_sector = d->crm;
+        }
+        if (cs[k].elast > 0.0) {
+            b.sh.supply_elast = cs[k].elast;
+            b.sh.supply_sector = cs[k].ssec == 1 ? other : d->crm;
+        }
+        twm_result r1, r2;
+        twm_solver_opts o = {.tol = 1e-12, .max_iter = 5000};
+        tw_error err = {0};
+        int rc = twm_solve(d, &b.sh, &o, ws, &r1, &err);
+        if (rc != TW_OK)
+            fprintf(stderr, "case %zu: %s\n", k, err.msg);
+        assert_int_equal(rc, TW_OK);
+        assert_true(r1.converged);
+        double w[8], Ph[64], qw[8], X[64];
+        memcpy(w, r1.what, N * sizeof(double));
+        memcpy(Ph, r1.Phat, N * J * sizeof(double));
+        memcpy(X, r1.X_new, N * J * sizeof(double));
+        memcpy(qw, r1.qwedge, N * sizeof(double));
+        o.diag_outer = 1;
+        assert_int_equal(twm_solve(d, &b.sh, &o, ws, &r2, &err), TW_OK);
+        assert_true(r2.converged);
+        for (size_t n = 0; n < N; n++) {
+            assert_rel(w[n], r2.what[n], 1e-9);
+            assert_close(qw[n], r2.qwedge[n], 1e-9);
+            if (qw[n] > 1e-3)
+                bound++;
+            if (b.sh.qcap && qcap[n] > 0.0 && qw[n] == 0.0)
+                slack++;
+        }
+        for (size_t x = 0; x < N * J; x++) {
+            assert_rel(Ph[x], r2.Phat[x], 1e-9);
+            assert_close(X[x] / d->X[x], r2.X_new[x] / d->X[x], 1e-9);
+        }
+        shock_free(&b);
+    }
+    assert_true(bound >= 6); /* the limits bind */
+    assert_true(slack >= 1); /* and one is slack (k = 6) */
+    twm_solver_ws_free(ws);
+    twm_data_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -821,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_workspace_other_data),
         cmocka_unit_test(test_own_tariffs),   cmocka_unit_test(test_limits_add_up),
         cmocka_unit_test(test_outer_precond), cmocka_unit_test(test_outer_vs_diag),
+        cmocka_unit_test(test_wedge_step_vs_diag),
     };
     return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
 }

@@ -59,18 +59,24 @@
  * Quantity limits (shock->qcap): K capped flows (exporter e, sector s, into
  * importer n) each get a log wedge ll[k] >= 0 that multiplies A by
  * exp(-theta ll) (and B with it). The outer unknown becomes [lw (N), ll (K)], mixed together
- * by Anderson; the map for ll is a projected Newton-like step
- * ll + log(q/cap) / elast (elast = theta (1 - pi') + eps pi', the partial
- * elasticity of the delivered quantity to its own price), and the residual
- * adds |log(q/cap)| (or its positive part where ll = 0). With no capped flow
- * every operation is the one of the plain solve.
+ * by Anderson; the residual adds |log(q/cap)| (or its positive part where
+ * ll = 0). With no capped flow every operation is the one of the plain solve.
  *
  * Short-run supply (shock->supply_elast > 0): each region producing sector s
  * gets a log cost factor u[k] (A[., n, s] and B[., n, s] times exp(-theta u)) that solves
  * u = log(qhat) / elast, qhat = Y'/Y over the producer price
  * chat exp(u) That^(-1/theta). The unknowns follow the cap wedges in the
- * outer vector, [lw (N), ll (K), u (KS)]; Newton-like step
- * (log qhat - elast u) / (theta + elast).
+ * outer vector, [lw (N), ll (K), u (KS)].
+ *
+ * Steps of ll and u (wedge_step): one Newton step on the linearised market
+ * of their sector, all K + KS unknowns together (a (K + KS)^2 LU), after
+ * the wage step, whose move of every unit cost it takes into account
+ * (block Gauss-Seidel); projected on ll >= 0. It replaced diagonal steps
+ * (each unknown alone: ll + log(q/cap) / (theta (1 - pi') + eps pi'),
+ * u + (log qhat - elast u) / (theta + elast); still used with
+ * opts->diag_outer or a singular system), which ignored that the supply
+ * factors and wedges of one sector move one market: the default scenario's
+ * 13 + 14 of them took 17.7 -> 11.4 outer iterations (docs/BENCHMARK.md).
  *
  * Determinism: each solve starts from what = 1, Phat = 1, X' = X, never from
  * the previous solve in the workspace, so a solve's result does not depend on
@@ -116,7 +122,7 @@ struct twm_solver_ws {
     /* quantity limits (per solve): K cells, their A without wedge, log cap,
      * log kappahat and That terms, step, and the wedge by importer */
     size_t *qx, *qn, K;       /* [N] */
-    double *qA0, *qB0, *qit, *qlcap, *qlk, *qg, *qw; /* [N] */
+    double *qA0, *qB0, *qit, *qlcap, *qlk, *qg, *qel, *qw; /* [N] */
     /* short-run supply (per solve): KS producing regions, their index, the
      * slot of each region (-1 none), log That / theta, step; A's column */
     size_t *sn, KS;           /* [N] */
@@ -141,6 +147,11 @@ struct twm_solver_ws {
     size_t *opp;
     const twm_data *opd;
     int op_ok;
+    /* wedge_step's scratch: the (K + KS)^2 system [4 N^2], right-hand side
+     * and dlogP [3N], the supply sector's shares [N^2], LU permutation [2N] */
+    double *wj, *wr, *wp_m;
+    size_t *wp;
+    unsigned char *wh;        /* [N] cap k held at 0 in the factorisation */
     double *block;
 };
 
@@ -154,7 +165,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     size_t total = 3 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 8 * NJ + 4 * N +
                    6 * NJ + 7 * N + 2 * N + 2 * N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
                    2 * twm_aa_doubles(NJ, AA_MEM_INNER) + twm_precond_doubles(N, J) +
-                   N * N + (N + 1) * (N + 1) + (N + 1) + N;
+                   N * N + (N + 1) * (N + 1) + (N + 1) + N + 5 * N * N + 4 * N;
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -162,8 +173,10 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     ws->nidx = calloc(NJ > 0 ? 2 * NJ : 1, sizeof *ws->nidx);
     ws->qx = calloc(N > 0 ? 3 * N : 1, sizeof *ws->qx);
     ws->sk = calloc(N > 0 ? N : 1, sizeof *ws->sk);
-    ws->opp = calloc(N + 1, sizeof *ws->opp);
-    if (!ws->block || !ws->nidx || !ws->qx || !ws->sk || !ws->opp) {
+    ws->opp = calloc(3 * N + 1, sizeof *ws->opp);
+    ws->wh = calloc(N > 0 ? N : 1, 1);
+    if (!ws->block || !ws->nidx || !ws->qx || !ws->sk || !ws->opp || !ws->wh) {
+        free(ws->wh);
         free(ws->block);
         free(ws->nidx);
         free(ws->qx);
@@ -198,6 +211,7 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->qlcap, N);
     TAKE(ws->qlk, N);
     TAKE(ws->qg, N);
+    TAKE(ws->qel, N);
     TAKE(ws->qw, N);
     TAKE(ws->step, N);
     TAKE(ws->I, N);
@@ -230,6 +244,10 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     TAKE(ws->opk, (N + 1) * (N + 1));
     TAKE(ws->opv, N + 1);
     TAKE(ws->ed0, N);
+    TAKE(ws->wj, 4 * N * N);
+    TAKE(ws->wr, 3 * N);
+    TAKE(ws->wp_m, N * N);
+    ws->wp = ws->opp + N + 1;
 #undef TAKE
     p = twm_precond_init(&ws->pc, N, J, p);
     ws->aa_out_buf = p;
@@ -252,6 +270,7 @@ void twm_solver_ws_free(twm_solver_ws *ws)
     free(ws->qx);
     free(ws->sk);
     free(ws->opp);
+    free(ws->wh);
     free(ws);
 }
 
@@ -277,6 +296,9 @@ typedef struct solve_ctx {
     const double *D; /* deficits in eq. 6 */
     double selast;
     int diag;     /* diagonal outer steps (opts->diag_outer, or no M) */
+    int old_wedges; /* the wedges' and supply factors' diagonal steps (opts->diag_outer) */
+    int wj_state;   /* wedge_step's LU: 0 none yet, 1 factorised, 2 singular */
+    int wj_builds;  /* its factorisations in this solve */
 } solve_ctx;
 
 /* max_x |a - b| (times w[x] if given), NaN terms ignored, as the loop
@@ -595,7 +617,8 @@ static double excess_demand(solve_ctx *c, double tol)
         double el = ws->theta[sct] * (1.0 - pn) + (c->nest ? fmin(1.0, c->eps) : 1.0) * pn;
         if (!(el > 0.05))
             el = 0.05;
-        ws->qg[k] = g / el;
+        ws->qg[k] = g;
+        ws->qel[k] = el;
         double a = ll[k] > 0.0 ? fabs(g) : fmax(0.0, g);
         if (!(a <= res))
             res = a;
@@ -605,7 +628,7 @@ static double excess_demand(solve_ctx *c, double tol)
         const size_t n = ws->sn[k], x = n * J + (size_t)c->ss;
         const double lq = log(ws->Y[x] / d->Y[x]) - ws->lc[x] - u[k] + ws->slT[k];
         const double g = lq - c->selast * u[k];
-        ws->sg[k] = g / (ws->theta[c->ss] + c->selast);
+        ws->sg[k] = g;
         double a = fabs(g);
         if (!(a <= res))
             res = a;
@@ -965,6 +988,152 @@ static void outer_precond_setup(twm_solver_ws *ws, const twm_data *d)
     ws->op_ok = 1;
 }
 
+/* The cap wedges' and supply factors' step (outer_step adds damp times
+ * ws->wr to [ll, u]): a Newton step on their own partial equilibrium,
+ * after the wage step dlw (block Gauss-Seidel). The old diagonal steps
+ * (opts->diag_outer) took each unknown alone, g / elast: they miss that
+ * the supply factors and the wedges of one sector move one world market
+ * (a common rise of every producer's cost factor changes no share, only
+ * the sector's price level, which the nest's eps < 1 barely resists, while
+ * the diagonal steps assume theta), and that the wage step moves every unit
+ * cost of the sector. Anderson cannot learn 27 separate scalings with
+ * memory 6: the default scenario took 17.7 outer iterations, the wedges'
+ * and supply factors' residual 10-1000x the wages' throughout
+ * (docs/BENCHMARK.md section 1).
+ *
+ * Linearisation, with wages, input prices and other sectors held: the
+ * shares p[m,i] = pi'[m,i,s] of sector s respond to the log delivered
+ * price lp[m,i] (unit cost lc[i] + u[i], + ll for a capped flow) as
+ * dlog p = -theta (dlp - dlogP[m]), dlogP[m] = sum_i p[m,i] dlp[m,i];
+ * spending X'[m,s] as dlog X' = c_m dlogP[m], c_m = (1 - eps) times the
+ * nest's part of X'[m,s] (0 without the nest: Cobb-Douglas). Then
+ *   cap k (importer n, exporter e):  d lq_k = -(theta + 1) dlp[n,e]
+ *                                            + (theta + c_n) dlogP[n],
+ *   supply a (region i):  d g_a = sum_m w[m,i] (-theta dlp[m,i]
+ *                                 + (theta + c_m) dlogP[m]) - dlc[i]
+ *                                 - (1 + elast) du[i],
+ * w[m,i] the share of i's sales going to m; the wage step enters as
+ * dlc[i] = dlw[i] (a region's prices move with its wage, as in the
+ * warm-start predictor). A cap at zero whose quantity is slack is held at
+ * zero (its row is the identity). The (K + KS)^2 matrix is factorised (GSL
+ * LU) at the first WJ_FRESH outer steps of a solve and when the set of
+ * held caps changes, and kept otherwise (a chord step like M's: rebuilding
+ * it every step gave the same outer iterations, 11.36 against 11.34 on the
+ * default run, for ~100k more instructions per outer step at 14 x 10); the
+ * right-hand side is always the current one. Everything is a function of
+ * the iterates alone (determinism). Cost per outer step O(N^2 + KS N),
+ * per factorisation O(KS^2 N + (K + KS)^3). Tried and not kept: the full
+ * Newton step with the wages' response to the wedges through M (Schur
+ * complement: the same iterations); the spending of the importers moving
+ * with their wage in the coupling (+0.4 outer iterations). */
+#define WJ_FRESH 2
+static void wedge_step(solve_ctx *c, const double *dlw)
+{
+    const twm_data *d = c->d;
+    twm_solver_ws *ws = c->ws;
+    const size_t N = d->N, J = d->J, K = ws->K, KS = ws->KS, NQ = K + KS;
+    double *r = ws->wr;
+    if (NQ == 0)
+        return;
+    if (!c->old_wedges) {
+        const size_t qe = (size_t)c->qe, qs = (size_t)c->qs, ss = (size_t)c->ss;
+        const int same = K > 0 && KS > 0 && qs == ss;
+        double *Jm = ws->wj, *Pm = ws->wp_m, *pb = ws->wr + NQ;
+        int build = c->wj_state == 0 || c->wj_builds < WJ_FRESH;
+        for (size_t k = 0; k < K; k++) { /* a cap at 0 with slack quantity stays at 0 */
+            const unsigned char h = !(ws->lw[N + k] > 0.0) && !(ws->qg[k] > 0.0);
+            if (h != ws->wh[k])
+                build = 1;
+            ws->wh[k] = h;
+        }
+        if (build)
+            memset(Jm, 0, NQ * NQ * sizeof(double));
+#define PI(m, i, s_) (ws->A[TWM_NIJ(N, J, m, i, s_)] * ws->e[(i) * J + (s_)] * ws->S[(m) * J + (s_)])
+#define CN(m, s_)                                                                               \
+    (c->nest && (int)(s_) == c->crm                                                              \
+         ? c->omE * fmax(0.0, 1.0 - d->alpha[(m) * J + (s_)] * ws->I[m] / ws->X[(m) * J + (s_)]) \
+         : 0.0)
+        const double thq = K ? ws->theta[qs] : 0.0, ths = KS ? ws->theta[ss] : 0.0;
+        for (size_t k = 0; k < K; k++) { /* cap rows */
+            const size_t n = ws->qn[k];
+            const double tc = thq + CN(n, qs);
+            double *row = Jm + k * NQ, sp = 0.0;
+            for (size_t i = 0; i < N; i++)
+                sp += PI(n, i, qs) * dlw[i];
+            r[k] = ws->wh[k] ? 0.0 : -(ws->qg[k] + tc * sp - (thq + 1.0) * dlw[qe]);
+            if (!build)
+                continue;
+            if (ws->wh[k]) {
+                row[k] = 1.0;
+                continue;
+            }
+            row[k] = -(thq + 1.0) + tc * PI(n, qe, qs);
+            if (same)
+                for (size_t b = 0; b < KS; b++)
+                    row[K + b] = tc * PI(n, ws->sn[b], qs) - (ws->sn[b] == qe ? thq + 1.0 : 0.0);
+        }
+        if (KS > 0)
+            for (size_t m = 0; m < N; m++) { /* shares of the supply sector, and dlogP */
+                double sp = 0.0;
+                for (size_t i = 0; i < N; i++) {
+                    Pm[m * N + i] = PI(m, i, ss);
+                    sp += Pm[m * N + i] * dlw[i];
+                }
+                pb[m] = sp;
+            }
+        for (size_t a = 0; a < KS; a++) { /* supply rows */
+            const size_t i = ws->sn[a];
+            const double iY = 1.0 / ws->Y[i * J + ss];
+            double *row = Jm + (K + a) * NQ, dg = -dlw[i];
+            for (size_t m = 0; m < N; m++) {
+                const double *Pr = Pm + m * N;
+                if (!(Pr[i] > 0.0))
+                    continue;
+                const double w = ws->B[BX(N, J, m, i, ss)] * ws->e[i * J + ss] *
+                                 ws->X[m * J + ss] * ws->S[m * J + ss] * iY;
+                const double f = w * (ths + CN(m, ss));
+                dg += f * pb[m] - w * ths * dlw[i];
+                if (!build)
+                    continue;
+                for (size_t b = 0; b < KS; b++)
+                    row[K + b] += f * Pr[ws->sn[b]];
+                row[K + a] -= w * ths;
+                if (same)
+                    for (size_t k = 0; k < K; k++)
+                        if (ws->qn[k] == m && !ws->wh[k])
+                            row[k] += f * Pr[qe] - (i == qe ? w * ths : 0.0);
+            }
+            if (build)
+                row[K + a] -= 1.0 + c->selast;
+            r[K + a] = -(ws->sg[a] + dg);
+        }
+#undef PI
+#undef CN
+        gsl_matrix_view Mv = gsl_matrix_view_array(Jm, NQ, NQ);
+        gsl_permutation perm = {NQ, ws->wp};
+        if (build) {
+            int sgn, ok = gsl_linalg_LU_decomp(&Mv.matrix, &perm, &sgn) == 0;
+            double umax = 0.0, umin = INFINITY;
+            for (size_t a = 0; ok && a < NQ; a++) {
+                const double u = fabs(Jm[a * NQ + a]);
+                umax = fmax(umax, u);
+                umin = fmin(umin, u);
+            }
+            /* the test also keeps gsl_linalg_LU_svx from its error handler */
+            c->wj_state = ok && isfinite(umax) && umin > 1e-12 * umax ? 1 : 2;
+            c->wj_builds++;
+        }
+        gsl_vector_view b = gsl_vector_view_array(r, NQ);
+        if (c->wj_state == 1 && gsl_linalg_LU_svx(&Mv.matrix, &perm, &b.vector) == 0)
+            return;
+    }
+    /* the diagonal steps (opts->diag_outer, or a singular system) */
+    for (size_t k = 0; k < K; k++)
+        r[k] = ws->qg[k] / ws->qel[k];
+    for (size_t k = 0; k < KS; k++)
+        r[K + k] = ws->sg[k] / (ws->theta[c->ss] + c->selast);
+}
+
 /* One outer step: the damped tatonnement map G for [lw, ll, u], Anderson
  * mixing, the projections (normalised wages, ll >= 0, bounded u), then the
  * predictor for the inner warm starts. */
@@ -973,23 +1142,28 @@ static void outer_step(solve_ctx *c, double damp)
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
     size_t N = d->N, J = d->J;
+    double *dlw = ws->tmp; /* the wage step before damping */
     if (c->diag) {
-        for (size_t n = 0; n < N; n++)
+        for (size_t n = 0; n < N; n++) {
+            dlw[n] = ws->step[n] * ws->ED[n];
             ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
+        }
     } else { /* chord step M ED (outer_precond_setup) */
         for (size_t n = 0; n < N; n++) {
             const double *Mn = ws->opc + n * N;
             double s = 0.0;
             for (size_t m = 0; m < N; m++)
                 s += Mn[m] * ws->ED[m];
+            dlw[n] = s;
             ws->lwg_new[n] = ws->lw[n] + damp * s;
         }
     }
     normalise(d, ws->lwg_new);
+    wedge_step(c, dlw);
     for (size_t k = 0; k < ws->K; k++)
-        ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->qg[k]);
+        ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->wr[k]);
     for (size_t k = 0; k < ws->KS; k++)
-        ws->lwg_new[N + ws->K + k] = ws->lw[N + ws->K + k] + damp * ws->sg[k];
+        ws->lwg_new[N + ws->K + k] = ws->lw[N + ws->K + k] + damp * ws->wr[ws->K + k];
     memcpy(ws->lwg, ws->lw, N * sizeof(double)); /* old wages */
     twm_aa_step(&ws->aa_out, ws->lw, ws->lwg_new, NULL);
     normalise(d, ws->lw);
@@ -1090,6 +1264,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     twm_aa_init(&ws->aa_out, NK, AA_MEM_OUTER, ws->aa_out_buf);
     setup_layouts(&c);
     c.diag = opts->diag_outer || !ws->op_ok;
+    c.old_wedges = opts->diag_outer;
     start_state(&c, NK);
 
     double r = INFINITY, best = INFINITY, damp = 1.0;

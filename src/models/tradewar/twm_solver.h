@@ -48,8 +48,10 @@ typedef struct twm_shock {
 typedef struct twm_solver_opts {
     double tol;    /* max |ED| at convergence, > 0 */
     long max_iter; /* outer iterations, > 0 */
-    /* 1: the old diagonal outer step instead of the baseline-Jacobian one
-     * (tests and benchmarks compare the two; 0 everywhere else) */
+    /* 1: the old diagonal outer steps instead of the baseline-Jacobian one
+     * for the wages and the coupled one for the quantity-limit wedges and
+     * supply factors (tests and benchmarks compare the two; 0 everywhere
+     * else) */
     int diag_outer;
 } twm_solver_opts;
 
