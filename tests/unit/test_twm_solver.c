@@ -893,6 +893,60 @@ static void test_wedge_step_vs_diag(void **state)
     twm_data_free(d);
 }
 
+/* A shared outer preconditioner (twm_outer_precond, made once per model)
+ * is read by its workspaces, not copied, has the bits of a workspace's own
+ * M, and so gives bit-identical solves; a workspace given another dataset
+ * makes its own. */
+static void test_shared_precond(void **state)
+{
+    (void)state;
+    twm_data *d = load("small4"), *d2 = load("acr5");
+    const size_t N = d->N, J = d->J;
+    assert_true(N <= 8 && N * J <= 64);
+    twm_outer_precond *op = twm_outer_precond_make(d);
+    assert_non_null(op);
+    twm_solver_ws *w1 = twm_solver_ws_alloc_shared(d, op), *w2 = twm_solver_ws_alloc_shared(d, op);
+    twm_solver_ws *own = twm_solver_ws_alloc(d), *w3 = twm_solver_ws_alloc_shared(d2, op);
+    assert_true(w1 && w2 && own && w3);
+    const double *M1 = twm_solver_outer_precond(w1), *Mo = twm_solver_outer_precond(own);
+    assert_non_null(M1);
+    assert_non_null(Mo);
+    assert_ptr_equal(M1, twm_solver_outer_precond(w2)); /* one copy */
+    assert_true(M1 != Mo);
+    assert_memory_equal(M1, Mo, N * N * sizeof(double));
+    const double *M3 = twm_solver_outer_precond(w3);
+    assert_non_null(M3);
+    assert_true(M3 != M1);
+    shock_buf b;
+    shock_init(&b, d, 0.3);
+    tradewar_tariffs(d, &b);
+    double qcap[8];
+    for (size_t n = 0; n < N; n++)
+        qcap[n] = -1.0;
+    qcap[2] = 0.6;
+    b.sh.qcap = qcap;
+    b.sh.qcap_exporter = 1;
+    b.sh.qcap_sector = d->crm;
+    b.sh.supply_elast = 0.8;
+    b.sh.supply_sector = d->crm;
+    twm_result r1, r2;
+    solve_ok(d, &b.sh, 1e-11, w1, &r1);
+    double w[8], Ph[64];
+    memcpy(w, r1.what, N * sizeof(double));
+    memcpy(Ph, r1.Phat, N * J * sizeof(double));
+    solve_ok(d, &b.sh, 1e-11, own, &r2);
+    assert_memory_equal(w, r2.what, N * sizeof(double));
+    assert_memory_equal(Ph, r2.Phat, N * J * sizeof(double));
+    shock_free(&b);
+    twm_solver_ws_free(w1);
+    twm_solver_ws_free(w2);
+    twm_solver_ws_free(w3);
+    twm_solver_ws_free(own);
+    twm_outer_precond_free(op);
+    twm_data_free(d2);
+    twm_data_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -904,7 +958,7 @@ int main(void)
         cmocka_unit_test(test_workspace_other_data),
         cmocka_unit_test(test_own_tariffs),   cmocka_unit_test(test_limits_add_up),
         cmocka_unit_test(test_outer_precond), cmocka_unit_test(test_outer_vs_diag),
-        cmocka_unit_test(test_wedge_step_vs_diag),
+        cmocka_unit_test(test_wedge_step_vs_diag), cmocka_unit_test(test_shared_precond),
     };
     return cmocka_run_group_tests_name("twm_solver", tests, NULL, NULL);
 }

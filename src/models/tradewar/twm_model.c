@@ -125,6 +125,7 @@ typedef struct twm_model {
     twm_scenario *scen;
     tw_params *params;
     twm_solver_opts opts;
+    twm_outer_precond *op; /* shared by the workspaces (twm_solver.h) */
     size_t N, J, P;
     tw_dimension dims[TWM_DIM_COUNT];
     char **partner_labels; /* [P], pointers into data->region_code */
@@ -145,6 +146,7 @@ static void twm_destroy(void *state)
     if (!m)
         return;
     twm_scenario_free(m->scen);
+    twm_outer_precond_free(m->op);
     twm_data_free(m->data);
     tw_params_free(m->params);
     free(m->partner_labels);
@@ -331,6 +333,8 @@ static int twm_create(const tw_model_ctx *ctx, void **state, tw_error *err)
         m->P = cfg.spec.n_partners;
         if (!(rc = add_params(m, &cfg, err)))
             rc = build_schema(m, &cfg, err);
+        if (!rc && !(m->op = twm_outer_precond_make(m->data)))
+            rc = tw_error_set(err, TW_ENOMEM, "out of memory");
     }
     twm_config_free(&cfg);
     if (rc) {
@@ -363,7 +367,7 @@ static void *twm_ws_alloc(const void *state)
     if (!w)
         return NULL;
     w->scen = twm_scen_ws_alloc(m->scen);
-    w->solver = twm_solver_ws_alloc(m->data);
+    w->solver = twm_solver_ws_alloc_shared(m->data, m->op);
     if (!w->scen || !w->solver) {
         twm_ws_free(w);
         return NULL;

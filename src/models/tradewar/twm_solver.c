@@ -32,8 +32,10 @@
  * Outer loop: Anderson mixing on the preconditioned map
  *   G(lw) = normalise(lw + M ED(lw)),
  * M ~ (-dED/dlw)^-1 on the numeraire's tangent space at the baseline, a
- * dense N x N matrix made once per workspace from the dataset alone
- * (outer_precond_setup: forward differences, N + 1 tight evaluations):
+ * dense N x N matrix made from the dataset alone, once per model and
+ * read by every thread's workspace (twm_outer_precond; a workspace from
+ * twm_solver_ws_alloc makes its own) (outer_precond_setup: forward
+ * differences, N + 1 tight evaluations):
  * a chord step, so that Anderson only has to learn how the Jacobian moved
  * between the baseline and the counterfactual. It replaced a diagonal
  * estimate (start_state's step, still used when the bordered baseline
@@ -147,6 +149,7 @@ struct twm_solver_ws {
     size_t *opp;
     const twm_data *opd;
     int op_ok;
+    const double *M;          /* the M in use: opc, or a shared one (twm_outer_precond) */
     /* wedge_step's scratch: the (K + KS)^2 system [4 N^2], right-hand side
      * and dlogP [3N], the supply sector's shares [N^2], LU permutation [2N] */
     double *wj, *wr, *wp_m;
@@ -157,7 +160,56 @@ struct twm_solver_ws {
 
 static void outer_precond_setup(twm_solver_ws *ws, const twm_data *d);
 
+/* M made once for a dataset and read by many workspaces (one per thread):
+ * it depends on the dataset alone, and at 76 x 45 it costs 173 ms CPU per
+ * workspace (docs/BENCHMARK.md section 1). */
+struct twm_outer_precond {
+    const twm_data *d;
+    int ok;    /* 0: singular baseline Jacobian, the workspaces use diagonal steps */
+    double *M; /* [N*N] */
+};
+
+static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op);
+
+twm_outer_precond *twm_outer_precond_make(const twm_data *d)
+{
+    if (!d)
+        return NULL;
+    twm_outer_precond *op = calloc(1, sizeof *op);
+    twm_solver_ws *ws = op ? ws_alloc(d, NULL) : NULL;
+    if (op)
+        op->M = calloc(d->N * d->N > 0 ? d->N * d->N : 1, sizeof(double));
+    if (!op || !ws || !op->M) {
+        twm_solver_ws_free(ws);
+        twm_outer_precond_free(op);
+        return NULL;
+    }
+    op->d = d;
+    op->ok = ws->op_ok;
+    memcpy(op->M, ws->opc, d->N * d->N * sizeof(double));
+    twm_solver_ws_free(ws);
+    return op;
+}
+
+void twm_outer_precond_free(twm_outer_precond *op)
+{
+    if (!op)
+        return;
+    free(op->M);
+    free(op);
+}
+
 twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
+{
+    return ws_alloc(d, NULL);
+}
+
+twm_solver_ws *twm_solver_ws_alloc_shared(const twm_data *d, const twm_outer_precond *op)
+{
+    return ws_alloc(d, op);
+}
+
+static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op)
 {
     if (!d)
         return NULL;
@@ -257,7 +309,13 @@ twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
     twm_precond_setup(&ws->pc, d);
-    outer_precond_setup(ws, d);
+    if (op && op->d == d) { /* the shared M (read only) */
+        ws->opd = d;
+        ws->op_ok = op->ok;
+        ws->M = op->M;
+    } else {
+        outer_precond_setup(ws, d);
+    }
     return ws;
 }
 
@@ -276,7 +334,7 @@ void twm_solver_ws_free(twm_solver_ws *ws)
 
 const double *twm_solver_outer_precond(const twm_solver_ws *ws)
 {
-    return ws && ws->opd && ws->op_ok ? ws->opc : NULL;
+    return ws && ws->opd && ws->op_ok ? ws->M : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -875,8 +933,11 @@ static void restart_from_best(solve_ctx *c, size_t NK)
  * enters only through ds'/dlw, proportional to 1 - eps). Every evaluation
  * starts from the fixed baseline state, so M is a deterministic function
  * of the dataset alone, never of earlier solves (file comment,
- * Determinism). Cost N + 1 tight evaluations once per workspace (per
- * thread), N^2 + (N+1)^2 doubles.
+ * Determinism). Cost N + 1 tight evaluations, N^2 + (N+1)^2 doubles, once
+ * per model: twm_outer_precond_make runs it in a workspace of its own and
+ * keeps M, which the workspaces of twm_solver_ws_alloc_shared read (the
+ * same bits as their own M would be; only the pointer is shared, no lock:
+ * nothing writes M after it is made).
  *
  * Numeraire: Walras' law gives VA' ED = 0 for every lw, so the Jacobian
  * is singular (left null vector VA); wages move only on the normalised
@@ -935,6 +996,7 @@ static void outer_precond_setup(twm_solver_ws *ws, const twm_data *d)
     const size_t N = d->N, N1 = N + 1;
     ws->opd = d;
     ws->op_ok = 0;
+    ws->M = ws->opc; /* its own (a workspace that meets another dataset drops a shared M) */
     solve_ctx c;
     if (N < 2 || op_baseline_ctx(ws, d, &c))
         return;
@@ -1150,7 +1212,7 @@ static void outer_step(solve_ctx *c, double damp)
         }
     } else { /* chord step M ED (outer_precond_setup) */
         for (size_t n = 0; n < N; n++) {
-            const double *Mn = ws->opc + n * N;
+            const double *Mn = ws->M + n * N;
             double s = 0.0;
             for (size_t m = 0; m < N; m++)
                 s += Mn[m] * ws->ED[m];
