@@ -15,9 +15,9 @@
 #      passes; a share of CPU time stays meaningful on a loaded machine), the
 #      parts of the final passes that split over neither ranks nor threads
 #      ("tradewar: part" lines: the masks every rank builds, rank 0's
-#      /summary_by and /summary writes) and, from them and the start-up, the
-#      1 x 1 run's serial share s and the Amdahl ceiling 1 / (1 + s) of the
-#      2-rank and 2-thread efficiency;
+#      /summary_by and /summary writes, the fill) and, from them, the
+#      start-up and the block writes, the 1 x 1 run's serial share s and the
+#      Amdahl ceiling 1 / (1 + s) of the 2-rank and 2-thread efficiency;
 #   3. callgrind (stable): instructions of 256- and CG_SAMPLES-sample runs
 #      (default 1024) on 1 rank, extrapolated linearly to SAMPLES, split into the model evaluations (twm_evaluate),
 #      the block writes (tw_output_write_block), the summary pass
@@ -96,7 +96,9 @@ if [ -z "${SKIP_WALL:-}" ]; then
   echo "# what does not split (1 x 1 run, CPU s): the start-up (every rank; its fill of the"
   echo "# datasets splits over the ranks, not the threads) and the final passes' parts; an"
   echo "# \"overlapped\" part (1 rank: the master thread's writes while the other threads"
-  echo "# summarise) counts as serial for 2 ranks, not for 2 threads; the block writes split"
+  echo "# summarise) counts as serial for 2 ranks, not for 2 threads; the fill values are"
+  echo "# written in the first round (\"fill, overlapped\": split over the ranks, on the master"
+  echo "# thread while the others evaluate: counted for neither); the block writes split"
   echo "# over the ranks (each writes its own block) but not over the threads"
   tr '\r' '\n' < "$tmp/ph.11" | awk '
     /tradewar: phases / { tot = $(NF - 1) }
@@ -104,9 +106,10 @@ if [ -z "${SKIP_WALL:-}" ]; then
     index($0, "tradewar: phase block writes ") { bw = $(NF - 2) }
     /tradewar: part / { sub(/.*tradewar: part /, ""); name = $0; sub(/ +wall.*/, "", name);
                         c = $(NF - 1); printf "| %s | %.3f |\n", name, c;
-                        if (name == "start-up fill") fill = c;
+                        if (name == "start-up fill") fill = c;   # older engines: in the start-up
+                        else if (name == "fill, overlapped") ofill = c;
                         else if (index(name, "overlapped")) ovl += c; else ser += c }
-    END { printf "| start-up (with the fill) | %.3f |\n", st;
+    END { printf "| start-up%s | %.3f |\n", fill > 0 ? " (with the fill)" : "", st;
           printf "| block writes (the master thread, the others wait: serial for threads) | %.3f |\n", bw;
           r = tot > 0 ? (ser + ovl + st - fill) / tot : 0; t = tot > 0 ? (ser + st) / tot : 0;
           tb = tot > 0 ? (ser + st + bw) / tot : 0;

@@ -152,6 +152,12 @@ static const volatile sig_atomic_t *stop_flag;
 
 void tw_output_watch_stop(const volatile sig_atomic_t *flag) { stop_flag = flag; }
 
+static int defer_fill;
+
+void tw_output_defer_fill(int on) { defer_fill = on; }
+
+int tw_output_fill_pending(const tw_output *o) { return o && o->fill_pending; }
+
 static int fill_datasets(tw_output *o, tw_error *err)
 {
     int size;
@@ -214,6 +220,28 @@ static int fill_datasets(tw_output *o, tw_error *err)
     free(nan);
     free(minus1);
     free(zero);
+    return rc;
+}
+
+int tw_output_fill(tw_output *o, tw_error *err)
+{
+    if (!o || !o->fill_pending)
+        return TW_OK;
+    o->fill_pending = 0;
+    tw_part_clock pt;
+    double fw = 0, fc = 0;
+    tw_part_start(&pt);
+    int rc = fill_datasets(o, err); /* agreed by every rank, slab by slab */
+    tw_part_add(&pt, &fw, &fc);
+    /* split over the ranks; over the threads overlapped with the first
+     * round's evaluations (hidden as long as they take longer) */
+    tw_part_report(o->rank, "fill, overlapped", fw, fc);
+    if (rc && rc != TW_EINTERRUPTED) {
+        /* a file that failed while being laid out is useless: remove it */
+        if (o->rank == 0)
+            unlink(o->path);
+        tw_mpi_abort(o->comm, err);
+    }
     return rc;
 }
 
@@ -479,7 +507,9 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
         rc = write_baseline(o, central_params, central_outcomes, central_status, err);
     if (!rc && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = tw_error_set(err, TW_EIO, "%s: cannot flush (disk full?)", path);
-    if (!(rc = tw_mpi_agree(comm, rc, err))) {
+    if (!(rc = tw_mpi_agree(comm, rc, err)) && defer_fill) {
+        o->fill_pending = 1; /* tw_output_fill, before the first block */
+    } else if (!rc) {
         /* the layout is complete: from here on the file is resumable */
         tw_part_clock pt;
         double fw = 0, fc = 0;

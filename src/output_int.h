@@ -28,6 +28,8 @@ struct tw_output {
     /* per-block scratch: one dataset's columns of the block, packed
      * contiguously (bs x the widest outcome) */
     double *pack;
+    /* the fill values are still to be written (tw_output_defer_fill) */
+    int fill_pending;
 };
 
 /* the handle with no file open yet (output.c) */

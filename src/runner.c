@@ -429,6 +429,8 @@ static int create_output(run_state *rs, tw_error *err)
                             "created; nothing was written: run the same command again",
                             anysig, rs->outpath);
     tw_output_watch_stop(&tw_stop_signal);
+    /* the fill values are written during the first round (run_round) */
+    tw_output_defer_fill(1);
     return tw_output_create(comm, rs->outpath, &rs->meta, sch, rs->opts->force, rs->central_p,
                             rs->central_o, &cst, &rs->out, err);
 }
@@ -603,9 +605,12 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     idx += rs->pbase;
     int64_t block = idx < rs->plim ? (int64_t)rs->pending[idx] : -1;
     size_t nrows = 0;
-    int rc = TW_OK;
+    int rc = TW_OK, fill_rc = TW_OK;
+    tw_error fill_err = {0};
     double t_round = tw_now();
     *stop = 0;
+    if (block < 0)
+        fill_rc = tw_output_fill(rs->out, &fill_err); /* collective: every rank */
     if (block >= 0) {
         uint64_t s0 = (uint64_t)block * rs->bs;
         nrows = (size_t)(s0 + rs->bs > rs->n ? rs->n - s0 : rs->bs);
@@ -617,25 +622,35 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
         int eval_rc = TW_OK, nthreads = rs->nthreads;
         for (int t = 0; t < nthreads; t++)
             tws[t].fail_at = UINT64_MAX;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : eval_rc)
-        for (size_t i = 0; i < nrows; i++) {
-            thread_ws *t = &tws[omp_get_thread_num()];
-            double *x = in_buf + i * np, *y = out_buf + i * row;
-            char why[8];
-            tw_params_map(sch->params, sample_point(design, sens, s0 + i, t, np), x, t->work);
-            int e = type->evaluate(state, t->model_ws, x, y, &st_buf[i], &t->err);
-            if (e) {
-                st_buf[i].converged = 0;
-                eval_rc |= 1;
-                if (s0 + i < t->fail_at) {
-                    t->fail_at = s0 + i;
-                    t->fail = t->err;
-                    t->fail.code = e;
+        int fill = tw_output_fill_pending(rs->out);
+#pragma omp parallel reduction(| : eval_rc)
+        {
+            /* a new file's fill values (first round only; collective, on
+             * the master thread: MPI funneled, HDF5 one thread) while the
+             * other threads start on the block; before any block is written */
+#pragma omp master
+            if (fill)
+                fill_rc = tw_output_fill(rs->out, &fill_err);
+#pragma omp for schedule(dynamic, 1)
+            for (size_t i = 0; i < nrows; i++) {
+                thread_ws *t = &tws[omp_get_thread_num()];
+                double *x = in_buf + i * np, *y = out_buf + i * row;
+                char why[8];
+                tw_params_map(sch->params, sample_point(design, sens, s0 + i, t, np), x, t->work);
+                int e = type->evaluate(state, t->model_ws, x, y, &st_buf[i], &t->err);
+                if (e) {
+                    st_buf[i].converged = 0;
+                    eval_rc |= 1;
+                    if (s0 + i < t->fail_at) {
+                        t->fail_at = s0 + i;
+                        t->fail = t->err;
+                        t->fail.code = e;
+                    }
+                } else if (st_buf[i].converged && tw_sample_nonfinite(sch, x, y, why, sizeof why)) {
+                    /* an overflow is no result: flagged like a non-converged
+                     * sample, so that the summary leaves it out and counts it */
+                    st_buf[i].converged = 0;
                 }
-            } else if (st_buf[i].converged && tw_sample_nonfinite(sch, x, y, why, sizeof why)) {
-                /* an overflow is no result: flagged like a non-converged
-                 * sample, so that the summary leaves it out and counts it */
-                st_buf[i].converged = 0;
             }
         }
         if (eval_rc) {
@@ -652,6 +667,12 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
         }
     }
     phase_mark(rs, PH_EVAL);
+    if (fill_rc) {
+        /* a stop while the fill values were written (agreed by every
+         * rank): nothing of this round is kept, every block stays pending */
+        *err = fill_err;
+        return fill_rc;
+    }
     if ((rc = tw_mpi_agree(comm, rc, err)))
         return rc;
     if (rs->ses->stop && (rc = tw_stop_collect(rs->ses->stop, comm, block, nrows, rs->out_buf,

@@ -487,14 +487,14 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
             const tw_summary *x = &sums[e];
             v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
         }
-        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, names[m], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                        dims, v, oi->units, descr[m]);
+        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, names[m], H5T_IEEE_F64LE,
+                        H5T_NATIVE_DOUBLE, dims, v, oi->units, descr[m]);
     }
     if (!bad) {
         for (size_t e = 0; e < elems; e++)
             u[e] = sums[e].count;
-        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims,
-                        u, "1", "number of values used (converged and finite)");
+        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                        dims, u, "1", "number of values used (converged and finite)");
     }
     if (!bad) {
         dims[nd] = TW_STATS_NQUANT;

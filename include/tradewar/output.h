@@ -120,6 +120,19 @@ int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error
  * the file closed and resumable (no block done). */
 void tw_output_watch_stop(const volatile sig_atomic_t *flag);
 
+/* With on = 1, the next tw_output_create lays the file out without writing
+ * the fill values; tw_output_fill (collective) writes them later: the runner
+ * does it on the master thread of every rank during the first round's
+ * evaluations, so that it does not stay serial for the threads (issue 12
+ * item 3). Before any block is written. */
+void tw_output_defer_fill(int on);
+/* Collective: the deferred fill, in slabs, honouring the stop flag between
+ * them (TW_EINTERRUPTED: the file stays resumable, no block done, rows not
+ * filled yet read as 0); a write error ends the job (as tw_output_write_block).
+ * TW_OK at once when nothing is pending. */
+int tw_output_fill(tw_output *o, tw_error *err);
+int tw_output_fill_pending(const tw_output *o);
+
 /* Serial: is `path` an existing file? */
 int tw_output_exists(const char *path);
 
