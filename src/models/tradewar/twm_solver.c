@@ -150,8 +150,9 @@ struct twm_solver_ws {
     const twm_data *opd;
     int op_ok;
     const double *M;          /* the M in use: opc, or a shared one (twm_outer_precond) */
-    /* wedge_step's scratch: the (K + KS)^2 system [4 N^2], right-hand side
-     * and dlogP [3N], the supply sector's shares [N^2], LU permutation [2N] */
+    /* wedge_step's scratch: the (K + KS)^2 system [4 N^2], right-hand side,
+     * dlogP and theta + c_m [4N], the supply sector's shares [N^2], LU
+     * permutation [2N] */
     double *wj, *wr, *wp_m;
     size_t *wp;
     unsigned char *wh;        /* [N] cap k held at 0 in the factorisation */
@@ -217,7 +218,7 @@ static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op)
     size_t total = 3 * NNJ + 2 * J + 15 * N + 6 * NJ + 2 * NJ + 8 * NJ + 4 * N +
                    6 * NJ + 7 * N + 2 * N + 2 * N * N + twm_aa_doubles(3 * N, AA_MEM_OUTER) +
                    2 * twm_aa_doubles(NJ, AA_MEM_INNER) + twm_precond_doubles(N, J) +
-                   N * N + (N + 1) * (N + 1) + (N + 1) + N + 5 * N * N + 4 * N;
+                   N * N + (N + 1) * (N + 1) + (N + 1) + N + 5 * N * N + 5 * N;
     twm_solver_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
@@ -297,7 +298,7 @@ static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op)
     TAKE(ws->opv, N + 1);
     TAKE(ws->ed0, N);
     TAKE(ws->wj, 4 * N * N);
-    TAKE(ws->wr, 3 * N);
+    TAKE(ws->wr, 4 * N);
     TAKE(ws->wp_m, N * N);
     ws->wp = ws->opp + N + 1;
 #undef TAKE
@@ -1100,7 +1101,7 @@ static void wedge_step(solve_ctx *c, const double *dlw)
     if (!c->old_wedges) {
         const size_t qe = (size_t)c->qe, qs = (size_t)c->qs, ss = (size_t)c->ss;
         const int same = K > 0 && KS > 0 && qs == ss;
-        double *Jm = ws->wj, *Pm = ws->wp_m, *pb = ws->wr + NQ;
+        double *Jm = ws->wj, *Pm = ws->wp_m, *pb = ws->wr + NQ, *tc = pb + N;
         int build = c->wj_state == 0 || c->wj_builds < WJ_FRESH;
         for (size_t k = 0; k < K; k++) { /* a cap at 0 with slack quantity stays at 0 */
             const unsigned char h = !(ws->lw[N + k] > 0.0) && !(ws->qg[k] > 0.0);
@@ -1136,6 +1137,7 @@ static void wedge_step(solve_ctx *c, const double *dlw)
         }
         if (KS > 0)
             for (size_t m = 0; m < N; m++) { /* shares of the supply sector, and dlogP */
+                tc[m] = ths + CN(m, ss);
                 double sp = 0.0;
                 for (size_t i = 0; i < N; i++) {
                     Pm[m * N + i] = PI(m, i, ss);
@@ -1153,7 +1155,7 @@ static void wedge_step(solve_ctx *c, const double *dlw)
                     continue;
                 const double w = ws->B[BX(N, J, m, i, ss)] * ws->e[i * J + ss] *
                                  ws->X[m * J + ss] * ws->S[m * J + ss] * iY;
-                const double f = w * (ths + CN(m, ss));
+                const double f = w * tc[m];
                 dg += f * pb[m] - w * ths * dlw[i];
                 if (!build)
                     continue;
