@@ -111,11 +111,11 @@ if [ -z "${SKIP_WALL:-}" ]; then
                         else if (name == "fill, overlapped") ofill = c;
                         else if (name == "block writes, overlapped") bwo = c;
                         else if (index(name, "overlapped")) ovl += c; else ser += c }
-    END { printf "| start-up%s | %.3f |\n", fill > 0 ? " (with the fill)" : "", st;
-          if (bwo > 0) {  # write-behind: only the last blocks wait for their write
-            printf "| block writes: the per-block overhead, %.2f%% of the run (overlapped but for the last round) | %.3f |\n", 100 * bwo / tot, bwo;
-            bw = 0 }
-          else printf "| block writes (the master thread, the others wait: serial for threads) | %.3f |\n", bw;
+    END { printf "| start-up%s | %.3f |\n", (fill > 0 ? " (with the fill)" : ""), st;
+          # write-behind (bwo > 0): only the last round waits for its blocks
+          if (bwo > 0) printf "| block writes: the per-block overhead, %.2f%% of the run (overlapped but for the last round) | %.3f |\n", 100 * bwo / tot, bwo;
+          if (bwo > 0) bw = 0;
+          if (bwo <= 0) printf "| block writes (the master thread, the others wait: serial for threads) | %.3f |\n", bw;
           r = tot > 0 ? (ser + ovl + st - fill) / tot : 0; t = tot > 0 ? (ser + st) / tot : 0;
           tb = tot > 0 ? (ser + st + bw) / tot : 0;
           printf "serial share of %.3f s CPU: 2 ranks s = %.2f%% (ceiling 1/(1+s) = %.3f), 2 threads s = %.2f%% (ceiling %.3f; with the block writes %.2f%%, ceiling %.3f)\n",
