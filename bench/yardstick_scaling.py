@@ -3,6 +3,8 @@
 and the plot of docs/BENCHMARK.md.
 
     bench/yardstick_scaling.py BUILD_DIR [--nafta DIR] [--callgrind] [--plot PNG] [--quick]
+                               [--json OUT.json]
+    bench/yardstick_scaling.py --replot OUT.json --plot PNG   (redraw, no measuring)
 
 For each world: bench_yardstick (CPU ms per solve, best of 3 repetitions)
 and yardstick.py (the same shocks; its answers checked against the
@@ -16,6 +18,7 @@ Prints a markdown table; --plot writes the growth plot.
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -73,13 +76,24 @@ def measure(build, name, d, cf, k_eng, k_np, use_cg, cg_numpy):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("build")
+    ap.add_argument("build", nargs="?")
     ap.add_argument("--nafta")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--callgrind-numpy", action="store_true")
     ap.add_argument("--plot")
     ap.add_argument("--quick", action="store_true", help="fewer sizes and solves")
+    ap.add_argument("--json", help="also write the measurements here (for --replot)")
+    ap.add_argument("--replot", help="draw --plot from a --json file instead of measuring")
     a = ap.parse_args()
+    if a.replot:
+        if not a.plot:
+            ap.error("--replot needs --plot")
+        with open(a.replot) as f:
+            m = json.load(f)
+        plot(a.plot, m["grow_n"], m["grow_j"])
+        return
+    if not a.build:
+        ap.error("BUILD_DIR is required unless --replot")
     rows, grow_n, grow_j = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         def synth(N, J):
@@ -114,30 +128,57 @@ def main():
         print(f"| {r['name']} | {r['size']} | {r['ms_e']:.3f} | {r['ms_n']:.2f} | "
               f"{r['ms_n'] / r['ms_e']:.1f}x | {ie} | {inn} | {ri} | {r['it_e']:.1f} / {r['it_n']:.1f} | "
               f"{r['mib']:.2f} MiB | {r['diff']:.1e} |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"rows": rows, "grow_n": grow_n, "grow_j": grow_j}, f, indent=1)
     if a.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        for k, (g, lab, key) in enumerate(((grow_n, "N regions (J = 45)", 0),
-                                           (grow_j, "J sectors (N = 76)", 1))):
-            x = [int(r["size"].split("x")[key]) for r in g]
-            ax[k].loglog(x, [r["ms_e"] for r in g], "o-", label="engine (C)")
-            ax[k].loglog(x, [r["ms_n"] for r in g], "s-", label="NumPy yardstick")
-            if key == 0:
-                ref = [g[-1]["ms_e"] * (v / x[-1]) ** 2 for v in x]
-                ax[k].loglog(x, ref, "k:", label="slope 2 (N^2 J)")
-            else:
-                ref = [g[-1]["ms_e"] * (v / x[-1]) for v in x]
-                ax[k].loglog(x, ref, "k:", label="slope 1")
-            ax[k].set_xlabel(lab)
-            ax[k].set_ylabel("CPU ms per solve (one core)")
-            ax[k].grid(True, which="both", alpha=0.3)
-            ax[k].legend()
-        fig.suptitle("Cost per solve: synthetic worlds (tradewar-data synth, seed 1)")
-        fig.tight_layout()
-        fig.savefig(a.plot, dpi=110)
+        plot(a.plot, grow_n, grow_j)
 
+
+def plot(path, grow_n, grow_j):
+    """The growth plot: CPU ms per solve against N (J = 45) and J (N = 76),
+    log-log, ticks at the measured sizes, each point's NumPy/engine ratio
+    beside it (on the side away from the reference slope)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, NullLocator
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4.2))
+    for k, (g, lab, key) in enumerate(((grow_n, "N regions (J = 45)", 0),
+                                       (grow_j, "J sectors (N = 76)", 1))):
+        x = [int(r["size"].split("x")[key]) for r in g]
+        e = [r["ms_e"] for r in g]
+        n = [r["ms_n"] for r in g]
+        ax[k].loglog(x, e, "o-", label="engine (C)")
+        ax[k].loglog(x, n, "s-", label="NumPy yardstick")
+        if key == 0:
+            ref = [e[-1] * (v / x[-1]) ** 2 for v in x]
+            ax[k].loglog(x, ref, "k:", label="slope 2 (N^2 J)")
+        else:
+            ref = [e[-1] * (v / x[-1]) for v in x]
+            ax[k].loglog(x, ref, "k:", label="slope 1")
+        for xv, ev, nv in zip(x, e, n):
+            ax[k].annotate(f"{nv / ev:.0f}x", (xv, ev), textcoords="offset points",
+                           xytext=(-4, 7) if key == 0 else (5, -12),
+                           ha="right" if key == 0 else "left", fontsize=8, color="C0")
+        ax[k].xaxis.set_major_locator(NullLocator())
+        ax[k].xaxis.set_minor_locator(NullLocator())
+        ax[k].xaxis.set_minor_formatter(NullFormatter())
+        ax[k].set_xticks(x)
+        ax[k].set_xticklabels([str(v) for v in x])
+        ax[k].set_xlim(x[0] / 1.25, x[-1] * 1.25)
+        ax[k].set_xlabel(lab)
+        ax[k].set_ylabel("CPU ms per solve (one core)")
+        ax[k].grid(True, which="major", alpha=0.3)
+        lo, hi = ax[k].get_ylim()
+        ax[k].set_ylim(lo / 1.6, hi * 1.3)
+    fig.suptitle("Cost per solve, synthetic worlds (tradewar-data synth, seed 1); "
+                 "labels: NumPy / engine")
+    h, lb = ax[0].get_legend_handles_labels()
+    h1, lb1 = ax[1].get_legend_handles_labels()
+    fig.legend(h + h1[2:], lb + lb1[2:], loc="lower center", ncol=4, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
 
 if __name__ == "__main__":
     main()
