@@ -8,7 +8,14 @@
 #      and, for Open MPI, OMPI_MCA_pml=ob1 (docs/CLUSTER.md),
 #      the efficiencies T(1) / (p T(p)), and the summary pass's seconds (the
 #      run's "summary pass" line) and share; the machine load is printed with them
-#      (on a shared machine wall times are only indicative);
+#      (on a shared machine wall times are only indicative). Each decomposition
+#      runs REPS times (default 3), interleaved (1x1, 2x1, 1x2, 2x2, then again),
+#      each into a fresh file (the previous run's output is removed before the
+#      clock starts: --force truncating a 100 MB file costs rank 0 0.02-0.03 s of
+#      start-up, which otherwise fell on every run but the first); the table
+#      gives the best and the median wall time of the REPS runs and the
+#      efficiency of each (best: best T(1) / (p best T(p)), the usual figure on
+#      a shared machine; median: the same with the medians);
 #   2. the engine's own phase timers (TW_PHASE_TIMES=1, rank 0) of the same
 #      four runs: wall seconds per phase for each, and the CPU-time shares
 #      of the 1 x 1 run (start-up, evaluations, block writes, the summary
@@ -27,12 +34,16 @@
 #      (instructions summed over the ranks: the work added by the decomposition).
 #
 # Usage: bench/engine_efficiency.sh [TRADEWAR_BINARY] [SAMPLES] [CG_SAMPLES]
-# (SKIP_WALL=1: callgrind part only; SKIP_CG=1: wall and phases only)
+# (SKIP_WALL=1: callgrind part only; SKIP_CG=1: wall and phases only;
+#  REPS=N: runs per decomposition, default 3; the phase tables are those of
+#  each decomposition's best run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/build/ci/src/tradewar}
 n=${2:-20000}
 ncg=${3:-1024}
+reps=${REPS:-3}
+case "$reps" in ''|*[!0-9]*|0) echo "engine_efficiency.sh: REPS must be a positive integer" >&2; exit 1;; esac
 cfg=$here/configs/default.yaml
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # as jobs/local.sh (one node): also for the callgrind runs below
@@ -51,6 +62,7 @@ wall() { # ranks threads samples tag -> "seconds summary_seconds" (the run's own
   local r=$1 t=$2 s=$3 tag=$4 t0 t1 sp envs cmd
   { read -r envs; read -r cmd; } <<< "$(launch "$r" "$t" "$s")"
   echo "$envs $cmd" > "$tmp/cmd.$tag"
+  rm -f "$tmp/o.h5" # a fresh file for every run: no truncation in the timed part
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086  # local.sh's words, split on purpose
   env TW_PHASE_TIMES=1 $envs $cmd 2> "$tmp/ph.$tag" > /dev/null
@@ -67,20 +79,39 @@ phases="start-up|evaluations|round collectives|block writes|sensitivity pass|sum
 
 if [ -z "${SKIP_WALL:-}" ]; then
   echo "# engine efficiency, default scenario, $n samples, $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  read -r w1 s1 <<< "$(wall 1 1 "$n" 11)"; read -r w2 s2 <<< "$(wall 2 1 "$n" 21)"
-  read -r wt st <<< "$(wall 1 2 "$n" 12)"; read -r w4 s4 <<< "$(wall 2 2 "$n" 22)"
-  row() { awk -v d="$1" -v w="$2" -v s="$3" -v w1="$w1" -v c="$4" \
-      'BEGIN{printf "| %s | %.2f | %.2f | %.2f | %.1f%% |\n", d, w, w1 / (c * w), s, 100 * s / w}'; }
-  echo "| decomposition | wall s | efficiency | summary pass s | summary share |"
-  echo "|---|---|---|---|---|"
-  row "1 rank x 1 thread" "$w1" "$s1" 1
-  row "2 ranks x 1 thread" "$w2" "$s2" 2
-  row "1 rank x 2 threads" "$wt" "$st" 2
-  row "2 ranks x 2 threads" "$w4" "$s4" 4
+  # REPS rounds, the decompositions interleaved so that a change of the
+  # machine's load falls on all of them; "tag rep wall summary" lines
+  for ((i = 1; i <= reps; i++)); do
+    for tag in 11 21 12 22; do
+      read -r w s <<< "$(wall "${tag:0:1}" "${tag:1:1}" "$n" "$tag")"
+      cp "$tmp/ph.$tag" "$tmp/ph.$tag.$i"
+      echo "$tag $i $w $s" >> "$tmp/walls"
+    done
+  done
+  stats() { # tag -> "best median summary_of_best rep_of_best all_walls"
+    awk -v t="$1" '$1 == t {n++; w[n] = $3; s[n] = $4; r[n] = $2}
+      END {b = 1; for (i = 2; i <= n; i++) if (w[i] < w[b]) b = i;
+           for (i = 1; i <= n; i++) v[i] = w[i];
+           for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {x = v[j]; v[j] = v[j - 1]; v[j - 1] = x}
+           m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2;
+           all = w[1]; for (i = 2; i <= n; i++) all = all "," w[i];
+           printf "%s %s %s %s %s", w[b], m, s[b], r[b], all}' "$tmp/walls"
+  }
+  read -r b1 m1 _ _ _ <<< "$(stats 11)"
+  row() { read -r b m s r all <<< "$(stats "$2")"; cp "$tmp/ph.$2.$r" "$tmp/ph.$2"
+    awk -v d="$1" -v b="$b" -v m="$m" -v s="$s" -v b1="$b1" -v m1="$m1" -v c="$3" -v a="$all" \
+      'BEGIN{printf "| %s | %.2f | %.3f | %.2f | %.3f | %s | %.2f | %.1f%% |\n", d, b, b1 / (c * b),
+             m, m1 / (c * m), a, s, 100 * s / b}'; }
+  echo "| decomposition | best wall s | efficiency (best) | median wall s | efficiency (median) | the $reps walls, in order | summary pass s (best run) | summary share |"
+  echo "|---|---|---|---|---|---|---|---|"
+  row "1 rank x 1 thread" 11 1
+  row "2 ranks x 1 thread" 21 2
+  row "1 rank x 2 threads" 12 2
+  row "2 ranks x 2 threads" 22 4
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); launched as jobs/local.sh does (dry run):"
   for tag in 11 21 12 22; do echo "  $(cat "$tmp/cmd.$tag")"; done
   echo
-  echo "# phases (the engine's timers on rank 0, TW_PHASE_TIMES=1): wall s of each run;"
+  echo "# phases (the engine's timers on rank 0, TW_PHASE_TIMES=1): wall s of each decomposition's best run;"
   echo "# CPU share of the 1 x 1 run (the phase's share of the work, load-independent)"
   echo "| phase | 1x1 wall s | 2x1 wall s | 1x2 wall s | 2x2 wall s | 1x1 CPU s | 1x1 CPU share |"
   echo "|---|---|---|---|---|---|---|"
