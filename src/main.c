@@ -1,10 +1,14 @@
 /* tradewar: parallel Monte Carlo engine for the 2025 US-China trade war. */
+#include <dirent.h>
 #include <gsl/gsl_errno.h>
 #include <mpi.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -49,6 +53,44 @@ static void singleton_mpi_env(void)
     setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
 }
 
+/* The MPI library's TCP connections to its launcher without Nagle's
+ * algorithm. Under mpiexec (or srun with PMIx) each rank talks to the local
+ * PMIx server over a loopback TCP socket that PMIx 4.2 leaves with Nagle on;
+ * in MPI_Finalize the client sends three small messages in a row, the server
+ * answers none before the third, and delays its ACK of the first (40 ms on
+ * Linux), so the second and third wait 40 ms in the client's kernel: every
+ * launched run took 0.04 s longer to end, about a third of the fixed cost of
+ * a run (mpiexec -n 1 or -n 2 of a program that only calls MPI_Init_thread
+ * and MPI_Finalize: 0.11 s, 0.07 s with TCP_NODELAY; docs/BENCHMARK.md). The
+ * messages are small and few, so Nagle's coalescing buys nothing here. No
+ * PMIx or Open MPI parameter sets it, so every TCP socket the process holds
+ * after MPI_Init gets TCP_NODELAY (Linux: /proc/self/fd; elsewhere, or for a
+ * singleton, which has no such socket, nothing happens). It changes when
+ * bytes leave, never which bytes: no result depends on it. */
+static void launcher_sockets_nodelay(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    int self = dirfd(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end || end == e->d_name || fd == self)
+            continue;
+        int type = 0, one = 1;
+        socklen_t tl = sizeof type;
+        struct sockaddr_storage a;
+        socklen_t al = sizeof a;
+        if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tl) || type != SOCK_STREAM ||
+            getsockname((int)fd, (struct sockaddr *)&a, &al) ||
+            (a.ss_family != AF_INET && a.ss_family != AF_INET6))
+            continue;
+        (void)setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    closedir(d);
+}
+
 static void catch_crashes(void)
 {
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -76,6 +118,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tradewar: error: MPI_Init_thread failed\n");
         return 2;
     }
+    launcher_sockets_nodelay();
     /* GSL's default handler aborts the process; every GSL call we make
      * checks its return value instead */
     gsl_set_error_handler_off();
