@@ -57,7 +57,9 @@ launch() { # ranks threads samples -> two lines: the environment and the command
   TW_DRY_RUN=1 TW_RANKS=$1 TW_THREADS=$2 TRADEWAR=$bin "$here/jobs/local.sh" "$cfg" \
     "$tmp/o.h5" -n "$3" --force 2>/dev/null | sed -n 's/^local\.sh: //p' | sed -n '2,3p'
 }
-wall() { # ranks threads samples tag -> "seconds summary_seconds" (the run's own
+wall() { # ranks threads samples tag -> "seconds summary_seconds outside_seconds"
+  # (outside: the wall time less rank 0's phases, i.e. mpiexec, MPI_Init before
+  # the engine's clock starts, MPI_Finalize and the exit; the run's own
   # reports; its phase lines, TW_PHASE_TIMES=1, stay in $tmp/ph.tag)
   local r=$1 t=$2 s=$3 tag=$4 t0 t1 sp envs cmd
   { read -r envs; read -r cmd; } <<< "$(launch "$r" "$t" "$s")"
@@ -68,7 +70,8 @@ wall() { # ranks threads samples tag -> "seconds summary_seconds" (the run's own
   env TW_PHASE_TIMES=1 $envs $cmd 2> "$tmp/ph.$tag" > /dev/null
   t1=$(date +%s.%N)
   sp=$(tr '\r' '\n' < "$tmp/ph.$tag" | awk '/summary pass [0-9.]+ s/ {print $(NF - 1)}')
-  awk -v a="$t0" -v b="$t1" -v p="${sp:-nan}" 'BEGIN{printf "%.2f %s", b - a, p}'
+  pw=$(awk '/tradewar: phases / {for (i = 1; i < NF; i++) if ($i == "wall") print $(i + 1)}' "$tmp/ph.$tag")
+  awk -v a="$t0" -v b="$t1" -v p="${sp:-nan}" -v q="${pw:-nan}" 'BEGIN{printf "%.2f %s %.3f", b - a, p, b - a - q}'
 }
 phase() { # tag phase-name -> "wall cpu wall% cpu%"
   awk -v p="$2" 'index($0, "tradewar: phase " p " ") {
@@ -83,27 +86,29 @@ if [ -z "${SKIP_WALL:-}" ]; then
   # machine's load falls on all of them; "tag rep wall summary" lines
   for ((i = 1; i <= reps; i++)); do
     for tag in 11 21 12 22; do
-      read -r w s <<< "$(wall "${tag:0:1}" "${tag:1:1}" "$n" "$tag")"
+      read -r w s o <<< "$(wall "${tag:0:1}" "${tag:1:1}" "$n" "$tag")"
       cp "$tmp/ph.$tag" "$tmp/ph.$tag.$i"
-      echo "$tag $i $w $s" >> "$tmp/walls"
+      echo "$tag $i $w $s $o" >> "$tmp/walls"
     done
   done
-  stats() { # tag -> "best median summary_of_best rep_of_best all_walls"
-    awk -v t="$1" '$1 == t {n++; w[n] = $3; s[n] = $4; r[n] = $2}
+  stats() { # tag -> "best median summary_of_best rep_of_best all_walls median_outside"
+    awk -v t="$1" '$1 == t {n++; w[n] = $3; s[n] = $4; r[n] = $2; o[n] = $5}
       END {b = 1; for (i = 2; i <= n; i++) if (w[i] < w[b]) b = i;
            for (i = 1; i <= n; i++) v[i] = w[i];
            for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {x = v[j]; v[j] = v[j - 1]; v[j - 1] = x}
            m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2;
            all = w[1]; for (i = 2; i <= n; i++) all = all "," w[i];
-           printf "%s %s %s %s %s", w[b], m, s[b], r[b], all}' "$tmp/walls"
+           for (i = 2; i <= n; i++) for (j = i; j > 1 && o[j - 1] > o[j]; j--) {x = o[j]; o[j] = o[j - 1]; o[j - 1] = x}
+           mo = n % 2 ? o[(n + 1) / 2] : (o[n / 2] + o[n / 2 + 1]) / 2;
+           printf "%s %s %s %s %s %.3f", w[b], m, s[b], r[b], all, mo}' "$tmp/walls"
   }
   read -r b1 m1 _ _ _ <<< "$(stats 11)"
-  row() { read -r b m s r all <<< "$(stats "$2")"; cp "$tmp/ph.$2.$r" "$tmp/ph.$2"
+  row() { read -r b m s r all mo <<< "$(stats "$2")"; cp "$tmp/ph.$2.$r" "$tmp/ph.$2"
     awk -v d="$1" -v b="$b" -v m="$m" -v s="$s" -v b1="$b1" -v m1="$m1" -v c="$3" -v a="$all" \
-      'BEGIN{printf "| %s | %.2f | %.3f | %.2f | %.3f | %s | %.2f | %.1f%% |\n", d, b, b1 / (c * b),
-             m, m1 / (c * m), a, s, 100 * s / b}'; }
-  echo "| decomposition | best wall s | efficiency (best) | median wall s | efficiency (median) | the $reps walls, in order | summary pass s (best run) | summary share |"
-  echo "|---|---|---|---|---|---|---|---|"
+      -v mo="$mo" 'BEGIN{printf "| %s | %.2f | %.3f | %.2f | %.3f | %s | %.3f | %.2f | %.1f%% |\n", d, b,
+             b1 / (c * b), m, m1 / (c * m), a, mo, s, 100 * s / b}'; }
+  echo "| decomposition | best wall s | efficiency (best) | median wall s | efficiency (median) | the $reps walls, in order | outside the phases s (median) | summary pass s (best run) | summary share |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   row "1 rank x 1 thread" 11 1
   row "2 ranks x 1 thread" 21 2
   row "1 rank x 2 threads" 12 2

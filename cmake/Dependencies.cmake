@@ -1,6 +1,7 @@
 # Finds every external dependency once; targets used by src/ and tests/.
 find_package(MPI REQUIRED COMPONENTS C)
 find_package(OpenMP REQUIRED COMPONENTS C)
+find_package(Threads REQUIRED) # the fsync thread of tw_output_close_deferred
 
 # Prefer the parallel HDF5 build: with the serial libhdf5-dev also installed,
 # FindHDF5 would otherwise pick it silently (notes/toolchain.md).

@@ -4,9 +4,11 @@
 #include "tradewar/output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -200,6 +202,70 @@ int tw_output_close(tw_output *o, tw_error *err)
         tw_mpi_abort(o->comm, err);
     tw_output_free(o);
     return TW_OK;
+}
+
+struct tw_output_bgsync {
+    pthread_t th;
+    char *path;
+    int err; /* errno of open or fsync, 0 if it worked */
+};
+
+static void *bgsync_main(void *arg)
+{
+    tw_output_bgsync *b = arg;
+    int fd = open(b->path, O_RDONLY);
+    b->err = fd < 0 || fsync(fd) < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+int tw_output_close_deferred(tw_output *o, tw_output_bgsync **bg, tw_error *err)
+{
+    *bg = NULL;
+    if (!o)
+        return TW_OK;
+    tw_output_bgsync *b = calloc(1, sizeof *b);
+    if (b && !(b->path = strdup(o->path))) {
+        free(b);
+        b = NULL;
+    }
+    /* no H5Fflush: with parallel HDF5 it is an MPI_File_sync (an fsync
+     * waited for here); H5Fclose writes any dirty metadata and does not
+     * sync (HDF5's MPI-IO driver skips it when closing) */
+    tw_output_free(o);
+    /* the fsync on a thread of its own, which only waits for the disk (no
+     * MPI, no HDF5); without one (out of memory, no thread), here */
+    if (b && pthread_create(&b->th, NULL, bgsync_main, b) == 0) {
+        *bg = b;
+        return TW_OK;
+    }
+    int rc = TW_OK;
+    if (b) {
+        bgsync_main(b);
+        if (b->err)
+            rc = tw_error_set(err, TW_EIO, "%s: flush to disk failed (%s); completed blocks "
+                              "are kept, use --resume", b->path, strerror(b->err));
+        free(b->path);
+        free(b);
+    } else {
+        rc = tw_error_set(err, TW_ENOMEM, "out of memory (closing the result file)");
+    }
+    return rc;
+}
+
+int tw_output_sync_wait(MPI_Comm comm, tw_output_bgsync *bg, tw_error *err)
+{
+    int rc = TW_OK;
+    if (bg) {
+        pthread_join(bg->th, NULL);
+        if (bg->err)
+            rc = tw_error_set(err, TW_EIO, "%s: flush to disk failed (%s); completed blocks "
+                              "are kept, use --resume", bg->path, strerror(bg->err));
+        free(bg->path);
+        free(bg);
+    }
+    return comm == MPI_COMM_NULL ? rc : tw_mpi_agree(comm, rc, err);
 }
 
 int tw_output_read_n_converged(const char *path, uint64_t *n_converged, tw_error *err)

@@ -100,6 +100,22 @@ int tw_output_sync(tw_output *o, tw_error *err);
 /* COLLECTIVE. Close the parallel handle (after the last block). */
 int tw_output_close(tw_output *o, tw_error *err);
 
+/* The fsync of a closed result file, running on a thread of its own. */
+typedef struct tw_output_bgsync tw_output_bgsync;
+
+/* COLLECTIVE. Close the parallel handle after the last block, as
+ * tw_output_close but without waiting for its fsync: each rank starts a
+ * thread that fsyncs the file (*bg; NULL if it was done here, or o is NULL),
+ * so that the final passes run while the disk writes; tw_output_sync_wait
+ * waits for it. */
+int tw_output_close_deferred(tw_output *o, tw_output_bgsync **bg, tw_error *err);
+
+/* COLLECTIVE unless comm is MPI_COMM_NULL (then this rank only, no
+ * agreement: for cleanup). Waits for the fsync started by
+ * tw_output_close_deferred (bg may be NULL) and frees bg; TW_EIO on every
+ * rank if it failed on one. */
+int tw_output_sync_wait(MPI_Comm comm, tw_output_bgsync *bg, tw_error *err);
+
 /* COLLECTIVE, after tw_output_close(): compute /summary from the file
  * (columns spread over the ranks, gathered on rank 0) and, on rank 0, write
  * it together with the final attributes (finished = 1, n_converged,
