@@ -235,8 +235,15 @@ int tw_output_close_deferred(tw_output *o, tw_output_bgsync **bg, tw_error *err)
      * sync (HDF5's MPI-IO driver skips it when closing) */
     tw_output_free(o);
     /* the fsync on a thread of its own, which only waits for the disk (no
-     * MPI, no HDF5); without one (out of memory, no thread), here */
-    if (b && pthread_create(&b->th, NULL, bgsync_main, b) == 0) {
+     * MPI, no HDF5); without one (out of memory, no thread), here. The
+     * thread blocks every signal (it inherits the mask): a stop signal goes
+     * to the threads that watch for it, and cannot interrupt the fsync */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int started = b && pthread_create(&b->th, NULL, bgsync_main, b) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started) {
         *bg = b;
         return TW_OK;
     }
