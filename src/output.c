@@ -220,6 +220,17 @@ static void *bgsync_main(void *arg)
     return NULL;
 }
 
+/* The fsync's outcome as the run's error, and the record freed. */
+static int bgsync_end(tw_output_bgsync *b, tw_error *err)
+{
+    int rc = b->err ? tw_error_set(err, TW_EIO, "%s: flush to disk failed (%s); completed "
+                                   "blocks are kept, use --resume", b->path, strerror(b->err))
+                    : TW_OK;
+    free(b->path);
+    free(b);
+    return rc;
+}
+
 int tw_output_close_deferred(tw_output *o, tw_output_bgsync **bg, tw_error *err)
 {
     *bg = NULL;
@@ -247,18 +258,10 @@ int tw_output_close_deferred(tw_output *o, tw_output_bgsync **bg, tw_error *err)
         *bg = b;
         return TW_OK;
     }
-    int rc = TW_OK;
-    if (b) {
-        bgsync_main(b);
-        if (b->err)
-            rc = tw_error_set(err, TW_EIO, "%s: flush to disk failed (%s); completed blocks "
-                              "are kept, use --resume", b->path, strerror(b->err));
-        free(b->path);
-        free(b);
-    } else {
-        rc = tw_error_set(err, TW_ENOMEM, "out of memory (closing the result file)");
-    }
-    return rc;
+    if (!b)
+        return tw_error_set(err, TW_ENOMEM, "out of memory (closing the result file)");
+    bgsync_main(b);
+    return bgsync_end(b, err);
 }
 
 int tw_output_sync_wait(MPI_Comm comm, tw_output_bgsync *bg, tw_error *err)
@@ -266,11 +269,7 @@ int tw_output_sync_wait(MPI_Comm comm, tw_output_bgsync *bg, tw_error *err)
     int rc = TW_OK;
     if (bg) {
         pthread_join(bg->th, NULL);
-        if (bg->err)
-            rc = tw_error_set(err, TW_EIO, "%s: flush to disk failed (%s); completed blocks "
-                              "are kept, use --resume", bg->path, strerror(bg->err));
-        free(bg->path);
-        free(bg);
+        rc = bgsync_end(bg, err);
     }
     return comm == MPI_COMM_NULL ? rc : tw_mpi_agree(comm, rc, err);
 }
