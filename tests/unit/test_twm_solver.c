@@ -15,6 +15,7 @@
 
 #include "num_test_util.h"
 #include "twm_data.h"
+#include "twm_outer.h"
 #include "twm_solver.h"
 
 #define assert_rel(a, b, tol) assert_close((a) / (b), 1.0, tol)

@@ -15,6 +15,7 @@
 #include "twm_data.h"
 #include "twm_outcomes.h"
 #include "twm_scenario.h"
+#include "twm_outer.h"
 #include "twm_solver.h"
 
 /* Default distribution of each global parameter (the config's `parameters:`

@@ -34,7 +34,7 @@
  * M ~ (-dED/dlw)^-1 on the numeraire's tangent space at the baseline, a
  * dense N x N matrix made from the dataset alone, once per model and
  * read by every thread's workspace (twm_outer_precond; a workspace from
- * twm_solver_ws_alloc makes its own) (outer_precond_setup: forward
+ * twm_solver_ws_alloc makes its own) (twm_outer.c, twm_outer_precond_setup: forward
  * differences, N + 1 tight evaluations):
  * a chord step, so that Anderson only has to learn how the Jacobian moved
  * between the baseline and the counterfactual. It replaced a diagonal
@@ -70,7 +70,7 @@
  * chat exp(u) That^(-1/theta). The unknowns follow the cap wedges in the
  * outer vector, [lw (N), ll (K), u (KS)].
  *
- * Steps of ll and u (wedge_step): one Newton step on the linearised market
+ * Steps of ll and u (twm_outer.c, twm_wedge_step): one Newton step on the linearised market
  * of their sector, all K + KS unknowns together (a (K + KS)^2 LU), after
  * the wage step, whose move of every unit cost it takes into account
  * (block Gauss-Seidel); projected on ll >= 0. It replaced diagonal steps
@@ -88,10 +88,11 @@
 
 #include "twm_anderson.h"
 #include "twm_kernels.h"
+#include "twm_outer.h"
 #include "twm_precond.h"
+#include "twm_solver_int.h"
 
 #include <float.h>
-#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,100 +106,13 @@
 #define INNER_TOL_CAP 1e-3
 #define INNER_TOL_FAC 1e-2 /* inner tolerance = this x outer residual */
 #define STEP0 1.0
-/* B is stored exporter-major, B[i][n][j], so that the X sweep's sums over
- * importers read it in order */
-#define BX(N, J, n, i, j) (((i) * (N) + (n)) * (J) + (j))
 
 /* ------------------------------------------------------------------ */
 
-struct twm_solver_ws {
-    size_t N, J;
-    /* per solve */
-    double *A, *B;            /* [NNJ]: A, and B = A / (1 + tau') */
-    double *theta, *ith;      /* [J] */
-    /* result */
-    double *pinew;            /* [NNJ], written by fill_result alone */
-    double *lw, *what, *lwg, *lwg_new, *lw_best, *step; /* [N]; lw, lwg, lwg_new, lw_best [3N]:
-                                                          wages, the K <= N cap wedges, the
-                                                          KS <= N supply cost factors */
-    /* quantity limits (per solve): K cells, their A without wedge, log cap,
-     * log kappahat and That terms, step, and the wedge by importer */
-    size_t *qx, *qn, K;       /* [N] */
-    double *qA0, *qB0, *qit, *qlcap, *qlk, *qg, *qel, *qw; /* [N] */
-    /* short-run supply (per solve): KS producing regions, their index, the
-     * slot of each region (-1 none), log That / theta, step; A's column */
-    size_t *sn, KS;           /* [N] */
-    long *sk;                 /* [N] */
-    double *slT, *sg, *sA0, *sB0; /* [N], [N], [N*N], [N*N] */
-    double *aa_out_buf;
-    double *lP, *lPg, *Phat, *lc, *e, *S; /* [NJ] */
-    double *sp, *sc;          /* [NJ] nest shares s' and scale (1-s')/(1-s) */
-    double *X, *Xg, *Y, *Yeff, *Rw, *Xw, *T, *Xs; /* [NJ] */
-    double *I, *R, *P, *ED;   /* [N] */
-    double *tmp;              /* [NJ] scratch */
-    /* nest cells with 0 < s < 1 (per solve): index, s, and scratch */
-    size_t *nidx, nv;         /* [2 NJ]: cell n*J+j, then n*J+crm */
-    double *ns, *na, *nb, *nu, *nE;  /* [NJ] */
-    twm_aa aa_out, aa_P, aa_X;
-    twm_precond pc;           /* inner preconditioners (twm_precond.h) */
-    /* outer preconditioner (outer_precond_setup): M [N*N], made from dataset
-     * opd (NULL: none yet); op_ok = 0 when the baseline Jacobian was
-     * singular (diagonal steps then); set-up scratch: the bordered matrix
-     * [(N+1)^2], a vector [N+1], ED at the baseline [N], LU permutation */
-    double *opc, *opk, *opv, *ed0;
-    size_t *opp;
-    const twm_data *opd;
-    int op_ok;
-    const double *M;          /* the M in use: opc, or a shared one (twm_outer_precond) */
-    /* wedge_step's scratch: the (K + KS)^2 system [4 N^2], right-hand side,
-     * dlogP and theta + c_m [4N], the supply sector's shares [N^2], LU
-     * permutation [2N] */
-    double *wj, *wr, *wp_m;
-    size_t *wp;
-    unsigned char *wh;        /* [N] cap k held at 0 in the factorisation */
-    double *block;
-};
-
-static void outer_precond_setup(twm_solver_ws *ws, const twm_data *d);
-
-/* M made once for a dataset and read by many workspaces (one per thread):
- * it depends on the dataset alone, and at 76 x 45 it costs 173 ms CPU per
- * workspace (docs/BENCHMARK.md section 1). */
-struct twm_outer_precond {
-    const twm_data *d;
-    int ok;    /* 0: singular baseline Jacobian, the workspaces use diagonal steps */
-    double *M; /* [N*N] */
-};
+/* The workspace and per-solve context: twm_solver_int.h (shared with
+ * twm_outer.c). */
 
 static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op);
-
-twm_outer_precond *twm_outer_precond_make(const twm_data *d)
-{
-    if (!d)
-        return NULL;
-    twm_outer_precond *op = calloc(1, sizeof *op);
-    twm_solver_ws *ws = op ? ws_alloc(d, NULL) : NULL;
-    if (op)
-        op->M = calloc(d->N * d->N > 0 ? d->N * d->N : 1, sizeof(double));
-    if (!op || !ws || !op->M) {
-        twm_solver_ws_free(ws);
-        twm_outer_precond_free(op);
-        return NULL;
-    }
-    op->d = d;
-    op->ok = ws->op_ok;
-    memcpy(op->M, ws->opc, d->N * d->N * sizeof(double));
-    twm_solver_ws_free(ws);
-    return op;
-}
-
-void twm_outer_precond_free(twm_outer_precond *op)
-{
-    if (!op)
-        return;
-    free(op->M);
-    free(op);
-}
 
 twm_solver_ws *twm_solver_ws_alloc(const twm_data *d)
 {
@@ -310,13 +224,7 @@ static twm_solver_ws *ws_alloc(const twm_data *d, const twm_outer_precond *op)
     p = twm_aa_init(&ws->aa_X, NJ, AA_MEM_INNER, p);
     (void)p;
     twm_precond_setup(&ws->pc, d);
-    if (op && op->d == d) { /* the shared M (read only) */
-        ws->opd = d;
-        ws->op_ok = op->ok;
-        ws->M = op->M;
-    } else {
-        outer_precond_setup(ws, d);
-    }
+    twm_outer_precond_attach(ws, d, op);
     return ws;
 }
 
@@ -333,32 +241,8 @@ void twm_solver_ws_free(twm_solver_ws *ws)
     free(ws);
 }
 
-const double *twm_solver_outer_precond(const twm_solver_ws *ws)
-{
-    return ws && ws->opd && ws->op_ok ? ws->M : NULL;
-}
-
 /* ------------------------------------------------------------------ */
 
-typedef struct solve_ctx {
-    const twm_data *d;
-    twm_solver_ws *ws;
-    int nest;     /* CES nest active */
-    int nest_full; /* some cell has critical-input share >= 1 */
-    int crm;
-    double eps;
-    double omE;   /* 1 - eps */
-    long price_sweeps, x_sweeps;
-    int need_T;   /* the next pass over B also gathers T = sum_i B e (shares()) */
-    int qe, qs;   /* capped exporter and sector (when ws->K > 0) */
-    int ss;       /* supply sector (when ws->KS > 0) */
-    const double *D; /* deficits in eq. 6 */
-    double selast;
-    int diag;     /* diagonal outer steps (opts->diag_outer, or no M) */
-    int old_wedges; /* the wedges' and supply factors' diagonal steps (opts->diag_outer) */
-    int wj_state;   /* wedge_step's LU: 0 none yet, 1 factorised, 2 singular */
-    int wj_builds;  /* its factorisations in this solve */
-} solve_ctx;
 
 /* max_x |a - b| (times w[x] if given), NaN terms ignored, as the loop
  * "if (d > m) m = d" from m = 0 gives: the maximum does not depend on the
@@ -606,7 +490,7 @@ static void solve_X(solve_ctx *c, double tol)
 }
 
 /* Evaluate ED at the current lw (inner solves to tol). Returns max |ED|. */
-static double excess_demand(solve_ctx *c, double tol)
+double twm_solver_excess_demand(solve_ctx *c, double tol)
 {
     const twm_data *d = c->d;
     twm_solver_ws *ws = c->ws;
@@ -886,7 +770,7 @@ static void start_state(solve_ctx *c, size_t NK)
     twm_aa_reset(&ws->aa_out);
 
     /* Diagonal preconditioner of the tatonnement (the fallback of the
-     * outer preconditioner M, see outer_precond_setup): an estimate of
+     * outer preconditioner M, see twm_outer_precond_setup): an estimate of
      * -dED[n]/dlog what[n] from the baseline (a wage rise of 1% cuts labour
      * demand by about theta_j times the share of n's sales that compete with
      * foreign suppliers), so that open economies with high elasticities take
@@ -918,53 +802,10 @@ static void restart_from_best(solve_ctx *c, size_t NK)
     twm_aa_reset(&ws->aa_out);
 }
 
-/* Outer preconditioner: M ~ (-dED/dlw)^-1 at the baseline, so that the
- * outer map lw + M ED is a chord (simplified Newton) step instead of the
- * diagonal tatonnement of start_state. The diagonal step ignores that a
- * wage rise in n moves labour demand everywhere n trades with (in NAFTA and
- * the 76 x 45 world the off-diagonal terms are as large as the diagonal),
- * which Anderson(6) had to learn anew in every solve: 10-14 outer
- * iterations. A chord step with the baseline Jacobian leaves only the
- * change of the Jacobian between the baseline and the counterfactual to
- * Anderson.
- *
- * Jacobian: forward differences of excess_demand at lw = h e_n against
- * lw = 0, inner solves to OP_TOL, on the dataset's own baseline (no shock,
- * Cobb-Douglas inputs: eps_crm is per sample, and at the baseline the nest
- * enters only through ds'/dlw, proportional to 1 - eps). Every evaluation
- * starts from the fixed baseline state, so M is a deterministic function
- * of the dataset alone, never of earlier solves (file comment,
- * Determinism). Cost N + 1 tight evaluations, N^2 + (N+1)^2 doubles, once
- * per model: twm_outer_precond_make runs it in a workspace of its own and
- * keeps M, which the workspaces of twm_solver_ws_alloc_shared read (the
- * same bits as their own M would be; only the pointer is shared, no lock:
- * nothing writes M after it is made).
- *
- * Numeraire: Walras' law gives VA' ED = 0 for every lw, so the Jacobian
- * is singular (left null vector VA); wages move only on the normalised
- * tangent space VA' dlw = 0. M solves the bordered system
- *   [-Jac  v] [x ]   [ED]
- *   [ v'   0] [mu] = [ 0],   v = VA / max VA,
- * i.e. x = -Jac^-1 ED on the tangent space (mu = v'ED / v'v = 0 by Walras);
- * M = the top-left N x N block of the bordered inverse (GSL LU). A singular
- * bordered matrix (pivot below 1e-12 of the largest) keeps the diagonal
- * steps (op_ok = 0). */
-#define OP_H 1e-5
-#define OP_TOL 1e-13
-
-static void op_baseline_state(solve_ctx *c)
-{
-    const twm_data *d = c->d;
-    twm_solver_ws *ws = c->ws;
-    size_t NJ = d->N * d->J;
-    memset(ws->lw, 0, d->N * sizeof(double));
-    memset(ws->lP, 0, NJ * sizeof(double));
-    memcpy(ws->X, d->X, NJ * sizeof(double));
-}
-
-/* The baseline economy (no shock, Cobb-Douglas inputs) in c; nonzero when
- * the data are invalid (twm_solve reports it). */
-static int op_baseline_ctx(twm_solver_ws *ws, const twm_data *d, solve_ctx *c)
+/* The baseline economy (no shock, Cobb-Douglas inputs) in c, for the outer
+ * preconditioner (twm_outer.c); nonzero when the data are invalid
+ * (twm_solve reports it). */
+int twm_solver_baseline_ctx(twm_solver_ws *ws, const twm_data *d, solve_ctx *c)
 {
     twm_shock sh;
     memset(&sh, 0, sizeof sh);
@@ -978,226 +819,6 @@ static int op_baseline_ctx(twm_solver_ws *ws, const twm_data *d, solve_ctx *c)
     setup_layouts(c);
     return 0;
 }
-
-int twm_solver_baseline_ed(const twm_data *d, twm_solver_ws *ws, const double *lw, double *ed)
-{
-    solve_ctx c;
-    if (!d || !ws || ws->N != d->N || ws->J != d->J || op_baseline_ctx(ws, d, &c))
-        return TW_EINTERNAL;
-    op_baseline_state(&c);
-    memcpy(ws->lw, lw, d->N * sizeof(double));
-    if (!isfinite(excess_demand(&c, OP_TOL)))
-        return TW_ENUMERIC;
-    memcpy(ed, ws->ED, d->N * sizeof(double));
-    return TW_OK;
-}
-
-static void outer_precond_setup(twm_solver_ws *ws, const twm_data *d)
-{
-    const size_t N = d->N, N1 = N + 1;
-    ws->opd = d;
-    ws->op_ok = 0;
-    ws->M = ws->opc; /* its own (a workspace that meets another dataset drops a shared M) */
-    solve_ctx c;
-    if (N < 2 || op_baseline_ctx(ws, d, &c))
-        return;
-    op_baseline_state(&c);
-    if (!isfinite(excess_demand(&c, OP_TOL)))
-        return;
-    memcpy(ws->ed0, ws->ED, N * sizeof(double));
-    double vmax = 0.0;
-    for (size_t n = 0; n < N; n++)
-        vmax = fmax(vmax, d->VA[n]);
-    if (!(vmax > 0.0))
-        return;
-    double *K = ws->opk;
-    for (size_t m = 0; m < N; m++) { /* column m of -Jac */
-        op_baseline_state(&c);
-        ws->lw[m] = OP_H;
-        if (!isfinite(excess_demand(&c, OP_TOL)))
-            return;
-        for (size_t n = 0; n < N; n++)
-            K[n * N1 + m] = -(ws->ED[n] - ws->ed0[n]) / OP_H;
-    }
-    for (size_t n = 0; n < N; n++) {
-        K[n * N1 + N] = d->VA[n] / vmax;
-        K[N * N1 + n] = d->VA[n] / vmax;
-    }
-    K[N * N1 + N] = 0.0;
-    gsl_matrix_view Km = gsl_matrix_view_array(K, N1, N1);
-    gsl_permutation perm = {N1, ws->opp};
-    int sgn;
-    if (gsl_linalg_LU_decomp(&Km.matrix, &perm, &sgn) != 0)
-        return;
-    double umax = 0.0, umin = INFINITY;
-    for (size_t n = 0; n < N1; n++) {
-        double u = fabs(K[n * N1 + n]);
-        if (!isfinite(u))
-            return;
-        umax = fmax(umax, u);
-        umin = fmin(umin, u);
-    }
-    if (!(umin > 1e-12 * umax)) /* also keeps gsl_linalg_LU_svx from its error handler */
-        return;
-    gsl_vector_view b = gsl_vector_view_array(ws->opv, N1);
-    for (size_t m = 0; m < N; m++) {
-        memset(ws->opv, 0, N1 * sizeof(double));
-        ws->opv[m] = 1.0;
-        if (gsl_linalg_LU_svx(&Km.matrix, &perm, &b.vector) != 0)
-            return;
-        for (size_t n = 0; n < N; n++)
-            ws->opc[n * N + m] = ws->opv[n];
-    }
-    ws->op_ok = 1;
-}
-
-/* The cap wedges' and supply factors' step (outer_step adds damp times
- * ws->wr to [ll, u]): a Newton step on their own partial equilibrium,
- * after the wage step dlw (block Gauss-Seidel). The old diagonal steps
- * (opts->diag_outer) took each unknown alone, g / elast: they miss that
- * the supply factors and the wedges of one sector move one world market
- * (a common rise of every producer's cost factor changes no share, only
- * the sector's price level, which the nest's eps < 1 barely resists, while
- * the diagonal steps assume theta), and that the wage step moves every unit
- * cost of the sector. Anderson cannot learn 27 separate scalings with
- * memory 6: the default scenario took 17.7 outer iterations, the wedges'
- * and supply factors' residual 10-1000x the wages' throughout
- * (docs/BENCHMARK.md section 1).
- *
- * Linearisation, with wages, input prices and other sectors held: the
- * shares p[m,i] = pi'[m,i,s] of sector s respond to the log delivered
- * price lp[m,i] (unit cost lc[i] + u[i], + ll for a capped flow) as
- * dlog p = -theta (dlp - dlogP[m]), dlogP[m] = sum_i p[m,i] dlp[m,i];
- * spending X'[m,s] as dlog X' = c_m dlogP[m], c_m = (1 - eps) times the
- * nest's part of X'[m,s] (0 without the nest: Cobb-Douglas). Then
- *   cap k (importer n, exporter e):  d lq_k = -(theta + 1) dlp[n,e]
- *                                            + (theta + c_n) dlogP[n],
- *   supply a (region i):  d g_a = sum_m w[m,i] (-theta dlp[m,i]
- *                                 + (theta + c_m) dlogP[m]) - dlc[i]
- *                                 - (1 + elast) du[i],
- * w[m,i] the share of i's sales going to m; the wage step enters as
- * dlc[i] = dlw[i] (a region's prices move with its wage, as in the
- * warm-start predictor). A cap at zero whose quantity is slack is held at
- * zero (its row is the identity). The (K + KS)^2 matrix is factorised (GSL
- * LU) at the first WJ_FRESH outer steps of a solve and when the set of
- * held caps changes, and kept otherwise (a chord step like M's: rebuilding
- * it every step gave the same outer iterations, 11.36 against 11.34 on the
- * default run, for ~100k more instructions per outer step at 14 x 10); the
- * right-hand side is always the current one. Everything is a function of
- * the iterates alone (determinism). Cost per outer step O(N^2 + KS N),
- * per factorisation O(KS^2 N + (K + KS)^3). Tried and not kept: the full
- * Newton step with the wages' response to the wedges through M (Schur
- * complement: the same iterations); the spending of the importers moving
- * with their wage in the coupling (+0.4 outer iterations). */
-#define WJ_FRESH 2
-static void wedge_step(solve_ctx *c, const double *dlw)
-{
-    const twm_data *d = c->d;
-    twm_solver_ws *ws = c->ws;
-    const size_t N = d->N, J = d->J, K = ws->K, KS = ws->KS, NQ = K + KS;
-    double *r = ws->wr;
-    if (NQ == 0)
-        return;
-    if (!c->old_wedges) {
-        const size_t qe = (size_t)c->qe, qs = (size_t)c->qs, ss = (size_t)c->ss;
-        const int same = K > 0 && KS > 0 && qs == ss;
-        double *Jm = ws->wj, *Pm = ws->wp_m, *pb = ws->wr + NQ, *tc = pb + N;
-        int build = c->wj_state == 0 || c->wj_builds < WJ_FRESH;
-        for (size_t k = 0; k < K; k++) { /* a cap at 0 with slack quantity stays at 0 */
-            const unsigned char h = !(ws->lw[N + k] > 0.0) && !(ws->qg[k] > 0.0);
-            if (h != ws->wh[k])
-                build = 1;
-            ws->wh[k] = h;
-        }
-        if (build)
-            memset(Jm, 0, NQ * NQ * sizeof(double));
-#define PI(m, i, s_) (ws->A[TWM_NIJ(N, J, m, i, s_)] * ws->e[(i) * J + (s_)] * ws->S[(m) * J + (s_)])
-#define CN(m, s_)                                                                               \
-    (c->nest && (int)(s_) == c->crm                                                              \
-         ? c->omE * fmax(0.0, 1.0 - d->alpha[(m) * J + (s_)] * ws->I[m] / ws->X[(m) * J + (s_)]) \
-         : 0.0)
-        const double thq = K ? ws->theta[qs] : 0.0, ths = KS ? ws->theta[ss] : 0.0;
-        for (size_t k = 0; k < K; k++) { /* cap rows */
-            const size_t n = ws->qn[k];
-            const double tc = thq + CN(n, qs);
-            double *row = Jm + k * NQ, sp = 0.0;
-            for (size_t i = 0; i < N; i++)
-                sp += PI(n, i, qs) * dlw[i];
-            r[k] = ws->wh[k] ? 0.0 : -(ws->qg[k] + tc * sp - (thq + 1.0) * dlw[qe]);
-            if (!build)
-                continue;
-            if (ws->wh[k]) {
-                row[k] = 1.0;
-                continue;
-            }
-            row[k] = -(thq + 1.0) + tc * PI(n, qe, qs);
-            if (same)
-                for (size_t b = 0; b < KS; b++)
-                    row[K + b] = tc * PI(n, ws->sn[b], qs) - (ws->sn[b] == qe ? thq + 1.0 : 0.0);
-        }
-        if (KS > 0)
-            for (size_t m = 0; m < N; m++) { /* shares of the supply sector, and dlogP */
-                tc[m] = ths + CN(m, ss);
-                double sp = 0.0;
-                for (size_t i = 0; i < N; i++) {
-                    Pm[m * N + i] = PI(m, i, ss);
-                    sp += Pm[m * N + i] * dlw[i];
-                }
-                pb[m] = sp;
-            }
-        for (size_t a = 0; a < KS; a++) { /* supply rows */
-            const size_t i = ws->sn[a];
-            const double iY = 1.0 / ws->Y[i * J + ss];
-            double *row = Jm + (K + a) * NQ, dg = -dlw[i];
-            for (size_t m = 0; m < N; m++) {
-                const double *Pr = Pm + m * N;
-                if (!(Pr[i] > 0.0))
-                    continue;
-                const double w = ws->B[BX(N, J, m, i, ss)] * ws->e[i * J + ss] *
-                                 ws->X[m * J + ss] * ws->S[m * J + ss] * iY;
-                const double f = w * tc[m];
-                dg += f * pb[m] - w * ths * dlw[i];
-                if (!build)
-                    continue;
-                for (size_t b = 0; b < KS; b++)
-                    row[K + b] += f * Pr[ws->sn[b]];
-                row[K + a] -= w * ths;
-                if (same)
-                    for (size_t k = 0; k < K; k++)
-                        if (ws->qn[k] == m && !ws->wh[k])
-                            row[k] += f * Pr[qe] - (i == qe ? w * ths : 0.0);
-            }
-            if (build)
-                row[K + a] -= 1.0 + c->selast;
-            r[K + a] = -(ws->sg[a] + dg);
-        }
-#undef PI
-#undef CN
-        gsl_matrix_view Mv = gsl_matrix_view_array(Jm, NQ, NQ);
-        gsl_permutation perm = {NQ, ws->wp};
-        if (build) {
-            int sgn, ok = gsl_linalg_LU_decomp(&Mv.matrix, &perm, &sgn) == 0;
-            double umax = 0.0, umin = INFINITY;
-            for (size_t a = 0; ok && a < NQ; a++) {
-                const double u = fabs(Jm[a * NQ + a]);
-                umax = fmax(umax, u);
-                umin = fmin(umin, u);
-            }
-            /* the test also keeps gsl_linalg_LU_svx from its error handler */
-            c->wj_state = ok && isfinite(umax) && umin > 1e-12 * umax ? 1 : 2;
-            c->wj_builds++;
-        }
-        gsl_vector_view b = gsl_vector_view_array(r, NQ);
-        if (c->wj_state == 1 && gsl_linalg_LU_svx(&Mv.matrix, &perm, &b.vector) == 0)
-            return;
-    }
-    /* the diagonal steps (opts->diag_outer, or a singular system) */
-    for (size_t k = 0; k < K; k++)
-        r[k] = ws->qg[k] / ws->qel[k];
-    for (size_t k = 0; k < KS; k++)
-        r[K + k] = ws->sg[k] / (ws->theta[c->ss] + c->selast);
-}
-
 /* One outer step: the damped tatonnement map G for [lw, ll, u], Anderson
  * mixing, the projections (normalised wages, ll >= 0, bounded u), then the
  * predictor for the inner warm starts. */
@@ -1212,7 +833,7 @@ static void outer_step(solve_ctx *c, double damp)
             dlw[n] = ws->step[n] * ws->ED[n];
             ws->lwg_new[n] = ws->lw[n] + damp * ws->step[n] * ws->ED[n];
         }
-    } else { /* chord step M ED (outer_precond_setup) */
+    } else { /* chord step M ED (twm_outer.c) */
         for (size_t n = 0; n < N; n++) {
             const double *Mn = ws->M + n * N;
             double s = 0.0;
@@ -1223,7 +844,7 @@ static void outer_step(solve_ctx *c, double damp)
         }
     }
     normalise(d, ws->lwg_new);
-    wedge_step(c, dlw);
+    twm_wedge_step(c, dlw);
     for (size_t k = 0; k < ws->K; k++)
         ws->lwg_new[N + k] = fmax(0.0, ws->lw[N + k] + damp * ws->wr[k]);
     for (size_t k = 0; k < ws->KS; k++)
@@ -1307,7 +928,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     if (ws->pc.pd != d)
         twm_precond_setup(&ws->pc, d);
     if (ws->opd != d)
-        outer_precond_setup(ws, d);
+        twm_outer_precond_setup(ws, d);
 
     solve_ctx c = {.d = d, .ws = ws, .crm = d->crm, .eps = shock->eps_crm,
                    .D = shock->D_new ? shock->D_new : d->D};
@@ -1336,7 +957,7 @@ int twm_solve(const twm_data *d, const twm_shock *shock, const twm_solver_opts *
     long it = 0;
     int converged = 0, tightened = 0;
     for (;;) {
-        r = excess_demand(&c, tin);
+        r = twm_solver_excess_demand(&c, tin);
         int bad = !isfinite(r);
         if (!bad && r < tol) {
             /* converged only when the inner solves were tight enough for r;

@@ -77,33 +77,14 @@ typedef struct twm_result {
 typedef struct twm_solver_ws twm_solver_ws;
 
 /* NULL on OOM. Also makes the outer preconditioner from d (a few dozen
- * tight baseline evaluations: twm_solver.c, "Outer preconditioner"). */
+ * tight baseline evaluations: twm_outer.c, "Outer preconditioner"). */
 twm_solver_ws *twm_solver_ws_alloc(const twm_data *d);
 void twm_solver_ws_free(twm_solver_ws *ws);
 
-/* The outer preconditioner of d made once (what twm_solver_ws_alloc makes
- * per workspace), for workspaces that share it read-only: a model makes it
- * at create and gives it to every thread's workspace, so that the set-up
- * (0.8 ms at 14 x 10, 173 ms at 76 x 45) runs once per rank, not per
- * thread. The same bits as a workspace's own M. NULL on OOM. It must
- * outlive its workspaces; d must be the dataset they solve (a workspace
- * given another dataset makes its own). */
+/* A workspace that reads a shared outer preconditioner (twm_outer.h,
+ * twm_outer_precond_make) instead of making its own. */
 typedef struct twm_outer_precond twm_outer_precond;
-twm_outer_precond *twm_outer_precond_make(const twm_data *d);
-void twm_outer_precond_free(twm_outer_precond *op);
 twm_solver_ws *twm_solver_ws_alloc_shared(const twm_data *d, const twm_outer_precond *op);
-
-/* The outer preconditioner of ws, [N][N] row-major: step = M ED (NULL when
- * the baseline Jacobian was singular and the diagonal step is used). For
- * tests; made from the dataset ws was last set up for. */
-const double *twm_solver_outer_precond(const twm_solver_ws *ws);
-
-/* Excess labour demand ed[N] (relative to VA) of the baseline economy (no
- * shock, Cobb-Douglas inputs) at log wage changes lw[N], taken as given
- * (not normalised), inner solves to 1e-13: the function whose Jacobian M
- * inverts. For tests; overwrites the per-solve state of ws (twm_solve
- * starts afresh). TW_OK, or TW_ENUMERIC for a non-finite result. */
-int twm_solver_baseline_ed(const twm_data *d, twm_solver_ws *ws, const double *lw, double *ed);
 
 /* Solve. Returns TW_OK whether or not it converged (see res->converged);
  * TW_ENUMERIC only for a non-finite state. */
