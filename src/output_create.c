@@ -16,7 +16,7 @@
 #include "h5util.h"
 #include "mpiutil.h"
 #include "output_int.h"
-#include "summary_group.h" /* tw_part_*: the fill's seconds for TW_PHASE_TIMES */
+#include "phases.h" /* tw_part_*: the fill's seconds for TW_PHASE_TIMES */
 #include "tw_version.h"
 
 /* ---- layout ---- */

@@ -13,6 +13,7 @@
 
 #include "mpiutil.h"
 #include "outpath.h"
+#include "phases.h"
 #include "progress.h"
 #include "signals.h"
 #include "writelock.h"
@@ -80,7 +81,6 @@ typedef struct run_state {
     int64_t pend_block;
     size_t pend_nrows;
     int pend_valid;
-    double wb_wall, wb_cpu; /* rank 0: seconds in those writes (TW_PHASE_TIMES) */
     uint8_t *done;    /* [nblocks] blocks already on disk (resume) */
     uint64_t *pending; /* the blocks still to compute, in order */
     char *outpath;
@@ -101,59 +101,9 @@ typedef struct run_state {
     double t_start, t_sync;
     tw_output_bgsync *bgsync; /* the fsync after the last block (run_finalize) */
     double max_round; /* rank 0: the longest round so far, seconds (for --max-time) */
-    /* rank 0: wall and CPU seconds per phase (TW_PHASE_TIMES=1 prints them) */
-    double ph_wall[8], ph_cpu[8], ph_t, ph_c;
+    tw_phases ph; /* rank 0: wall and CPU seconds per phase (TW_PHASE_TIMES=1 prints them),
+                     and in the block writes (write-behind) */
 } run_state;
-
-/* Phases of a run, timed on rank 0 for bench/engine_efficiency.sh: the
- * time since the previous mark goes to the phase named at each mark. CPU is
- * the process's (every thread of rank 0), so that a share measured on
- * 1 rank x 1 thread is the phase's share of the work even on a loaded
- * machine, where wall times are not. */
-enum { PH_STARTUP, PH_EVAL, PH_SYNC, PH_WRITE, PH_SENS, PH_BY, PH_SUMMARY, PH_END, PH_N };
-static const char *const phase_names[PH_N] = {
-    "start-up", "evaluations", "round collectives", "block writes", "sensitivity pass",
-    "summary by regime", "summary pass", "end"};
-
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void phase_mark(run_state *rs, int phase)
-{
-    double t = tw_now(), c = cpu_now();
-    rs->ph_wall[phase] += t - rs->ph_t;
-    rs->ph_cpu[phase] += c - rs->ph_c;
-    rs->ph_t = t;
-    rs->ph_c = c;
-}
-
-/* Rank 0, with TW_PHASE_TIMES=1 in the environment: one line per phase. */
-static void phase_report(run_state *rs)
-{
-    const char *env = getenv("TW_PHASE_TIMES");
-    if (rs->rank != 0 || !env || strcmp(env, "1"))
-        return;
-    double tw = 0, tc = 0;
-    for (int p = 0; p < PH_N; p++) {
-        tw += rs->ph_wall[p];
-        tc += rs->ph_cpu[p];
-    }
-    fprintf(stderr, "tradewar: phases (rank 0 of %d, %d thread(s)): wall %.3f s, CPU %.3f s\n",
-            rs->size, rs->nthreads, tw, tc);
-    for (int p = 0; p < PH_N; p++)
-        fprintf(stderr, "tradewar: phase %-18s wall %9.3f s %6.2f%%  CPU %9.3f s %6.2f%%\n",
-                phase_names[p], rs->ph_wall[p], tw > 0 ? 100 * rs->ph_wall[p] / tw : 0,
-                rs->ph_cpu[p], tc > 0 ? 100 * rs->ph_cpu[p] / tc : 0);
-    /* the block writes (write-behind): inside "evaluations", but for the
-     * last round's, which are in "block writes"; split over the ranks, on
-     * the master thread while the others evaluate */
-    fprintf(stderr, "tradewar: part %-24s wall %9.3f s  CPU %9.3f s\n",
-            "block writes, overlapped", rs->wb_wall, rs->wb_cpu);
-}
 
 /* The run's length, block shape and design from the config and the command
  * line; a sensitivity: section fixes them (it owns the pick-freeze design).
@@ -516,11 +466,12 @@ static void flush_pending(run_state *rs, tw_error *err)
     if (!rs->pend_valid || !rs->out)
         return;
     rs->pend_valid = 0;
-    double t = tw_now(), c = cpu_now();
+    tw_part_clock pt;
+    tw_part_start(&pt);
     tw_output_write_block(rs->out, rs->pend_block, rs->pend_nrows, rs->pend_in, rs->pend_out,
                           rs->pend_st, err);
-    rs->wb_wall += tw_now() - t;
-    rs->wb_cpu += cpu_now() - c; /* the process's: exact on 1 thread, the bench's case */
+    /* CPU: the process's, exact on 1 thread, the bench's case */
+    tw_part_add(&pt, &rs->ph.wb_wall, &rs->ph.wb_cpu);
 }
 
 static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
@@ -604,7 +555,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
                                                  : tw_error_name(first->fail.code));
         }
     }
-    phase_mark(rs, PH_EVAL);
+    tw_phases_mark(&rs->ph, PH_EVAL);
     if (fill_rc) {
         /* a stop while the fill values were written (agreed by every
          * rank): nothing of this round is kept, every block stays pending */
@@ -616,7 +567,7 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     if (rs->ses->stop && (rc = tw_stop_collect(rs->ses->stop, comm, block, nrows, rs->out_buf,
                                                row, rs->st_buf, err)))
         return rc;
-    phase_mark(rs, PH_SYNC); /* a rank done early waits here for the others */
+    tw_phases_mark(&rs->ph, PH_SYNC); /* a rank done early waits here for the others */
     /* this round's block is written by the next round's master thread (or
      * flush_pending): swap it with the written one's buffers */
     double *t_in = rs->pend_in, *t_out = rs->pend_out;
@@ -649,16 +600,16 @@ static int run_round(run_state *rs, uint64_t r, int *stop, tw_error *err)
     }
     int global[3];
     MPI_Allreduce(local, global, 3, MPI_INT, MPI_MAX, comm);
-    phase_mark(rs, PH_SYNC);
+    tw_phases_mark(&rs->ph, PH_SYNC);
     if (global[0] || global[2]) {
         flush_pending(rs, err); /* stopping: this round's blocks, then the sync */
-        phase_mark(rs, PH_WRITE);
+        tw_phases_mark(&rs->ph, PH_WRITE);
     }
     if (global[1] || global[0] || global[2]) {
         if ((rc = tw_output_sync(rs->out, err)))
             return rc;
         rs->t_sync = tw_now();
-        phase_mark(rs, PH_WRITE);
+        tw_phases_mark(&rs->ph, PH_WRITE);
     }
     *stop = global[0] ? global[0] : global[2] ? STOP_MAX_TIME : 0;
     return TW_OK;
@@ -692,7 +643,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     flush_pending(rs, err); /* the last round's blocks */
     int rc = tw_output_close_deferred(rs->out, &rs->bgsync, err);
     rs->out = NULL;
-    phase_mark(rs, PH_WRITE);
+    tw_phases_mark(&rs->ph, PH_WRITE);
     if (rc)
         return rc;
     if (interrupted) {
@@ -727,7 +678,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
     if (rs->ses->stop && (rc = tw_stop_record(rs->ses->stop, rs->comm, rs->outpath,
                                               rs->used_blocks != 0, used, err)))
         return rc;
-    phase_mark(rs, PH_SYNC);
+    tw_phases_mark(&rs->ph, PH_SYNC);
     double t_pass = tw_now();
     if (sens && (rc = tw_sens_write(rs->comm, rs->outpath, rs->ses->schema, sens, rs->meta.seed,
                                     used / (tw_sens_factor_count(sens) + 2), err)))
@@ -737,7 +688,7 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
                 tw_now() - t_pass);
     if (sens && (stop = stop_agreed(rs)))
         return synced_stop(rs, stop, "after the sensitivity pass (every block is done)", err);
-    phase_mark(rs, PH_SENS);
+    tw_phases_mark(&rs->ph, PH_SENS);
     t_pass = tw_now();
     if (rs->ses->by &&
         (rc = tw_summary_by_write(rs->comm, rs->outpath, rs->ses->schema, rs->ses->by, rs->n,
@@ -747,16 +698,16 @@ static int run_finalize(run_state *rs, int interrupted, tw_error *err)
         fprintf(stderr, "tradewar: summary by regime %.2f s\n", tw_now() - t_pass);
     if (rs->ses->by && (stop = stop_agreed(rs)))
         return synced_stop(rs, stop, "after the summary by regime (every block is done)", err);
-    phase_mark(rs, PH_BY);
+    tw_phases_mark(&rs->ph, PH_BY);
     if ((rc = wait_sync(rs, err)))
         return rc;
-    phase_mark(rs, PH_WRITE);
+    tw_phases_mark(&rs->ph, PH_WRITE);
     t_pass = tw_now();
     rc = tw_output_finalize(rs->comm, rs->outpath, rs->ses->schema, &rs->meta,
                             tw_now() - rs->t_start,
                             opts->mem_budget ? opts->mem_budget : (size_t)64 << 20,
                             &tw_stop_signal, err);
-    phase_mark(rs, PH_SUMMARY);
+    tw_phases_mark(&rs->ph, PH_SUMMARY);
     if (rc)
         return rc;
     if (rs->rank == 0 && !opts->quiet) /* bench/engine_efficiency.sh reads this */
@@ -882,9 +833,9 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
                     .t_start = tw_now()};
     MPI_Comm_rank(comm, &rs.rank);
     MPI_Comm_size(comm, &rs.size);
-    rs.ph_t = rs.t_start; /* start-up CPU counts from the process's start (MPI_Init too) */
+    tw_phases_start(&rs.ph, rs.t_start); /* start-up CPU counts from the process's start */
     int rc = run_init(&rs, err);
-    phase_mark(&rs, PH_STARTUP);
+    tw_phases_mark(&rs.ph, PH_STARTUP);
     if (!rc && rs.already_finished) {
         if (rs.rank == 0 && !opts->quiet)
             fprintf(stderr, "tradewar: %s is already finished (same config and seed): "
@@ -908,8 +859,8 @@ int tw_run(MPI_Comm comm, const tw_run_opts *opts, tw_error *err)
             rc = run_finalize(&rs, interrupted, err);
     }
     record_end(&rs, rc, err);
-    phase_mark(&rs, PH_END);
-    phase_report(&rs);
+    tw_phases_mark(&rs.ph, PH_END);
+    tw_phases_report(&rs.ph, rs.rank, rs.size, rs.nthreads);
     run_free(&rs);
     return rc;
 }

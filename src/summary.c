@@ -23,6 +23,7 @@
 
 #include "h5util.h"
 #include "mpiutil.h"
+#include "phases.h"
 #include "summary_group.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
@@ -47,39 +48,6 @@ static size_t env_size(const char *name, size_t dflt)
     char *end;
     unsigned long long x = v && *v ? strtoull(v, &end, 10) : 0;
     return v && *v && !*end && x > 0 ? (size_t)x : dflt;
-}
-
-static double part_cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double part_wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-void tw_part_start(tw_part_clock *c)
-{
-    c->wall = part_wall();
-    c->cpu = part_cpu();
-}
-
-void tw_part_add(const tw_part_clock *c, double *wall, double *cpu)
-{
-    *wall += part_wall() - c->wall;
-    *cpu += part_cpu() - c->cpu;
-}
-
-void tw_part_report(int rank, const char *name, double wall, double cpu)
-{
-    const char *env = getenv("TW_PHASE_TIMES");
-    if (rank == 0 && env && !strcmp(env, "1"))
-        fprintf(stderr, "tradewar: part %-24s wall %9.3f s  CPU %9.3f s\n", name, wall, cpu);
 }
 
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop)

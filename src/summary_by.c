@@ -19,6 +19,7 @@
 
 #include "h5util.h"
 #include "mpiutil.h"
+#include "phases.h"
 #include "summary_group.h"
 #include "tradewar/params.h"
 #include "tradewar/stats.h"

@@ -34,20 +34,6 @@ typedef struct tw_summary_pass {
     void *bg_ctx;
 } tw_summary_pass;
 
-/* TW_PHASE_TIMES=1 (bench/engine_efficiency.sh): rank 0 prints the wall and
- * CPU seconds of the parts of the final passes that do not split over the
- * ranks or threads (the row reads and masks every rank does, rank 0's
- * writes), as "tradewar: part NAME wall W s CPU C s". */
-typedef struct tw_part_clock {
-    double wall, cpu;
-} tw_part_clock;
-
-void tw_part_start(tw_part_clock *c);
-/* Adds the seconds since tw_part_start to *wall and *cpu. */
-void tw_part_add(const tw_part_clock *c, double *wall, double *cpu);
-/* Prints one part line on rank 0 if TW_PHASE_TIMES=1. */
-void tw_part_report(int rank, const char *name, double wall, double cpu);
-
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop);
 /* Whether rank owns column c of the total columns of a pass: each rank a
  * contiguous range, [total r / size, total (r + 1) / size), so that the
