@@ -247,6 +247,24 @@ int tw_h5_attach(hid_t ds, hid_t loc, unsigned dim, const char *scale)
     return rc ? -1 : 0;
 }
 
+/* Writes the n-element 1-D attribute name of type t from buf on obj, if ok
+ * (the caller's preparation of t and buf succeeded); closes t (when >= 0)
+ * either way. Returns 0 or -1 (also when !ok). */
+static int write_attr_1d(hid_t obj, const char *name, hid_t t, int ok, hsize_t n,
+                         const void *buf)
+{
+    hid_t sp = ok ? H5Screate_simple(1, &n, NULL) : -1;
+    hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = a < 0 || H5Awrite(a, t, buf) < 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return bad ? -1 : 0;
+}
+
 int tw_h5_dimension_list(hid_t ds, int nd, const hid_t *scales, hobj_ref_t *self)
 {
     if (nd < 1 || nd > 32 || H5Rcreate(self, ds, ".", H5R_OBJECT, -1) < 0)
@@ -259,18 +277,8 @@ int tw_h5_dimension_list(hid_t ds, int nd, const hid_t *scales, hobj_ref_t *self
         vl[d].len = 1;
         vl[d].p = &refs[d];
     }
-    hsize_t n = (hsize_t)nd;
-    hid_t t = H5Tvlen_create(H5T_STD_REF_OBJ), sp = H5Screate_simple(1, &n, NULL);
-    hid_t a = t < 0 || sp < 0 ? -1
-                              : H5Acreate2(ds, "DIMENSION_LIST", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int bad = a < 0 || H5Awrite(a, t, vl) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return bad ? -1 : 0;
+    hid_t t = H5Tvlen_create(H5T_STD_REF_OBJ);
+    return write_attr_1d(ds, "DIMENSION_LIST", t, t >= 0, (hsize_t)nd, vl);
 }
 
 /* H5DS's ds_list_t (H5DSprivate.h): the memory and file type of REFERENCE_LIST */
@@ -284,9 +292,8 @@ int tw_h5_reference_list(hid_t scale, size_t n, const hobj_ref_t *refs, const in
     if (n == 0)
         return 0;
     ref_entry *e = malloc(n * sizeof *e);
-    hsize_t hn = n;
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry)), sp = H5Screate_simple(1, &hn, NULL);
-    int bad = !e || t < 0 || sp < 0 ||
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
+    int bad = !e || t < 0 ||
               H5Tinsert(t, "dataset", HOFFSET(ref_entry, ref), H5T_STD_REF_OBJ) < 0 ||
               H5Tinsert(t, "dimension", HOFFSET(ref_entry, dim_idx), H5T_NATIVE_INT) < 0;
     for (size_t i = 0; !bad && i < n; i++) {
@@ -294,32 +301,16 @@ int tw_h5_reference_list(hid_t scale, size_t n, const hobj_ref_t *refs, const in
         e[i].ref = refs[i];
         e[i].dim_idx = (unsigned)dims[i];
     }
-    hid_t a = bad ? -1 : H5Acreate2(scale, "REFERENCE_LIST", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= a < 0 || H5Awrite(a, t, e) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
+    int rc = write_attr_1d(scale, "REFERENCE_LIST", t, !bad, (hsize_t)n, e);
     free(e);
-    return bad ? -1 : 0;
+    return rc;
 }
 
 int tw_h5_set_labels(hid_t ds, const char *const *labels, int nd)
 {
-    hsize_t n = (hsize_t)nd;
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL);
-    int bad = t < 0 || sp < 0 || H5Tset_size(t, H5T_VARIABLE) < 0;
-    hid_t a = bad ? -1 : H5Acreate2(ds, "DIMENSION_LABELS", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= a < 0 || H5Awrite(a, t, labels) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return bad ? -1 : 0;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    int ok = t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0;
+    return write_attr_1d(ds, "DIMENSION_LABELS", t, ok, (hsize_t)nd, labels);
 }
 
 typedef struct attached_scale {
