@@ -73,6 +73,17 @@ tw_output *tw_output_alloc(MPI_Comm comm, const char *path, const tw_run_meta *m
     return o;
 }
 
+int tw_output_open_rw(tw_output *o, const tw_run_meta *meta, tw_error *err)
+{
+    if (meta->history)
+        meta->history->appended = 1;
+    hid_t fapl = tw_h5_fapl_mpio(o->comm);
+    o->file = H5Fopen(o->path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    return o->file < 0 ? tw_error_set(err, TW_EIO, "%s: cannot open for writing", o->path)
+                       : TW_OK;
+}
+
 void tw_output_free_handles(tw_output *o)
 {
     for (size_t i = 0; i < o->n_params; i++)

@@ -485,13 +485,7 @@ int tw_output_create(MPI_Comm comm, const char *path, const tw_run_meta *meta,
         tw_output_free(o);
         return rc;
     }
-    if (meta->history)
-        meta->history->appended = 1;
-    hid_t fapl = tw_h5_fapl_mpio(comm);
-    o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
-    if (o->file < 0)
-        rc = tw_error_set(err, TW_EIO, "%s: cannot open for writing", path);
+    rc = tw_output_open_rw(o, meta, err);
     if ((rc = tw_mpi_agree(comm, rc, err))) {
         int rank = o->rank;
         tw_output_free(o);

@@ -35,6 +35,10 @@ struct tw_output {
 /* the handle with no file open yet (output.c) */
 tw_output *tw_output_alloc(MPI_Comm comm, const char *path, const tw_run_meta *meta,
                            const tw_model_schema *schema);
+/* After a start's serial part (its /history row appended, if any): marks
+ * the row appended and opens the file for parallel writing (output.c; new
+ * files and resume). Not collective in its result: the caller agrees. */
+int tw_output_open_rw(tw_output *o, const tw_run_meta *meta, tw_error *err);
 /* closes the datasets, transfer list and file, keeps the handle */
 void tw_output_free_handles(tw_output *o);
 void tw_output_free(tw_output *o);

@@ -15,6 +15,7 @@
 #include "h5util.h"
 #include "mpiutil.h"
 #include "output_int.h"
+#include "tradewar/provenance.h"
 #include "tw_version.h"
 
 /* ---- resume ---- */
@@ -75,22 +76,13 @@ static int check_data(hid_t f, const char *now, const char *path, tw_error *err)
         return tw_error_set(err, TW_EDATA, "%s: has no 'data_sha256' attribute (made by an "
                             "older tradewar, or damaged): its data files cannot be checked; "
                             "start the run again", path);
-    int rc = TW_OK;
-    for (const char *line = now ? now : ""; !rc && *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        if (len > 66) {
-            char sha[65];
-            memcpy(sha, line, 64);
-            sha[64] = '\0';
-            if (!strstr(then, sha))
-                rc = tw_error_set(err, TW_ECONFIG, "%s: cannot resume: data file %.*s differs "
-                                  "from the one the run started with (sha256 now %s; the file "
-                                  "lists: %s)", path, (int)(len - 66), line + 66, sha,
-                                  then[0] ? then : "none");
-        }
-        line += len + (nl != NULL);
-    }
+    int rc = TW_OK, plen;
+    char sha[65];
+    const char *line = tw_provenance_missing(now, then, sha, &plen);
+    if (line)
+        rc = tw_error_set(err, TW_ECONFIG, "%s: cannot resume: data file %.*s differs "
+                          "from the one the run started with (sha256 now %s; the file "
+                          "lists: %s)", path, plen, line + 66, sha, then[0] ? then : "none");
     free(then);
     return rc;
 }
@@ -235,12 +227,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
         tw_output_free(o);
         return rc;
     }
-    if (meta->history)
-        meta->history->appended = 1;
-    hid_t fapl = tw_h5_fapl_mpio(comm);
-    o->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
-    rc = o->file < 0 ? tw_error_set(err, TW_EIO, "%s: cannot open for writing", path) : TW_OK;
+    rc = tw_output_open_rw(o, meta, err);
     if (!rc)
         rc = open_datasets(o, err);
     if (!rc && H5Dread(o->ds_done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, block_done) < 0)
