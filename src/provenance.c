@@ -74,3 +74,22 @@ char *tw_provenance_text(void)
     }
     return out;
 }
+
+const char *tw_provenance_missing(const char *now, const char *listed, char sha[65],
+                                  int *path_len)
+{
+    for (const char *line = now ? now : ""; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len > 66) { /* "sha256  path" */
+            memcpy(sha, line, 64);
+            sha[64] = '\0';
+            if (!strstr(listed, sha)) {
+                *path_len = (int)(len - 66);
+                return line;
+            }
+        }
+        line += len + (nl != NULL);
+    }
+    return NULL;
+}

@@ -20,6 +20,7 @@
 #include "mpiutil.h"
 #include "writelock.h"
 #include "tradewar/history.h"
+#include "tradewar/provenance.h"
 #include "tradewar/runner.h"
 
 /* ---- shards ---- */
@@ -508,20 +509,12 @@ static int build_merged(const char *tmp, const part *p, const size_t *at, tw_err
  * (as resume checks it: by content, so a moved data folder is fine). */
 static int check_data(const char *now, const part *p, tw_error *err)
 {
-    for (const char *line = now ? now : ""; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        if (len > 66) {
-            char sha[65];
-            memcpy(sha, line, 64);
-            sha[64] = '\0';
-            if (!strstr(p->data_sha256, sha))
-                return tw_error_set(err, TW_ECONFIG, "data file %.*s differs from the one the "
-                                    "parts were computed with (%s)", (int)(len - 66), line + 66,
-                                    p->path);
-        }
-        line += len + (nl != NULL);
-    }
+    int plen;
+    char sha[65];
+    const char *line = tw_provenance_missing(now, p->data_sha256, sha, &plen);
+    if (line)
+        return tw_error_set(err, TW_ECONFIG, "data file %.*s differs from the one the parts "
+                            "were computed with (%s)", plen, line + 66, p->path);
     return TW_OK;
 }
 

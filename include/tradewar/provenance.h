@@ -25,4 +25,11 @@ void tw_provenance_reset(void);
  * string (the caller frees it), "" when nothing was read; NULL: no memory. */
 char *tw_provenance_text(void);
 
+/* The first line of `now` (tw_provenance_text's format; NULL: none) whose
+ * SHA-256 is not in `listed` (such a text from a file), NULL when every
+ * file's is: a data file changed (resume and merge refuse it). sha receives
+ * the line's hash; the file's path is at line + 66, *path_len chars long. */
+const char *tw_provenance_missing(const char *now, const char *listed, char sha[65],
+                                  int *path_len);
+
 #endif
