@@ -8,12 +8,16 @@
 
 #include "progress.h" /* tw_now */
 
-static double cpu_now(void)
+static double cpu_clock(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
+
+static double cpu_now(void) { return cpu_clock(CLOCK_PROCESS_CPUTIME_ID); }
+
+double tw_thread_cpu(void) { return cpu_clock(CLOCK_THREAD_CPUTIME_ID); }
 
 static int phase_times_on(int rank)
 {

@@ -41,5 +41,8 @@ void tw_part_start(tw_part_clock *c);
 void tw_part_add(const tw_part_clock *c, double *wall, double *cpu);
 /* Prints one part line on rank 0 if TW_PHASE_TIMES=1. */
 void tw_part_report(int rank, const char *name, double wall, double cpu);
+/* The calling thread's CPU seconds (a part done by one thread while the
+ * others work: summary_by.c's writer). */
+double tw_thread_cpu(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include "h5util.h"
 #include "mpiutil.h"
 #include "phases.h"
+#include "progress.h" /* tw_now */
 #include "summary_group.h"
 #include "tradewar/params.h"
 #include "tradewar/stats.h"
@@ -288,24 +289,10 @@ typedef struct by_writer {
     double wall, cpu;    /* the writing thread's seconds */
 } by_writer;
 
-static double thread_cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double wall_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* /summary_by (replacing a stale one), its parameter and level groups. */
 static int by_writer_open(by_writer *w, hid_t fw)
 {
-    double t0 = wall_now(), c0 = thread_cpu();
+    double t0 = tw_now(), c0 = tw_thread_cpu();
     const tw_summary_by *b = w->b;
     int wbad = 0;
     w->gb = -1;
@@ -337,8 +324,8 @@ static int by_writer_open(by_writer *w, hid_t fw)
             H5Gclose(gp);
     }
     w->bad |= wbad;
-    w->wall += wall_now() - t0;
-    w->cpu += thread_cpu() - c0;
+    w->wall += tw_now() - t0;
+    w->cpu += tw_thread_cpu() - c0;
     return wbad ? -1 : 0;
 }
 
@@ -348,7 +335,7 @@ static int by_writer_step(void *w_)
     by_writer *w = w_;
     if (w->bad || w->k >= w->k_ready || w->k >= w->sch->n_outcomes)
         return 0;
-    double t0 = wall_now(), c0 = thread_cpu();
+    double t0 = tw_now(), c0 = tw_thread_cpu();
     size_t elems = tw_outcome_size(w->sch, w->k), L = w->L, l = w->l;
     for (size_t e = 0; e < elems; e++) {
         size_t i = (w->off + e) * L + l;
@@ -361,8 +348,8 @@ static int by_writer_step(void *w_)
         w->off += elems;
         w->k++;
     }
-    w->wall += wall_now() - t0;
-    w->cpu += thread_cpu() - c0;
+    w->wall += tw_now() - t0;
+    w->cpu += tw_thread_cpu() - c0;
     return 1;
 }
 
