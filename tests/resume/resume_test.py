@@ -407,6 +407,22 @@ def case_mismatch():
 def case_corrupt():
     cfg = write_config("cr.yaml")
     part = interrupted(cfg, os.path.join(ARGS.work, "cr_part.h5"))
+    # The fill values, written by both ranks (each its own rows): every row
+    # of a block not done reads as never computed (iterations -1, not
+    # converged, NaN results), whichever rank filled it.
+    with twh5.h5py.File(part, "r") as f:
+        np_ = twh5.np
+        bd, bs = f["status/block_done"][()], int(f.attrs["block_size"])
+        n = f["status/iterations"].shape[0]
+        rows = np_.zeros(n, bool)
+        for b in np_.flatnonzero(bd == 0):
+            rows[b * bs:(b + 1) * bs] = True
+        it, cv = f["status/iterations"][()], f["status/converged"][()]
+        y = f["outputs/y"][()]
+        check(rows.any() and (it[rows] == -1).all() and (cv[rows] == 0).all()
+              and np_.isnan(y[rows]).all(),
+              f"the {int(rows.sum())} rows of blocks not done hold the fill values (both "
+              "ranks' halves)")
     trunc = os.path.join(ARGS.work, "cr_trunc.h5")
     shutil.copyfile(part, trunc)
     os.truncate(trunc, os.path.getsize(part) // 2)
