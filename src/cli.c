@@ -57,7 +57,8 @@ static const char usage_run[] =
     "                        part file; combine the N parts with `tradewar merge`\n"
     "  -q, --quiet           no progress display\n"
     "  -h, --help\n"
-    "SIGTERM, SIGINT and SIGUSR1 make every rank finish its block, flush and exit 3.\n";
+    "SIGTERM, SIGINT and SIGUSR1 make every rank finish its current block and the next\n"
+    "(the ranks agree on a stop a round late), flush and exit 3.\n";
 
 static const char usage_merge[] =
     "usage: tradewar merge OUT.h5 PART.h5... [options]\n"

@@ -181,13 +181,12 @@ int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const doubl
         bad |= tw_h5_write_rows(o->ds_done, x, H5T_NATIVE_UINT8, 1, (uint64_t)block, 1, 1,
                                 &one) < 0;
     }
-    int rc = bad ? tw_error_set(err, TW_EIO, "%s: writing block %lld failed (disk full or file "
-                                "system error); completed blocks are kept, use --resume",
-                                o->path, (long long)block)
-                 : TW_OK;
-    if ((rc = tw_mpi_agree(o->comm, rc, err)))
-        tw_mpi_abort(o->comm, err);
-    return TW_OK;
+    /* no agreement here: the runner agrees on it with its round's other
+     * flags, one round later (runner.c, "the rounds"), and ends the job */
+    return bad ? tw_error_set(err, TW_EIO, "%s: writing block %lld failed (disk full or file "
+                              "system error); completed blocks are kept, use --resume",
+                              o->path, (long long)block)
+               : TW_OK;
 }
 
 int tw_output_sync(tw_output *o, tw_error *err)

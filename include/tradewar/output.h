@@ -87,9 +87,13 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
                           const tw_model_schema *schema, uint8_t *block_done, tw_output **out,
                           int *finished, char *note, size_t note_size, tw_error *err);
 
-/* COLLECTIVE. Write this rank's block (block < 0: nothing) of nrows rows:
- * inputs [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then
- * set block_done for it. No fsync (see tw_output_sync). */
+/* This rank only (independent transfers; no collective, no agreement).
+ * Write this rank's block (block < 0: nothing) of nrows rows: inputs
+ * [nrows][n_params], outcomes [nrows][row_size], status [nrows]; then set
+ * block_done for it. No fsync (see tw_output_sync). Returns this rank's
+ * outcome (TW_EIO naming the file and block): the caller must agree on it
+ * with the other ranks and, on a failure anywhere, end the job with
+ * tw_mpi_abort (the parallel file cannot be closed after a failed write). */
 int tw_output_write_block(tw_output *o, int64_t block, size_t nrows, const double *inputs,
                           const double *outcomes, const tw_eval_status *status, tw_error *err);
 
@@ -144,7 +148,7 @@ void tw_output_watch_stop(const volatile sig_atomic_t *flag);
 void tw_output_defer_fill(int on);
 /* Collective: the deferred fill, in slabs, honouring the stop flag between
  * them (TW_EINTERRUPTED: the file stays resumable, no block done, rows not
- * filled yet read as 0); a write error ends the job (as tw_output_write_block).
+ * filled yet read as 0); a write error ends the job (agreed here, tw_mpi_abort).
  * TW_OK at once when nothing is pending. */
 int tw_output_fill(tw_output *o, tw_error *err);
 int tw_output_fill_pending(const tw_output *o);

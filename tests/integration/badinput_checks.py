@@ -217,6 +217,54 @@ def check_reasons():
                 assert not done[first // 16], "the failing block is not marked done"
                 assert done[: first // 16 // ranks * ranks].all(), done
         assert len(msgs) == 1, f"the message depends on the decomposition: {msgs}"
+        check_failure_in_flight(tmp)
+
+
+def check_failure_in_flight(tmp):
+    """The ranks agree on a failure one round late (runner.c, "the
+    rounds"): on 2 ranks the first failing block b is rank 1's (b odd) and
+    rank 0 has already evaluated block b + 1 of the next round, which fails
+    too, before the ranks exchange their failures. The message must still
+    name the lowest failing sample (in block b), and neither failed block
+    may be flagged done. The seed and threshold are searched, not copied
+    from a run: fail_above is the largest x1 of the blocks before b, so
+    that the first failure is in b."""
+    bs = 8
+    found = None
+    for seed in range(1, 60):
+        base = f"model: ishigami\nsamples: 256\nblock_size: {bs}\ndesign: mc\nseed: {seed}\n"
+        out = os.path.join(tmp, "probe.h5")
+        p = run(["run", write(tmp, "probe.yaml", base), "-o", out, "-q", "--force"])
+        assert p.returncode == 0, p.stderr
+        with h5py.File(out, "r") as f:
+            x1 = f["inputs/x1"][()]
+        for b in range(3, len(x1) // bs - 1, 2):
+            thr = float(x1[: b * bs].max())
+            if x1[b * bs:(b + 1) * bs].max() > thr and x1[(b + 1) * bs:(b + 2) * bs].max() > thr:
+                found = base, x1, b, thr
+                break
+        if found:
+            break
+    assert found, "no seed gives a failing odd block followed by a failing one"
+    base, x1, b, thr = found
+    first = int(np.argmax(x1 > thr))
+    assert first // bs == b
+    cfg = write(tmp, "inflight.yaml", base + f"fail_above: {thr!r}\n")
+    msgs = set()
+    for ranks, threads in ((2, 1), (2, 2), (1, 1)):
+        out = os.path.join(tmp, f"inflight{ranks}{threads}.h5")
+        p = run(["run", cfg, "-o", out, "-q"], ranks, threads)
+        expect(p, 2, f"the model failed on sample {first} (block {b}; not a convergence "
+               "failure): x1 = ", what=f"failure in flight, block {b} then {b + 1}, "
+               f"{ranks}x{threads}")
+        msgs.add([l for l in p.stderr.splitlines() if "failed on sample" in l][0])
+        with h5py.File(out, "r") as f:
+            done = f["status/block_done"][()]
+            conv = f["status/converged"][()]
+        assert not done[b] and not done[b + 1], f"a failed block is flagged done: {done}"
+        assert not conv[b * bs:(b + 2) * bs].any(), "rows of a failed block were written"
+        assert done[: b // ranks * ranks].all(), f"blocks of earlier rounds missing: {done}"
+    assert len(msgs) == 1, f"the message depends on the decomposition: {msgs}"
 
 
 def check_nonfinite():

@@ -15,9 +15,11 @@ Cases (one ctest test each):
               /outputs /status /summary and run attributes are bitwise identical to
               an uninterrupted run (h5py bit comparison and h5diff)
   signals     SIGTERM to every rank, SIGUSR1 to mpiexec (which forwards it), SIGINT
-              to rank 0 only, SIGTERM to a run without mpiexec: exit 3 within a few
-              blocks, an unfinished consistent file (`tradewar info` reads it), and
-              `--resume` finishes it identical to the uninterrupted run
+              to rank 0 only, SIGTERM to rank 1 only, SIGTERM to a run without
+              mpiexec: exit 3 within a few blocks, an unfinished consistent file
+              (`tradewar info` reads it) whose done blocks are whole rounds (every
+              rank stopped after the same round), and `--resume` finishes it
+              identical to the uninterrupted run
   deadrank    SIGKILL to one rank only (rank 1 of 2, as a failing node would): mpiexec
               ends the whole job with a nonzero exit within 60 s (the survivor never
               hangs in a collective), the file is unfinished but consistent, and
@@ -313,6 +315,7 @@ def case_signals():
     plan = [("TERM to every rank", signal.SIGTERM, "ranks", 2),
             ("USR1 to mpiexec", signal.SIGUSR1, "launcher", 2),
             ("INT to rank 0 only", signal.SIGINT, "rank0", 2),
+            ("TERM to rank 1 only", signal.SIGTERM, "rank1", 2),
             ("TERM without mpiexec", signal.SIGTERM, "launcher", 0)]
     for i, (name, sig, whom, ranks) in enumerate(plan):
         out = os.path.join(ARGS.work, f"sig_{i}.h5")
@@ -324,7 +327,8 @@ def case_signals():
             check(False, f"{name}: the run ended before 5 blocks: {p.communicate()[0][-2000:]}")
             continue
         procs = ranks_of(p)
-        targets = {"ranks": procs, "launcher": [p.pid], "rank0": procs[:1]}[whom]
+        targets = {"ranks": procs, "launcher": [p.pid], "rank0": procs[:1],
+                   "rank1": procs[1:2]}[whom]
         if whom != "launcher" and len(procs) != ranks:
             check(False, f"{name}: found {len(procs)} tradewar processes under mpiexec, "
                          f"expected {ranks}")
@@ -346,6 +350,13 @@ def case_signals():
         d, t, fin = twh5.progress(out)
         check(fin == 0 and got[0] <= d < t,
               f"{name}: unfinished consistent file, {d}/{t} blocks done, finished={fin}")
+        # the ranks agree on a stop one round late (runner.c): all must
+        # still stop after the same round, each with its block of that
+        # round written: the first d blocks, d whole rounds
+        done = twh5.block_done(out)
+        check(done[:d].all() and d % max(ranks, 1) == 0,
+              f"{name}: every rank stopped after the same round: the first {d} blocks done, "
+              f"a multiple of {max(ranks, 1)} rank(s)")
         irc, io, _ = run([ARGS.tradewar, "info", out])
         check(irc == 0 and "UNFINISHED" in io.upper(),
               f"{name}: `tradewar info` reads it and says it is unfinished (exit {irc})")

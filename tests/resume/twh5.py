@@ -37,6 +37,12 @@ def progress(path):
         return int(np.count_nonzero(bd)), int(bd.size), fin
 
 
+def block_done(path):
+    """The /status/block_done flags as booleans."""
+    with h5py.File(path, "r") as f:
+        return np.asarray(f["/status/block_done"][...]) != 0
+
+
 def progress_retry(path, tries=20):
     err = None
     for _ in range(tries):
