@@ -61,11 +61,43 @@ void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig
     pc->bg_ctx = NULL;
 }
 
-int tw_summary_owns(size_t c, size_t total, int rank, int size)
+tw_summary_range tw_summary_split(size_t total, int rank, int size, double w_over_c)
 {
-    uint64_t lo = (uint64_t)total * (uint64_t)rank / (uint64_t)size;
-    uint64_t hi = (uint64_t)total * (uint64_t)(rank + 1) / (uint64_t)size;
-    return (uint64_t)c >= lo && (uint64_t)c < hi;
+    if (size <= 1)
+        return (tw_summary_range){0, total};
+    double P = (double)size;
+    double f0 = 1.0 / P - (P - 1.0) / P * (w_over_c > 0 ? w_over_c : 0.0);
+    size_t n0 = f0 > 0 ? (size_t)floor(f0 * (double)total + 0.5) : 0;
+    if (n0 > total)
+        n0 = total;
+    if (rank == 0)
+        return (tw_summary_range){0, n0};
+    uint64_t rest = (uint64_t)(total - n0), others = (uint64_t)(size - 1);
+    return (tw_summary_range){n0 + (size_t)(rest * (uint64_t)(rank - 1) / others),
+                              n0 + (size_t)(rest * (uint64_t)rank / others)};
+}
+
+/* The cost model's two constants, in instructions (callgrind, valgrind
+ * 3.19, of `tradewar run configs/default.yaml -n 20000 --resume` on 1 rank x
+ * 1 thread of a finished file whose `finished` was reset, so that only the
+ * two passes ran; docs/BENCHMARK.md section 2):
+ * - SUMMARY_IR_OBJECT: rank 0's write per object of tw_summary_group_objects:
+ *   by_writer_step, 532.6e6 instructions for the 2,772 objects of the 204
+ *   outcome groups of /summary_by (192e3; tw_summary_write_group from the
+ *   summary pass: 190e3 an object);
+ * - SUMMARY_IR_VALUE: the pass's compute per sample, column and partition of
+ *   the samples (tw_summary_columns: feeding the streams and sorting them):
+ *   the summary pass 1,750e6 / (20000 x 516 x 1) = 170, by regime (3
+ *   Bernoulli parameters, 6 levels) 5,395e6 / (20000 x 516 x 3) = 174.
+ * A wrong constant only moves the balance between the ranks, never a
+ * result. */
+#define SUMMARY_IR_OBJECT 192e3
+#define SUMMARY_IR_VALUE 172.0
+
+double tw_summary_write_share(size_t objects, uint64_t n, size_t cols, size_t parts)
+{
+    double c = SUMMARY_IR_VALUE * (double)n * (double)cols * (double)(parts ? parts : 1);
+    return c > 0 ? SUMMARY_IR_OBJECT * (double)objects / c : 0.0;
 }
 
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width)
@@ -420,6 +452,14 @@ static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi
     return bad;
 }
 
+size_t tw_summary_group_objects(const tw_model_schema *s, size_t k)
+{
+    /* keep in step with tw_summary_write_group: the group, its scales (one
+     * per outcome dimension, quantile_levels, bin, bin_edge) and the nine
+     * datasets mean .. hist_edges */
+    return 1 + (size_t)s->outcomes[k].ndims + 3 + 9;
+}
+
 int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
                            const tw_summary *sums, uint64_t n_conv, uint64_t n)
 {
@@ -561,7 +601,10 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     size_t total = tw_outcome_row_size(s);
     tw_summary_pass pc;
     tw_summary_pass_init(&pc, mem_budget, stop);
-    col_result *mine = malloc((total / (size_t)size + 2) * sizeof *mine);
+    /* the even split: rank 0 writes /summary only after the gather, so a
+     * smaller share for it would only make the others' longer */
+    tw_summary_range my = tw_summary_split(total, rank, size, 0.0);
+    col_result *mine = malloc((my.hi - my.lo + 1) * sizeof *mine);
     size_t *cols = malloc((total + 1) * sizeof *cols);
     size_t mslab = tw_summary_slab_rows(&pc, n, 1);
     uint8_t *mask = malloc(mslab);
@@ -592,7 +635,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
         }
         size_t elems = tw_outcome_size(s, k), nc = 0;
         for (size_t e = 0; e < elems; e++)
-            if (tw_summary_owns(off + e, total, rank, size))
+            if (off + e >= my.lo && off + e < my.hi)
                 cols[nc++] = e;
         if (nc) {
             char name[512];

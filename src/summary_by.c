@@ -208,31 +208,53 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
     return 0;
 }
 
-/* This rank's share of the work: the output columns dealt round-robin over
- * the ranks, each summarised once per level into mine (nmine records), by
- * the streaming pass of summary.c (bounded memory, threads). A stop signal
- * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the outcome. */
+/* With more than one rank the other ranks send each outcome's summaries to
+ * rank 0 as soon as they have them (one message per outcome whose columns
+ * they own, in outcome order, also after a failure: then empty, tagged
+ * TAG_FAILED, so that rank 0 never waits for a message that does not come),
+ * and rank 0 writes the groups while they go on summarising. */
+enum { TAG_OK = 1, TAG_FAILED = 2 };
+
+typedef struct by_sender {
+    MPI_Comm comm;
+    MPI_Request *req; /* one per outcome sent */
+    int nreq;
+} by_sender;
+
+/* This rank's share of the work: its columns my.lo .. my.hi - 1
+ * (tw_summary_split), each summarised once per level into mine (nmine
+ * records, outcome by outcome, column by column, level by level), by the
+ * streaming pass of summary.c (bounded memory, threads). pre: NULL, or the
+ * outcome datasets already open (pre[k], -1 where this rank has no column).
+ * snd: NULL, or the sends to rank 0 (above). *k_ready: the outcomes whose
+ * every column is in mine (rank 0 owns from column 0). A stop signal
+ * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the
+ * outcome. */
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
-                                uint64_t n, size_t L, level_ctx *ctx,
-                                tw_summary_pass *pc, int rank, int size, col_res *mine,
-                                size_t *nmine_out, size_t *k_ready, tw_error *err)
+                                uint64_t n, size_t L, level_ctx *ctx, tw_summary_pass *pc,
+                                tw_summary_range my, const hid_t *pre, by_sender *snd,
+                                col_res *mine, size_t *nmine_out, size_t *k_ready,
+                                tw_error *err)
 {
     size_t total = tw_outcome_row_size(sch);
     size_t nmine = 0, off = 0;
     int rc = TW_OK;
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    tw_summary *sums = malloc((total / (size_t)size + 1) * L * sizeof *sums);
+    tw_summary *sums = malloc((my.hi - my.lo + 1) * L * sizeof *sums);
     if (!cols || !sums)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
-    for (size_t k = 0; !rc && k < sch->n_outcomes; k++) {
+    for (size_t k = 0; (!rc || snd) && k < sch->n_outcomes; k++) {
         size_t elems = tw_outcome_size(sch, k), nc = 0;
         for (size_t e = 0; e < elems; e++)
-            if (tw_summary_owns(off + e, total, rank, size))
-                cols[nc++] = e;
-        if (nc) {
+            if (off + e >= my.lo && off + e < my.hi) {
+                if (cols)
+                    cols[nc] = e;
+                nc++;
+            }
+        if (nc && !rc) {
             char name[512];
             snprintf(name, sizeof name, "outputs/%s", sch->outcomes[k].name);
-            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+            hid_t ds = pre ? pre[k] : H5Dopen2(f, name, H5P_DEFAULT);
             int stopped = 0;
             int r = ds < 0 ? -1
                            : tw_summary_columns(ds, n, elems, cols, nc, L, level_masks, ctx, pc,
@@ -245,16 +267,24 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
                                   "by regime (in outcome '%s'); every block is done and %s is "
                                   "consistent: run again with --resume to finish it (the pass "
                                   "is redone)", stopped, sch->outcomes[k].name, path);
-            if (ds >= 0)
+            if (ds >= 0 && !pre)
                 H5Dclose(ds);
             for (size_t c = 0; !rc && c < nc; c++)
                 for (size_t l = 0; l < L; l++)
                     mine[nmine + c * L + l] =
                         (col_res){.col = (off + cols[c]) * L + l, .s = sums[c * L + l]};
-            nmine += nc * L;
         }
+        if (nc && snd) {
+            /* the records stay in mine until MPI_Waitall; testing the
+             * requests lets a large message progress while we compute */
+            int flag;
+            MPI_Isend(mine + nmine, rc ? 0 : (int)(nc * L * sizeof *mine), MPI_BYTE, 0,
+                      rc ? TAG_FAILED : TAG_OK, snd->comm, &snd->req[snd->nreq++]);
+            MPI_Testall(snd->nreq, snd->req, &flag, MPI_STATUSES_IGNORE);
+        }
+        nmine += nc * L;
         off += elems;
-        if (!rc && k_ready)
+        if (!rc && k_ready && off <= my.hi)
             *k_ready = k + 1; /* mine[] holds outcome k: the writer may take it */
     }
     free(cols);
@@ -270,10 +300,12 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
  * the groups of the outcomes done while the other threads summarise the
  * next ones (tw_summary_pass.bg): rank 0's serial write, the largest part of
  * the run that split over neither ranks nor threads (issue 12 item 3), is
- * overlapped with the pass. With more ranks the summaries are gathered
- * first and rank 0 writes them all: another rank reading the file while
- * rank 0 changes it is not safe in HDF5. Summary of column c, level l:
- * all[c * L + l], or res[c * L + l].s in a 1-rank run. */
+ * overlapped with the pass. With more ranks rank 0 writes every group, its
+ * own outcomes' first and then the others' as their messages come (see
+ * tw_summary_by_write), while the other ranks still summarise: rank 0 takes
+ * fewer columns for that (tw_summary_split). Summary of column c, level l:
+ * all[c * L + l], or res[c * L + l].s while rank 0 summarises its own
+ * columns (they start at column 0). */
 typedef struct by_writer {
     const tw_model_schema *sch;
     const tw_summary_by *b;
@@ -363,6 +395,69 @@ static int by_writer_close(by_writer *w)
     return w->bad;
 }
 
+/* Opens the file for the pass (rank 0: for writing), the converged flags
+ * and the by-parameters' inputs, with pre (not NULL) the outcome datasets
+ * with columns in my, and counts the levels. rc: the status so far (nothing
+ * is done if set). Returns the new status. */
+static int open_pass(hid_t *f, const char *path, unsigned mode, const tw_model_schema *sch,
+                     const tw_summary_by *b, tw_summary_range my, level_ctx *ctx, hid_t *pre,
+                     size_t slab, uint8_t *masks, uint64_t *lcount, uint64_t *lconv,
+                     tw_summary_pass *pc, int rc, tw_error *err)
+{
+    if (rc)
+        return rc;
+    *f = tw_h5_open(path, mode); /* no flock: rank 0 writes while the others read */
+    ctx->conv = *f < 0 ? -1 : H5Dopen2(*f, "status/converged", H5P_DEFAULT);
+    if (ctx->conv < 0)
+        return tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
+    char name[512];
+    for (size_t i = 0; i < b->n; i++) {
+        snprintf(name, sizeof name, "inputs/%s", b->p[i].name);
+        if ((ctx->in[i] = H5Dopen2(*f, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
+    }
+    for (size_t k = 0, off = 0; pre && k < sch->n_outcomes; k++) {
+        size_t elems = tw_outcome_size(sch, k);
+        snprintf(name, sizeof name, "outputs/%s", sch->outcomes[k].name);
+        if (my.lo < my.hi && elems && off < my.hi && off + elems > my.lo &&
+            (pre[k] = H5Dopen2(*f, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
+        off += elems;
+    }
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    if (count_levels(ctx, ctx->n, slab, masks, lcount, lconv) < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot read the inputs of summary.by", path);
+    tw_part_add(&pt, &pc->read_wall, &pc->read_cpu);
+    return rc;
+}
+
+/* Rank 0, more than one rank: the summaries of outcome k (columns off ..
+ * off + elems - 1) from the other ranks that own some of them, into all.
+ * Every expected message is received, also after a failure (*failed: a
+ * rank sent TAG_FAILED; its own error reaches everyone by tw_mpi_agree). */
+static void receive_outcome(MPI_Comm comm, int size, size_t total, size_t L, double share,
+                            size_t off, size_t elems, col_res *buf, tw_summary *all,
+                            int *failed)
+{
+    for (int r = 1; r < size && elems; r++) {
+        tw_summary_range rr = tw_summary_split(total, r, size, share);
+        if (rr.lo >= rr.hi || rr.hi <= off || rr.lo >= off + elems)
+            continue;
+        MPI_Status st;
+        int bytes = 0;
+        MPI_Recv(buf, (int)(elems * L * sizeof *buf), MPI_BYTE, r, MPI_ANY_TAG, comm, &st);
+        MPI_Get_count(&st, MPI_BYTE, &bytes);
+        if (st.MPI_TAG != TAG_OK) {
+            *failed = 1;
+            continue;
+        }
+        for (size_t i = 0; i < (size_t)bytes / sizeof *buf; i++)
+            if (buf[i].col < total * L)
+                all[buf[i].col] = buf[i].s;
+    }
+}
+
 int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
                         const tw_summary_by *b, uint64_t n, const volatile sig_atomic_t *stop,
                         tw_error *err)
@@ -371,9 +466,18 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     tw_h5_quiet();
-    size_t total = tw_outcome_row_size(sch), L = 0;
+    size_t total = tw_outcome_row_size(sch), L = 0, objects = 0, maxel = 0;
     for (size_t i = 0; i < b->n; i++)
         L += b->p[i].n;
+    for (size_t k = 0; k < sch->n_outcomes; k++) {
+        objects += tw_summary_group_objects(sch, k) * L;
+        if (tw_outcome_size(sch, k) > maxel)
+            maxel = tw_outcome_size(sch, k);
+    }
+    /* rank 0's share: its write of the groups against the pass's sorts (one
+     * per parameter: its levels partition the samples) */
+    double share = tw_summary_write_share(objects, n, total, b->n);
+    tw_summary_range my = tw_summary_split(total, rank, size, share);
     /* one rank: it writes the groups while its threads summarise (by_writer) */
     int overlap = size == 1;
     tw_summary_pass pc;
@@ -386,42 +490,59 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     ctx.c = malloc(slab);
     ctx.x = malloc(slab * sizeof *ctx.x);
     uint8_t *masks = malloc(L * slab);
-    size_t maxmine = (total / (size_t)size + 1) * L;
-    col_res *mine = malloc(maxmine * sizeof *mine);
+    col_res *mine = malloc((my.hi - my.lo + 1) * L * sizeof *mine);
     uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
+    hid_t *pre = rank > 0 ? malloc((sch->n_outcomes + 1) * sizeof *pre) : NULL;
+    by_sender snd = {.comm = comm, .nreq = 0};
+    if (rank > 0)
+        snd.req = malloc((sch->n_outcomes + 1) * sizeof *snd.req);
     by_writer w = {.sch = sch, .b = b, .L = L, .lcount = lcount, .lconv = lconv, .gb = -1};
+    tw_summary *all = NULL;
+    col_res *buf = NULL;
     if (rank == 0) {
         w.gl = malloc((L + 1) * sizeof *w.gl);
         w.lev = malloc((total + 1) * sizeof *w.lev);
+        if (!overlap) {
+            all = malloc((total * L + 1) * sizeof *all);
+            buf = malloc((maxel * L + 1) * sizeof *buf);
+        }
     }
     int rc = (!ctx.in || !ctx.c || !ctx.x || !masks || !mine || !lcount || !lconv ||
-              (rank == 0 && (!w.gl || !w.lev)))
+              (rank == 0 && (!w.gl || !w.lev || (!overlap && (!all || !buf)))) ||
+              (rank > 0 && (!pre || !snd.req)))
                  ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
                  : TW_OK;
     for (size_t i = 0; ctx.in && i < b->n; i++)
         ctx.in[i] = -1;
     for (size_t i = 0; w.gl && i < L; i++)
         w.gl[i] = -1;
+    for (size_t k = 0; pre && k < sch->n_outcomes; k++)
+        pre[k] = -1;
     hid_t f = -1;
-    if (!rc) {
-        f = H5Fopen(path, overlap ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
-        ctx.conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
-        if (ctx.conv < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
-    }
-    for (size_t i = 0; !rc && i < b->n; i++) {
-        char name[512];
-        snprintf(name, sizeof name, "inputs/%s", b->p[i].name);
-        if ((ctx.in[i] = H5Dopen2(f, name, H5P_DEFAULT)) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s", path, name);
-    }
     tw_part_clock pt;
-    tw_part_start(&pt);
-    if (!rc && count_levels(&ctx, n, slab, masks, lcount, lconv) < 0)
-        rc = tw_error_set(err, TW_EIO, "%s: cannot read the inputs of summary.by", path);
-    tw_part_add(&pt, &pc.read_wall, &pc.read_cpu);
+    double cwall = 0, ccpu = 0; /* this rank's summaries (the balance of the split) */
+    /* The other ranks read the file while rank 0 writes it: they open it
+     * read-only, with every dataset they will read (the converged flags, the
+     * by-parameters' inputs, their outcomes), before rank 0 opens it for
+     * writing (the agreement below is the barrier), and then only read the
+     * data of those open datasets, which rank 0 never changes: it only adds
+     * /summary_by (new objects at the end of the file) and a link in the
+     * root group, which the readers no longer look up. (HDF5 promises
+     * concurrent reading only under SWMR, which cannot create groups; this
+     * holds because nothing a reader uses is rewritten. Rank 0 closes the
+     * file before the final agreement, so the summary pass after this one
+     * opens the finished /summary_by.) */
+    if (rank > 0)
+        rc = open_pass(&f, path, H5F_ACC_RDONLY, sch, b, my, &ctx, pre, slab, masks,
+                       lcount, lconv, &pc, rc, err);
+    int agreed = 0; /* failed before rank 0's open: all know it, nobody sends */
+    if (size > 1 && (rc = tw_mpi_agree(comm, rc, err)))
+        agreed = 1;
+    if (rank == 0)
+        rc = open_pass(&f, path, H5F_ACC_RDWR, sch, b, my, &ctx, NULL, slab, masks,
+                       lcount, lconv, &pc, rc, err);
     free(masks);
-    if (!rc && overlap) {
+    if (!rc && rank == 0) {
         w.res = mine;
         if (by_writer_open(&w, f) < 0)
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
@@ -429,76 +550,81 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         pc.bg_ctx = &w;
     }
     size_t nmine = 0;
-    if (!rc)
-        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, rank, size, mine, &nmine,
-                                  overlap ? &w.k_ready : NULL, err);
-    if (overlap) {
-        while (!rc && by_writer_step(&w)) /* what the threads' work did not cover */
+    tw_part_start(&pt);
+    if (!agreed && !rc) /* (rank 0 failed to open: it still receives, below) */
+        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, my, pre, rank > 0 ? &snd : NULL,
+                                  mine, &nmine, rank == 0 ? &w.k_ready : NULL, err);
+    tw_part_add(&pt, &cwall, &ccpu);
+    if (rank > 0 && !agreed)
+        MPI_Waitall(snd.nreq, snd.req, MPI_STATUSES_IGNORE);
+    if (rank == 0 && !agreed) {
+        int failed = rc != 0;
+        if (!overlap) {
+            /* the own columns (0 .. my.hi - 1) into all, then the others'
+             * outcomes in order, each written as soon as it is complete */
+            for (size_t i = 0; !rc && i < nmine; i++)
+                all[mine[i].col] = mine[i].s;
+            w.all = all;
+            for (size_t k = 0, off = 0; k < sch->n_outcomes; k++) {
+                size_t elems = tw_outcome_size(sch, k);
+                if (off + elems > my.hi) {
+                    while (!failed && by_writer_step(&w))
+                        ;
+                    receive_outcome(comm, size, total, L, share, off, elems, buf, all, &failed);
+                    if (!failed)
+                        w.k_ready = k + 1;
+                }
+                off += elems;
+            }
+            if (!failed)
+                w.k_ready = sch->n_outcomes; /* and any empty outcomes after the last */
+        }
+        while (!failed && by_writer_step(&w)) /* what the threads' work did not cover */
             ;
         if (by_writer_close(&w) && !rc)
             rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
     }
+    for (size_t k = 0; pre && k < sch->n_outcomes; k++)
+        if (pre[k] >= 0)
+            H5Dclose(pre[k]);
     for (size_t i = 0; ctx.in && i < b->n; i++)
         if (ctx.in[i] >= 0)
             H5Dclose(ctx.in[i]);
     if (ctx.conv >= 0)
         H5Dclose(ctx.conv);
-    if (f >= 0 && H5Fclose(f) < 0 && overlap && !rc)
+    if (f >= 0 && H5Fclose(f) < 0 && rank == 0 && !rc)
         rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
     free(ctx.in);
     free(ctx.cache);
     free(ctx.c);
     free(ctx.x);
-
-    /* everyone must know if anyone failed (or was stopped) before the
-     * gather, and all report the same */
-    if ((rc = tw_mpi_agree(comm, rc, err)) || overlap) {
-        if (!rc) {
-            tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
-            tw_part_report(rank, "by-regime write, overlapped", w.wall, w.cpu);
-        }
-        free(mine);
-        free(lcount);
-        free(lconv);
-        free(w.gl);
-        free(w.lev);
-        return rc;
-    }
-    int bytes = (int)(nmine * sizeof *mine);
-    col_res *got = NULL;
-    tw_summary *all = NULL;
-    if (rank == 0) {
-        got = malloc((total * L + 1) * sizeof *got);
-        all = malloc((total * L + 1) * sizeof *all);
-    }
-    tw_mpi_gather_to_root(comm, mine, bytes, MPI_BYTE, got);
+    free(pre);
+    free(snd.req);
     free(mine);
-    if (rank == 0) {
-        for (size_t i = 0; i < total * L; i++)
-            all[got[i].col] = got[i].s;
-        hid_t fw = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        w.all = all;
-        w.k_ready = sch->n_outcomes;
-        int wbad = fw < 0 || by_writer_open(&w, fw) < 0;
-        while (!wbad && by_writer_step(&w))
-            ;
-        wbad |= by_writer_close(&w);
-        if (fw >= 0)
-            wbad |= H5Fclose(fw) < 0;
-        if (wbad)
-            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
+    free(buf);
+    free(all);
+    /* everyone must know if anyone failed (or was stopped), and all report
+     * the same; rank 0 has closed the file */
+    if (!agreed && size > 1)
+        rc = tw_mpi_agree(comm, rc, err);
+    double mc[2] = {cwall, ccpu}, *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every)
+                                                      : NULL;
+    if (size > 1)
+        MPI_Gather(mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, comm);
+    if (!rc && rank == 0) {
         tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
-        tw_part_report(rank, "by-regime write", w.wall, w.cpu);
-        free(got);
-        free(all);
+        tw_part_report(rank, overlap ? "by-regime write, overlapped" : "by-regime write", w.wall,
+                       w.cpu);
+        for (int r = 0; every && size > 1 && r < size; r++) {
+            char name[64];
+            snprintf(name, sizeof name, "by-regime compute r%d", r);
+            tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
+        }
     }
+    free(every);
     free(lcount);
     free(lconv);
     free(w.gl);
     free(w.lev);
-    int code = rc;
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    if (code && rank != 0)
-        tw_error_set(err, code, "%s: rank 0 failed to write /summary_by", path);
-    return code;
+    return rc;
 }

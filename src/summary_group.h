@@ -35,11 +35,37 @@ typedef struct tw_summary_pass {
 } tw_summary_pass;
 
 void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig_atomic_t *stop);
-/* Whether rank owns column c of the total columns of a pass: each rank a
- * contiguous range, [total r / size, total (r + 1) / size), so that the
- * ranks read disjoint parts of the outcomes (tw_summary_columns). Which rank
- * summarises a column does not change its result. */
-int tw_summary_owns(size_t c, size_t total, int rank, int size);
+/* ---- the split of a pass's columns over the ranks (issue 12 item 3) ----
+ * With more than one rank, rank 0 alone writes the pass's groups (HDF5 is
+ * serial here), while the other ranks are still summarising: so that every
+ * rank ends at the same time, rank 0 takes fewer columns. With C the pass's
+ * total compute and W rank 0's serial write, rank 0 takes the fraction
+ *     f0 = max(0, 1/P - (P-1) W / (P C))
+ * of the columns (then f0 C + W = (1 - f0) C / (P - 1)), the others split the
+ * rest evenly; each rank a contiguous range, in rank order, so that the ranks
+ * read disjoint parts of the outcomes (tw_summary_columns). Which rank
+ * summarises a column does not change its result: the split only moves the
+ * balance. w_over_c is W / C from the cost model below (never from clocks:
+ * every rank must compute the same split). */
+typedef struct tw_summary_range {
+    size_t lo, hi; /* columns [lo, hi) */
+} tw_summary_range;
+
+/* Rank's columns of total over size ranks, rank 0 taking the share f0 above
+ * (rounded to the nearest column; w_over_c <= 0: the even share). One rank:
+ * all of them. */
+tw_summary_range tw_summary_split(size_t total, int rank, int size, double w_over_c);
+
+/* The cost model of the split: W / C for a pass that writes `objects` HDF5
+ * objects (tw_summary_group_objects summed over its groups) and sorts n
+ * samples of cols columns `parts` times (the summary: 1; by regime: once per
+ * parameter, whose levels partition the samples). */
+double tw_summary_write_share(size_t objects, uint64_t n, size_t cols, size_t parts);
+
+/* The HDF5 objects (groups, datasets, scales: each with its fixed set of
+ * attributes) that tw_summary_write_group creates for outcome k. */
+size_t tw_summary_group_objects(const tw_model_schema *s, size_t k);
+
 /* Rows per slab of a dataset whose rows hold `width` doubles (<= n, >= 1). */
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width);
 /* Rows [s0, s0 + cnt) of a [n, ...] dataset. Returns 0 or -1. */
