@@ -477,6 +477,16 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     /* rank 0's share: its write of the groups against the pass's sorts (one
      * per parameter: its levels partition the samples) */
     double share = tw_summary_write_share(objects, n, total, b->n);
+    /* TW_SUMMARY_WRITE_SHARE (tests): W / C given, e.g. 0 for the even split
+     * on a run too small for rank 0 to get any column otherwise. Rank 0's
+     * value for all: the ranks must agree on the split. */
+    const char *env = getenv("TW_SUMMARY_WRITE_SHARE");
+    char *end = NULL;
+    double given = env && *env ? strtod(env, &end) : -1;
+    if (end && !*end && given >= 0)
+        share = given;
+    if (size > 1)
+        MPI_Bcast(&share, 1, MPI_DOUBLE, 0, comm);
     tw_summary_range my = tw_summary_split(total, rank, size, share);
     /* one rank: it writes the groups while its threads summarise (by_writer) */
     int overlap = size == 1;
