@@ -84,20 +84,61 @@ int tw_output_open_rw(tw_output *o, const tw_run_meta *meta, tw_error *err)
                        : TW_OK;
 }
 
-void tw_output_free_handles(tw_output *o)
+int tw_output_open_datasets(tw_output *o, tw_error *err)
+{
+    const tw_model_schema *s = o->schema;
+    char name[512];
+    for (size_t p = 0; p < o->n_params; p++) {
+        snprintf(name, sizeof name, "inputs/%s", tw_params_get(s->params, p)->name);
+        if ((o->ds_in[p] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
+    }
+    for (size_t k = 0; k < o->n_outcomes; k++) {
+        snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
+        if ((o->ds_out[k] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
+            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
+        hsize_t dims[1 + TW_MAX_OUTCOME_DIMS], want[1 + TW_MAX_OUTCOME_DIMS];
+        want[0] = o->n;
+        tw_output_outcome_dims(s, &s->outcomes[k], want + 1);
+        hid_t sp = H5Dget_space(o->ds_out[k]);
+        int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+        if (nd != 1 + s->outcomes[k].ndims || memcmp(dims, want, (size_t)nd * sizeof *dims))
+            return tw_error_set(err, TW_EDATA, "%s: /%s has another shape than this model's",
+                                o->path, name);
+    }
+    o->ds_conv = H5Dopen2(o->file, "status/converged", H5P_DEFAULT);
+    o->ds_iter = H5Dopen2(o->file, "status/iterations", H5P_DEFAULT);
+    o->ds_resid = H5Dopen2(o->file, "status/residual", H5P_DEFAULT);
+    o->ds_done = H5Dopen2(o->file, "status/block_done", H5P_DEFAULT);
+    if (o->ds_conv < 0 || o->ds_iter < 0 || o->ds_resid < 0 || o->ds_done < 0)
+        return tw_error_set(err, TW_EDATA, "%s: /status is incomplete (damaged file?)", o->path);
+    return TW_OK;
+}
+
+void tw_output_close_datasets(tw_output *o)
 {
     for (size_t i = 0; i < o->n_params; i++)
-        if (o->ds_in[i] >= 0)
+        if (o->ds_in[i] >= 0) {
             H5Dclose(o->ds_in[i]);
+            o->ds_in[i] = -1;
+        }
     for (size_t i = 0; i < o->n_outcomes; i++)
-        if (o->ds_out[i] >= 0)
+        if (o->ds_out[i] >= 0) {
             H5Dclose(o->ds_out[i]);
+            o->ds_out[i] = -1;
+        }
     hid_t *st[] = {&o->ds_conv, &o->ds_iter, &o->ds_resid, &o->ds_done};
     for (size_t i = 0; i < 4; i++)
         if (*st[i] >= 0) {
             H5Dclose(*st[i]);
             *st[i] = -1;
         }
+}
+
+void tw_output_free_handles(tw_output *o)
+{
+    tw_output_close_datasets(o);
     if (o->dxpl >= 0)
         H5Pclose(o->dxpl);
     o->dxpl = -1;

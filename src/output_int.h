@@ -39,6 +39,13 @@ tw_output *tw_output_alloc(MPI_Comm comm, const char *path, const tw_run_meta *m
  * the row appended and opens the file for parallel writing (output.c; new
  * files and resume). Not collective in its result: the caller agrees. */
 int tw_output_open_rw(tw_output *o, const tw_run_meta *meta, tw_error *err);
+/* Opens the per-sample datasets of o->file into the handle and checks the
+ * outcomes' shapes against the schema (output.c; a new file after its
+ * serial layout, and resume). Not collective in its result: the caller
+ * agrees. */
+int tw_output_open_datasets(tw_output *o, tw_error *err);
+/* closes the per-sample datasets (handles set to -1), keeps the file */
+void tw_output_close_datasets(tw_output *o);
 /* closes the datasets, transfer list and file, keeps the handle */
 void tw_output_free_handles(tw_output *o);
 void tw_output_free(tw_output *o);

@@ -116,38 +116,6 @@ static int verify_for_resume(tw_output *o, const tw_run_meta *m, int *finished, 
     return TW_OK;
 }
 
-static int open_datasets(tw_output *o, tw_error *err)
-{
-    const tw_model_schema *s = o->schema;
-    char name[512];
-    for (size_t p = 0; p < o->n_params; p++) {
-        snprintf(name, sizeof name, "inputs/%s", tw_params_get(s->params, p)->name);
-        if ((o->ds_in[p] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
-            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
-    }
-    for (size_t k = 0; k < o->n_outcomes; k++) {
-        snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
-        if ((o->ds_out[k] = H5Dopen2(o->file, name, H5P_DEFAULT)) < 0)
-            return tw_error_set(err, TW_EDATA, "%s: /%s is missing (damaged file?)", o->path, name);
-        hsize_t dims[1 + TW_MAX_OUTCOME_DIMS], want[1 + TW_MAX_OUTCOME_DIMS];
-        want[0] = o->n;
-        tw_output_outcome_dims(s, &s->outcomes[k], want + 1);
-        hid_t sp = H5Dget_space(o->ds_out[k]);
-        int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
-        H5Sclose(sp);
-        if (nd != 1 + s->outcomes[k].ndims || memcmp(dims, want, (size_t)nd * sizeof *dims))
-            return tw_error_set(err, TW_EDATA, "%s: /%s has another shape than this model's",
-                                o->path, name);
-    }
-    o->ds_conv = H5Dopen2(o->file, "status/converged", H5P_DEFAULT);
-    o->ds_iter = H5Dopen2(o->file, "status/iterations", H5P_DEFAULT);
-    o->ds_resid = H5Dopen2(o->file, "status/residual", H5P_DEFAULT);
-    o->ds_done = H5Dopen2(o->file, "status/block_done", H5P_DEFAULT);
-    if (o->ds_conv < 0 || o->ds_iter < 0 || o->ds_resid < 0 || o->ds_done < 0)
-        return tw_error_set(err, TW_EDATA, "%s: /status is incomplete (damaged file?)", o->path);
-    return TW_OK;
-}
-
 /* A block counts as done only if its flag is set and every row was written
  * (iterations >= 0; the fill value is -1): after a machine crash the flag may
  * have reached the disk before the rows. Such a block is simply recomputed. */
@@ -208,7 +176,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
             o->file = probe;
             rc = verify_for_resume(o, meta, finished, note, note_size, err);
             if (!rc)
-                rc = open_datasets(o, err);
+                rc = tw_output_open_datasets(o, err);
             tw_output_free_handles(o);
             o->dxpl = H5Pcreate(H5P_DATASET_XFER);
             H5Pset_dxpl_mpio(o->dxpl, H5FD_MPIO_COLLECTIVE);
@@ -229,7 +197,7 @@ int tw_output_open_resume(MPI_Comm comm, const char *path, const tw_run_meta *me
     }
     rc = tw_output_open_rw(o, meta, err);
     if (!rc)
-        rc = open_datasets(o, err);
+        rc = tw_output_open_datasets(o, err);
     if (!rc && H5Dread(o->ds_done, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, block_done) < 0)
         rc = tw_error_set(err, TW_EDATA, "%s: cannot read /status/block_done", path);
     if (!rc)

@@ -90,15 +90,19 @@ static void pause_here(void)
 }
 
 /* The same when TW_FAULT_PAUSE_DATASET names a dataset being opened (e.g.
- * "outputs/y": in a fresh run only the summary pass opens it, just before
- * reading its first slab). */
+ * "outputs/y"), after the first TW_FAULT_PAUSE_DATASET_SKIP opens of it in
+ * this process (default 0). A fresh run opens the per-sample datasets once
+ * at start-up (the parallel open after rank 0's serial layout), then the
+ * final passes open them again, each just before reading its first slab. */
 int64_t H5Dopen2(int64_t loc, const char *name, int64_t dapl)
 {
     static int64_t (*real)(int64_t, const char *, int64_t);
+    static int seen;
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "H5Dopen2"); /* POSIX idiom */
     const char *d = getenv("TW_FAULT_PAUSE_DATASET");
-    if (d && name && strcmp(d, name) == 0)
+    const char *skip = getenv("TW_FAULT_PAUSE_DATASET_SKIP");
+    if (d && name && strcmp(d, name) == 0 && seen++ >= (skip ? atoi(skip) : 0))
         pause_here();
     return real(loc, name, dapl);
 }
