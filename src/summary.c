@@ -28,10 +28,6 @@
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
 
-typedef struct col_result {
-    uint64_t col;
-    tw_summary s;
-} col_result;
 
 /* The buffers of the pass, whatever the number of samples (issue 11, "flat
  * memory"): one slab of rows of the outcome being read (and its masks), and
@@ -98,6 +94,52 @@ double tw_summary_write_share(size_t objects, uint64_t n, size_t cols, size_t pa
 {
     double c = SUMMARY_IR_VALUE * (double)n * (double)cols * (double)(parts ? parts : 1);
     return c > 0 ? SUMMARY_IR_OBJECT * (double)objects / c : 0.0;
+}
+
+void tw_summary_send(tw_summary_sender *snd, const tw_summary_rec *recs, size_t count,
+                     int failed)
+{
+    int flag;
+    MPI_Isend(recs, failed ? 0 : (int)(count * sizeof *recs), MPI_BYTE, 0,
+              failed ? TW_SUMMARY_TAG_FAILED : TW_SUMMARY_TAG_OK, snd->comm,
+              &snd->req[snd->nreq++]);
+    MPI_Testall(snd->nreq, snd->req, &flag, MPI_STATUSES_IGNORE);
+}
+
+void tw_summary_receive(MPI_Comm comm, int size, size_t total, size_t L, double share,
+                        size_t off, size_t elems, tw_summary_rec *buf, tw_summary *all,
+                        int *failed)
+{
+    for (int r = 1; r < size && elems; r++) {
+        tw_summary_range rr = tw_summary_split(total, r, size, share);
+        if (rr.lo >= rr.hi || rr.hi <= off || rr.lo >= off + elems)
+            continue;
+        MPI_Status st;
+        int bytes = 0;
+        MPI_Recv(buf, (int)(elems * L * sizeof *buf), MPI_BYTE, r, MPI_ANY_TAG, comm, &st);
+        MPI_Get_count(&st, MPI_BYTE, &bytes);
+        if (st.MPI_TAG != TW_SUMMARY_TAG_OK) {
+            *failed = 1;
+            continue;
+        }
+        for (size_t i = 0; i < (size_t)bytes / sizeof *buf; i++)
+            if (buf[i].col < total * L)
+                all[buf[i].col] = buf[i].s;
+    }
+}
+
+double tw_summary_agreed_share(MPI_Comm comm, double model)
+{
+    int size;
+    MPI_Comm_size(comm, &size);
+    const char *env = getenv("TW_SUMMARY_WRITE_SHARE");
+    char *end = NULL;
+    double given = env && *env ? strtod(env, &end) : -1, share = model;
+    if (end && !*end && given >= 0)
+        share = given;
+    if (size > 1)
+        MPI_Bcast(&share, 1, MPI_DOUBLE, 0, comm);
+    return share;
 }
 
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width)
@@ -539,56 +581,128 @@ int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
     return bad ? -1 : 0;
 }
 
-static int write_all(const volatile sig_atomic_t *stop, const char *path,
-                     const tw_model_schema *s, const tw_run_meta *meta,
-                     const tw_summary *all, uint64_t n_conv, double elapsed, tw_error *err)
+/* Rank 0's writer of /summary: the group (replacing a stale one) when the
+ * first outcome group is written, the outcome groups in order as their
+ * summaries become available (k_ready outcomes of all), then the final
+ * attributes (sum_close). Its seconds go to wall/cpu ("summary write"). */
+typedef struct sum_writer {
+    const tw_model_schema *s;
+    const tw_run_meta *meta;
+    uint64_t n_conv;
+    hid_t f, gsum;
+    const tw_summary *all; /* by column */
+    size_t k_ready, k, off;
+    int bad;
+    double wall, cpu;
+} sum_writer;
+
+/* Writes the groups of the outcomes ready (last: /summary itself even if
+ * there are none); returns nonzero on failure. */
+static int sum_write_ready(sum_writer *w, int last)
 {
-    hid_t f = tw_h5_open(path, H5F_ACC_RDWR);
-    if (f < 0)
-        return tw_error_set(err, TW_EIO, "%s: cannot reopen to write the summary", path);
-    int bad = 0;
-    if (H5Lexists(f, "summary", H5P_DEFAULT) > 0)
-        bad |= H5Ldelete(f, "summary", H5P_DEFAULT) < 0; /* stale from an interrupted finish */
-    hid_t gsum = H5Gcreate2(f, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= gsum < 0;
-    if (gsum >= 0) {
-        hsize_t nq = TW_STATS_NQUANT;
-        hid_t ql = tw_h5_write_dataset(gsum, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                       1, &nq, tw_stats_quantile_levels, H5P_DEFAULT, 1, "1",
-                                       "probability levels of the quantiles datasets");
-        bad |= ql < 0 || H5DSset_scale(ql, "quantile_levels") < 0;
-        if (ql >= 0)
-            H5Dclose(ql);
-        tw_h5_attr_u64(gsum, "n_converged", n_conv);
-        tw_h5_attr_u64(gsum, "n_samples", meta->n_samples);
-        size_t off = 0;
-        for (size_t k = 0; !bad && k < s->n_outcomes; k++) {
-            bad |= tw_summary_write_group(gsum, s, k, all + off, n_conv, meta->n_samples) < 0;
-            off += tw_outcome_size(s, k);
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    if (!w->bad && w->gsum < 0 && (w->k < w->k_ready || last)) {
+        if (H5Lexists(w->f, "summary", H5P_DEFAULT) > 0) /* stale from an interrupted finish */
+            w->bad |= H5Ldelete(w->f, "summary", H5P_DEFAULT) < 0;
+        w->gsum = w->bad ? -1 : H5Gcreate2(w->f, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        w->bad |= w->gsum < 0;
+        if (w->gsum >= 0) {
+            hsize_t nq = TW_STATS_NQUANT;
+            hid_t ql = tw_h5_write_dataset(w->gsum, "quantile_levels", H5T_IEEE_F64LE,
+                                           H5T_NATIVE_DOUBLE, 1, &nq, tw_stats_quantile_levels,
+                                           H5P_DEFAULT, 1, "1",
+                                           "probability levels of the quantiles datasets");
+            w->bad |= ql < 0 || H5DSset_scale(ql, "quantile_levels") < 0;
+            if (ql >= 0)
+                H5Dclose(ql);
+            tw_h5_attr_u64(w->gsum, "n_converged", w->n_conv);
+            tw_h5_attr_u64(w->gsum, "n_samples", w->meta->n_samples);
         }
-        H5Gclose(gsum);
     }
-    /* the final attributes, 'finished' last: a crash before it leaves a
-     * resumable file whose blocks are all done (resume redoes the summary) */
-    bad |= tw_h5_attr_u64(f, "n_converged", n_conv) < 0;
+    for (; !w->bad && w->k < w->k_ready; w->k++) {
+        w->bad |= tw_summary_write_group(w->gsum, w->s, w->k, w->all + w->off, w->n_conv,
+                                         w->meta->n_samples) < 0;
+        w->off += tw_outcome_size(w->s, w->k);
+    }
+    tw_part_add(&pt, &w->wall, &w->cpu);
+    return w->bad;
+}
+
+/* The end of the write: the final attributes, 'finished' last (a crash
+ * before it leaves a resumable file whose blocks are all done: resume redoes
+ * the summary), and the file closed. */
+static int sum_close(sum_writer *w, const char *path, double elapsed,
+                     const volatile sig_atomic_t *stop, tw_error *err)
+{
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    hid_t f = w->f;
+    int bad = w->bad;
+    if (w->gsum >= 0)
+        H5Gclose(w->gsum);
+    bad |= tw_h5_attr_u64(f, "n_converged", w->n_conv) < 0;
     bad |= tw_h5_attr_f64(f, "elapsed_seconds", elapsed) < 0;
-    bad |= tw_h5_attr_i64(f, "mpi_ranks", meta->mpi_ranks) < 0;
-    bad |= tw_h5_attr_i64(f, "omp_threads", meta->omp_threads) < 0;
+    bad |= tw_h5_attr_i64(f, "mpi_ranks", w->meta->mpi_ranks) < 0;
+    bad |= tw_h5_attr_i64(f, "omp_threads", w->meta->omp_threads) < 0;
     bad |= H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+    int rc = TW_OK;
     if (!bad && stop && *stop) {
         /* a stop during the write: leave finished = 0, resume redoes it */
-        int sig = (int)*stop;
-        H5Fclose(f);
-        return tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d while writing the "
-                            "summary; every block is done and %s is consistent: run again with "
-                            "--resume to finish it (the summary is redone)", sig, path);
+        rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d while writing the "
+                          "summary; every block is done and %s is consistent: run again with "
+                          "--resume to finish it (the summary is redone)", (int)*stop, path);
+    } else {
+        bad |= tw_h5_attr_i64(f, "finished", 1) < 0;
     }
-    bad |= tw_h5_attr_i64(f, "finished", 1) < 0;
+    w->f = -1;
     bad |= H5Fclose(f) < 0;
+    tw_part_add(&pt, &w->wall, &w->cpu);
+    if (rc)
+        return rc;
     return bad ? tw_error_set(err, TW_EIO, "%s: writing the summary failed (disk full?)", path)
                : TW_OK;
 }
 
+/* Rank 0 opens the file for writing, the other ranks for reading with (pre
+ * not NULL) every outcome dataset with columns in my, before rank 0 does
+ * (see tw_summary_by_write: they read while rank 0 writes), and each counts
+ * the converged samples. rc: the status so far. Returns the new status. */
+static int open_pass(hid_t *f, const char *path, unsigned mode, const tw_model_schema *s,
+                     tw_summary_range my, hid_t *pre, conv_ctx *cc, tw_summary_pass *pc,
+                     uint64_t n, uint64_t *n_conv, int rc, tw_error *err)
+{
+    if (rc)
+        return rc;
+    size_t mslab = tw_summary_slab_rows(pc, n, 1);
+    uint8_t *mask = malloc(mslab);
+    if (!mask)
+        return tw_error_set(err, TW_ENOMEM, "out of memory");
+    *f = tw_h5_open(path, mode);
+    cc->conv = *f < 0 ? -1 : H5Dopen2(*f, "status/converged", H5P_DEFAULT);
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    if (cc->conv < 0 || count_converged(cc->conv, n, mslab, mask, n_conv, cc->all) < 0)
+        rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
+    tw_part_add(&pt, &pc->read_wall, &pc->read_cpu);
+    free(mask);
+    char name[512];
+    for (size_t k = 0, off = 0; !rc && pre && k < s->n_outcomes; k++) {
+        size_t elems = tw_outcome_size(s, k);
+        snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
+        if (my.lo < my.hi && elems && off < my.hi && off + elems > my.lo &&
+            (pre[k] = H5Dopen2(*f, name, H5P_DEFAULT)) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary", path, name);
+        off += elems;
+    }
+    return rc;
+}
+
+/* As the by-regime pass (summary_by.c): with more than one rank, rank 0
+ * writes /summary while the other ranks still summarise, and takes a smaller
+ * share of the columns for that (tw_summary_split; the write is 0.02 s of
+ * the 0.2 s pass on the default scenario). One rank: the pass, then the
+ * write. */
 int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s,
                        const tw_run_meta *meta, double elapsed, size_t mem_budget,
                        const volatile sig_atomic_t *stop, tw_error *err)
@@ -598,112 +712,160 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
     MPI_Comm_size(comm, &size);
     tw_h5_quiet();
     uint64_t n = meta->n_samples;
-    size_t total = tw_outcome_row_size(s);
+    size_t total = tw_outcome_row_size(s), objects = 1, maxel = 0; /* 1: quantile_levels */
+    for (size_t k = 0; k < s->n_outcomes; k++) {
+        objects += tw_summary_group_objects(s, k);
+        if (tw_outcome_size(s, k) > maxel)
+            maxel = tw_outcome_size(s, k);
+    }
+    double share = tw_summary_agreed_share(comm, tw_summary_write_share(objects, n, total, 1));
+    tw_summary_range my = tw_summary_split(total, rank, size, share);
     tw_summary_pass pc;
     tw_summary_pass_init(&pc, mem_budget, stop);
-    /* the even split: rank 0 writes /summary only after the gather, so a
-     * smaller share for it would only make the others' longer */
-    tw_summary_range my = tw_summary_split(total, rank, size, 0.0);
-    col_result *mine = malloc((my.hi - my.lo + 1) * sizeof *mine);
+    tw_summary_rec *mine = malloc((my.hi - my.lo + 1) * sizeof *mine);
     size_t *cols = malloc((total + 1) * sizeof *cols);
-    size_t mslab = tw_summary_slab_rows(&pc, n, 1);
-    uint8_t *mask = malloc(mslab);
-    tw_summary *sums = malloc((total + 1) * sizeof *sums);
-    int rc = (!mine || !cols || !mask || !sums) ? tw_error_set(err, TW_ENOMEM, "out of memory")
-                                                : TW_OK;
-    size_t nmine = 0;
+    tw_summary *sums = malloc((my.hi - my.lo + 1) * sizeof *sums);
+    hid_t *pre = rank > 0 ? malloc((s->n_outcomes + 1) * sizeof *pre) : NULL;
+    tw_summary_sender snd = {.comm = comm, .nreq = 0};
+    if (rank > 0)
+        snd.req = malloc((s->n_outcomes + 1) * sizeof *snd.req);
+    tw_summary *all = rank == 0 ? malloc((total + 1) * sizeof *all) : NULL;
+    tw_summary_rec *buf = rank == 0 && size > 1 ? malloc((maxel + 1) * sizeof *buf) : NULL;
+    int rc = (!mine || !cols || !sums || (rank > 0 && (!pre || !snd.req)) ||
+              (rank == 0 && (!all || (size > 1 && !buf))))
+                 ? tw_error_set(err, TW_ENOMEM, "out of memory")
+                 : TW_OK;
+    for (size_t k = 0; pre && k < s->n_outcomes; k++)
+        pre[k] = -1;
     uint64_t n_conv = 0;
-    hid_t f = -1, conv = -1;
+    hid_t f = -1;
     conv_ctx cc = {.conv = -1, .all = n > 0 && n <= CONV_CACHE_BYTES ? malloc(n) : NULL};
-    if (!rc) {
-        f = tw_h5_open(path, H5F_ACC_RDONLY);
-        conv = cc.conv = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
-        tw_part_clock pt;
-        tw_part_start(&pt);
-        if (conv < 0 || count_converged(conv, n, mslab, mask, &n_conv, cc.all) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: cannot read /status/converged", path);
-        tw_part_add(&pt, &pc.read_wall, &pc.read_cpu);
-    }
-    free(mask);
-    size_t off = 0;
+    if (rank > 0)
+        rc = open_pass(&f, path, H5F_ACC_RDONLY, s, my, pre, &cc, &pc, n, &n_conv, rc, err);
+    int agreed = 0; /* failed before rank 0's open: all know it, nobody sends */
+    if (size > 1 && (rc = tw_mpi_agree(comm, rc, err)))
+        agreed = 1;
+    if (rank == 0)
+        rc = open_pass(&f, path, H5F_ACC_RDWR, s, my, NULL, &cc, &pc, n, &n_conv, rc, err);
+    sum_writer w = {.s = s, .meta = meta, .n_conv = n_conv, .f = f, .gsum = -1, .all = all};
+    size_t off = 0, nmine = 0;
     int stopped = 0;
     const char *where = NULL; /* the outcome a stop came in */
-    for (size_t k = 0; !rc && k < s->n_outcomes; k++) {
-        if (stop && *stop) {
-            stopped = (int)*stop;
-            break;
-        }
+    double mc[2] = {0, 0};    /* this rank's summaries: wall, CPU (the balance) */
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    for (size_t k = 0; !agreed && (!rc || rank > 0) && k < s->n_outcomes; k++) {
         size_t elems = tw_outcome_size(s, k), nc = 0;
         for (size_t e = 0; e < elems; e++)
-            if (off + e >= my.lo && off + e < my.hi)
-                cols[nc++] = e;
-        if (nc) {
+            if (off + e >= my.lo && off + e < my.hi) {
+                if (cols)
+                    cols[nc] = e;
+                nc++;
+            }
+        if (!rc && nc && stop && *stop) { /* at the start of outcome k */
+            stopped = (int)*stop;
+            where = s->outcomes[k].name;
+            rc = TW_EINTERRUPTED;
+        }
+        if (!rc && nc) {
             char name[512];
             snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
-            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+            hid_t ds = pre ? pre[k] : H5Dopen2(f, name, H5P_DEFAULT);
             int r = ds < 0 ? -1
                            : tw_summary_columns(ds, n, elems, cols, nc, 1, converged_mask,
                                                 &cc, &pc, sums, &stopped);
             for (size_t j = 0; r == 0 && j < nc; j++)
-                mine[nmine + j] = (col_result){.col = off + cols[j], .s = sums[j]};
+                mine[nmine + j] = (tw_summary_rec){.col = off + cols[j], .s = sums[j]};
             if (r < 0)
                 rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary (or out "
                                   "of memory)", path, name);
-            if (ds >= 0)
+            if (ds >= 0 && !pre)
                 H5Dclose(ds);
             if (r > 0) {
                 where = s->outcomes[k].name;
-                break;
+                rc = TW_EINTERRUPTED;
             }
-            nmine += nc;
         }
+        if (nc && rank > 0) /* sent as soon as done: rank 0 writes while we go on */
+            tw_summary_send(&snd, mine + nmine, nc, rc != 0);
+        nmine += nc;
         off += elems;
     }
-    if (!rc && stopped)
+    tw_part_add(&pt, &mc[0], &mc[1]);
+    if (stopped)
         rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
                           "pass%s%s%s; every block is done and %s is consistent: run again "
                           "with --resume to finish it (the pass is redone)", stopped,
                           where ? " (in outcome '" : "", where ? where : "", where ? "')" : "",
                           path);
-    if (conv >= 0)
-        H5Dclose(conv);
+    if (rank > 0 && !agreed)
+        MPI_Waitall(snd.nreq, snd.req, MPI_STATUSES_IGNORE);
+    if (rank == 0 && !agreed) {
+        /* the own columns (0 .. my.hi - 1) first, then the others' outcomes
+         * in order, each written as soon as it is complete; a failure
+         * anywhere: nothing more is written, but every message is received */
+        int failed = rc != 0;
+        for (size_t i = 0; !failed && i < nmine; i++)
+            all[mine[i].col] = mine[i].s;
+        off = 0;
+        for (size_t k = 0; k < s->n_outcomes; k++) {
+            size_t elems = tw_outcome_size(s, k);
+            if (off + elems > my.hi) {
+                if (!failed)
+                    failed |= sum_write_ready(&w, 0);
+                tw_summary_receive(comm, size, total, 1, share, off, elems, buf, all, &failed);
+            }
+            if (!failed)
+                w.k_ready = k + 1;
+            off += elems;
+        }
+        if (!failed)
+            failed |= sum_write_ready(&w, 1);
+        if (f >= 0) {
+            /* rc set: our own error stands; a peer's failure: its error
+             * (tw_mpi_agree), the file left unfinished */
+            int rw = rc || failed ? TW_OK : sum_close(&w, path, elapsed, stop, err);
+            if (rc || failed)
+                H5Fclose(f);
+            else
+                rc = rw;
+            f = -1;
+            if (!rc && w.bad)
+                rc = tw_error_set(err, TW_EIO, "%s: writing the summary failed (disk full?)",
+                                  path);
+        }
+    }
+    for (size_t k = 0; pre && k < s->n_outcomes; k++)
+        if (pre[k] >= 0)
+            H5Dclose(pre[k]);
+    if (cc.conv >= 0)
+        H5Dclose(cc.conv);
     if (f >= 0)
         H5Fclose(f);
     free(cc.all);
     free(cols);
     free(sums);
-
-    /* everyone must know if anyone failed (or was stopped) before the
-     * gather, and all report the same */
-    if ((rc = tw_mpi_agree(comm, rc, err))) {
-        free(mine);
-        return rc;
-    }
-    int bytes = (int)(nmine * sizeof *mine);
-    col_result *got = NULL;
-    tw_summary *all = NULL;
-    if (rank == 0) {
-        got = malloc((total + 1) * sizeof *got);
-        all = malloc((total + 1) * sizeof *all);
-    }
-    tw_mpi_gather_to_root(comm, mine, bytes, MPI_BYTE, got);
+    free(pre);
+    free(snd.req);
     free(mine);
+    free(buf);
+    free(all);
+    /* everyone must know if anyone failed (or was stopped), and all report
+     * the same; rank 0 has closed the file */
+    if (!agreed && size > 1)
+        rc = tw_mpi_agree(comm, rc, err);
+    double *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every) : NULL;
+    if (size > 1)
+        MPI_Gather(mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, comm);
     if (rank == 0) {
-        for (size_t i = 0; i < total; i++)
-            all[got[i].col] = got[i].s;
-        tw_part_clock pt;
-        double ww = 0, wc = 0;
-        tw_part_start(&pt);
-        rc = write_all(stop, path, s, meta, all, n_conv, elapsed, err);
-        tw_part_add(&pt, &ww, &wc);
         tw_part_report(rank, "summary masks", pc.read_wall, pc.read_cpu);
-        tw_part_report(rank, "summary write", ww, wc);
-        free(got);
-        free(all);
+        tw_part_report(rank, "summary write", w.wall, w.cpu);
+        for (int r = 0; every && size > 1 && r < size; r++) {
+            char name[64];
+            snprintf(name, sizeof name, "summary compute r%d", r);
+            tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
+        }
     }
-    int code = rc;
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    if (code && rank != 0)
-        tw_error_set(err, code, "%s: rank 0 failed to write the summary", path);
-    return code;
+    free(every);
+    return rc;
 }

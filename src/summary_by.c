@@ -135,10 +135,7 @@ int tw_summary_by_create(const tw_config *cfg, const tw_params *ps, tw_summary_b
 
 static void level_name(double v, char *buf, size_t n) { snprintf(buf, n, "%.15g", v); }
 
-typedef struct col_res {
-    uint64_t col;
-    tw_summary s;
-} col_res;
+typedef tw_summary_rec col_res;
 
 /* The level masks of one slab: converged and input == level, for every
  * (parameter, level) in order; the datasets stay open for the pass. Every
@@ -208,31 +205,18 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
     return 0;
 }
 
-/* With more than one rank the other ranks send each outcome's summaries to
- * rank 0 as soon as they have them (one message per outcome whose columns
- * they own, in outcome order, also after a failure: then empty, tagged
- * TAG_FAILED, so that rank 0 never waits for a message that does not come),
- * and rank 0 writes the groups while they go on summarising. */
-enum { TAG_OK = 1, TAG_FAILED = 2 };
-
-typedef struct by_sender {
-    MPI_Comm comm;
-    MPI_Request *req; /* one per outcome sent */
-    int nreq;
-} by_sender;
-
 /* This rank's share of the work: its columns my.lo .. my.hi - 1
  * (tw_summary_split), each summarised once per level into mine (nmine
  * records, outcome by outcome, column by column, level by level), by the
  * streaming pass of summary.c (bounded memory, threads). pre: NULL, or the
  * outcome datasets already open (pre[k], -1 where this rank has no column).
- * snd: NULL, or the sends to rank 0 (above). *k_ready: the outcomes whose
+ * snd: NULL, or the sends to rank 0 (summary_group.h). *k_ready: the outcomes whose
  * every column is in mine (rank 0 owns from column 0). A stop signal
  * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the
  * outcome. */
 static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema *sch,
                                 uint64_t n, size_t L, level_ctx *ctx, tw_summary_pass *pc,
-                                tw_summary_range my, const hid_t *pre, by_sender *snd,
+                                tw_summary_range my, const hid_t *pre, tw_summary_sender *snd,
                                 col_res *mine, size_t *nmine_out, size_t *k_ready,
                                 tw_error *err)
 {
@@ -274,14 +258,8 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
                     mine[nmine + c * L + l] =
                         (col_res){.col = (off + cols[c]) * L + l, .s = sums[c * L + l]};
         }
-        if (nc && snd) {
-            /* the records stay in mine until MPI_Waitall; testing the
-             * requests lets a large message progress while we compute */
-            int flag;
-            MPI_Isend(mine + nmine, rc ? 0 : (int)(nc * L * sizeof *mine), MPI_BYTE, 0,
-                      rc ? TAG_FAILED : TAG_OK, snd->comm, &snd->req[snd->nreq++]);
-            MPI_Testall(snd->nreq, snd->req, &flag, MPI_STATUSES_IGNORE);
-        }
+        if (nc && snd) /* sent as soon as done: rank 0 writes while we go on */
+            tw_summary_send(snd, mine + nmine, nc * L, rc != 0);
         nmine += nc * L;
         off += elems;
         if (!rc && k_ready && off <= my.hi)
@@ -432,32 +410,6 @@ static int open_pass(hid_t *f, const char *path, unsigned mode, const tw_model_s
     return rc;
 }
 
-/* Rank 0, more than one rank: the summaries of outcome k (columns off ..
- * off + elems - 1) from the other ranks that own some of them, into all.
- * Every expected message is received, also after a failure (*failed: a
- * rank sent TAG_FAILED; its own error reaches everyone by tw_mpi_agree). */
-static void receive_outcome(MPI_Comm comm, int size, size_t total, size_t L, double share,
-                            size_t off, size_t elems, col_res *buf, tw_summary *all,
-                            int *failed)
-{
-    for (int r = 1; r < size && elems; r++) {
-        tw_summary_range rr = tw_summary_split(total, r, size, share);
-        if (rr.lo >= rr.hi || rr.hi <= off || rr.lo >= off + elems)
-            continue;
-        MPI_Status st;
-        int bytes = 0;
-        MPI_Recv(buf, (int)(elems * L * sizeof *buf), MPI_BYTE, r, MPI_ANY_TAG, comm, &st);
-        MPI_Get_count(&st, MPI_BYTE, &bytes);
-        if (st.MPI_TAG != TAG_OK) {
-            *failed = 1;
-            continue;
-        }
-        for (size_t i = 0; i < (size_t)bytes / sizeof *buf; i++)
-            if (buf[i].col < total * L)
-                all[buf[i].col] = buf[i].s;
-    }
-}
-
 int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
                         const tw_summary_by *b, uint64_t n, const volatile sig_atomic_t *stop,
                         tw_error *err)
@@ -477,16 +429,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     /* rank 0's share: its write of the groups against the pass's sorts (one
      * per parameter: its levels partition the samples) */
     double share = tw_summary_write_share(objects, n, total, b->n);
-    /* TW_SUMMARY_WRITE_SHARE (tests): W / C given, e.g. 0 for the even split
-     * on a run too small for rank 0 to get any column otherwise. Rank 0's
-     * value for all: the ranks must agree on the split. */
-    const char *env = getenv("TW_SUMMARY_WRITE_SHARE");
-    char *end = NULL;
-    double given = env && *env ? strtod(env, &end) : -1;
-    if (end && !*end && given >= 0)
-        share = given;
-    if (size > 1)
-        MPI_Bcast(&share, 1, MPI_DOUBLE, 0, comm);
+    share = tw_summary_agreed_share(comm, share);
     tw_summary_range my = tw_summary_split(total, rank, size, share);
     /* one rank: it writes the groups while its threads summarise (by_writer) */
     int overlap = size == 1;
@@ -503,7 +446,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     col_res *mine = malloc((my.hi - my.lo + 1) * L * sizeof *mine);
     uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
     hid_t *pre = rank > 0 ? malloc((sch->n_outcomes + 1) * sizeof *pre) : NULL;
-    by_sender snd = {.comm = comm, .nreq = 0};
+    tw_summary_sender snd = {.comm = comm, .nreq = 0};
     if (rank > 0)
         snd.req = malloc((sch->n_outcomes + 1) * sizeof *snd.req);
     by_writer w = {.sch = sch, .b = b, .L = L, .lcount = lcount, .lconv = lconv, .gb = -1};
@@ -580,7 +523,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
                 if (off + elems > my.hi) {
                     while (!failed && by_writer_step(&w))
                         ;
-                    receive_outcome(comm, size, total, L, share, off, elems, buf, all, &failed);
+                    tw_summary_receive(comm, size, total, L, share, off, elems, buf, all, &failed);
                     if (!failed)
                         w.k_ready = k + 1;
                 }

@@ -5,6 +5,7 @@
 #define TRADEWAR_SUMMARY_GROUP_H
 
 #include <hdf5.h>
+#include <mpi.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -65,6 +66,42 @@ double tw_summary_write_share(size_t objects, uint64_t n, size_t cols, size_t pa
 /* The HDF5 objects (groups, datasets, scales: each with its fixed set of
  * attributes) that tw_summary_write_group creates for outcome k. */
 size_t tw_summary_group_objects(const tw_model_schema *s, size_t k);
+
+/* ---- rank 0 writes while the other ranks summarise (both passes) ----
+ * The other ranks send each outcome's summaries to rank 0 as soon as they
+ * have them: one message per outcome with columns of theirs, in outcome
+ * order, also after a failure (then empty and tagged FAILED, so that rank 0
+ * never waits for a message that does not come; the error itself reaches
+ * everyone by tw_mpi_agree). Records: column (times the levels, plus the
+ * level, by regime) and its summary. */
+typedef struct tw_summary_rec {
+    uint64_t col;
+    tw_summary s;
+} tw_summary_rec;
+
+enum { TW_SUMMARY_TAG_OK = 1, TW_SUMMARY_TAG_FAILED = 2 };
+
+typedef struct tw_summary_sender {
+    MPI_Comm comm;
+    MPI_Request *req; /* room for one per outcome */
+    int nreq;
+} tw_summary_sender;
+
+/* Sends one outcome's count records (kept until MPI_Waitall on req), or,
+ * failed, an empty FAILED message; tests the earlier sends (progress). */
+void tw_summary_send(tw_summary_sender *snd, const tw_summary_rec *recs, size_t count,
+                     int failed);
+/* Rank 0: the summaries of the columns off .. off + elems - 1 (one outcome)
+ * that ranks 1 .. size - 1 own under tw_summary_split(total, r, size,
+ * share), L records a column, into all[rec.col]; buf: room for elems * L
+ * records. Receives every expected message; *failed = 1 if one was FAILED. */
+void tw_summary_receive(MPI_Comm comm, int size, size_t total, size_t L, double share,
+                        size_t off, size_t elems, tw_summary_rec *buf, tw_summary *all,
+                        int *failed);
+/* The W / C that every rank uses: TW_SUMMARY_WRITE_SHARE=X (X >= 0; tests:
+ * 0 is the even split) or the model's, rank 0's value broadcast (the ranks
+ * must agree on the split). Collective. */
+double tw_summary_agreed_share(MPI_Comm comm, double model);
 
 /* Rows per slab of a dataset whose rows hold `width` doubles (<= n, >= 1). */
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width);
