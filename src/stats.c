@@ -141,6 +141,76 @@ static void select_keys(uint64_t *a, uint64_t *tmp, size_t n, const uint64_t *r,
     }
 }
 
+/* The work select_keys would do on a column of n values distributed like
+ * the sample a[0..m) of keys (reordered): the keys it passes over, counting
+ * each level's minimum/maximum, count and scatter pass as one, a sample
+ * bucket of b keys standing for b * scale = b * n / m. What makes a column
+ * expensive is its distribution: select_keys splits [min, max] of the keys
+ * into 2^SEL_BITS buckets by their top differing bits, and when most values
+ * share those bits (a range widened by a few outliers; values of both
+ * signs, which differ in the sign bit and so are split by exponent only)
+ * the bucket of a wanted rank holds most of the column and is passed over
+ * again: 1 to 2 column lengths on the default scenario. A bucket of fewer
+ * than SELECT_WORK_KEYS sample keys counts one pass of its size, without
+ * the recursion (whose 2^SEL_BITS counts would cost more than the rest:
+ * its own buckets are small as a rule). */
+#define SELECT_WORK_KEYS 32
+static double select_work(uint64_t *a, uint64_t *tmp, size_t m, double scale,
+                          const uint64_t *r, int nr)
+{
+    if (nr == 0 || (double)m * scale <= 256.0) /* the small sort: negligible */
+        return 0.0;
+    double work = (double)m * scale;
+    uint64_t kmin = a[0], kmax = a[0];
+    for (size_t i = 1; i < m; i++) {
+        kmin = a[i] < kmin ? a[i] : kmin;
+        kmax = a[i] > kmax ? a[i] : kmax;
+    }
+    if (kmin == kmax)
+        return work;
+    int top = 64 - __builtin_clzll(kmin ^ kmax);
+    int low = top > SEL_BITS ? top - SEL_BITS : 0;
+    uint64_t mask = ((uint64_t)1 << (top - low)) - 1;
+    uint32_t cnt[1 << SEL_BITS], off[(1 << SEL_BITS) + 1];
+    memset(cnt, 0, (mask + 1) * sizeof *cnt);
+    for (size_t i = 0; i < m; i++)
+        cnt[(a[i] >> low) & mask]++;
+    off[0] = 0;
+    for (size_t d = 0; d <= mask; d++)
+        off[d + 1] = off[d] + cnt[d];
+    int scattered = 0;
+    for (int i = 0; i < nr;) {
+        size_t lo = 0, hi = mask + 1;
+        while (lo + 1 < hi) { /* the bucket lo with off[lo] <= r[i] < off[lo + 1] */
+            size_t mid = (lo + hi) / 2;
+            if (off[mid] <= r[i])
+                lo = mid;
+            else
+                hi = mid;
+        }
+        int j = i;
+        uint64_t rel[2 * TW_STATS_NQUANT];
+        while (j < nr && r[j] < off[lo + 1]) {
+            rel[j - i] = r[j] - off[lo];
+            j++;
+        }
+        size_t b = off[lo + 1] - off[lo];
+        if (b < SELECT_WORK_KEYS) {
+            work += (double)b * scale > 256.0 ? (double)b * scale : 0.0;
+        } else {
+            if (!scattered) { /* the buckets in order, as select_keys has them */
+                for (size_t k = 0; k < m; k++)
+                    tmp[off[(a[k] >> low) & mask] + --cnt[(a[k] >> low) & mask]] = a[k];
+                memcpy(a, tmp, m * sizeof *a);
+                scattered = 1;
+            }
+            work += select_work(a + off[lo], tmp, b, scale, rel, j - i);
+        }
+        i = j;
+    }
+    return work;
+}
+
 /* numpy's linear interpolation (_lerp in numpy/lib/function_base.py, 1.22+):
  * from the upper neighbour when t >= 0.5, which is what makes
  * quantile(x, 1.0) == max exactly; copied so results match numpy bitwise. */
@@ -299,6 +369,28 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
         sort_keys(keys, m);
     free(tmp);
     quantiles_from(m, sorted_at, keys, out->quantiles);
+}
+
+double tw_stats_select_work(double *x, size_t m, uint64_t n)
+{
+    if (m == 0 || n == 0)
+        return 0.0;
+    uint64_t *keys = (uint64_t *)(void *)x;
+    for (size_t i = 0; i < m; i++)
+        keys[i] = key_of(x[i]);
+    uint64_t low[TW_STATS_NQUANT], want[2 * TW_STATS_NQUANT];
+    quantile_ranks(m, low);
+    int nw = 0;
+    for (int q = 0; q < TW_STATS_NQUANT; q++)
+        for (uint64_t r = low[q]; r <= low[q] + 1 && r < m; r++)
+            if (nw == 0 || want[nw - 1] < r)
+                want[nw++] = r;
+    uint64_t *tmp = malloc(m * sizeof *tmp);
+    if (!tmp)
+        return 1.0; /* one pass: the least it costs */
+    double w = select_work(keys, tmp, m, (double)n / (double)m, want, nw) / (double)n;
+    free(tmp);
+    return w;
 }
 
 /* ---- the stream ----------------------------------------------------------

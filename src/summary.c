@@ -73,6 +73,128 @@ tw_summary_range tw_summary_split(size_t total, int rank, int size, double w_ove
                               n0 + (size_t)(rest * (uint64_t)rank / others)};
 }
 
+/* The weighted split: boundary b (1 .. size - 1) of the ranges lies at the
+ * cost t_b (rank 0's share f0 of the total, then the rest evenly); a column
+ * goes to the left of it when its midpoint (the cost before it plus half its
+ * own) lies before t_b. Every rank computes the same sums in the same order
+ * from the same weights, so all agree on the ranges. */
+static size_t weighted_boundary(const double *w, size_t total, double t)
+{
+    double cum = 0;
+    size_t j = 0;
+    for (; j < total && cum + 0.5 * w[j] < t; j++)
+        cum += w[j];
+    return j;
+}
+
+tw_summary_range tw_summary_split_w(const double *w, size_t total, int rank, int size,
+                                    double w_over_c)
+{
+    double sum = 0;
+    for (size_t j = 0; w && j < total; j++)
+        sum += w[j];
+    if (!w || size <= 1 || !(sum > 0) || !isfinite(sum))
+        return tw_summary_split(total, rank, size, w_over_c);
+    double P = (double)size;
+    double f0 = 1.0 / P - (P - 1.0) / P * (w_over_c > 0 ? w_over_c : 0.0);
+    double t1 = f0 > 0 ? f0 * sum : 0.0;
+    tw_summary_range g = {0, total};
+    if (rank > 0)
+        g.lo = weighted_boundary(w, total, t1 + (sum - t1) * (double)(rank - 1) / (P - 1.0));
+    if (rank < size - 1)
+        g.hi = weighted_boundary(w, total, t1 + (sum - t1) * (double)rank / (P - 1.0));
+    return g;
+}
+
+/* The weight of a column (relative: only the ratios matter) in the cost of a
+ * pass: wall-clock milliseconds per column of the by-regime pass on 1 x 1
+ * (default scenario, 20,000 samples, three runs' medians of the 34 outcomes,
+ * least squares weighted by columns: docs/BENCHMARK.md section 2,
+ * "Cost-aware split"): a fixed part (reading, the masks, sum, sum of
+ * squares, histogram, the first level of the selection), the selection's
+ * further levels (tw_stats_select_work, in column lengths: 1-2 here) and the
+ * feeding of a column of a wide outcome, whose rows the streams walk with a
+ * stride of the row through a 2 MiB slab (scalars: a contiguous 160 KiB
+ * one). Clocks, not instructions: most of the spread is memory traffic. */
+#define WEIGHT_FIXED 0.74
+#define WEIGHT_LEVEL 0.29
+#define WEIGHT_WIDE 0.23
+/* Rows read for the estimate: the first ones (a random order of the design
+ * points for mc and lhs, a balanced prefix for sobol). 512 rows of the 512
+ * columns of the default scenario: 2 MiB; ~4 ms a rank on 2 x 1 under
+ * load, most of it HDF5's open and reads (docs/BENCHMARK.md). */
+#define WEIGHT_ROWS 512
+
+int tw_summary_col_weights(MPI_Comm comm, const char *path, const tw_model_schema *s,
+                           uint64_t n, double *w)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    size_t total = tw_outcome_row_size(s);
+    size_t rows = (size_t)(n < WEIGHT_ROWS ? n : WEIGHT_ROWS), maxel = 1;
+    for (size_t k = 0; k < s->n_outcomes; k++)
+        if (tw_outcome_size(s, k) > maxel)
+            maxel = tw_outcome_size(s, k);
+    /* this rank estimates an even share of the columns; all sum them */
+    size_t lo = (size_t)((uint64_t)total * (uint64_t)rank / (uint64_t)size);
+    size_t hi = (size_t)((uint64_t)total * (uint64_t)(rank + 1) / (uint64_t)size);
+    double *buf = rows ? malloc(rows * maxel * sizeof *buf) : NULL, *x = malloc((rows + 1) * sizeof *x);
+    uint8_t *conv = malloc(rows + 1);
+    int bad = !x || !conv || (rows && !buf);
+    for (size_t j = lo; j < hi; j++)
+        w[j] = -1.0; /* not estimated: a failure (no rows: the count split) */
+    hid_t f = !bad && rows && lo < hi ? tw_h5_open(path, H5F_ACC_RDONLY) : -1;
+    hid_t dc = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
+    if (rows && lo < hi && (dc < 0 || tw_summary_read_rows(dc, H5T_NATIVE_UINT8, 0, rows, conv) < 0))
+        bad = 1;
+    for (size_t k = 0, off = 0; !bad && k < s->n_outcomes; k++) {
+        size_t elems = tw_outcome_size(s, k);
+        if (elems && off < hi && off + elems > lo) {
+            char name[512];
+            snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
+            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+            bad = ds < 0 || tw_summary_read_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, buf) < 0;
+            if (ds >= 0)
+                H5Dclose(ds);
+            for (size_t e = 0; !bad && e < elems; e++) {
+                if (off + e < lo || off + e >= hi)
+                    continue;
+                size_t m = 0;
+                for (size_t r = 0; r < rows; r++)
+                    if (conv[r] && isfinite(buf[r * elems + e]))
+                        x[m++] = buf[r * elems + e];
+                /* the column's length, were it as the sample: n m / rows */
+                uint64_t len = (uint64_t)((double)n * (double)m / (double)rows);
+                double lvl = tw_stats_select_work(x, m, len);
+                w[off + e] = WEIGHT_FIXED + WEIGHT_LEVEL * lvl + (elems > 1 ? WEIGHT_WIDE : 0.0);
+            }
+        }
+        off += elems;
+    }
+    if (dc >= 0)
+        H5Dclose(dc);
+    if (f >= 0)
+        H5Fclose(f);
+    if (bad) /* -1 marks the failure: every rank sees it after the sum */
+        for (size_t j = lo; j < hi; j++)
+            w[j] = -1.0;
+    /* each column is nonzero on one rank only: the sum is that value,
+     * exactly, on every rank (x + 0 = x), without a list of counts */
+    for (size_t j = 0; j < total; j++)
+        if (j < lo || j >= hi)
+            w[j] = 0.0;
+    if (size > 1)
+        MPI_Allreduce(MPI_IN_PLACE, w, (int)total, MPI_DOUBLE, MPI_SUM, comm);
+    int any = 0;
+    for (size_t j = 0; j < total; j++)
+        any |= !(w[j] >= 0) || !isfinite(w[j]);
+    free(buf);
+    free(x);
+    free(conv);
+    return any ? -1 : 0;
+}
+
 /* The cost model's two constants, in instructions (callgrind, valgrind
  * 3.19, of `tradewar run configs/default.yaml -n 20000 --resume` on 1 rank x
  * 1 thread of a finished file whose `finished` was reset, so that only the
@@ -106,12 +228,12 @@ void tw_summary_send(tw_summary_sender *snd, const tw_summary_rec *recs, size_t 
     MPI_Testall(snd->nreq, snd->req, &flag, MPI_STATUSES_IGNORE);
 }
 
-void tw_summary_receive(MPI_Comm comm, int size, size_t total, size_t L, double share,
-                        size_t off, size_t elems, tw_summary_rec *buf, tw_summary *all,
-                        int *failed)
+void tw_summary_receive(MPI_Comm comm, int size, size_t total, const double *weight, size_t L,
+                        double share, size_t off, size_t elems, tw_summary_rec *buf,
+                        tw_summary *all, int *failed)
 {
     for (int r = 1; r < size && elems; r++) {
-        tw_summary_range rr = tw_summary_split(total, r, size, share);
+        tw_summary_range rr = tw_summary_split_w(weight, total, r, size, share);
         if (rr.lo >= rr.hi || rr.hi <= off || rr.lo >= off + elems)
             continue;
         MPI_Status st;
@@ -813,7 +935,7 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
             if (off + elems > my.hi) {
                 if (!failed)
                     failed |= sum_write_ready(&w, 0);
-                tw_summary_receive(comm, size, total, 1, share, off, elems, buf, all, &failed);
+                tw_summary_receive(comm, size, total, NULL, 1, share, off, elems, buf, all, &failed);
             }
             if (!failed)
                 w.k_ready = k + 1;

@@ -430,7 +430,22 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
      * per parameter: its levels partition the samples) */
     double share = tw_summary_write_share(objects, n, total, b->n);
     share = tw_summary_agreed_share(comm, share);
-    tw_summary_range my = tw_summary_split(total, rank, size, share);
+    /* ... and the columns weighed by their estimated cost (the selection's
+     * work depends on the data): on more than one rank only, where the
+     * split matters; NULL (the count split) if the estimate failed */
+    double *weight = size > 1 ? malloc((total + 1) * sizeof *weight) : NULL;
+    int wbad = size > 1 && !weight;
+    if (size > 1)
+        MPI_Allreduce(MPI_IN_PLACE, &wbad, 1, MPI_INT, MPI_LOR, comm);
+    double west[2] = {0, 0}; /* the estimate's wall, CPU */
+    tw_part_clock wpt;
+    tw_part_start(&wpt);
+    if (weight && (wbad || tw_summary_col_weights(comm, path, sch, n, weight) < 0)) {
+        free(weight);
+        weight = NULL;
+    }
+    tw_part_add(&wpt, &west[0], &west[1]);
+    tw_summary_range my = tw_summary_split_w(weight, total, rank, size, share);
     /* one rank: it writes the groups while its threads summarise (by_writer) */
     int overlap = size == 1;
     tw_summary_pass pc;
@@ -523,7 +538,8 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
                 if (off + elems > my.hi) {
                     while (!failed && by_writer_step(&w))
                         ;
-                    tw_summary_receive(comm, size, total, L, share, off, elems, buf, all, &failed);
+                    tw_summary_receive(comm, size, total, weight, L, share, off, elems, buf, all,
+                                       &failed);
                     if (!failed)
                         w.k_ready = k + 1;
                 }
@@ -556,6 +572,7 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     free(mine);
     free(buf);
     free(all);
+    free(weight);
     /* everyone must know if anyone failed (or was stopped), and all report
      * the same; rank 0 has closed the file */
     if (!agreed && size > 1)
@@ -566,6 +583,8 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
         MPI_Gather(mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, comm);
     if (!rc && rank == 0) {
         tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
+        if (size > 1)
+            tw_part_report(rank, "by-regime weights", west[0], west[1]);
         tw_part_report(rank, overlap ? "by-regime write, overlapped" : "by-regime write", w.wall,
                        w.cpu);
         for (int r = 0; every && size > 1 && r < size; r++) {

@@ -57,6 +57,25 @@ typedef struct tw_summary_range {
  * all of them. */
 tw_summary_range tw_summary_split(size_t total, int rank, int size, double w_over_c);
 
+/* The same with the columns weighed by their estimated cost w[0..total)
+ * (tw_summary_col_weights): the boundaries fall where the cumulative weight
+ * reaches rank 0's share f0 of the total, then the even shares of the rest
+ * (a column goes to the rank its weight's midpoint falls in). Still
+ * contiguous ranges in rank order. w NULL, or no positive weight: the count
+ * split above. The per-column cost varies with the data (1x1, default
+ * scenario: 0.8-2.0 ms by outcome), which a count cannot see. */
+tw_summary_range tw_summary_split_w(const double *w, size_t total, int rank, int size,
+                                    double w_over_c);
+
+/* COLLECTIVE. The estimated cost of every column of the pass, w[0..total),
+ * the same on every rank: each rank reads the first min(n, 1024) rows of its
+ * even share of the columns, estimates the work of their order statistics
+ * (tw_stats_select_work) and the sum over the ranks gives everyone every
+ * weight. Returns 0, or -1 (a read failed anywhere, or n == 0: use the count
+ * split; every rank returns the same). */
+int tw_summary_col_weights(MPI_Comm comm, const char *path, const tw_model_schema *s,
+                           uint64_t n, double *w);
+
 /* The cost model of the split: W / C for a pass that writes `objects` HDF5
  * objects (tw_summary_group_objects summed over its groups) and sorts n
  * samples of cols columns `parts` times (the summary: 1; by regime: once per
@@ -92,12 +111,13 @@ typedef struct tw_summary_sender {
 void tw_summary_send(tw_summary_sender *snd, const tw_summary_rec *recs, size_t count,
                      int failed);
 /* Rank 0: the summaries of the columns off .. off + elems - 1 (one outcome)
- * that ranks 1 .. size - 1 own under tw_summary_split(total, r, size,
- * share), L records a column, into all[rec.col]; buf: room for elems * L
- * records. Receives every expected message; *failed = 1 if one was FAILED. */
-void tw_summary_receive(MPI_Comm comm, int size, size_t total, size_t L, double share,
-                        size_t off, size_t elems, tw_summary_rec *buf, tw_summary *all,
-                        int *failed);
+ * that ranks 1 .. size - 1 own under tw_summary_split_w(weight, total, r,
+ * size, share), L records a column, into all[rec.col]; buf: room for
+ * elems * L records. Receives every expected message; *failed = 1 if one
+ * was FAILED. */
+void tw_summary_receive(MPI_Comm comm, int size, size_t total, const double *weight, size_t L,
+                        double share, size_t off, size_t elems, tw_summary_rec *buf,
+                        tw_summary *all, int *failed);
 /* The W / C that every rank uses: TW_SUMMARY_WRITE_SHARE=X (X >= 0; tests:
  * 0 is the even split) or the model's, rank 0's value broadcast (the ranks
  * must agree on the split). Collective. */

@@ -38,6 +38,14 @@ typedef struct tw_summary {
 void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t *mask,
                         double *scratch, tw_summary *out);
 
+/* An estimate of the work of the order statistics of a column of n finite
+ * values distributed like the sample x[0..m) (finite; overwritten): the
+ * values the radix selection of tw_stats_summarise would pass over, in
+ * column lengths (0 .. about 3; 1: one pass). Deterministic: the split of
+ * the final passes' columns over the ranks weighs columns by it
+ * (summary_group.h). */
+double tw_stats_select_work(double *x, size_t m, uint64_t n);
+
 /* The same summary in bounded memory, fed the column in slabs over several
  * sweeps (the summary pass over the file: issue 11, "flat memory"). Use:
  *     st = tw_stats_stream_new(cap);

@@ -333,10 +333,40 @@ static void test_stream_matches(void **state)
     check_stream(&t[0][1], N, 3, mask, "none converged");
 }
 
+/* The estimate of the selection's work (tw_stats_select_work), in column
+ * lengths, on distributions whose passes are known: one value everywhere
+ * (one pass: min == max ends it); values spread evenly in one binade (the
+ * first level's 2^11 buckets hold 20000 / 2048 < 256 values each: one
+ * pass); one far outlier (the rest share the top differing bits, so one
+ * bucket holds all but it and is passed over again: two passes); a column
+ * of at most 256 values (sorted: no selection passes). */
+static void test_select_work(void **state)
+{
+    (void)state;
+    enum { M = 512 };
+    double x[M];
+    for (int i = 0; i < M; i++)
+        x[i] = 3.25;
+    assert_true(tw_stats_select_work(x, M, 20000) == 1.0);
+    for (int i = 0; i < M; i++)
+        x[i] = 1.0 + (double)((i * 7919) % M) / M; /* [1, 2), shuffled */
+    assert_true(tw_stats_select_work(x, M, 20000) == 1.0);
+    for (int i = 0; i < M; i++)
+        x[i] = 1.0 + (double)((i * 7919) % M) / M * 1e-3;
+    x[100] = 1e6;
+    double w = tw_stats_select_work(x, M, 20000);
+    assert_true(w > 1.99 && w <= 2.0);
+    for (int i = 0; i < M; i++)
+        x[i] = 1.0 + (double)i / M;
+    assert_true(tw_stats_select_work(x, M, 256) == 0.0);
+    assert_true(tw_stats_select_work(x, 0, 20000) == 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_select_work),
         cmocka_unit_test(test_stream_matches),
         cmocka_unit_test(test_small_against_numpy),
         cmocka_unit_test(test_tenths),

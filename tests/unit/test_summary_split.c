@@ -1,5 +1,6 @@
 /* The split of a final pass's columns over the ranks (summary_group.h:
- * tw_summary_split, tw_summary_write_share, tw_summary_group_objects). */
+ * tw_summary_split, tw_summary_split_w, tw_summary_write_share,
+ * tw_summary_group_objects). */
 #include <hdf5.h>
 #include <math.h>
 #include <setjmp.h>
@@ -104,6 +105,136 @@ static void test_degenerate(void **state)
     }
 }
 
+/* ---- the weighted split (tw_summary_split_w) ---- */
+
+/* Deterministic weights in [0.5, 2.5): a column's cost varies by ~2x */
+static void fill_weights(double *w, size_t total, unsigned seed)
+{
+    uint32_t x = seed * 2654435761u + 1u;
+    for (size_t j = 0; j < total; j++) {
+        x = x * 1664525u + 1013904223u;
+        w[j] = 0.5 + 2.0 * (double)(x >> 8) / 16777216.0;
+    }
+}
+
+static double wsum(const double *w, size_t lo, size_t hi)
+{
+    double s = 0;
+    for (size_t j = lo; j < hi; j++)
+        s += w[j];
+    return s;
+}
+
+/* Every column once, in rank order, for any weights, shares and sizes. */
+static void test_weighted_cover_once_in_order(void **state)
+{
+    (void)state;
+    static double w[100003];
+    for (size_t it = 0; it < sizeof totals / sizeof *totals; it++)
+        for (int size = 1; size <= 9; size++)
+            for (size_t is = 0; is < sizeof shares / sizeof *shares; is++) {
+                size_t total = totals[it], next = 0;
+                fill_weights(w, total, (unsigned)(it * 100 + (size_t)size * 10 + is));
+                for (int r = 0; r < size; r++) {
+                    tw_summary_range g = tw_summary_split_w(w, total, r, size, shares[is]);
+                    assert_int_equal(g.lo, next);
+                    assert_true(g.lo <= g.hi);
+                    next = g.hi;
+                }
+                assert_int_equal(next, total);
+            }
+}
+
+/* Balance by weight: rank 0 holds f0 of the total weight, each other rank
+ * an even share of the rest, each to within one column's weight (a
+ * boundary moves by at most half a column: its midpoint decides). Then
+ * rank 0's weight plus its write (share x the total) equals another
+ * rank's, to within two columns: the balance the split is for. */
+static void test_weighted_balance(void **state)
+{
+    (void)state;
+    static double w[100003];
+    for (size_t it = 3; it < sizeof totals / sizeof *totals; it++)
+        for (int size = 2; size <= 9; size++)
+            for (size_t is = 0; is < sizeof shares / sizeof *shares; is++) {
+                size_t total = totals[it];
+                fill_weights(w, total, (unsigned)(it + (size_t)size * 31 + is * 7));
+                double s = shares[is] > 0 ? shares[is] : 0, P = size, W = wsum(w, 0, total);
+                double f0 = 1 / P - (P - 1) / P * s, wmax = 2.5;
+                double t0 = f0 > 0 ? f0 * W : 0;
+                tw_summary_range g0 = tw_summary_split_w(w, total, 0, size, shares[is]);
+                double w0 = wsum(w, g0.lo, g0.hi);
+                assert_true(fabs(w0 - t0) <= 0.5 * wmax + 1e-9 * W);
+                for (int r = 1; r < size; r++) {
+                    tw_summary_range g = tw_summary_split_w(w, total, r, size, shares[is]);
+                    assert_true(fabs(wsum(w, g.lo, g.hi) - (W - t0) / (P - 1)) <=
+                                wmax + 1e-9 * W);
+                    if (f0 > 0)
+                        assert_true(fabs(w0 + s * W - wsum(w, g.lo, g.hi)) <= 2 * wmax + 1e-9 * W);
+                }
+            }
+    /* by hand: 1000 columns, the first 500 three times as heavy, no write:
+     * half the weight (1000) is 333 heavy columns (999; the 334th's
+     * midpoint, 1000.5, lies beyond), not the count split's 500 */
+    double h[1000];
+    for (int j = 0; j < 1000; j++)
+        h[j] = j < 500 ? 3.0 : 1.0;
+    assert_int_equal(tw_summary_split_w(h, 1000, 0, 2, 0.0).hi, 333);
+    assert_int_equal(tw_summary_split_w(h, 1000, 1, 2, 0.0).lo, 333);
+    assert_int_equal(tw_summary_split(1000, 0, 2, 0.0).hi, 500);
+    /* with rank 0's write, 0.1 of the total: f0 = 0.45, 900 of 2000 = 300 heavy */
+    assert_int_equal(tw_summary_split_w(h, 1000, 0, 2, 0.1).hi, 300);
+}
+
+/* Degenerate weights: NULL or none positive: the count split, rank by
+ * rank; equal weights: the count split's rank 0 to within a column; one
+ * column heavier than the rest together: alone on the rank its midpoint
+ * falls in; more ranks than columns: each column once. */
+static void test_weighted_degenerate(void **state)
+{
+    (void)state;
+    double z[1000] = {0}, e[1000], h[1000];
+    for (int j = 0; j < 1000; j++) {
+        e[j] = 0.7;
+        h[j] = j == 0 ? 1e6 : 1.0;
+    }
+    for (int size = 1; size <= 9; size++)
+        for (size_t is = 0; is < sizeof shares / sizeof *shares; is++)
+            for (int r = 0; r < size; r++) {
+                tw_summary_range a = tw_summary_split(1000, r, size, shares[is]);
+                tw_summary_range b = tw_summary_split_w(z, 1000, r, size, shares[is]);
+                tw_summary_range c = tw_summary_split_w(NULL, 1000, r, size, shares[is]);
+                assert_int_equal(a.lo, b.lo);
+                assert_int_equal(a.hi, b.hi);
+                assert_int_equal(a.lo, c.lo);
+                assert_int_equal(a.hi, c.hi);
+                if (r == 0) {
+                    tw_summary_range d = tw_summary_split_w(e, 1000, 0, size, shares[is]);
+                    assert_true(d.hi + 1 >= a.hi && d.hi <= a.hi + 1);
+                }
+            }
+    /* 3 ranks, no write: targets 1/3 and 2/3 of 1,000,999; the heavy
+     * column's midpoint (500,000) lies between: rank 1 has it alone */
+    tw_summary_range g0 = tw_summary_split_w(h, 1000, 0, 3, 0.0);
+    tw_summary_range g1 = tw_summary_split_w(h, 1000, 1, 3, 0.0);
+    tw_summary_range g2 = tw_summary_split_w(h, 1000, 2, 3, 0.0);
+    assert_int_equal(g0.hi, 0);
+    assert_int_equal(g1.lo, 0);
+    assert_int_equal(g1.hi, 1);
+    assert_int_equal(g2.lo, 1);
+    assert_int_equal(g2.hi, 1000);
+    /* more ranks than columns */
+    double t[3] = {1.0, 5.0, 0.2};
+    size_t next = 0;
+    for (int r = 0; r < 8; r++) {
+        tw_summary_range g = tw_summary_split_w(t, 3, r, 8, 0.0);
+        assert_int_equal(g.lo, next);
+        assert_true(g.hi >= g.lo && g.hi - g.lo <= 2);
+        next = g.hi;
+    }
+    assert_int_equal(next, 3);
+}
+
 /* The cost model: W / C grows with the objects, falls with the samples,
  * columns and partitions; no samples or columns: no share (no division by
  * zero), parts 0 counts as 1. */
@@ -169,6 +300,9 @@ int main(void)
         cmocka_unit_test(test_ranges_cover_once_in_order),
         cmocka_unit_test(test_rank0_share),
         cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_weighted_cover_once_in_order),
+        cmocka_unit_test(test_weighted_balance),
+        cmocka_unit_test(test_weighted_degenerate),
         cmocka_unit_test(test_write_share),
         cmocka_unit_test(test_group_objects),
     };
