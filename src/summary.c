@@ -107,18 +107,19 @@ tw_summary_range tw_summary_split_w(const double *w, size_t total, int rank, int
 }
 
 /* The weight of a column (relative: only the ratios matter) in the cost of a
- * pass: wall-clock milliseconds per column of the by-regime pass on 1 x 1
- * (default scenario, 20,000 samples, three runs' medians of the 34 outcomes,
- * least squares weighted by columns: docs/BENCHMARK.md section 2,
- * "Cost-aware split"): a fixed part (reading, the masks, sum, sum of
- * squares, histogram, the first level of the selection), the selection's
- * further levels (tw_stats_select_work, in column lengths: 1-2 here) and the
+ * pass: CPU milliseconds per column of the by-regime pass on 2 x 1, where
+ * the split matters (default scenario, 20,000 samples; per outcome and rank
+ * the median of three runs, least squares over the outcomes but the first,
+ * which also builds the masks' cache; correlation 0.79; on 1 x 1: 0.75,
+ * 0.21, 0.14; docs/BENCHMARK.md section 2, "Cost-aware split"): a fixed
+ * part (reading, the masks, sum, sum of squares, histogram, the first level
+ * of the selection), the selection's further levels (tw_stats_select_work,
+ * in column lengths: 1-2 here; what varies most with the data) and the
  * feeding of a column of a wide outcome, whose rows the streams walk with a
- * stride of the row through a 2 MiB slab (scalars: a contiguous 160 KiB
- * one). Clocks, not instructions: most of the spread is memory traffic. */
-#define WEIGHT_FIXED 0.74
-#define WEIGHT_LEVEL 0.29
-#define WEIGHT_WIDE 0.23
+ * stride of the row (a scalar's column is contiguous). */
+#define WEIGHT_FIXED 0.73
+#define WEIGHT_LEVEL 0.26
+#define WEIGHT_WIDE 0.24
 /* Rows read for the estimate: the first ones (a random order of the design
  * points for mc and lhs, a balanced prefix for sobol). 512 rows of the 512
  * columns of the default scenario: 2 MiB; ~4 ms a rank on 2 x 1 under

@@ -572,7 +572,6 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
     free(mine);
     free(buf);
     free(all);
-    free(weight);
     /* everyone must know if anyone failed (or was stopped), and all report
      * the same; rank 0 has closed the file */
     if (!agreed && size > 1)
@@ -589,11 +588,13 @@ int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *
                        w.cpu);
         for (int r = 0; every && size > 1 && r < size; r++) {
             char name[64];
-            snprintf(name, sizeof name, "by-regime compute r%d", r);
+            tw_summary_range rr = tw_summary_split_w(weight, total, r, size, share);
+            snprintf(name, sizeof name, "by-regime compute r%d (%zu columns)", r, rr.hi - rr.lo);
             tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
         }
     }
     free(every);
+    free(weight);
     free(lcount);
     free(lconv);
     free(w.gl);
