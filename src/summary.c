@@ -122,8 +122,11 @@ tw_summary_range tw_summary_split_w(const double *w, size_t total, int rank, int
 #define WEIGHT_WIDE 0.24
 /* Rows read for the estimate: the first ones (a random order of the design
  * points for mc and lhs, a balanced prefix for sobol). 512 rows of the 512
- * columns of the default scenario: 2 MiB; ~4 ms a rank on 2 x 1 under
- * load, most of it HDF5's open and reads (docs/BENCHMARK.md). */
+ * columns of the default scenario: 2 MiB; 0.005-0.006 s on 2 x 1 (quiet
+ * VM; 26e6 instructions a rank, 60-80 % of them the estimate's selection
+ * replay; docs/BENCHMARK.md). More rows estimate better (a Python replay
+ * on the whole columns: correlation with the measured cost 0.80 at 2,048
+ * rows, 0.72 at 512) but cost more than the balance gains. */
 #define WEIGHT_ROWS 512
 
 int tw_summary_col_weights(MPI_Comm comm, const char *path, const tw_model_schema *s,
