@@ -72,7 +72,8 @@ def check_decomp(config, design):
         tiny = {"TW_SUMMARY_CAP": "3", "TW_SUMMARY_SLAB_ROWS": "7"}
         # rank 0's share of the by-regime pass's columns: on so few samples
         # its write outweighs its share and it takes none (tw_summary_split);
-        # given W / C = 0.2, 3 ranks take 20 %, 40 %, 40 % of the columns
+        # given W / C = 0.2, 3 ranks take 20 %, 40 %, 40 % of the columns' estimated
+        # cost (tw_summary_split_w)
         share = {"TW_SUMMARY_WRITE_SHARE": "0.2"}
         for ranks, threads, env in ((2, 1, None), (3, 1, None), (1, 2, None), (2, 2, None),
                                     (3, 2, None), (2, 2, tiny), (3, 1, share)):
