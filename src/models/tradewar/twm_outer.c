@@ -59,8 +59,8 @@ const double *twm_solver_outer_precond(const twm_solver_ws *ws)
 
 /* Outer preconditioner: M ~ (-dED/dlw)^-1 at the baseline, so that the
  * outer map lw + M ED is a chord (simplified Newton) step instead of the
- * diagonal tatonnement of start_state. The diagonal step ignores that a
- * wage rise in n moves labour demand everywhere n trades with (in NAFTA and
+ * diagonal tatonnement of twm_solver_start_state. The diagonal step ignores
+ * that a wage rise in n moves labour demand everywhere n trades with (in NAFTA and
  * the 76 x 45 world the off-diagonal terms are as large as the diagonal),
  * which Anderson(6) had to learn anew in every solve: 10-14 outer
  * iterations. A chord step with the baseline Jacobian leaves only the

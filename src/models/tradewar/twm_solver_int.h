@@ -1,14 +1,17 @@
-/* tradewar model: the solver's internals shared by its two modules,
- * twm_solver.c (the equilibrium iteration) and twm_outer.c (the outer
- * preconditioner M and the wedges' and supply factors' Newton step).
+/* tradewar model: the solver's internals shared by its modules,
+ * twm_solver.c (the equilibrium iteration), twm_solver_ws.c (the workspace's
+ * allocation), twm_shock_setup.c (a shock into the solve context: trade
+ * costs, cap wedges, supply factors, layouts, start state) and twm_outer.c
+ * (the outer preconditioner M and the wedges' and supply factors' Newton
+ * step).
  *
- * Why a header at all: both modules work on the same workspace and per-solve
- * context (M's set-up evaluates the baseline's excess demand with the solve's
- * own code, the wedge step reads the shares and residuals the last
- * excess-demand evaluation left in the workspace). Splitting the solver into
- * two files must not change a bit, so the layout is shared, not copied.
- * Internal to src/models/tradewar: nothing outside twm_solver.c and
- * twm_outer.c includes it.
+ * Why a header at all: these modules work on the same workspace and
+ * per-solve context (M's set-up evaluates the baseline's excess demand with
+ * the solve's own code and set-up, the wedge step reads the shares and
+ * residuals the last excess-demand evaluation left in the workspace).
+ * Splitting the solver into files must not change a bit, so the layout is
+ * shared, not copied. Internal to src/models/tradewar: nothing outside these
+ * four files includes it.
  */
 #ifndef TRADEWAR_TWM_SOLVER_INT_H
 #define TRADEWAR_TWM_SOLVER_INT_H
@@ -16,6 +19,12 @@
 #include "twm_anderson.h"
 #include "twm_precond.h"
 #include "twm_solver.h"
+
+/* Anderson memories: the outer mixing on [lw, ll, u] and the inner price
+ * and X sweeps (the workspace sizes their histories, twm_solve re-inits the
+ * outer one for the solve's unknowns) */
+#define AA_MEM_OUTER 6
+#define AA_MEM_INNER 5
 
 /* B is stored exporter-major, B[i][n][j], so that the X sweep's sums over
  * importers read it in order */
@@ -93,8 +102,21 @@ typedef struct solve_ctx {
  * (twm_solver.c). */
 double twm_solver_excess_demand(solve_ctx *c, double tol);
 
+/* The shock into c (c->d, c->ws, the nest and D already set): validates
+ * theta, That, tau', dhat, the cap and the supply elasticity, fills A, B,
+ * the K cap cells, the KS supply regions and the nest's and X's layouts.
+ * TW_OK or the error (twm_shock_setup.c). */
+int twm_shock_setup(solve_ctx *c, const twm_shock *shock, tw_error *err);
+
+/* Every solve's initial guess (what = 1, Phat = 1, X' = X, no wedges) over
+ * the NK outer unknowns, and the diagonal outer steps (twm_shock_setup.c). */
+void twm_solver_start_state(solve_ctx *c, size_t NK);
+
+/* The safeguard's restart from the best wages so far (twm_shock_setup.c). */
+void twm_solver_restart_from_best(solve_ctx *c, size_t NK);
+
 /* The baseline economy (no shock, Cobb-Douglas inputs) in c; nonzero when
- * the data are invalid (twm_solver.c; for twm_outer.c's M). */
+ * the data are invalid (twm_shock_setup.c; for twm_outer.c's M). */
 int twm_solver_baseline_ctx(twm_solver_ws *ws, const twm_data *d, solve_ctx *c);
 
 #endif
