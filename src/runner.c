@@ -1,15 +1,12 @@
-/* The runner: the parallel run loop (sessions in session.c, stop signals in
- * signals.c). */
+/* The run: set-up (sessions in session.c), checkpoint segments, the final
+ * passes and tw_run; its rounds are in rounds.c, stop signals in signals.c. */
 #include "tradewar/runner.h"
 
 #include <errno.h>
-#include <math.h>
 #include <omp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mpiutil.h"
 #include "outpath.h"
