@@ -25,6 +25,8 @@
 #include "mpiutil.h"
 #include "phases.h"
 #include "summary_group.h"
+#include "summary_pass.h"
+#include "summary_split.h"
 #include "tradewar/output.h"
 #include "tradewar/stats.h"
 
@@ -55,217 +57,6 @@ void tw_summary_pass_init(tw_summary_pass *pc, size_t budget, const volatile sig
     pc->stop = stop;
     pc->bg = NULL;
     pc->bg_ctx = NULL;
-}
-
-tw_summary_range tw_summary_split(size_t total, int rank, int size, double w_over_c)
-{
-    if (size <= 1)
-        return (tw_summary_range){0, total};
-    double P = (double)size;
-    double f0 = 1.0 / P - (P - 1.0) / P * (w_over_c > 0 ? w_over_c : 0.0);
-    size_t n0 = f0 > 0 ? (size_t)floor(f0 * (double)total + 0.5) : 0;
-    if (n0 > total)
-        n0 = total;
-    if (rank == 0)
-        return (tw_summary_range){0, n0};
-    uint64_t rest = (uint64_t)(total - n0), others = (uint64_t)(size - 1);
-    return (tw_summary_range){n0 + (size_t)(rest * (uint64_t)(rank - 1) / others),
-                              n0 + (size_t)(rest * (uint64_t)rank / others)};
-}
-
-/* The weighted split: boundary b (1 .. size - 1) of the ranges lies at the
- * cost t_b (rank 0's share f0 of the total, then the rest evenly); a column
- * goes to the left of it when its midpoint (the cost before it plus half its
- * own) lies before t_b. Every rank computes the same sums in the same order
- * from the same weights, so all agree on the ranges. */
-static size_t weighted_boundary(const double *w, size_t total, double t)
-{
-    double cum = 0;
-    size_t j = 0;
-    for (; j < total && cum + 0.5 * w[j] < t; j++)
-        cum += w[j];
-    return j;
-}
-
-tw_summary_range tw_summary_split_w(const double *w, size_t total, int rank, int size,
-                                    double w_over_c)
-{
-    double sum = 0;
-    for (size_t j = 0; w && j < total; j++)
-        sum += w[j];
-    if (!w || size <= 1 || !(sum > 0) || !isfinite(sum))
-        return tw_summary_split(total, rank, size, w_over_c);
-    double P = (double)size;
-    double f0 = 1.0 / P - (P - 1.0) / P * (w_over_c > 0 ? w_over_c : 0.0);
-    double t1 = f0 > 0 ? f0 * sum : 0.0;
-    tw_summary_range g = {0, total};
-    if (rank > 0)
-        g.lo = weighted_boundary(w, total, t1 + (sum - t1) * (double)(rank - 1) / (P - 1.0));
-    if (rank < size - 1)
-        g.hi = weighted_boundary(w, total, t1 + (sum - t1) * (double)rank / (P - 1.0));
-    return g;
-}
-
-/* The weight of a column (relative: only the ratios matter) in the cost of a
- * pass: CPU milliseconds per column of the by-regime pass on 2 x 1, where
- * the split matters (default scenario, 20,000 samples; per outcome and rank
- * the median of three runs, least squares over the outcomes but the first,
- * which also builds the masks' cache; correlation 0.79; on 1 x 1: 0.75,
- * 0.21, 0.14; docs/BENCHMARK.md section 2, "Cost-aware split"): a fixed
- * part (reading, the masks, sum, sum of squares, histogram, the first level
- * of the selection), the selection's further levels (tw_stats_select_work,
- * in column lengths: 1-2 here; what varies most with the data) and the
- * feeding of a column of a wide outcome, whose rows the streams walk with a
- * stride of the row (a scalar's column is contiguous). */
-#define WEIGHT_FIXED 0.73
-#define WEIGHT_LEVEL 0.26
-#define WEIGHT_WIDE 0.24
-/* Rows read for the estimate: the first ones (a random order of the design
- * points for mc and lhs, a balanced prefix for sobol). 512 rows of the 512
- * columns of the default scenario: 2 MiB; 0.005-0.006 s on 2 x 1 (quiet
- * VM; 26e6 instructions a rank, 60-80 % of them the estimate's selection
- * replay; docs/BENCHMARK.md). More rows estimate better (a Python replay
- * on the whole columns: correlation with the measured cost 0.80 at 2,048
- * rows, 0.72 at 512) but cost more than the balance gains. */
-#define WEIGHT_ROWS 512
-
-int tw_summary_col_weights(MPI_Comm comm, const char *path, const tw_model_schema *s,
-                           uint64_t n, double *w)
-{
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    size_t total = tw_outcome_row_size(s);
-    size_t rows = (size_t)(n < WEIGHT_ROWS ? n : WEIGHT_ROWS), maxel = 1;
-    for (size_t k = 0; k < s->n_outcomes; k++)
-        if (tw_outcome_size(s, k) > maxel)
-            maxel = tw_outcome_size(s, k);
-    /* this rank estimates an even share of the columns; all sum them */
-    size_t lo = (size_t)((uint64_t)total * (uint64_t)rank / (uint64_t)size);
-    size_t hi = (size_t)((uint64_t)total * (uint64_t)(rank + 1) / (uint64_t)size);
-    double *buf = rows ? malloc(rows * maxel * sizeof *buf) : NULL, *x = malloc((rows + 1) * sizeof *x);
-    uint8_t *conv = malloc(rows + 1);
-    int bad = !x || !conv || (rows && !buf);
-    for (size_t j = lo; j < hi; j++)
-        w[j] = -1.0; /* not estimated: a failure (no rows: the count split) */
-    hid_t f = !bad && rows && lo < hi ? tw_h5_open(path, H5F_ACC_RDONLY) : -1;
-    hid_t dc = f < 0 ? -1 : H5Dopen2(f, "status/converged", H5P_DEFAULT);
-    if (rows && lo < hi && (dc < 0 || tw_summary_read_rows(dc, H5T_NATIVE_UINT8, 0, rows, conv) < 0))
-        bad = 1;
-    for (size_t k = 0, off = 0; !bad && k < s->n_outcomes; k++) {
-        size_t elems = tw_outcome_size(s, k);
-        if (elems && off < hi && off + elems > lo) {
-            char name[512];
-            snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
-            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-            bad = ds < 0 || tw_summary_read_rows(ds, H5T_NATIVE_DOUBLE, 0, rows, buf) < 0;
-            if (ds >= 0)
-                H5Dclose(ds);
-            for (size_t e = 0; !bad && e < elems; e++) {
-                if (off + e < lo || off + e >= hi)
-                    continue;
-                size_t m = 0;
-                for (size_t r = 0; r < rows; r++)
-                    if (conv[r] && isfinite(buf[r * elems + e]))
-                        x[m++] = buf[r * elems + e];
-                /* the column's length, were it as the sample: n m / rows */
-                uint64_t len = (uint64_t)((double)n * (double)m / (double)rows);
-                double lvl = tw_stats_select_work(x, m, len);
-                w[off + e] = WEIGHT_FIXED + WEIGHT_LEVEL * lvl + (elems > 1 ? WEIGHT_WIDE : 0.0);
-            }
-        }
-        off += elems;
-    }
-    if (dc >= 0)
-        H5Dclose(dc);
-    if (f >= 0)
-        H5Fclose(f);
-    if (bad) /* -1 marks the failure: every rank sees it after the sum */
-        for (size_t j = lo; j < hi; j++)
-            w[j] = -1.0;
-    /* each column is nonzero on one rank only: the sum is that value,
-     * exactly, on every rank (x + 0 = x), without a list of counts */
-    for (size_t j = 0; j < total; j++)
-        if (j < lo || j >= hi)
-            w[j] = 0.0;
-    if (size > 1)
-        MPI_Allreduce(MPI_IN_PLACE, w, (int)total, MPI_DOUBLE, MPI_SUM, comm);
-    int any = 0;
-    for (size_t j = 0; j < total; j++)
-        any |= !(w[j] >= 0) || !isfinite(w[j]);
-    free(buf);
-    free(x);
-    free(conv);
-    return any ? -1 : 0;
-}
-
-/* The cost model's two constants, in instructions (callgrind, valgrind
- * 3.19, of `tradewar run configs/default.yaml -n 20000 --resume` on 1 rank x
- * 1 thread of a finished file whose `finished` was reset, so that only the
- * two passes ran; docs/BENCHMARK.md section 2):
- * - SUMMARY_IR_OBJECT: rank 0's write per object of tw_summary_group_objects:
- *   by_writer_step, 532.6e6 instructions for the 2,772 objects of the 204
- *   outcome groups of /summary_by (192e3; tw_summary_write_group from the
- *   summary pass: 190e3 an object);
- * - SUMMARY_IR_VALUE: the pass's compute per sample, column and partition of
- *   the samples (tw_summary_columns: feeding the streams and sorting them):
- *   the summary pass 1,750e6 / (20000 x 516 x 1) = 170, by regime (3
- *   Bernoulli parameters, 6 levels) 5,395e6 / (20000 x 516 x 3) = 174.
- * A wrong constant only moves the balance between the ranks, never a
- * result. */
-#define SUMMARY_IR_OBJECT 192e3
-#define SUMMARY_IR_VALUE 172.0
-
-double tw_summary_write_share(size_t objects, uint64_t n, size_t cols, size_t parts)
-{
-    double c = SUMMARY_IR_VALUE * (double)n * (double)cols * (double)(parts ? parts : 1);
-    return c > 0 ? SUMMARY_IR_OBJECT * (double)objects / c : 0.0;
-}
-
-void tw_summary_send(tw_summary_sender *snd, const tw_summary_rec *recs, size_t count,
-                     int failed)
-{
-    int flag;
-    MPI_Isend(recs, failed ? 0 : (int)(count * sizeof *recs), MPI_BYTE, 0,
-              failed ? TW_SUMMARY_TAG_FAILED : TW_SUMMARY_TAG_OK, snd->comm,
-              &snd->req[snd->nreq++]);
-    MPI_Testall(snd->nreq, snd->req, &flag, MPI_STATUSES_IGNORE);
-}
-
-void tw_summary_receive(MPI_Comm comm, int size, size_t total, const double *weight, size_t L,
-                        double share, size_t off, size_t elems, tw_summary_rec *buf,
-                        tw_summary *all, int *failed)
-{
-    for (int r = 1; r < size && elems; r++) {
-        tw_summary_range rr = tw_summary_split_w(weight, total, r, size, share);
-        if (rr.lo >= rr.hi || rr.hi <= off || rr.lo >= off + elems)
-            continue;
-        MPI_Status st;
-        int bytes = 0;
-        MPI_Recv(buf, (int)(elems * L * sizeof *buf), MPI_BYTE, r, MPI_ANY_TAG, comm, &st);
-        MPI_Get_count(&st, MPI_BYTE, &bytes);
-        if (st.MPI_TAG != TW_SUMMARY_TAG_OK) {
-            *failed = 1;
-            continue;
-        }
-        for (size_t i = 0; i < (size_t)bytes / sizeof *buf; i++)
-            if (buf[i].col < total * L)
-                all[buf[i].col] = buf[i].s;
-    }
-}
-
-double tw_summary_agreed_share(MPI_Comm comm, double model)
-{
-    int size;
-    MPI_Comm_size(comm, &size);
-    const char *env = getenv("TW_SUMMARY_WRITE_SHARE");
-    char *end = NULL;
-    double given = env && *env ? strtod(env, &end) : -1, share = model;
-    if (end && !*end && given >= 0)
-        share = given;
-    if (size > 1)
-        MPI_Bcast(&share, 1, MPI_DOUBLE, 0, comm);
-    return share;
 }
 
 size_t tw_summary_slab_rows(const tw_summary_pass *pc, uint64_t n, size_t width)
@@ -521,192 +312,6 @@ static int converged_mask(void *ctx_, uint64_t s0, size_t cnt, uint8_t *mask)
     return tw_summary_read_rows(c->conv, H5T_NATIVE_UINT8, s0, cnt, mask);
 }
 
-/* Dimension scales of one /summary/<outcome> group: its own copies of the
- * labels, the quantile levels and the bin indices, so that a netCDF reader
- * opening the group (xarray's group=) gets labelled coordinates. They stay
- * open (sc[d] for the outcome's dimensions, then sc[SC_Q], sc[SC_BIN],
- * sc[SC_EDGE]) while the group's datasets attach them: one open per scale
- * and group instead of one per attachment (rank 0's serial write of 238
- * groups, issue 12). */
-enum { SC_Q = TW_MAX_OUTCOME_DIMS, SC_BIN, SC_EDGE, SC_N };
-
-static int write_summary_scales(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi,
-                                hid_t *sc)
-{
-    int bad = 0;
-    for (int d = 0; d < oi->ndims; d++) {
-        const tw_dimension *dim = &s->dims[oi->dims[d]];
-        hid_t ds = sc[d] = tw_h5_write_labels(g, dim->name, dim->labels, dim->size);
-        bad |= ds < 0 || tw_h5_make_scale(ds, dim->name, "1",
-                                          dim->description ? dim->description : dim->name) < 0;
-    }
-    hsize_t nq = TW_STATS_NQUANT;
-    hid_t ds = sc[SC_Q] = tw_h5_write_full_typed(g, "quantile_levels", H5T_IEEE_F64LE,
-                                                 H5T_NATIVE_DOUBLE, 1, &nq,
-                                                 tw_stats_quantile_levels, H5P_DEFAULT, 1);
-    bad |= ds < 0 || tw_h5_make_scale(ds, "quantile_levels", "1",
-                                      "probability levels of the quantiles dataset") < 0;
-    sc[SC_BIN] = tw_h5_write_index_scale(g, "bin", TW_STATS_NBINS, H5P_DEFAULT, 1,
-                                         "histogram bin index");
-    sc[SC_EDGE] = tw_h5_write_index_scale(g, "bin_edge", TW_STATS_NBINS + 1, H5P_DEFAULT, 1,
-                                          "histogram bin edge index");
-    bad |= sc[SC_BIN] < 0 || sc[SC_EDGE] < 0;
-    return bad ? -1 : 0;
-}
-
-/* The attachments of one group's datasets to its scales, gathered so that
- * each scale's REFERENCE_LIST is written once, when the group is complete
- * (tw_h5_reference_list): H5DSattach_scale reads back, deletes and rewrites
- * both lists at every attachment, a third of rank 0's serial write of the
- * summary groups (issue 12 item 3). Per scale at most one entry per dataset
- * of the group. */
-#define MAX_ATTACH 16
-
-typedef struct attach_log {
-    size_t n[SC_N];
-    hobj_ref_t ref[SC_N][MAX_ATTACH];
-    int dim[SC_N][MAX_ATTACH];
-} attach_log;
-
-/* Attach the scales sc[which[d]] to dimensions d = 0..nd-1 of ds: its
- * DIMENSION_LIST now, the scales' entries into the log. */
-static int attach_all(hid_t ds, const hid_t *sc, const int *which, int nd, attach_log *log)
-{
-    hid_t scl[TW_MAX_OUTCOME_DIMS + 1];
-    for (int d = 0; d < nd; d++)
-        scl[d] = sc[which[d]];
-    hobj_ref_t self;
-    if (tw_h5_dimension_list(ds, nd, scl, &self) < 0)
-        return -1;
-    for (int d = 0; d < nd; d++) {
-        size_t *k = &log->n[which[d]];
-        if (*k == MAX_ATTACH)
-            return -1;
-        log->ref[which[d]][*k] = self;
-        log->dim[which[d]][(*k)++] = d;
-    }
-    return 0;
-}
-
-/* A whole serial dataset over the outcome's elements (and, if last >= 0, one
- * more dimension with that scale, labelled lastname), the group's scales
- * attached, closed at once. */
-static int put_elem(hid_t g, const tw_model_schema *s, const tw_outcome_info *oi,
-                    const hid_t *sc, attach_log *log, int last, const char *lastname,
-                    const char *name, hid_t filetype, hid_t memtype, const hsize_t *dims,
-                    const void *data, const char *units, const char *description)
-{
-    int nd = oi->ndims + (last >= 0);
-    hid_t ds = tw_h5_write_dataset(g, name, filetype, memtype, nd, dims, data, H5P_DEFAULT, 1,
-                                   units, description);
-    if (ds < 0)
-        return 1;
-    int bad = 0;
-    const char *labels[TW_MAX_OUTCOME_DIMS + 1];
-    int which[TW_MAX_OUTCOME_DIMS + 1];
-    for (int d = 0; d < oi->ndims; d++) {
-        which[d] = d;
-        labels[d] = s->dims[oi->dims[d]].name;
-    }
-    if (last >= 0) {
-        which[oi->ndims] = last;
-        labels[oi->ndims] = lastname;
-    }
-    if (nd > 0) {
-        bad |= attach_all(ds, sc, which, nd, log) < 0;
-        bad |= tw_h5_set_labels(ds, labels, nd) < 0;
-    }
-    H5Dclose(ds);
-    return bad;
-}
-
-size_t tw_summary_group_objects(const tw_model_schema *s, size_t k)
-{
-    /* keep in step with tw_summary_write_group: the group, its scales (one
-     * per outcome dimension, quantile_levels, bin, bin_edge) and the nine
-     * datasets mean .. hist_edges */
-    return 1 + (size_t)s->outcomes[k].ndims + 3 + 9;
-}
-
-int tw_summary_write_group(hid_t gsum, const tw_model_schema *s, size_t k,
-                           const tw_summary *sums, uint64_t n_conv, uint64_t n)
-{
-    const tw_outcome_info *oi = &s->outcomes[k];
-    size_t elems = tw_outcome_size(s, k);
-    hid_t g = H5Gcreate2(gsum, oi->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0)
-        return -1;
-    tw_h5_attr_u64(g, "n_converged", n_conv);
-    tw_h5_attr_u64(g, "n_samples", n);
-    tw_h5_describe(g, oi->units, oi->description, oi->name);
-    hsize_t dims[TW_MAX_OUTCOME_DIMS + 1];
-    for (int d = 0; d < oi->ndims; d++)
-        dims[d] = s->dims[oi->dims[d]].size;
-    int nd = oi->ndims;
-    size_t width = TW_STATS_NBINS + 1;
-    double *v = malloc(elems * width * sizeof *v);
-    uint64_t *u = malloc(elems * width * sizeof *u);
-    hid_t sc[SC_N];
-    attach_log log;
-    for (int i = 0; i < SC_N; i++) {
-        sc[i] = -1;
-        log.n[i] = 0;
-    }
-    int bad = !v || !u || write_summary_scales(g, s, oi, sc) < 0;
-    static const char *const names[] = {"mean", "std", "sem", "min", "max"};
-    static const char *const descr[] = {
-        "mean over converged samples", "standard deviation (n-1) over converged samples",
-        "standard error of the mean", "minimum over converged samples",
-        "maximum over converged samples"};
-    for (int m = 0; !bad && m < 5; m++) {
-        for (size_t e = 0; e < elems; e++) {
-            const tw_summary *x = &sums[e];
-            v[e] = m == 0 ? x->mean : m == 1 ? x->std : m == 2 ? x->sem : m == 3 ? x->min : x->max;
-        }
-        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, names[m], H5T_IEEE_F64LE,
-                        H5T_NATIVE_DOUBLE, dims, v, oi->units, descr[m]);
-    }
-    if (!bad) {
-        for (size_t e = 0; e < elems; e++)
-            u[e] = sums[e].count;
-        bad |= put_elem(g, s, oi, sc, &log, -1, NULL, "count", H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                        dims, u, "1", "number of values used (converged and finite)");
-    }
-    if (!bad) {
-        dims[nd] = TW_STATS_NQUANT;
-        for (size_t e = 0; e < elems; e++)
-            memcpy(v + e * TW_STATS_NQUANT, sums[e].quantiles, sizeof sums[e].quantiles);
-        bad |= put_elem(g, s, oi, sc, &log, SC_Q, "quantile_levels", "quantiles", H5T_IEEE_F64LE,
-                        H5T_NATIVE_DOUBLE, dims, v, oi->units,
-                        "quantiles at /summary/quantile_levels (linear interpolation, numpy's "
-                        "default)");
-    }
-    if (!bad) {
-        dims[nd] = TW_STATS_NBINS;
-        for (size_t e = 0; e < elems; e++)
-            memcpy(u + e * TW_STATS_NBINS, sums[e].hist_counts, sizeof sums[e].hist_counts);
-        bad |= put_elem(g, s, oi, sc, &log, SC_BIN, "bin", "hist_counts", H5T_STD_U64LE,
-                        H5T_NATIVE_UINT64, dims, u, "1",
-                        "histogram counts over equal-width bins");
-        dims[nd] = TW_STATS_NBINS + 1;
-        for (size_t e = 0; e < elems; e++)
-            memcpy(v + e * width, sums[e].hist_edges, sizeof sums[e].hist_edges);
-        bad |= put_elem(g, s, oi, sc, &log, SC_EDGE, "bin_edge", "hist_edges", H5T_IEEE_F64LE,
-                        H5T_NATIVE_DOUBLE, dims, v, oi->units,
-                        "histogram bin edges, from min to max");
-    }
-    for (int i = 0; i < SC_N; i++) {
-        if (!bad && sc[i] >= 0)
-            bad |= tw_h5_reference_list(sc[i], log.n[i], log.ref[i], log.dim[i]) < 0;
-        if (sc[i] >= 0)
-            H5Dclose(sc[i]);
-    }
-    free(v);
-    free(u);
-    H5Gclose(g);
-    return bad ? -1 : 0;
-}
-
 /* Rank 0's writer of /summary: the group (replacing a stale one) when the
  * first outcome group is written, the outcome groups in order as their
  * summaries become available (k_ready outcomes of all), then the final
@@ -824,6 +429,212 @@ static int open_pass(hid_t *f, const char *path, unsigned mode, const tw_model_s
     return rc;
 }
 
+/* One summary pass on this rank: what its steps below share. */
+typedef struct fin_pass {
+    MPI_Comm comm;
+    int rank, size;
+    const char *path;
+    const tw_model_schema *s;
+    uint64_t n;
+    size_t total;          /* columns: the outcome row's elements */
+    double share;          /* rank 0's W / C, agreed (tw_summary_agreed_share) */
+    tw_summary_range my;   /* this rank's columns */
+    tw_summary_pass pc;
+    tw_summary_rec *mine;  /* this rank's records, outcome by outcome */
+    size_t nmine;
+    size_t *cols;          /* one outcome's columns of mine (element indices) */
+    tw_summary *sums;      /* their summaries */
+    hid_t *pre;            /* ranks > 0: the outcome datasets they read, opened early */
+    tw_summary_sender snd; /* ranks > 0 */
+    tw_summary *all;       /* rank 0: every column's summary */
+    tw_summary_rec *buf;   /* rank 0, more than one rank: one message */
+    conv_ctx cc;
+    hid_t f;
+    uint64_t n_conv;
+    int agreed;   /* failed before rank 0's open: all know it, nobody sends */
+    double mc[2]; /* this rank's summaries: wall, CPU (the balance) */
+} fin_pass;
+
+/* The split (rank 0's share: its write of /summary, tw_summary_group_objects
+ * of every outcome plus quantile_levels, against the pass's sort) and the
+ * pass's buffers. Returns 0 or TW_ENOMEM. */
+static int fin_setup(fin_pass *p, size_t mem_budget, const volatile sig_atomic_t *stop,
+                     tw_error *err)
+{
+    const tw_model_schema *s = p->s;
+    int rank = p->rank, size = p->size;
+    size_t total = p->total = tw_outcome_row_size(s), objects = 1, maxel = 0; /* 1: quantile_levels */
+    for (size_t k = 0; k < s->n_outcomes; k++) {
+        objects += tw_summary_group_objects(s, k);
+        if (tw_outcome_size(s, k) > maxel)
+            maxel = tw_outcome_size(s, k);
+    }
+    p->share = tw_summary_agreed_share(p->comm, tw_summary_write_share(objects, p->n, total, 1));
+    p->my = tw_summary_split(total, rank, size, p->share);
+    tw_summary_pass_init(&p->pc, mem_budget, stop);
+    p->mine = malloc((p->my.hi - p->my.lo + 1) * sizeof *p->mine);
+    p->cols = malloc((total + 1) * sizeof *p->cols);
+    p->sums = malloc((p->my.hi - p->my.lo + 1) * sizeof *p->sums);
+    p->pre = rank > 0 ? malloc((s->n_outcomes + 1) * sizeof *p->pre) : NULL;
+    p->snd = (tw_summary_sender){.comm = p->comm, .nreq = 0};
+    if (rank > 0)
+        p->snd.req = malloc((s->n_outcomes + 1) * sizeof *p->snd.req);
+    p->all = rank == 0 ? malloc((total + 1) * sizeof *p->all) : NULL;
+    p->buf = rank == 0 && size > 1 ? malloc((maxel + 1) * sizeof *p->buf) : NULL;
+    int rc = (!p->mine || !p->cols || !p->sums || (rank > 0 && (!p->pre || !p->snd.req)) ||
+              (rank == 0 && (!p->all || (size > 1 && !p->buf))))
+                 ? tw_error_set(err, TW_ENOMEM, "out of memory")
+                 : TW_OK;
+    for (size_t k = 0; p->pre && k < s->n_outcomes; k++)
+        p->pre[k] = -1;
+    p->f = -1;
+    p->cc = (conv_ctx){.conv = -1,
+                       .all = p->n > 0 && p->n <= CONV_CACHE_BYTES ? malloc(p->n) : NULL};
+    return rc;
+}
+
+/* The readers open the file (and their datasets) first, then all agree,
+ * then rank 0 opens it for writing (open_pass). Returns the status. */
+static int fin_open(fin_pass *p, int rc, tw_error *err)
+{
+    if (p->rank > 0)
+        rc = open_pass(&p->f, p->path, H5F_ACC_RDONLY, p->s, p->my, p->pre, &p->cc, &p->pc, p->n,
+                       &p->n_conv, rc, err);
+    if (p->size > 1 && (rc = tw_mpi_agree(p->comm, rc, err)))
+        p->agreed = 1;
+    if (p->rank == 0)
+        rc = open_pass(&p->f, p->path, H5F_ACC_RDWR, p->s, p->my, NULL, &p->cc, &p->pc, p->n,
+                       &p->n_conv, rc, err);
+    return rc;
+}
+
+/* This rank's columns, outcome by outcome, into mine; the other ranks send
+ * each outcome's as soon as it is done (also after a failure: then FAILED).
+ * A stop signal: at the start of an outcome, or between slabs. Returns the
+ * status. */
+static int fin_summarise(fin_pass *p, int rc, tw_error *err)
+{
+    const tw_model_schema *s = p->s;
+    const volatile sig_atomic_t *stop = p->pc.stop;
+    size_t off = 0;
+    int stopped = 0;
+    const char *where = NULL; /* the outcome a stop came in */
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    for (size_t k = 0; !p->agreed && (!rc || p->rank > 0) && k < s->n_outcomes; k++) {
+        size_t elems = tw_outcome_size(s, k);
+        size_t nc = tw_summary_my_cols(off, elems, p->my, p->cols);
+        if (!rc && nc && stop && *stop) { /* at the start of outcome k */
+            stopped = (int)*stop;
+            where = s->outcomes[k].name;
+            rc = TW_EINTERRUPTED;
+        }
+        if (!rc && nc) {
+            char name[512];
+            snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
+            hid_t ds = p->pre ? p->pre[k] : H5Dopen2(p->f, name, H5P_DEFAULT);
+            int r = ds < 0 ? -1
+                           : tw_summary_columns(ds, p->n, elems, p->cols, nc, 1, converged_mask,
+                                                &p->cc, &p->pc, p->sums, &stopped);
+            for (size_t j = 0; r == 0 && j < nc; j++)
+                p->mine[p->nmine + j] = (tw_summary_rec){.col = off + p->cols[j], .s = p->sums[j]};
+            if (r < 0)
+                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary (or out "
+                                  "of memory)", p->path, name);
+            if (ds >= 0 && !p->pre)
+                H5Dclose(ds);
+            if (r > 0) {
+                where = s->outcomes[k].name;
+                rc = TW_EINTERRUPTED;
+            }
+        }
+        if (nc && p->rank > 0) /* sent as soon as done: rank 0 writes while we go on */
+            tw_summary_send(&p->snd, p->mine + p->nmine, nc, rc != 0);
+        p->nmine += nc;
+        off += elems;
+    }
+    tw_part_add(&pt, &p->mc[0], &p->mc[1]);
+    if (stopped)
+        rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
+                          "pass%s%s%s; every block is done and %s is consistent: run again "
+                          "with --resume to finish it (the pass is redone)", stopped,
+                          where ? " (in outcome '" : "", where ? where : "", where ? "')" : "",
+                          p->path);
+    return rc;
+}
+
+static int sum_write_some(void *w) { return sum_write_ready(w, 0); }
+
+/* Rank 0: its own outcomes' groups, then the others' as their messages come
+ * (tw_summary_collect, shared with the by-regime pass), then /summary's
+ * final attributes and the file closed (sum_close). A failure anywhere:
+ * nothing more is written, but every message is received, and the file is
+ * left unfinished. Returns the status. */
+static int fin_write(fin_pass *p, sum_writer *w, double elapsed, int rc, tw_error *err)
+{
+    int failed = rc != 0;
+    tw_summary_collector c = {.comm = p->comm, .size = p->size, .weight = NULL,
+                              .share = p->share, .L = 1, .my_hi = p->my.hi, .buf = p->buf,
+                              .all = p->all, .write_ready = sum_write_some, .ctx = w,
+                              .k_ready = &w->k_ready};
+    tw_summary_collect(&c, p->s, p->mine, p->nmine, &failed);
+    if (!failed)
+        failed |= sum_write_ready(w, 1);
+    if (p->f >= 0) {
+        /* rc set: our own error stands; a peer's failure: its error
+         * (tw_mpi_agree), the file left unfinished */
+        int rw = rc || failed ? TW_OK : sum_close(w, p->path, elapsed, p->pc.stop, err);
+        if (rc || failed)
+            H5Fclose(p->f);
+        else
+            rc = rw;
+        p->f = -1;
+        if (!rc && w->bad)
+            rc = tw_error_set(err, TW_EIO, "%s: writing the summary failed (disk full?)",
+                              p->path);
+    }
+    return rc;
+}
+
+static void fin_teardown(fin_pass *p)
+{
+    for (size_t k = 0; p->pre && k < p->s->n_outcomes; k++)
+        if (p->pre[k] >= 0)
+            H5Dclose(p->pre[k]);
+    if (p->cc.conv >= 0)
+        H5Dclose(p->cc.conv);
+    if (p->f >= 0)
+        H5Fclose(p->f);
+    free(p->cc.all);
+    free(p->cols);
+    free(p->sums);
+    free(p->pre);
+    free(p->snd.req);
+    free(p->mine);
+    free(p->buf);
+    free(p->all);
+}
+
+/* TW_PHASE_TIMES: rank 0 prints the masks, its write and every rank's
+ * compute (collective: the ranks' seconds are gathered). */
+static void fin_report(const fin_pass *p, const sum_writer *w)
+{
+    int rank = p->rank, size = p->size;
+    double *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every) : NULL;
+    if (size > 1)
+        MPI_Gather(p->mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, p->comm);
+    if (rank == 0) {
+        tw_part_report(rank, "summary masks", p->pc.read_wall, p->pc.read_cpu);
+        tw_part_report(rank, "summary write", w->wall, w->cpu);
+        for (int r = 0; every && size > 1 && r < size; r++) {
+            char name[64];
+            snprintf(name, sizeof name, "summary compute r%d", r);
+            tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
+        }
+    }
+    free(every);
+}
+
 /* As the by-regime pass (summary_by.c): with more than one rank, rank 0
  * writes /summary while the other ranks still summarise, and takes a smaller
  * share of the columns for that (tw_summary_split; the write is 0.02 s of
@@ -833,165 +644,23 @@ int tw_output_finalize(MPI_Comm comm, const char *path, const tw_model_schema *s
                        const tw_run_meta *meta, double elapsed, size_t mem_budget,
                        const volatile sig_atomic_t *stop, tw_error *err)
 {
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    fin_pass p = {.comm = comm, .path = path, .s = s, .n = meta->n_samples};
+    MPI_Comm_rank(comm, &p.rank);
+    MPI_Comm_size(comm, &p.size);
     tw_h5_quiet();
-    uint64_t n = meta->n_samples;
-    size_t total = tw_outcome_row_size(s), objects = 1, maxel = 0; /* 1: quantile_levels */
-    for (size_t k = 0; k < s->n_outcomes; k++) {
-        objects += tw_summary_group_objects(s, k);
-        if (tw_outcome_size(s, k) > maxel)
-            maxel = tw_outcome_size(s, k);
-    }
-    double share = tw_summary_agreed_share(comm, tw_summary_write_share(objects, n, total, 1));
-    tw_summary_range my = tw_summary_split(total, rank, size, share);
-    tw_summary_pass pc;
-    tw_summary_pass_init(&pc, mem_budget, stop);
-    tw_summary_rec *mine = malloc((my.hi - my.lo + 1) * sizeof *mine);
-    size_t *cols = malloc((total + 1) * sizeof *cols);
-    tw_summary *sums = malloc((my.hi - my.lo + 1) * sizeof *sums);
-    hid_t *pre = rank > 0 ? malloc((s->n_outcomes + 1) * sizeof *pre) : NULL;
-    tw_summary_sender snd = {.comm = comm, .nreq = 0};
-    if (rank > 0)
-        snd.req = malloc((s->n_outcomes + 1) * sizeof *snd.req);
-    tw_summary *all = rank == 0 ? malloc((total + 1) * sizeof *all) : NULL;
-    tw_summary_rec *buf = rank == 0 && size > 1 ? malloc((maxel + 1) * sizeof *buf) : NULL;
-    int rc = (!mine || !cols || !sums || (rank > 0 && (!pre || !snd.req)) ||
-              (rank == 0 && (!all || (size > 1 && !buf))))
-                 ? tw_error_set(err, TW_ENOMEM, "out of memory")
-                 : TW_OK;
-    for (size_t k = 0; pre && k < s->n_outcomes; k++)
-        pre[k] = -1;
-    uint64_t n_conv = 0;
-    hid_t f = -1;
-    conv_ctx cc = {.conv = -1, .all = n > 0 && n <= CONV_CACHE_BYTES ? malloc(n) : NULL};
-    if (rank > 0)
-        rc = open_pass(&f, path, H5F_ACC_RDONLY, s, my, pre, &cc, &pc, n, &n_conv, rc, err);
-    int agreed = 0; /* failed before rank 0's open: all know it, nobody sends */
-    if (size > 1 && (rc = tw_mpi_agree(comm, rc, err)))
-        agreed = 1;
-    if (rank == 0)
-        rc = open_pass(&f, path, H5F_ACC_RDWR, s, my, NULL, &cc, &pc, n, &n_conv, rc, err);
-    sum_writer w = {.s = s, .meta = meta, .n_conv = n_conv, .f = f, .gsum = -1, .all = all};
-    size_t off = 0, nmine = 0;
-    int stopped = 0;
-    const char *where = NULL; /* the outcome a stop came in */
-    double mc[2] = {0, 0};    /* this rank's summaries: wall, CPU (the balance) */
-    tw_part_clock pt;
-    tw_part_start(&pt);
-    for (size_t k = 0; !agreed && (!rc || rank > 0) && k < s->n_outcomes; k++) {
-        size_t elems = tw_outcome_size(s, k), nc = 0;
-        for (size_t e = 0; e < elems; e++)
-            if (off + e >= my.lo && off + e < my.hi) {
-                if (cols)
-                    cols[nc] = e;
-                nc++;
-            }
-        if (!rc && nc && stop && *stop) { /* at the start of outcome k */
-            stopped = (int)*stop;
-            where = s->outcomes[k].name;
-            rc = TW_EINTERRUPTED;
-        }
-        if (!rc && nc) {
-            char name[512];
-            snprintf(name, sizeof name, "outputs/%s", s->outcomes[k].name);
-            hid_t ds = pre ? pre[k] : H5Dopen2(f, name, H5P_DEFAULT);
-            int r = ds < 0 ? -1
-                           : tw_summary_columns(ds, n, elems, cols, nc, 1, converged_mask,
-                                                &cc, &pc, sums, &stopped);
-            for (size_t j = 0; r == 0 && j < nc; j++)
-                mine[nmine + j] = (tw_summary_rec){.col = off + cols[j], .s = sums[j]};
-            if (r < 0)
-                rc = tw_error_set(err, TW_EIO, "%s: cannot read /%s for the summary (or out "
-                                  "of memory)", path, name);
-            if (ds >= 0 && !pre)
-                H5Dclose(ds);
-            if (r > 0) {
-                where = s->outcomes[k].name;
-                rc = TW_EINTERRUPTED;
-            }
-        }
-        if (nc && rank > 0) /* sent as soon as done: rank 0 writes while we go on */
-            tw_summary_send(&snd, mine + nmine, nc, rc != 0);
-        nmine += nc;
-        off += elems;
-    }
-    tw_part_add(&pt, &mc[0], &mc[1]);
-    if (stopped)
-        rc = tw_error_set(err, TW_EINTERRUPTED, "stopped by signal %d during the summary "
-                          "pass%s%s%s; every block is done and %s is consistent: run again "
-                          "with --resume to finish it (the pass is redone)", stopped,
-                          where ? " (in outcome '" : "", where ? where : "", where ? "')" : "",
-                          path);
-    if (rank > 0 && !agreed)
-        MPI_Waitall(snd.nreq, snd.req, MPI_STATUSES_IGNORE);
-    if (rank == 0 && !agreed) {
-        /* the own columns (0 .. my.hi - 1) first, then the others' outcomes
-         * in order, each written as soon as it is complete; a failure
-         * anywhere: nothing more is written, but every message is received */
-        int failed = rc != 0;
-        for (size_t i = 0; !failed && i < nmine; i++)
-            all[mine[i].col] = mine[i].s;
-        off = 0;
-        for (size_t k = 0; k < s->n_outcomes; k++) {
-            size_t elems = tw_outcome_size(s, k);
-            if (off + elems > my.hi) {
-                if (!failed)
-                    failed |= sum_write_ready(&w, 0);
-                tw_summary_receive(comm, size, total, NULL, 1, share, off, elems, buf, all, &failed);
-            }
-            if (!failed)
-                w.k_ready = k + 1;
-            off += elems;
-        }
-        if (!failed)
-            failed |= sum_write_ready(&w, 1);
-        if (f >= 0) {
-            /* rc set: our own error stands; a peer's failure: its error
-             * (tw_mpi_agree), the file left unfinished */
-            int rw = rc || failed ? TW_OK : sum_close(&w, path, elapsed, stop, err);
-            if (rc || failed)
-                H5Fclose(f);
-            else
-                rc = rw;
-            f = -1;
-            if (!rc && w.bad)
-                rc = tw_error_set(err, TW_EIO, "%s: writing the summary failed (disk full?)",
-                                  path);
-        }
-    }
-    for (size_t k = 0; pre && k < s->n_outcomes; k++)
-        if (pre[k] >= 0)
-            H5Dclose(pre[k]);
-    if (cc.conv >= 0)
-        H5Dclose(cc.conv);
-    if (f >= 0)
-        H5Fclose(f);
-    free(cc.all);
-    free(cols);
-    free(sums);
-    free(pre);
-    free(snd.req);
-    free(mine);
-    free(buf);
-    free(all);
+    int rc = fin_setup(&p, mem_budget, stop, err);
+    rc = fin_open(&p, rc, err);
+    sum_writer w = {.s = s, .meta = meta, .n_conv = p.n_conv, .f = p.f, .gsum = -1, .all = p.all};
+    rc = fin_summarise(&p, rc, err);
+    if (p.rank > 0 && !p.agreed)
+        MPI_Waitall(p.snd.nreq, p.snd.req, MPI_STATUSES_IGNORE);
+    if (p.rank == 0 && !p.agreed)
+        rc = fin_write(&p, &w, elapsed, rc, err);
+    fin_teardown(&p);
     /* everyone must know if anyone failed (or was stopped), and all report
      * the same; rank 0 has closed the file */
-    if (!agreed && size > 1)
+    if (!p.agreed && p.size > 1)
         rc = tw_mpi_agree(comm, rc, err);
-    double *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every) : NULL;
-    if (size > 1)
-        MPI_Gather(mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, comm);
-    if (rank == 0) {
-        tw_part_report(rank, "summary masks", pc.read_wall, pc.read_cpu);
-        tw_part_report(rank, "summary write", w.wall, w.cpu);
-        for (int r = 0; every && size > 1 && r < size; r++) {
-            char name[64];
-            snprintf(name, sizeof name, "summary compute r%d", r);
-            tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
-        }
-    }
-    free(every);
+    fin_report(&p, &w);
     return rc;
 }

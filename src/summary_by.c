@@ -22,6 +22,8 @@
 #include "phases.h"
 #include "progress.h" /* tw_now */
 #include "summary_group.h"
+#include "summary_pass.h"
+#include "summary_split.h"
 #include "tradewar/params.h"
 #include "tradewar/stats.h"
 

@@ -1,6 +1,6 @@
-/* The split of a final pass's columns over the ranks (summary_group.h:
- * tw_summary_split, tw_summary_split_w, tw_summary_write_share,
- * tw_summary_group_objects). */
+/* The split of a final pass's columns over the ranks (summary_split.h:
+ * tw_summary_split, tw_summary_split_w, tw_summary_write_share; and
+ * summary_group.h: tw_summary_group_objects). */
 #include <hdf5.h>
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "summary_group.h"
+#include "summary_split.h"
 
 static const size_t totals[] = {0, 1, 2, 3, 7, 516, 1000, 100003};
 static const double shares[] = {-1.0, 0.0, 0.01, 0.1, 0.25, 0.5, 1.0, 3.0};
