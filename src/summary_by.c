@@ -230,13 +230,8 @@ static int summarise_my_columns(hid_t f, const char *path, const tw_model_schema
     if (!cols || !sums)
         rc = tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)");
     for (size_t k = 0; (!rc || snd) && k < sch->n_outcomes; k++) {
-        size_t elems = tw_outcome_size(sch, k), nc = 0;
-        for (size_t e = 0; e < elems; e++)
-            if (off + e >= my.lo && off + e < my.hi) {
-                if (cols)
-                    cols[nc] = e;
-                nc++;
-            }
+        size_t elems = tw_outcome_size(sch, k);
+        size_t nc = tw_summary_my_cols(off, elems, my, cols);
         if (nc && !rc) {
             char name[512];
             snprintf(name, sizeof name, "outputs/%s", sch->outcomes[k].name);
@@ -412,194 +407,272 @@ static int open_pass(hid_t *f, const char *path, unsigned mode, const tw_model_s
     return rc;
 }
 
-int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
-                        const tw_summary_by *b, uint64_t n, const volatile sig_atomic_t *stop,
-                        tw_error *err)
-{
+/* One by-regime pass on this rank: what its steps below share. */
+typedef struct by_pass {
+    MPI_Comm comm;
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    tw_h5_quiet();
-    size_t total = tw_outcome_row_size(sch), L = 0, objects = 0, maxel = 0;
-    for (size_t i = 0; i < b->n; i++)
-        L += b->p[i].n;
+    const char *path;
+    const tw_model_schema *sch;
+    const tw_summary_by *b;
+    uint64_t n;
+    size_t total, L, maxel; /* columns, levels over all parameters, widest outcome */
+    double share;           /* rank 0's W / C, agreed */
+    double *weight;         /* the columns' estimated cost, or NULL: the count split */
+    double west[2];         /* the estimate's wall, CPU */
+    tw_summary_range my;    /* this rank's columns */
+    int overlap;            /* one rank: it writes while its threads summarise */
+    tw_summary_pass pc;
+    size_t slab;
+    level_ctx ctx;
+    uint8_t *masks;         /* one slab's level masks, for counting the levels */
+    col_res *mine;
+    size_t nmine;
+    uint64_t *lcount, *lconv; /* each level's samples and converged samples */
+    hid_t *pre;             /* ranks > 0: the outcome datasets they read, opened early */
+    tw_summary_sender snd;  /* ranks > 0 */
+    by_writer w;            /* rank 0 */
+    tw_summary *all;        /* rank 0, more than one rank: every record */
+    col_res *buf;           /* rank 0, more than one rank: one message */
+    hid_t f;
+    int agreed;             /* failed before rank 0's open: all know it, nobody sends */
+    double mc[2];           /* this rank's summaries: wall, CPU (the balance of the split) */
+} by_pass;
+
+/* The split: rank 0's share (its write of the groups against the pass's
+ * sorts, one per parameter: its levels partition the samples) and, on more
+ * than one rank, where the split matters, the columns weighed by their
+ * estimated cost (the selection's work depends on the data; NULL, the count
+ * split, if the estimate failed). Collective. */
+static void by_split(by_pass *p)
+{
+    const tw_model_schema *sch = p->sch;
+    size_t objects = 0;
+    for (size_t i = 0; i < p->b->n; i++)
+        p->L += p->b->p[i].n;
     for (size_t k = 0; k < sch->n_outcomes; k++) {
-        objects += tw_summary_group_objects(sch, k) * L;
-        if (tw_outcome_size(sch, k) > maxel)
-            maxel = tw_outcome_size(sch, k);
+        objects += tw_summary_group_objects(sch, k) * p->L;
+        if (tw_outcome_size(sch, k) > p->maxel)
+            p->maxel = tw_outcome_size(sch, k);
     }
-    /* rank 0's share: its write of the groups against the pass's sorts (one
-     * per parameter: its levels partition the samples) */
-    double share = tw_summary_write_share(objects, n, total, b->n);
-    share = tw_summary_agreed_share(comm, share);
-    /* ... and the columns weighed by their estimated cost (the selection's
-     * work depends on the data): on more than one rank only, where the
-     * split matters; NULL (the count split) if the estimate failed */
-    double *weight = size > 1 ? malloc((total + 1) * sizeof *weight) : NULL;
-    int wbad = size > 1 && !weight;
-    if (size > 1)
-        MPI_Allreduce(MPI_IN_PLACE, &wbad, 1, MPI_INT, MPI_LOR, comm);
-    double west[2] = {0, 0}; /* the estimate's wall, CPU */
+    p->total = tw_outcome_row_size(sch);
+    double share = tw_summary_write_share(objects, p->n, p->total, p->b->n);
+    p->share = tw_summary_agreed_share(p->comm, share);
+    p->weight = p->size > 1 ? malloc((p->total + 1) * sizeof *p->weight) : NULL;
+    int wbad = p->size > 1 && !p->weight;
+    if (p->size > 1)
+        MPI_Allreduce(MPI_IN_PLACE, &wbad, 1, MPI_INT, MPI_LOR, p->comm);
     tw_part_clock wpt;
     tw_part_start(&wpt);
-    if (weight && (wbad || tw_summary_col_weights(comm, path, sch, n, weight) < 0)) {
-        free(weight);
-        weight = NULL;
+    if (p->weight && (wbad || tw_summary_col_weights(p->comm, p->path, sch, p->n, p->weight) < 0)) {
+        free(p->weight);
+        p->weight = NULL;
     }
-    tw_part_add(&wpt, &west[0], &west[1]);
-    tw_summary_range my = tw_summary_split_w(weight, total, rank, size, share);
-    /* one rank: it writes the groups while its threads summarise (by_writer) */
-    int overlap = size == 1;
-    tw_summary_pass pc;
-    tw_summary_pass_init(&pc, (size_t)64 << 20, stop);
-    size_t slab = tw_summary_slab_rows(&pc, n, 1);
-    level_ctx ctx = {.b = b, .conv = -1, .L = L, .n = n};
-    ctx.in = malloc((b->n + 1) * sizeof *ctx.in);
-    if (n > 0 && L * n <= MASK_CACHE_BYTES)
-        ctx.cache = malloc(L * n); /* NULL: no cache, the same masks built per slab */
-    ctx.c = malloc(slab);
-    ctx.x = malloc(slab * sizeof *ctx.x);
-    uint8_t *masks = malloc(L * slab);
-    col_res *mine = malloc((my.hi - my.lo + 1) * L * sizeof *mine);
-    uint64_t *lcount = calloc(L + 1, sizeof *lcount), *lconv = calloc(L + 1, sizeof *lconv);
-    hid_t *pre = rank > 0 ? malloc((sch->n_outcomes + 1) * sizeof *pre) : NULL;
-    tw_summary_sender snd = {.comm = comm, .nreq = 0};
+    tw_part_add(&wpt, &p->west[0], &p->west[1]);
+    p->my = tw_summary_split_w(p->weight, p->total, p->rank, p->size, p->share);
+}
+
+/* The pass's buffers (the masks' cache if it fits) and, on rank 0, the
+ * writer's. Returns 0 or TW_ENOMEM. */
+static int by_setup(by_pass *p, const volatile sig_atomic_t *stop, tw_error *err)
+{
+    const tw_summary_by *b = p->b;
+    size_t L = p->L, n_out = p->sch->n_outcomes;
+    int rank = p->rank;
+    p->overlap = p->size == 1;
+    tw_summary_pass_init(&p->pc, (size_t)64 << 20, stop);
+    size_t slab = p->slab = tw_summary_slab_rows(&p->pc, p->n, 1);
+    level_ctx *ctx = &p->ctx;
+    *ctx = (level_ctx){.b = b, .conv = -1, .L = L, .n = p->n};
+    ctx->in = malloc((b->n + 1) * sizeof *ctx->in);
+    if (p->n > 0 && L * p->n <= MASK_CACHE_BYTES)
+        ctx->cache = malloc(L * p->n); /* NULL: no cache, the same masks built per slab */
+    ctx->c = malloc(slab);
+    ctx->x = malloc(slab * sizeof *ctx->x);
+    p->masks = malloc(L * slab);
+    p->mine = malloc((p->my.hi - p->my.lo + 1) * L * sizeof *p->mine);
+    p->lcount = calloc(L + 1, sizeof *p->lcount);
+    p->lconv = calloc(L + 1, sizeof *p->lconv);
+    p->pre = rank > 0 ? malloc((n_out + 1) * sizeof *p->pre) : NULL;
+    p->snd = (tw_summary_sender){.comm = p->comm, .nreq = 0};
     if (rank > 0)
-        snd.req = malloc((sch->n_outcomes + 1) * sizeof *snd.req);
-    by_writer w = {.sch = sch, .b = b, .L = L, .lcount = lcount, .lconv = lconv, .gb = -1};
-    tw_summary *all = NULL;
-    col_res *buf = NULL;
+        p->snd.req = malloc((n_out + 1) * sizeof *p->snd.req);
+    p->w = (by_writer){.sch = p->sch, .b = b, .L = L, .lcount = p->lcount, .lconv = p->lconv,
+                       .gb = -1};
     if (rank == 0) {
-        w.gl = malloc((L + 1) * sizeof *w.gl);
-        w.lev = malloc((total + 1) * sizeof *w.lev);
-        if (!overlap) {
-            all = malloc((total * L + 1) * sizeof *all);
-            buf = malloc((maxel * L + 1) * sizeof *buf);
+        p->w.gl = malloc((L + 1) * sizeof *p->w.gl);
+        p->w.lev = malloc((p->total + 1) * sizeof *p->w.lev);
+        if (!p->overlap) {
+            p->all = malloc((p->total * L + 1) * sizeof *p->all);
+            p->buf = malloc((p->maxel * L + 1) * sizeof *p->buf);
         }
     }
-    int rc = (!ctx.in || !ctx.c || !ctx.x || !masks || !mine || !lcount || !lconv ||
-              (rank == 0 && (!w.gl || !w.lev || (!overlap && (!all || !buf)))) ||
-              (rank > 0 && (!pre || !snd.req)))
+    int rc = (!ctx->in || !ctx->c || !ctx->x || !p->masks || !p->mine || !p->lcount ||
+              !p->lconv ||
+              (rank == 0 && (!p->w.gl || !p->w.lev || (!p->overlap && (!p->all || !p->buf)))) ||
+              (rank > 0 && (!p->pre || !p->snd.req)))
                  ? tw_error_set(err, TW_ENOMEM, "out of memory (summary by regime)")
                  : TW_OK;
-    for (size_t i = 0; ctx.in && i < b->n; i++)
-        ctx.in[i] = -1;
-    for (size_t i = 0; w.gl && i < L; i++)
-        w.gl[i] = -1;
-    for (size_t k = 0; pre && k < sch->n_outcomes; k++)
-        pre[k] = -1;
-    hid_t f = -1;
-    tw_part_clock pt;
-    double cwall = 0, ccpu = 0; /* this rank's summaries (the balance of the split) */
-    /* The other ranks read the file while rank 0 writes it: they open it
-     * read-only, with every dataset they will read (the converged flags, the
-     * by-parameters' inputs, their outcomes), before rank 0 opens it for
-     * writing (the agreement below is the barrier), and then only read the
-     * data of those open datasets, which rank 0 never changes: it only adds
-     * /summary_by (new objects at the end of the file) and a link in the
-     * root group, which the readers no longer look up. (HDF5 promises
-     * concurrent reading only under SWMR, which cannot create groups; this
-     * holds because nothing a reader uses is rewritten. Rank 0 closes the
-     * file before the final agreement, so the summary pass after this one
-     * opens the finished /summary_by.) */
-    if (rank > 0)
-        rc = open_pass(&f, path, H5F_ACC_RDONLY, sch, b, my, &ctx, pre, slab, masks,
-                       lcount, lconv, &pc, rc, err);
-    int agreed = 0; /* failed before rank 0's open: all know it, nobody sends */
-    if (size > 1 && (rc = tw_mpi_agree(comm, rc, err)))
-        agreed = 1;
-    if (rank == 0)
-        rc = open_pass(&f, path, H5F_ACC_RDWR, sch, b, my, &ctx, NULL, slab, masks,
-                       lcount, lconv, &pc, rc, err);
-    free(masks);
-    if (!rc && rank == 0) {
-        w.res = mine;
-        if (by_writer_open(&w, f) < 0)
-            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
-        pc.bg = by_writer_step;
-        pc.bg_ctx = &w;
+    for (size_t i = 0; ctx->in && i < b->n; i++)
+        ctx->in[i] = -1;
+    for (size_t i = 0; p->w.gl && i < L; i++)
+        p->w.gl[i] = -1;
+    for (size_t k = 0; p->pre && k < n_out; k++)
+        p->pre[k] = -1;
+    p->f = -1;
+    return rc;
+}
+
+/* The other ranks read the file while rank 0 writes it: they open it
+ * read-only, with every dataset they will read (the converged flags, the
+ * by-parameters' inputs, their outcomes), before rank 0 opens it for
+ * writing (the agreement below is the barrier), and then only read the
+ * data of those open datasets, which rank 0 never changes: it only adds
+ * /summary_by (new objects at the end of the file) and a link in the
+ * root group, which the readers no longer look up. (HDF5 promises
+ * concurrent reading only under SWMR, which cannot create groups; this
+ * holds because nothing a reader uses is rewritten. Rank 0 closes the
+ * file before the final agreement, so the summary pass after this one
+ * opens the finished /summary_by.) Rank 0 then starts /summary_by, whose
+ * groups its master thread writes between reads (pc.bg). Returns the
+ * status. */
+static int by_open(by_pass *p, int rc, tw_error *err)
+{
+    if (p->rank > 0)
+        rc = open_pass(&p->f, p->path, H5F_ACC_RDONLY, p->sch, p->b, p->my, &p->ctx, p->pre,
+                       p->slab, p->masks, p->lcount, p->lconv, &p->pc, rc, err);
+    if (p->size > 1 && (rc = tw_mpi_agree(p->comm, rc, err)))
+        p->agreed = 1;
+    if (p->rank == 0)
+        rc = open_pass(&p->f, p->path, H5F_ACC_RDWR, p->sch, p->b, p->my, &p->ctx, NULL,
+                       p->slab, p->masks, p->lcount, p->lconv, &p->pc, rc, err);
+    free(p->masks);
+    p->masks = NULL;
+    if (!rc && p->rank == 0) {
+        p->w.res = p->mine;
+        if (by_writer_open(&p->w, p->f) < 0)
+            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)",
+                              p->path);
+        p->pc.bg = by_writer_step;
+        p->pc.bg_ctx = &p->w;
     }
-    size_t nmine = 0;
-    tw_part_start(&pt);
-    if (!agreed && !rc) /* (rank 0 failed to open: it still receives, below) */
-        rc = summarise_my_columns(f, path, sch, n, L, &ctx, &pc, my, pre, rank > 0 ? &snd : NULL,
-                                  mine, &nmine, rank == 0 ? &w.k_ready : NULL, err);
-    tw_part_add(&pt, &cwall, &ccpu);
-    if (rank > 0 && !agreed)
-        MPI_Waitall(snd.nreq, snd.req, MPI_STATUSES_IGNORE);
-    if (rank == 0 && !agreed) {
-        int failed = rc != 0;
-        if (!overlap) {
-            /* the own columns (0 .. my.hi - 1) into all, then the others'
-             * outcomes in order, each written as soon as it is complete */
-            for (size_t i = 0; !rc && i < nmine; i++)
-                all[mine[i].col] = mine[i].s;
-            w.all = all;
-            for (size_t k = 0, off = 0; k < sch->n_outcomes; k++) {
-                size_t elems = tw_outcome_size(sch, k);
-                if (off + elems > my.hi) {
-                    while (!failed && by_writer_step(&w))
-                        ;
-                    tw_summary_receive(comm, size, total, weight, L, share, off, elems, buf, all,
-                                       &failed);
-                    if (!failed)
-                        w.k_ready = k + 1;
-                }
-                off += elems;
-            }
-            if (!failed)
-                w.k_ready = sch->n_outcomes; /* and any empty outcomes after the last */
-        }
-        while (!failed && by_writer_step(&w)) /* what the threads' work did not cover */
-            ;
-        if (by_writer_close(&w) && !rc)
-            rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
+    return rc;
+}
+
+/* The writer's part of tw_summary_collect: every group ready. */
+static int by_write_ready(void *w_)
+{
+    by_writer *w = w_;
+    while (by_writer_step(w))
+        ;
+    return w->bad;
+}
+
+/* Rank 0, its own columns done: with more ranks, the others' outcomes as
+ * their messages come (tw_summary_collect, shared with the summary pass);
+ * then whatever the threads' background writing did not cover, and
+ * /summary_by closed. Returns the status. */
+static int by_write(by_pass *p, int rc, tw_error *err)
+{
+    int failed = rc != 0;
+    if (!p->overlap) {
+        p->w.all = p->all;
+        tw_summary_collector c = {.comm = p->comm, .size = p->size, .weight = p->weight,
+                                  .share = p->share, .L = p->L, .my_hi = p->my.hi,
+                                  .buf = p->buf, .all = p->all, .write_ready = by_write_ready,
+                                  .ctx = &p->w, .k_ready = &p->w.k_ready};
+        tw_summary_collect(&c, p->sch, p->mine, p->nmine, &failed);
     }
-    for (size_t k = 0; pre && k < sch->n_outcomes; k++)
-        if (pre[k] >= 0)
-            H5Dclose(pre[k]);
-    for (size_t i = 0; ctx.in && i < b->n; i++)
-        if (ctx.in[i] >= 0)
-            H5Dclose(ctx.in[i]);
-    if (ctx.conv >= 0)
-        H5Dclose(ctx.conv);
-    if (f >= 0 && H5Fclose(f) < 0 && rank == 0 && !rc)
-        rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", path);
-    free(ctx.in);
-    free(ctx.cache);
-    free(ctx.c);
-    free(ctx.x);
-    free(pre);
-    free(snd.req);
-    free(mine);
-    free(buf);
-    free(all);
-    /* everyone must know if anyone failed (or was stopped), and all report
-     * the same; rank 0 has closed the file */
-    if (!agreed && size > 1)
-        rc = tw_mpi_agree(comm, rc, err);
-    double mc[2] = {cwall, ccpu}, *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every)
-                                                      : NULL;
+    while (!failed && by_writer_step(&p->w)) /* what the threads' work did not cover */
+        ;
+    if (by_writer_close(&p->w) && !rc)
+        rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", p->path);
+    return rc;
+}
+
+/* Closes the datasets and the file (rank 0: a failed close is a failed
+ * write) and frees what the report does not need. Returns the status. */
+static int by_teardown(by_pass *p, int rc, tw_error *err)
+{
+    for (size_t k = 0; p->pre && k < p->sch->n_outcomes; k++)
+        if (p->pre[k] >= 0)
+            H5Dclose(p->pre[k]);
+    for (size_t i = 0; p->ctx.in && i < p->b->n; i++)
+        if (p->ctx.in[i] >= 0)
+            H5Dclose(p->ctx.in[i]);
+    if (p->ctx.conv >= 0)
+        H5Dclose(p->ctx.conv);
+    if (p->f >= 0 && H5Fclose(p->f) < 0 && p->rank == 0 && !rc)
+        rc = tw_error_set(err, TW_EIO, "%s: writing /summary_by failed (disk full?)", p->path);
+    p->f = -1;
+    free(p->ctx.in);
+    free(p->ctx.cache);
+    free(p->ctx.c);
+    free(p->ctx.x);
+    free(p->pre);
+    free(p->snd.req);
+    free(p->mine);
+    free(p->buf);
+    free(p->all);
+    free(p->lcount);
+    free(p->lconv);
+    free(p->w.gl);
+    free(p->w.lev);
+    return rc;
+}
+
+/* TW_PHASE_TIMES: rank 0 prints the masks, the weights, its write and every
+ * rank's compute with its column count (collective: the ranks' seconds are
+ * gathered); nothing after a failure. */
+static void by_report(const by_pass *p, int rc)
+{
+    int rank = p->rank, size = p->size;
+    double *every = rank == 0 ? malloc(2 * (size_t)size * sizeof *every) : NULL;
     if (size > 1)
-        MPI_Gather(mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, comm);
+        MPI_Gather(p->mc, 2, MPI_DOUBLE, every, 2, MPI_DOUBLE, 0, p->comm);
     if (!rc && rank == 0) {
-        tw_part_report(rank, "by-regime masks", pc.read_wall, pc.read_cpu);
+        tw_part_report(rank, "by-regime masks", p->pc.read_wall, p->pc.read_cpu);
         if (size > 1)
-            tw_part_report(rank, "by-regime weights", west[0], west[1]);
-        tw_part_report(rank, overlap ? "by-regime write, overlapped" : "by-regime write", w.wall,
-                       w.cpu);
+            tw_part_report(rank, "by-regime weights", p->west[0], p->west[1]);
+        tw_part_report(rank, p->overlap ? "by-regime write, overlapped" : "by-regime write",
+                       p->w.wall, p->w.cpu);
         for (int r = 0; every && size > 1 && r < size; r++) {
             char name[64];
-            tw_summary_range rr = tw_summary_split_w(weight, total, r, size, share);
+            tw_summary_range rr = tw_summary_split_w(p->weight, p->total, r, size, p->share);
             snprintf(name, sizeof name, "by-regime compute r%d (%zu columns)", r, rr.hi - rr.lo);
             tw_part_report(rank, name, every[2 * r], every[2 * r + 1]);
         }
     }
     free(every);
-    free(weight);
-    free(lcount);
-    free(lconv);
-    free(w.gl);
-    free(w.lev);
+}
+
+int tw_summary_by_write(MPI_Comm comm, const char *path, const tw_model_schema *sch,
+                        const tw_summary_by *b, uint64_t n, const volatile sig_atomic_t *stop,
+                        tw_error *err)
+{
+    by_pass p = {.comm = comm, .path = path, .sch = sch, .b = b, .n = n};
+    MPI_Comm_rank(comm, &p.rank);
+    MPI_Comm_size(comm, &p.size);
+    tw_h5_quiet();
+    by_split(&p);
+    int rc = by_setup(&p, stop, err);
+    rc = by_open(&p, rc, err);
+    tw_part_clock pt;
+    tw_part_start(&pt);
+    if (!p.agreed && !rc) /* (rank 0 failed to open: it still receives, below) */
+        rc = summarise_my_columns(p.f, path, sch, n, p.L, &p.ctx, &p.pc, p.my, p.pre,
+                                  p.rank > 0 ? &p.snd : NULL, p.mine, &p.nmine,
+                                  p.rank == 0 ? &p.w.k_ready : NULL, err);
+    tw_part_add(&pt, &p.mc[0], &p.mc[1]);
+    if (p.rank > 0 && !p.agreed)
+        MPI_Waitall(p.snd.nreq, p.snd.req, MPI_STATUSES_IGNORE);
+    if (p.rank == 0 && !p.agreed)
+        rc = by_write(&p, rc, err);
+    rc = by_teardown(&p, rc, err);
+    /* everyone must know if anyone failed (or was stopped), and all report
+     * the same; rank 0 has closed the file */
+    if (!p.agreed && p.size > 1)
+        rc = tw_mpi_agree(comm, rc, err);
+    by_report(&p, rc);
+    free(p.weight);
     return rc;
 }
