@@ -10,7 +10,12 @@
  * sharing the columns of a slab, and sends the results to rank 0, which
  * writes /summary and the final attributes. Memory does not grow with the
  * number of samples (see the buffers below); a stop signal is honoured
- * between slabs. */
+ * between slabs.
+ *
+ * Here: the streaming pass (summary_pass.h, also the by-regime pass's) and
+ * the summary pass itself with rank 0's writer of /summary. Which columns a
+ * rank owns and how its results reach rank 0: summary_split.c; the datasets
+ * of one outcome's group: summary_group.c. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <omp.h>
@@ -463,7 +468,8 @@ static int fin_setup(fin_pass *p, size_t mem_budget, const volatile sig_atomic_t
 {
     const tw_model_schema *s = p->s;
     int rank = p->rank, size = p->size;
-    size_t total = p->total = tw_outcome_row_size(s), objects = 1, maxel = 0; /* 1: quantile_levels */
+    size_t total = p->total = tw_outcome_row_size(s);
+    size_t objects = 1, maxel = 0; /* 1: quantile_levels */
     for (size_t k = 0; k < s->n_outcomes; k++) {
         objects += tw_summary_group_objects(s, k);
         if (tw_outcome_size(s, k) > maxel)

@@ -2,12 +2,13 @@
  * named Bernoulli and discrete parameters.
  *
  * Like the summary pass it reads the file after the last block, with the same
- * streaming code (summary.c: slabs of rows, bounded memory, threads): rank r
- * owns a contiguous range of the outcome elements (tw_summary_owns) and
+ * streaming code (summary.c, summary_pass.h: slabs of rows, bounded memory,
+ * threads) and the same split over the ranks (summary_split.c): rank r
+ * owns a contiguous range of the outcome elements (tw_summary_split_w) and
  * summarises each once per (parameter, level) with the level's mask
  * (converged and input == level value), in sample order, so the result is
  * the same for any decomposition. Rank 0 gathers and writes /summary_by with
- * the writer of /summary. */
+ * the writer of /summary (summary_group.c). */
 #include "tradewar/summary_by.h"
 
 #include <hdf5.h>
@@ -212,7 +213,7 @@ static int count_levels(level_ctx *ctx, uint64_t n, size_t slab, uint8_t *masks,
  * records, outcome by outcome, column by column, level by level), by the
  * streaming pass of summary.c (bounded memory, threads). pre: NULL, or the
  * outcome datasets already open (pre[k], -1 where this rank has no column).
- * snd: NULL, or the sends to rank 0 (summary_group.h). *k_ready: the outcomes whose
+ * snd: NULL, or the sends to rank 0 (summary_split.h). *k_ready: the outcomes whose
  * every column is in mine (rank 0 owns from column 0). A stop signal
  * (pc->stop) is honoured between slabs: TW_EINTERRUPTED, naming the
  * outcome. */

@@ -43,7 +43,7 @@ void tw_stats_summarise(const double *x, size_t n, size_t stride, const uint8_t 
  * values the radix selection of tw_stats_summarise would pass over, in
  * column lengths (0 .. about 3; 1: one pass). Deterministic: the split of
  * the final passes' columns over the ranks weighs columns by it
- * (summary_group.h). */
+ * (summary_split.h). */
 double tw_stats_select_work(double *x, size_t m, uint64_t n);
 
 /* The same summary in bounded memory, fed the column in slabs over several

@@ -6,7 +6,7 @@
  *
  * written to /summary_by/<parameter>/<level>/<outcome>/{mean, std, sem, min,
  * max, count, quantiles, hist_counts, hist_edges} with the statistics code
- * and the group writer of /summary (stats.c, summary.c): the samples of a
+ * and the group writer of /summary (stats.c, summary_group.c): the samples of a
  * level are the converged samples whose input equals the level's value. */
 #ifndef TRADEWAR_SUMMARY_BY_H
 #define TRADEWAR_SUMMARY_BY_H

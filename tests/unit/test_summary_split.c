@@ -295,6 +295,37 @@ static void test_group_objects(void **state)
     unlink(path);
 }
 
+/* tw_summary_my_cols: over the ranks of a split, every element of every
+ * outcome exactly once, each rank's ascending and inside its range (both
+ * passes pick an outcome's columns with it). */
+static void test_my_cols(void **state)
+{
+    (void)state;
+    static const size_t widths[] = {1, 0, 7, 1, 200, 3, 0, 1};
+    size_t nw = sizeof widths / sizeof *widths, total = 0;
+    for (size_t k = 0; k < nw; k++)
+        total += widths[k];
+    size_t cols[200];
+    for (int size = 1; size <= 9; size++)
+        for (size_t is = 0; is < sizeof shares / sizeof *shares; is++)
+            for (size_t k = 0, off = 0; k < nw; off += widths[k], k++) {
+                unsigned char seen[200] = {0};
+                for (int r = 0; r < size; r++) {
+                    tw_summary_range g = tw_summary_split(total, r, size, shares[is]);
+                    size_t nc = tw_summary_my_cols(off, widths[k], g, cols);
+                    assert_int_equal(tw_summary_my_cols(off, widths[k], g, NULL), nc);
+                    for (size_t j = 0; j < nc; j++) {
+                        assert_true(cols[j] < widths[k]);
+                        assert_true(off + cols[j] >= g.lo && off + cols[j] < g.hi);
+                        assert_true(j == 0 || cols[j] > cols[j - 1]);
+                        seen[cols[j]]++;
+                    }
+                }
+                for (size_t e = 0; e < widths[k]; e++)
+                    assert_int_equal(seen[e], 1);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_weighted_degenerate),
         cmocka_unit_test(test_write_share),
         cmocka_unit_test(test_group_objects),
+        cmocka_unit_test(test_my_cols),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
